@@ -1,0 +1,25 @@
+// Reading `--answers FILE` (YAML or JSON) into raw answers.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { InputError, type RawAnswers, readAnswersObject } from './inputs.js';
+
+export function readAnswersFile(path: string): RawAnswers {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError([`Cannot read the answers file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  }
+  let content: unknown;
+  try {
+    // JSON is YAML; uniqueKeys rejects a key given twice instead of silently keeping one.
+    content = parse(text, { uniqueKeys: true, prettyErrors: true });
+  } catch (error) {
+    const firstLine = (error as Error).message.split('\n')[0];
+    throw new InputError([`The answers file ${JSON.stringify(path)} is not valid YAML or JSON: ${firstLine}`]);
+  }
+  if (content === null || content === undefined) {
+    throw new InputError([`The answers file ${JSON.stringify(path)} is empty: it must be a mapping of inputs such as accountId, repoUrl, environments`]);
+  }
+  return readAnswersObject(content, `the answers file ${JSON.stringify(path)}`);
+}

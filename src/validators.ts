@@ -1,0 +1,179 @@
+// Pure validators: each returns `true` or a message naming what is allowed.
+// The message never repeats the field name or the value: `describeInvalid` adds both,
+// so prompts (which show the field already) and batch errors share the same text.
+
+export type Validation = true | string;
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+const REGION = /^(?:us-gov|us-iso|us-isob|[a-z]{2})-[a-z]+-\d{1,2}$/;
+const DNS_1123_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
+const SCP_LIKE = /^[^\s/:@]+@[^\s/:]+:(?!\/\/)/;
+const URL_CHARACTERS = /^[A-Za-z0-9._~:/@%+=,-]+$/;
+const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
+const ALIAS_NAME = /^[A-Za-z0-9/_-]{1,250}$/;
+const OIDC_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/id\/[A-Za-z0-9]{1,64}$/;
+
+export function validateAccountId(value: unknown): Validation {
+  if (typeof value === 'number') {
+    return 'must be a quoted string of exactly 12 digits: a number loses leading zeros (write "' +
+      String(value).padStart(12, '0') + '" in quotes if that is the account)';
+  }
+  if (typeof value !== 'string' || !ACCOUNT_ID.test(value)) {
+    return 'must be exactly 12 digits (an AWS account ID), e.g. "123456789012"';
+  }
+  return true;
+}
+
+export function validateRoleName(value: unknown): Validation {
+  if (typeof value !== 'string' || !ROLE_NAME.test(value)) {
+    return 'must be an IAM role name: 1 to 64 characters from A-Z a-z 0-9 + = , . @ _ -';
+  }
+  return true;
+}
+
+export function validateRegion(value: unknown): Validation {
+  if (typeof value !== 'string' || !REGION.test(value)) {
+    return 'must be an AWS region code such as us-east-1 or eu-west-1';
+  }
+  return true;
+}
+
+export function validateEnvironmentName(value: unknown): Validation {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_1123_LABEL.test(value)) {
+    return 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
+  }
+  return true;
+}
+
+export function validateEnvironmentNames(names: readonly unknown[]): Validation {
+  if (names.length === 0) {
+    return 'must list at least one environment';
+  }
+  for (const name of names) {
+    const valid = validateEnvironmentName(name);
+    if (valid !== true) {
+      return `${JSON.stringify(name)} is not allowed: each name ${valid}`;
+    }
+  }
+  const seen = new Set<unknown>();
+  for (const name of names) {
+    if (seen.has(name)) {
+      return `${JSON.stringify(name)} is listed twice: each environment must be unique`;
+    }
+    seen.add(name);
+  }
+  return true;
+}
+
+export function validateRepoUrl(value: unknown): Validation {
+  if (typeof value !== 'string' || value.length === 0) {
+    return 'must be an https://… or ssh://user@host/path Git URL';
+  }
+  if (SCP_LIKE.test(value)) {
+    const [userAndHost = '', path = ''] = value.split(/:(.*)/s);
+    return `must be a URL: Flux does not accept the scp form; write ssh://${userAndHost}/${path.replace(/^\/+/, '')}`;
+  }
+  if (!URL_CHARACTERS.test(value)) {
+    return 'must be an https://… or ssh://user@host/path Git URL without spaces, quotes, query or fragment';
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an https://… or ssh://user@host/path Git URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'ssh:') {
+    return 'must use https:// or ssh:// (Flux GitRepository URLs with a repo-auth Secret)';
+  }
+  if (url.hostname === '' || url.pathname.length <= 1) {
+    return 'must name a host and a repository path, e.g. https://github.com/org/repo.git';
+  }
+  if (url.password !== '' || (url.protocol === 'https:' && url.username !== '')) {
+    return 'must not embed credentials: they belong in the encrypted repo-auth Secret, never in a URL';
+  }
+  if (url.protocol === 'ssh:' && url.username === '') {
+    return 'must name the SSH user, e.g. ssh://git@github.com/org/repo.git';
+  }
+  return true;
+}
+
+// The rules of `git check-ref-format --branch`, for a branch name given without refs/heads/.
+export function validateBranch(value: unknown): Validation {
+  const allowed = 'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".")';
+  if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
+    return allowed;
+  }
+  if (
+    /[\x00-\x20\x7f~^:?*[\\]/.test(value) ||
+    value.includes('..') ||
+    value.includes('@{') ||
+    value.includes('//') ||
+    value === '@' ||
+    value.startsWith('-') ||
+    value.startsWith('/') ||
+    value.endsWith('/') ||
+    value.endsWith('.') ||
+    value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
+  ) {
+    return allowed;
+  }
+  return true;
+}
+
+export interface ParsedKmsArn {
+  partition: string;
+  region: string;
+  accountId: string;
+  resource: 'key' | 'alias';
+  /** The key ID or the alias name including its `alias/` prefix. */
+  id: string;
+}
+
+export function parseKmsArn(value: string): ParsedKmsArn | undefined {
+  const match = /^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(key|alias)\/(.+)$/.exec(value);
+  if (!match) {
+    return undefined;
+  }
+  const [, partition = '', region = '', accountId = '', resource, name = ''] = match;
+  if (validateRegion(region) !== true) {
+    return undefined;
+  }
+  if (resource === 'key') {
+    return KEY_ID.test(name) ? { partition, region, accountId, resource, id: name } : undefined;
+  }
+  if (!ALIAS_NAME.test(name) || name.startsWith('aws/')) {
+    return undefined;
+  }
+  return { partition, region, accountId, resource: 'alias', id: `alias/${name}` };
+}
+
+export function validateKmsKeyArn(value: unknown): Validation {
+  if (typeof value !== 'string' || parseKmsArn(value) === undefined) {
+    return 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)';
+  }
+  return true;
+}
+
+export function validateOidcIssuer(value: unknown): Validation {
+  if (typeof value !== 'string' || !OIDC_ISSUER.test(normalizeOidcIssuer(value))) {
+    return 'must be an EKS OIDC issuer: oidc.eks.<region>.amazonaws.com/id/<ID> (with or without https://)';
+  }
+  return true;
+}
+
+/** `aws eks describe-cluster` prints the issuer with https://; IAM wants it without. */
+export function normalizeOidcIssuer(value: string): string {
+  return value.replace(/^https:\/\//, '');
+}
+
+/** The AWS partition of a region: ARNs in China and GovCloud do not start with arn:aws:. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) {
+    return 'aws-cn';
+  }
+  if (region.startsWith('us-gov-')) {
+    return 'aws-us-gov';
+  }
+  return 'aws';
+}
