@@ -1,4 +1,5 @@
 // `yo flux-sops`: gathers the fleet's inputs, validates them all, then writes the planned files.
+import { resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { readAnswersFile } from '../../answers-file.js';
 import {
@@ -56,13 +57,13 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
     const stored = this.config.getAll();
     const fromStorage = Object.keys(stored).length > 0 ? readAnswersObject(stored, `.yo-rc.json (${STORAGE_NAME})`) : {};
     const answersFile = this.options.answers as string | undefined;
-    const fromFile = answersFile ? readAnswersFile(this.destinationPath(answersFile)) : {};
+    const fromFile = answersFile ? readAnswersFile(resolve(answersFile)) : {};
     const fromOptions: RawAnswers = {};
     for (const input of fleetInputs) {
       fromOptions[input.name] = this.options[input.option];
     }
     this.raw = mergeAnswers(fromStorage, fromFile, fromOptions);
-    this.raw.environments = this.applyPerEnvironmentOptions(this.raw.environments);
+    this.raw.environments = this.#applyPerEnvironmentOptions(this.raw.environments);
   }
 
   async prompting(): Promise<void> {
@@ -85,11 +86,11 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
       );
       this.raw = mergeAnswers(this.raw, replies);
     }
-    await this.promptPerEnvironment();
+    await this.#promptPerEnvironment();
   }
 
   /** Asks each new environment's key and OIDC issuer; other overrides come from options or the answers file. */
-  private async promptPerEnvironment(): Promise<void> {
+  async #promptPerEnvironment(): Promise<void> {
     const names = typeof this.raw.environments === 'string' ? splitList(this.raw.environments) : this.raw.environments;
     const region = String(this.raw.region ?? defaultOf('region'));
     const accountId = String(this.raw.accountId);
@@ -141,7 +142,7 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
   }
 
   /** Folds `--kms-key-arn staging=arn:…` style options into the environments list. */
-  private applyPerEnvironmentOptions(environments: unknown): unknown {
+  #applyPerEnvironmentOptions(environments: unknown): unknown {
     const overrides = new Map<string, Record<string, string>>();
     const problems: string[] = [];
     for (const input of perEnvironmentOptions) {

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// `flux-sops`: runs the package's generators through yeoman-environment, without `yo`
+// (so it also works as root, in CI containers), and checks fleets.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { environmentInputs, fleetInputs, type InputDeclaration } from './inputs.js';
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+interface Command {
+  readonly usage: string;
+  readonly summary: string;
+  readonly inputs: readonly InputDeclaration[];
+  readonly extraOptions: readonly { name: string; type: 'string' | 'boolean'; description: string; repeatable?: boolean }[];
+}
+
+const commonOptions = [
+  { name: 'force', type: 'boolean', description: 'Overwrite files that differ from what would be generated' },
+  { name: 'interactive', type: 'boolean', description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set)' },
+  { name: 'no-interactive', type: 'boolean', description: 'Never prompt; a missing required input is an error' },
+  { name: 'debug', type: 'boolean', description: 'Print stack traces of unexpected errors' },
+  { name: 'help', type: 'boolean', description: 'Show this help' },
+] as const;
+
+const commands = {
+  app: {
+    usage: 'flux-sops [dir] [options]',
+    summary: 'Write a Flux + SOPS + AWS KMS fleet repository into dir (default: the current folder).',
+    inputs: fleetInputs,
+    extraOptions: [
+      { name: 'answers', type: 'string', description: 'YAML or JSON file with the inputs' },
+      ...environmentInputs
+        .filter((input) => input.name === 'kmsKeyArn' || input.name === 'oidcIssuer')
+        .map((input) => ({
+          name: input.option,
+          type: 'string' as const,
+          repeatable: true,
+          description: `${input.message} per environment, as ENV=VALUE, repeatable (default: ${input.defaultText})`,
+        })),
+      ...commonOptions,
+    ],
+  },
+  env: {
+    usage: 'flux-sops env <name> [options]',
+    summary: 'Add the environment <name> to the fleet in the current folder (or --cwd).',
+    inputs: environmentInputs,
+    extraOptions: [
+      { name: 'cwd', type: 'string', description: 'Folder of the fleet (default: the current folder)' },
+      ...commonOptions,
+    ],
+  },
+} satisfies Record<string, Command>;
+
+function optionsConfig(command: Command): OptionsConfig {
+  const config: OptionsConfig = {};
+  for (const input of command.inputs) {
+    config[input.option] = { type: 'string' };
+  }
+  for (const option of command.extraOptions) {
+    config[option.name] = { type: option.type, multiple: option.repeatable === true };
+  }
+  config.version = { type: 'boolean' };
+  return config;
+}
+
+export function helpText(command: Command): string {
+  const rows: [string, string][] = [
+    ...command.inputs.map((input): [string, string] => [
+      `--${input.option} <value>`,
+      `${input.message}${input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : ''}`,
+    ]),
+    ...command.extraOptions.map((option): [string, string] => [
+      `--${option.name}${option.type === 'string' ? ' <value>' : ''}`,
+      option.description,
+    ]),
+  ];
+  const width = Math.max(...rows.map(([flag]) => flag.length));
+  return [
+    `Usage: ${command.usage}`,
+    '',
+    command.summary,
+    '',
+    'Options:',
+    ...rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`),
+    '',
+    'Commands: flux-sops [dir] | flux-sops env <name> | flux-sops check [dir] | flux-sops --version',
+    '',
+  ].join('\n');
+}
+
+class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+async function runGenerator(name: 'app' | 'env', destination: string, options: Record<string, unknown>, positionals: string[]): Promise<void> {
+  const { default: Environment } = await import('yeoman-environment');
+  const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(options.force) } as never);
+  const generatorPath = fileURLToPath(new URL(`./generators/${name}/index.js`, import.meta.url));
+  environment.register(generatorPath, { namespace: `flux-sops:${name}`, packagePath: fileURLToPath(new URL('..', import.meta.url)) });
+  await environment.run([`flux-sops:${name}`, ...positionals], { ...options, skipInstall: true } as never);
+}
+
+function generatorOptions(values: Record<string, unknown>): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (['debug', 'help', 'version', 'no-interactive', 'cwd'].includes(key)) {
+      continue;
+    }
+    options[key] = Array.isArray(value) ? value.join(',') : value;
+  }
+  if (values['no-interactive']) {
+    options.interactive = false;
+  }
+  return options;
+}
+
+function parseCommandLine(command: Command, argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options: optionsConfig(command), allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\nRun ${command.usage.split(' [')[0]} --help for the options.`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'check') {
+    // The checker is a fast read-only command: it must not load Yeoman or prompt libraries.
+    const { runCheckCommand } = await import('./check-command.js');
+    return runCheckCommand(argv.slice(1));
+  }
+  const commandName = argv[0] === 'env' ? 'env' : 'app';
+  const command: Command = commands[commandName];
+  const { values, positionals } = parseCommandLine(command, commandName === 'env' ? argv.slice(1) : argv);
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(helpText(command));
+    return 0;
+  }
+  if (commandName === 'env') {
+    if (positionals.length !== 1) {
+      throw new UsageError(`flux-sops env takes exactly one environment name, got ${positionals.length}\nRun flux-sops env --help for the usage.`);
+    }
+    await runGenerator('env', resolve(String(values.cwd ?? '.')), generatorOptions(values), positionals);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    throw new UsageError(`Too many arguments: ${positionals.join(' ')}\nRun flux-sops --help for the usage.`);
+  }
+  if (typeof values.answers === 'string') {
+    values.answers = resolve(values.answers);
+  }
+  await runGenerator('app', resolve(positionals[0] ?? '.'), generatorOptions(values), []);
+  return 0;
+}
+
+function isDebug(argv: string[]): boolean {
+  return argv.includes('--debug');
+}
+
+async function run(): Promise<void> {
+  const argv = process.argv.slice(2);
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    const { exitCode, message, stack, name } = error as Error & { exitCode?: number };
+    if (name === 'AbortPromptError' || name === 'ExitPromptError') {
+      process.stderr.write('Cancelled: nothing was written.\n');
+      process.exitCode = 130;
+      return;
+    }
+    process.stderr.write(`${isDebug(argv) && stack ? stack : `flux-sops: ${message}`}\n`);
+    process.exitCode = typeof exitCode === 'number' ? exitCode : 1;
+  }
+}
+
+await run();
