@@ -31,7 +31,8 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
   private interactive = false;
 
   constructor(args: string[], options: BaseOptions, features?: Record<string, unknown>) {
-    super(args, options, { ...features, unique: 'namespace' });
+    // A fleet has no npm dependencies: no package manager step, nor its log line.
+    super(args, options, { ...features, unique: 'namespace', customInstallTask: true });
     this.option('answers', { type: String, description: 'YAML or JSON file with the inputs (see README)' });
     for (const input of fleetInputs) {
       this.option(input.option, {
