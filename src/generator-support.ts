@@ -5,7 +5,7 @@ import type Generator from 'yeoman-generator';
 import type { BaseOptions } from 'yeoman-generator';
 import type { PlannedFile } from './plan.js';
 
-export const STORAGE_NAME = 'generator-flux-sops';
+export { STORAGE_NAME } from './fleet-constants.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
 export function isInteractive(option: unknown): boolean {

@@ -11,6 +11,9 @@ import {
 } from './inputs.js';
 import { type ParsedKmsArn, parseKmsArn, partitionOf } from './validators.js';
 import { doubleQuoted, yamlScalar } from './yaml-scalar.js';
+import { ENCRYPTED_REGEX, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from './fleet-constants.js';
+
+export { ENCRYPTED_REGEX, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from './fleet-constants.js';
 
 export interface PlannedFile {
   /** POSIX path relative to the fleet root. */
@@ -40,11 +43,6 @@ export interface SopsCreationRule {
   kms: string;
 }
 
-/** SOPS encrypts only the values of these keys: metadata stays readable for kustomize and reviews. */
-export const ENCRYPTED_REGEX = '^(data|stringData)$';
-/** Marks the generated repo-auth Secret until `flux create secret git --export` replaces it. */
-export const PLACEHOLDER_ANNOTATION = 'generator-flux-sops/placeholder';
-export const PLACEHOLDER_CIPHERTEXT = 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]';
 export const README_ENVIRONMENTS_START = '<!-- flux-sops:environments:start -->';
 export const README_ENVIRONMENTS_END = '<!-- flux-sops:environments:end -->';
 

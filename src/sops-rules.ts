@@ -36,12 +36,21 @@ export function isAnchored(pattern: string): boolean {
   return pattern.startsWith('^') && pattern.endsWith('$') && !pattern.endsWith('\\$');
 }
 
-/** The KMS ARNs of a rule's `kms` (sops accepts a comma-separated list). */
+/**
+ * The KMS ARNs of a rule: its `kms` (sops accepts a comma-separated list) and the `kms`
+ * entries of its `key_groups` (each `{ arn: … }`), in order.
+ */
 export function kmsArnsOf(rule: CreationRule): string[] {
-  return typeof rule.kms === 'string'
-    ? rule.kms
-        .split(',')
-        .map((arn) => arn.trim())
-        .filter((arn) => arn !== '')
-    : [];
+  const listed =
+    typeof rule.kms === 'string'
+      ? rule.kms
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter((arn) => arn !== '')
+      : [];
+  const grouped = (Array.isArray(rule.key_groups) ? rule.key_groups : []).flatMap((group: unknown) => {
+    const kms = (group as { kms?: unknown } | null)?.kms;
+    return (Array.isArray(kms) ? kms : []).map((key: unknown) => (key as { arn?: unknown } | null)?.arn).filter((arn): arn is string => typeof arn === 'string');
+  });
+  return [...listed, ...grouped];
 }
