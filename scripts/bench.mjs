@@ -1,0 +1,117 @@
+// `npm run bench`: what generation costs and how it grows. Prints figures, never fails on a
+// slow machine. Whole-process timings are compared with baselines measured in the same run
+// (an empty generator on the same yeoman-environment, and `node -e 0`), so the ratios hold
+// on a noisy shared machine where the absolute numbers do not.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'dist', 'cli.js');
+const baseline = join(root, 'scripts', 'bench-empty-generator.mjs');
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const scratch = mkdtempSync(join(tmpdir(), 'flux-sops-bench-'));
+
+function answersFor(count) {
+  const path = join(scratch, `answers-${count}.json`);
+  const environments = Array.from({ length: count }, (_, index) => `env-${index + 1}`);
+  writeFileSync(path, JSON.stringify({ accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', environments }));
+  return path;
+}
+
+function runOnce({ args, freshFolder = false, allowFailure = false }) {
+  const finalArgs = freshFolder ? [...args, mkdtempSync(join(scratch, 'fleet-'))] : args;
+  const start = process.hrtime.bigint();
+  try {
+    execFileSync(process.execPath, finalArgs, { stdio: 'ignore', env: { ...process.env, CI: 'true' } });
+  } catch (error) {
+    if (!allowFailure) {
+      throw error;
+    }
+  }
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/**
+ * Runs every command once per round, round after round, so that a burst of load on the
+ * machine hits all of them alike instead of skewing whichever ran at that moment.
+ */
+function timeProcessesInterleaved(commands) {
+  const samples = commands.map(() => []);
+  for (let round = 0; round < RUNS; round += 1) {
+    commands.forEach((command, index) => samples[index].push(runOnce(command)));
+  }
+  return samples.map(summarize);
+}
+
+function timeInProcess(action, runs = RUNS) {
+  const samples = [];
+  for (let run = 0; run < runs; run += 1) {
+    const start = process.hrtime.bigint();
+    action();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  return summarize(samples);
+}
+
+function summarize(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1) };
+}
+
+const format = (ms) => `${ms.toFixed(1).padStart(8)} ms`;
+const rows = [];
+const record = (label, stats) => {
+  rows.push([label, stats]);
+  console.log(`${label.padEnd(44)} median ${format(stats.median)}   min ${format(stats.min)}   max ${format(stats.max)}`);
+  return stats;
+};
+
+console.log(`flux-sops bench: ${RUNS} interleaved runs each, Node ${process.version}\n`);
+const sizes = [1, 3, 10, 100];
+const checkedFleet = mkdtempSync(join(scratch, 'checked-'));
+execFileSync(process.execPath, [cli, '--answers', answersFor(100), '--no-interactive', checkedFleet], { stdio: 'ignore' });
+const commands = [
+  { label: 'node -e 0', args: ['-e', '0'] },
+  { label: 'empty generator (yeoman-environment)', args: [baseline], freshFolder: true },
+  ...sizes.map((count) => ({
+    label: `flux-sops --answers (${count} env)`,
+    args: [cli, '--answers', answersFor(count), '--no-interactive'],
+    freshFolder: true,
+  })),
+  // check exits 0 (clean but for pending placeholders) or 1; either way it read the whole fleet.
+  { label: 'flux-sops check (100 env)', args: [cli, 'check', checkedFleet], allowFailure: true },
+];
+const [nodeBaseline, emptyGenerator, ...rest] = timeProcessesInterleaved(commands).map((stats, index) =>
+  record(commands[index].label, stats),
+);
+const generation = Object.fromEntries(sizes.map((count, index) => [count, rest[index]]));
+const check = rest[sizes.length];
+
+const { planFleet } = await import(join(root, 'dist', 'plan.js'));
+const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'inputs.js'));
+const answersOf = (count) =>
+  validateAnswers(
+    readAnswersObject(
+      { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', environments: Array.from({ length: count }, (_, i) => `env-${i + 1}`) },
+      'bench',
+    ),
+    () => '',
+  );
+planFleet(answersOf(1)); // compile the templates once, as a real run does
+const plan100 = record('planFleet in process (100 env)', timeInProcess(() => planFleet(answersOf(100))));
+const plan1000 = record('planFleet in process (1,000 env)', timeInProcess(() => planFleet(answersOf(1000)), Math.min(RUNS, 5)));
+
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+console.log('\nRatios (medians; targets in brackets):');
+console.log(`  3 env / empty generator            ${ratio(generation[3].median, emptyGenerator.median)}   [<= 1.10x]`);
+console.log(`  100 env / 3 env                    ${ratio(generation[100].median, generation[3].median)}   [<= 1.50x]`);
+console.log(`  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`);
+console.log(`  check 100 env / node -e 0          ${ratio(check.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  planFleet 1,000 env / 100 env      ${ratio(plan1000.median, plan100.median)}   [~10x is linear]`);
+
+rmSync(scratch, { recursive: true, force: true });
