@@ -1,6 +1,6 @@
 // `yo flux-sops`: gathers the fleet's inputs, validates them all, then writes the planned files.
 import { resolve } from 'node:path';
-import Generator, { type BaseOptions } from 'yeoman-generator';
+import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
 import { readAnswersFile } from '../../answers-file.js';
 import {
   type EnvironmentAnswers,
@@ -10,6 +10,7 @@ import {
   defaultKmsKeyArn,
   defaultOf,
   environmentInputs,
+  findAnswerWarnings,
   fleetInputs,
   invalid,
   mergeAnswers,
@@ -30,7 +31,7 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
   private answers?: FleetAnswers;
   private interactive = false;
 
-  constructor(args: string[], options: BaseOptions, features?: Record<string, unknown>) {
+  constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
     // A fleet has no npm dependencies: no package manager step, nor its log line.
     super(args, options, { ...features, unique: 'namespace', customInstallTask: true });
     this.option('answers', { type: String, description: 'YAML or JSON file with the inputs (see README)' });
@@ -87,10 +88,13 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
       );
       this.raw = mergeAnswers(this.raw, replies);
     }
-    await this.#promptPerEnvironment();
+    // Environments given by option, answers file or storage come with their settings (or defaults).
+    if (missing.some((input) => input.name === 'environments')) {
+      await this.#promptPerEnvironment();
+    }
   }
 
-  /** Asks each new environment's key and OIDC issuer; other overrides come from options or the answers file. */
+  /** Asks each prompted environment's key and OIDC issuer; other overrides come from the answers file. */
   async #promptPerEnvironment(): Promise<void> {
     const names = typeof this.raw.environments === 'string' ? splitList(this.raw.environments) : this.raw.environments;
     const region = String(this.raw.region ?? defaultOf('region'));
@@ -132,6 +136,9 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
       const input = fleetInputs.find((each) => each.name === name);
       return `give --${input?.option ?? name} or ${name} in the answers file${this.interactive ? '' : ' (nothing is prompted without a terminal)'}`;
     });
+    for (const warning of findAnswerWarnings(this.answers)) {
+      this.log.writeln(`Warning: ${warning}`);
+    }
     this.config.set(toStoredAnswers(this.answers));
   }
 
