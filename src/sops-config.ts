@@ -1,0 +1,85 @@
+// Adds an environment's creation rule to an existing `.sops.yaml`, edited as a YAML document
+// so the user's comments, their own rules and the order of the rules survive.
+import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
+import type { SopsCreationRule } from './plan.js';
+import { type CreationRule, ruleMatches } from './sops-rules.js';
+import { yamlScalar } from './yaml-scalar.js';
+
+/** `.sops.yaml` cannot take the new rule as it is: nothing is written, the user fixes the file. */
+export class SopsConfigError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(`.sops.yaml ${message}; nothing was written`);
+    this.name = 'SopsConfigError';
+  }
+}
+
+/** A string node quoted the way the generated `.sops.yaml` quotes it, so added rules look generated. */
+function scalar(value: string, quote: 'double' | 'as-needed'): Scalar<string> {
+  const node = new Scalar(value);
+  if (quote === 'double' || yamlScalar(value) !== value) {
+    node.type = Scalar.QUOTE_DOUBLE;
+  }
+  return node;
+}
+
+function creationRuleNode(document: Document, rule: SopsCreationRule): YAMLMap {
+  // Same keys, order and quoting as templates/sops.yaml.ejs.
+  const node = document.createNode({}) as YAMLMap;
+  node.set('path_regex', scalar(rule.path_regex, 'double'));
+  node.set('encrypted_regex', scalar(rule.encrypted_regex, 'double'));
+  node.set('kms', scalar(rule.kms, 'as-needed'));
+  return node;
+}
+
+/**
+ * Where the new rule goes: sops uses the first rule that matches a path, so the rule must come
+ * before the first existing rule that would catch the new environment's files (a rule without
+ * `path_regex`, or one whose regex matches them); with no such rule it is appended.
+ */
+export function insertionIndexFor(rules: readonly CreationRule[], secretPaths: readonly string[]): number {
+  const shadowing = rules.findIndex((rule) => secretPaths.some((path) => ruleMatches(rule, path)));
+  return shadowing === -1 ? rules.length : shadowing;
+}
+
+/**
+ * Returns the text of `.sops.yaml` with `rule` added. `secretPaths` are sample paths of the new
+ * environment's encrypted files (relative to the `.sops.yaml` folder), used to find the
+ * existing rules that would shadow the new one.
+ */
+export function addCreationRule(sopsConfigText: string, rule: SopsCreationRule, secretPaths: readonly string[]): string {
+  const document = parseDocument(sopsConfigText);
+  const [problem] = document.errors;
+  if (problem) {
+    const [where] = problem.linePos ?? [];
+    const what = problem.message.split(' at line ')[0];
+    throw new SopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${what})`);
+  }
+  if (document.contents === null) {
+    document.contents = document.createNode({}) as never;
+  }
+  if (!isMap(document.contents)) {
+    throw new SopsConfigError('must be a mapping with a creation_rules list');
+  }
+  const root = document.contents as YAMLMap<unknown, unknown>;
+  let rules: unknown = root.get('creation_rules', true);
+  if (rules === undefined || (rules instanceof Scalar && rules.value === null)) {
+    // No rules yet (`creation_rules:` left empty): start the list.
+    rules = new YAMLSeq();
+    root.set('creation_rules', rules);
+  }
+  if (!isSeq(rules)) {
+    throw new SopsConfigError('has a creation_rules that is not a list');
+  }
+  // toJS of the whole document, so anchors and aliases in the user's rules resolve.
+  const existing = (document.toJS() as { creation_rules: unknown[] }).creation_rules;
+  if (existing.some((each) => typeof each !== 'object' || each === null || Array.isArray(each))) {
+    throw new SopsConfigError('has a creation rule that is not a mapping');
+  }
+  if (rules.items.length === 0) {
+    rules.flow = false; // `creation_rules: []` becomes a block list, like the generated file
+  }
+  rules.items.splice(insertionIndexFor(existing as CreationRule[], secretPaths), 0, creationRuleNode(document, rule));
+  // lineWidth 0: a long path_regex stays on one line, as the template writes it.
+  return document.toString({ lineWidth: 0 });
+}
