@@ -126,6 +126,14 @@ function describeYamlError(error: YAMLError): string {
   return position ? `${error.code} at line ${position.line}, column ${position.col}` : error.code;
 }
 
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
 function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
@@ -289,9 +297,15 @@ function gatherFacts(files: FleetFiles): FleetFacts {
       }
       continue;
     }
-    const documents = parseAllDocuments(text);
     const objects: unknown[] = [];
     let problem: string | undefined;
+    // JSON files take the fast parser; one that fails it goes through the YAML parser, whose
+    // errors give a position without quoting the text.
+    const json = file.endsWith('.json') ? parseJson(text) : undefined;
+    const documents = json === undefined ? parseAllDocuments(text) : [];
+    if (json !== undefined) {
+      objects.push(json.value);
+    }
     for (const document of Array.isArray(documents) ? documents : []) {
       const [error] = document.errors;
       if (error) {

@@ -10,13 +10,21 @@ export interface CreationRule {
   readonly [key: string]: unknown;
 }
 
+/** Compiled once per pattern: the checker matches every rule against hundreds of paths. */
+const compiledPathRegexes = new Map<string, RegExp | undefined>();
+
 /** Go RE2 and JavaScript agree on the syntax these rules use; an invalid pattern matches nothing. */
 export function compilePathRegex(pattern: string): RegExp | undefined {
-  try {
-    return new RegExp(pattern);
-  } catch {
-    return undefined;
+  if (!compiledPathRegexes.has(pattern)) {
+    let compiled: RegExp | undefined;
+    try {
+      compiled = new RegExp(pattern);
+    } catch {
+      compiled = undefined;
+    }
+    compiledPathRegexes.set(pattern, compiled);
   }
+  return compiledPathRegexes.get(pattern);
 }
 
 export function ruleMatches(rule: CreationRule, relativePath: string): boolean {

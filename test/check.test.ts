@@ -260,6 +260,22 @@ describe('flux-sops check', () => {
       assertNoSecretValues(output);
     });
 
+    it('finds one in a JSON file, as `kubectl get secret -o json` writes it', () => {
+      const dir = fleet();
+      write(dir, 'backup/db.json', JSON.stringify(parseDocument(plaintextSecret('db')).toJS(), null, 2));
+      const { status, findings, output } = checkJson(dir);
+      assert.equal(status, 1);
+      assert.deepEqual(plantedFindings(findings), [
+        {
+          file: 'backup/db.json',
+          rule: 'unencrypted-secret',
+          severity: 'error',
+          message: 'Secret default/db is not SOPS-encrypted: data.token, stringData.password are plaintext',
+        },
+      ]);
+      assertNoSecretValues(output);
+    });
+
     it('finds secretGenerator literals in a kustomization.yaml', () => {
       const dir = fleet();
       editYaml(dir, 'secrets/staging/kustomization.yaml', (document) => {
@@ -597,6 +613,15 @@ describe('flux-sops check', () => {
       assert.equal(status, 0);
       assert.deepEqual(located(plantedFindings(findings)), ['warning unparsable-file clusters/staging/broken.yaml']);
       assert.match(plantedFindings(findings)[0]?.message ?? '', /^not checked: it does not parse as YAML \([A-Z_]+ at line \d+, column \d+\)$/);
+      assertNoSecretValues(output);
+    });
+
+    it('warns about a JSON file it cannot parse, without quoting it', () => {
+      const dir = fleet();
+      write(dir, 'backup/db.json', `{"kind": "Secret", "stringData": {"password": "${PLAINTEXT_PASSWORD}" "x": 1}}`);
+      const { status, findings, output } = checkJson(dir);
+      assert.equal(status, 0);
+      assert.deepEqual(located(plantedFindings(findings)), ['warning unparsable-file backup/db.json']);
       assertNoSecretValues(output);
     });
 
