@@ -1,0 +1,230 @@
+// The package as users get it: `npm pack`, the tarball installed by npm, its `flux-sops` run
+// (as root too, when the test runs as root: that is what the command exists for) and, as an
+// unprivileged user, `yo flux-sops` from a global install next to `yo`.
+// Slow (npm installs from the registry): `npm run test:package`, not part of `npm test`.
+import assert from 'node:assert/strict';
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, relative } from 'node:path';
+import { fleetInputs } from '../src/inputs.js';
+import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
+
+const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+const yoVersion = '7.0.1';
+const unprivilegedUser = 'nobody';
+const runningAsRoot = process.getuid?.() === 0;
+
+/**
+ * The environment for npm and the installed commands: without the npm_* variables of an
+ * enclosing `npm run` (its cache and prefix settings would leak into the installs), on the
+ * Node that runs this test.
+ */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const environment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+  return {
+    ...environment,
+    PATH: [dirname(process.execPath), process.env.PATH].join(delimiter),
+    npm_config_update_notifier: 'false',
+    NO_UPDATE_NOTIFIER: '1',
+  };
+}
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
+  const result = spawnSync(command, args, { encoding: 'utf8', env: cleanEnvironment(), timeout: 300_000, ...options });
+  if (result.error) {
+    throw result.error;
+  }
+  return { status: result.status, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/** Runs a command that must succeed; its output is in the failure message when it does not. */
+function runOk(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
+  const result = run(command, args, options);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')} exited with ${result.status}\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** The `--flag` names listed in a help text, in order. */
+function listedFlags(helpText: string): string[] {
+  return [...helpText.matchAll(/^\s+(?:-\w,\s+)?--([a-z][a-z-]*)/gm)].map((match) => match[1] as string);
+}
+
+function filesUnder(root: string, folder: string): string[] {
+  return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+    .map((entry) => join(folder, entry))
+    .filter((path) => statSync(join(root, path)).isFile())
+    .map((path) => path.split('\\').join('/'));
+}
+
+/** Marks the running test pending, with the reason in its title, so the output says why. */
+function skipWithReason(context: Mocha.Context, reason: string): never {
+  if (context.test) {
+    context.test.title += ` (skipped: ${reason})`;
+  }
+  context.skip();
+}
+
+describe('the packed package', function () {
+  let workDir: string;
+  let tarball: string;
+
+  before(function () {
+    this.timeout(600_000);
+    workDir = mkdtempSync(join(tmpdir(), 'flux-sops-package-'));
+    // `prepack` builds dist/ first, so the tarball holds the current sources' output.
+    runOk('npm', ['pack', '--pack-destination', workDir], { cwd: projectRoot });
+    const tarballs = readdirSync(workDir).filter((name) => name.endsWith('.tgz'));
+    assert.deepEqual(tarballs, [`${packageJson.name}-${packageJson.version}.tgz`]);
+    tarball = join(workDir, tarballs[0] as string);
+  });
+
+  after(function () {
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('ships exactly what runs: the compiled modules, the templates, README.md, LICENSE and package.json', function () {
+    const listed = runOk('tar', ['-tzf', tarball]).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
+    const expected = [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      ...filesUnder(projectRoot, 'src')
+        .filter((path) => path.endsWith('.ts'))
+        .map((path) => `dist/${relative('src', path).split('\\').join('/').replace(/\.ts$/, '.js')}`),
+      ...filesUnder(projectRoot, 'templates'),
+    ];
+    assert.deepEqual(listed.map((path) => path.replace(/^package\//, '')).sort(), expected.sort());
+  });
+
+  describe('installed with npm into a prefix', function () {
+    let prefix: string;
+    let fluxSops: string;
+
+    before(function () {
+      this.timeout(600_000);
+      prefix = join(workDir, 'prefix');
+      runOk('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: workDir });
+      fluxSops = join(prefix, 'node_modules', '.bin', 'flux-sops');
+    });
+
+    it(`writes the example fleet with the installed flux-sops${runningAsRoot ? ', as root (where yo refuses to run)' : ''}`, function () {
+      this.timeout(120_000);
+      const target = join(workDir, 'fleet');
+      runOk(fluxSops, ['--answers', exampleAnswers, '--no-interactive', target], { cwd: workDir });
+      if (runningAsRoot) {
+        assert.equal(statSync(join(target, '.sops.yaml')).uid, 0);
+      }
+      assertMatchesGolden('example', readTree(target));
+    });
+
+    it('lists every option in flux-sops --help', function () {
+      const help = runOk(fluxSops, ['--help']).stdout;
+      const expectedFlags = [
+        ...fleetInputs.map((input) => input.option),
+        'answers',
+        'kms-key-arn',
+        'oidc-issuer',
+        'force',
+        'interactive',
+        'no-interactive',
+        'debug',
+        'help',
+      ];
+      assert.deepEqual(listedFlags(help).sort(), expectedFlags.sort());
+      for (const input of fleetInputs) {
+        assert.ok(help.includes(input.message), `--help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+      }
+    });
+
+    it('prints the package version with flux-sops --version', function () {
+      assert.equal(runOk(fluxSops, ['--version']).stdout, `${packageJson.version}\n`);
+    });
+  });
+
+  describe(`installed globally with yo@${yoVersion}, as the unprivileged user ${unprivilegedUser}`, function () {
+    let skipReason: string | undefined;
+    let userDir: string;
+    let userEnvironment: string[];
+    let yo: string;
+
+    /** Runs a command as the unprivileged user, with its own HOME (npm cache, yo's config). */
+    const runAsUser = (command: string, args: readonly string[], cwd: string): Run =>
+      runOk('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, command, ...args], { cwd });
+
+    before(function () {
+      this.timeout(600_000);
+      if (!runningAsRoot) {
+        skipReason = 'needs root to run commands as an unprivileged user';
+        return;
+      }
+      const uid = run('id', ['-u', unprivilegedUser]);
+      const gid = run('id', ['-g', unprivilegedUser]);
+      if (uid.status !== 0 || gid.status !== 0) {
+        skipReason = `no user ${unprivilegedUser} on this machine`;
+        return;
+      }
+      userDir = mkdtempSync(join(tmpdir(), 'flux-sops-yo-'));
+      const home = join(userDir, 'home');
+      mkdirSync(home);
+      mkdirSync(join(userDir, 'fleet'));
+      copyFileSync(tarball, join(userDir, 'package.tgz'));
+      copyFileSync(exampleAnswers, join(userDir, 'fleet.yaml'));
+      for (const path of [userDir, home, join(userDir, 'fleet'), join(userDir, 'package.tgz'), join(userDir, 'fleet.yaml')]) {
+        chownSync(path, Number(uid.stdout), Number(gid.stdout));
+      }
+      const globalPrefix = join(userDir, 'global');
+      userEnvironment = [`HOME=${home}`, `PATH=${join(globalPrefix, 'bin')}${delimiter}${cleanEnvironment().PATH}`];
+      const probe = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, 'node', '--version'], { encoding: 'utf8' });
+      if (probe.error || probe.status !== 0) {
+        skipReason = `cannot run node as ${unprivilegedUser} with runuser: ${probe.error?.message ?? probe.stderr.trim()}`;
+        return;
+      }
+      // What a user does: `npm install -g yo generator-flux-sops`, into a prefix the user owns.
+      runAsUser(
+        'npm',
+        ['install', '--global', '--prefix', globalPrefix, '--prefer-offline', '--no-audit', '--no-fund', `yo@${yoVersion}`, join(userDir, 'package.tgz')],
+        userDir,
+      );
+      yo = join(globalPrefix, 'bin', 'yo');
+    });
+
+    after(function () {
+      if (userDir) {
+        rmSync(userDir, { recursive: true, force: true });
+      }
+    });
+
+    it('lists the generator options in yo flux-sops --help', function () {
+      if (skipReason) {
+        skipWithReason(this, skipReason);
+      }
+      this.timeout(120_000);
+      const help = runAsUser(yo, ['flux-sops', '--help'], join(userDir, 'fleet')).stdout;
+      const flags = listedFlags(help);
+      for (const flag of [...fleetInputs.map((input) => input.option), 'answers', 'kms-key-arn', 'oidc-issuer', 'interactive', 'force']) {
+        assert.ok(flags.includes(flag), `yo flux-sops --help does not list --${flag}:\n${help}`);
+      }
+      for (const input of fleetInputs) {
+        assert.ok(help.includes(input.message), `yo flux-sops --help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+      }
+    });
+
+    it('writes the example fleet with yo flux-sops --answers', function () {
+      if (skipReason) {
+        skipWithReason(this, skipReason);
+      }
+      this.timeout(120_000);
+      const target = join(userDir, 'fleet');
+      runAsUser(yo, ['flux-sops', '--answers', join(userDir, 'fleet.yaml'), '--no-interactive'], target);
+      assert.equal(statSync(join(target, '.yo-rc.json')).uid, Number(run('id', ['-u', unprivilegedUser]).stdout));
+      assertMatchesGolden('example', readTree(target));
+    });
+  });
+});
