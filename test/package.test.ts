@@ -7,7 +7,7 @@ import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
-import { fleetInputs } from '../src/inputs.js';
+import { environmentInputs, fleetInputs } from '../src/inputs.js';
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -140,6 +140,15 @@ describe('the packed package', function () {
       assert.deepEqual(listedFlags(help).sort(), expectedFlags.sort());
       for (const input of fleetInputs) {
         assert.ok(help.includes(input.message), `--help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+      }
+    });
+
+    it('lists every option in flux-sops env --help', function () {
+      const help = runOk(fluxSops, ['env', '--help']).stdout;
+      const expectedFlags = [...environmentInputs.map((input) => input.option), 'cwd', 'force', 'interactive', 'no-interactive', 'debug', 'help'];
+      assert.deepEqual(listedFlags(help).sort(), expectedFlags.sort());
+      for (const input of environmentInputs) {
+        assert.ok(help.includes(input.message), `env --help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
       }
     });
 
