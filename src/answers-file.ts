@@ -1,6 +1,6 @@
 // Reading `--answers FILE` (YAML or JSON) into raw answers.
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { InputError, type RawAnswers, readAnswersObject } from './inputs.js';
 
 export function readAnswersFile(path: string): RawAnswers {
@@ -10,12 +10,16 @@ export function readAnswersFile(path: string): RawAnswers {
   } catch (error) {
     throw new InputError([`Cannot read the answers file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   }
+  const documents = parseAllDocuments(text).length;
+  if (documents > 1) {
+    throw new InputError([`The answers file ${JSON.stringify(path)} holds ${documents} YAML documents (separated by ---): it must hold one mapping of inputs`]);
+  }
   let content: unknown;
   try {
     // JSON is YAML; uniqueKeys rejects a key given twice instead of silently keeping one.
     content = parse(text, { uniqueKeys: true, prettyErrors: true });
   } catch (error) {
-    const firstLine = (error as Error).message.split('\n')[0];
+    const firstLine = (error as Error).message.split('\n')[0]?.replace(/:$/, '');
     throw new InputError([`The answers file ${JSON.stringify(path)} is not valid YAML or JSON: ${firstLine}`]);
   }
   if (content === null || content === undefined) {

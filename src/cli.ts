@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `flux-sops`: runs the package's generators through yeoman-environment, without `yo`
 // (so it also works as root, in CI containers), and checks fleets.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { environmentInputs, fleetInputs, type InputDeclaration } from './inputs.js';
@@ -104,7 +104,60 @@ async function runGenerator(name: 'app' | 'env', destination: string, options: R
   const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(options.force) } as never);
   const generatorPath = fileURLToPath(new URL(`./generators/${name}/index.js`, import.meta.url));
   environment.register(generatorPath, { namespace: `flux-sops:${name}`, packagePath: fileURLToPath(new URL('..', import.meta.url)) });
-  await environment.run([`flux-sops:${name}`, ...positionals], { ...options, skipInstall: true } as never);
+  const firstMissing = firstMissingFolder(destination);
+  try {
+    await environment.run([`flux-sops:${name}`, ...positionals], { ...options, skipInstall: true } as never);
+  } catch (error) {
+    if (firstMissing !== undefined) {
+      removeEmptyFolders(destination, firstMissing);
+    }
+    // The generators check every path before writing; a system error still possible while
+    // Yeoman writes (disk full, I/O error) must not leave a fleet that looks finished.
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) {
+      throw new Error(
+        `${(error as Error).message}\nThe files in ${destination} may be incomplete: fix the cause and run the same command again (it completes them).`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The outermost folder of destination that does not exist yet (Yeoman creates it on start). */
+function firstMissingFolder(destination: string): string | undefined {
+  let missing: string | undefined;
+  for (let folder = destination; !existsSync(folder); folder = dirname(folder)) {
+    missing = folder;
+  }
+  return missing;
+}
+
+/** After a failed run, removes the folders it created, as long as they are still empty. */
+function removeEmptyFolders(destination: string, outermost: string): void {
+  for (let folder = destination; folder.startsWith(outermost); folder = dirname(folder)) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return; // not empty (or already gone): keep it
+    }
+  }
+}
+
+/**
+ * A destination that exists must be a folder, and its stored answers JSON: Yeoman's own errors
+ * for these are cryptic or come with the wrong exit status.
+ */
+function assertFolder(destination: string): void {
+  if (statSync(destination, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new UsageError(`${destination} is a file: give the folder to write the fleet into`);
+  }
+  const storedAnswers = resolve(destination, '.yo-rc.json');
+  if (existsSync(storedAnswers)) {
+    try {
+      JSON.parse(readFileSync(storedAnswers, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${storedAnswers} is not valid JSON (${(error as Error).message}): fix it, or remove it to give the answers again`);
+    }
+  }
 }
 
 function generatorOptions(values: Record<string, unknown>): Record<string, unknown> {
@@ -150,7 +203,9 @@ export async function main(argv: string[]): Promise<number> {
     if (positionals.length !== 1) {
       throw new UsageError(`flux-sops env takes exactly one environment name, got ${positionals.length}\nRun flux-sops env --help for the usage.`);
     }
-    await runGenerator('env', resolve(String(values.cwd ?? '.')), generatorOptions(values), positionals);
+    const fleetFolder = resolve(String(values.cwd ?? '.'));
+    assertFolder(fleetFolder);
+    await runGenerator('env', fleetFolder, generatorOptions(values), positionals);
     return 0;
   }
   if (positionals.length > 1) {
@@ -159,7 +214,9 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof values.answers === 'string') {
     values.answers = resolve(values.answers);
   }
-  await runGenerator('app', resolve(positionals[0] ?? '.'), generatorOptions(values), []);
+  const destination = resolve(positionals[0] ?? '.');
+  assertFolder(destination);
+  await runGenerator('app', destination, generatorOptions(values), []);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // Yeoman glue shared by the `app` and `env` generators: no fleet logic lives here.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { BaseOptions } from 'yeoman-generator';
 import type { PlannedFile } from './plan.js';
@@ -36,14 +36,101 @@ export class ConflictError extends Error {
   }
 }
 
+/** The storage file Yeoman writes beside the planned files: it must be writable too. */
+const STORED_ANSWERS_FILE = '.yo-rc.json';
+
+function accessProblem(path: string, mode: number): string | undefined {
+  try {
+    accessSync(path, mode);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
 /**
- * Hands planned files to Yeoman's file system. Without a terminal, conflicts stop the run
+ * Why the given files (POSIX paths relative to root) could not be written, found before
+ * anything is: Yeoman commits file by file, so a file where a folder must go, a folder where a
+ * file must go, or a folder without write permission met halfway would leave half a fleet.
+ * Symbolic links inside the fleet are refused too: writing through one could change a file
+ * outside it. One problem per blocking path, as `<path>: <why>`.
+ */
+export function findUnwritablePaths(root: string, paths: readonly string[]): string[] {
+  const problems = new Map<string, string>();
+  let existingRoot = root;
+  while (!existsSync(existingRoot) && dirname(existingRoot) !== existingRoot) {
+    existingRoot = dirname(existingRoot);
+  }
+  if (!statSync(existingRoot).isDirectory()) {
+    return [`${existingRoot}: is a file, not a folder the fleet can go in`];
+  }
+  if (existingRoot !== root) {
+    const problem = accessProblem(existingRoot, constants.W_OK | constants.X_OK);
+    return problem ? [`${existingRoot}: cannot create the folder ${root} in it (${problem})`] : [];
+  }
+  const blockedBy = (blocker: string, why: string): void => {
+    if (!problems.has(blocker)) {
+      problems.set(blocker, `${blocker}: ${why}`);
+    }
+  };
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let depth = 1; depth <= parts.length; depth += 1) {
+      const partial = parts.slice(0, depth).join('/');
+      const absolute = join(root, partial);
+      const stats = lstatSync(absolute, { throwIfNoEntry: false });
+      if (!stats) {
+        const parent = dirname(absolute);
+        const problem = accessProblem(parent, constants.W_OK | constants.X_OK);
+        if (problem) {
+          blockedBy(`${relative(root, parent) || '.'}/`, `cannot create ${partial} in this folder (${problem})`);
+        }
+        break;
+      }
+      if (stats.isSymbolicLink()) {
+        blockedBy(partial, 'is a symbolic link: nothing is written through one (it could point outside the fleet)');
+        break;
+      }
+      if (depth < parts.length && !stats.isDirectory()) {
+        blockedBy(partial, `is a file where a folder must go (for ${path})`);
+        break;
+      }
+      if (depth === parts.length) {
+        const problem = stats.isDirectory() ? 'is a folder where a file must go' : accessProblem(absolute, constants.W_OK);
+        if (problem) {
+          blockedBy(partial, problem.startsWith('is ') ? problem : `cannot be overwritten (${problem})`);
+        }
+      }
+    }
+  }
+  return [...problems.values()];
+}
+
+export class UnwritablePathsError extends Error {
+  readonly exitCode = 1;
+  constructor(root: string, readonly problems: readonly string[]) {
+    super(
+      `Cannot write the fleet into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` +
+        'Nothing was written. Fix these and run again.',
+    );
+    this.name = 'UnwritablePathsError';
+  }
+}
+
+/**
+ * Hands planned files to Yeoman's file system, after checking that every one of them (and the
+ * stored answers) can be written, so a run either writes the whole fleet or nothing. Without a terminal, conflicts stop the run
  * before anything is written (Yeoman's conflicter would otherwise need to prompt); in a
  * terminal Yeoman's conflicter asks file by file.
  */
 export function writePlannedFiles(generator: Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>, files: readonly PlannedFile[], interactive: boolean): void {
+  const root = generator.destinationRoot();
+  const unwritable = findUnwritablePaths(root, [...files.map((file) => file.path), STORED_ANSWERS_FILE]);
+  if (unwritable.length > 0) {
+    throw new UnwritablePathsError(root, unwritable);
+  }
   if (!interactive && !generator.options.force) {
-    const conflicts = findConflicts(generator.destinationRoot(), files);
+    const conflicts = findConflicts(root, files);
     if (conflicts.length > 0) {
       throw new ConflictError(conflicts);
     }

@@ -3,6 +3,7 @@
 import {
   type Validation,
   normalizeOidcIssuer,
+  parseKmsArn,
   partitionOf,
   validateAccountId,
   validateBranch,
@@ -158,9 +159,20 @@ export function splitList(value: string): string[] {
     .filter((item) => item !== '');
 }
 
+/**
+ * A value as an error message shows it: JSON-quoted (so no control character reaches the
+ * terminal raw), shortened, and with any credentials in a URL hidden, since messages end up in CI logs.
+ */
 export function describeValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  const text = redactCredentials(JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Replaces `user:password@` and https `token@` in URLs with `***@`; `ssh://git@host` stays readable. */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/(^|\/\/|")[^\s"/@]*:[^\s"/@]*@/g, '$1***@')
+    .replace(/(https?:\/\/)[^\s"/@]+@/gi, '$1***@');
 }
 
 export function invalid(field: string, value: unknown, message: string): string {
@@ -218,6 +230,10 @@ function readEnvironment(entry: unknown, index: number, problems: string[]): Env
     );
     return undefined;
   }
+  if (entry.name === undefined || entry.name === null) {
+    problems.push(`Missing environments[${index}].name: each environment given as a mapping needs its name`);
+    return undefined;
+  }
   if (typeof entry.name !== 'string') {
     problems.push(invalid(`environments[${index}].name`, entry.name, 'must be a string'));
     return undefined;
@@ -247,11 +263,13 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
   const values: Partial<Record<FleetInputName, unknown>> = {};
   for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
     let value = raw[input.name];
-    if (value === undefined || value === null || value === '') {
+    if (value === undefined || value === null || (value === '' && input.required)) {
       if (input.required) {
         problems.push(`Missing ${input.name}: ${input.message}; ${howToGive(input.name)}`);
         continue;
       }
+      // Only an absent value takes the default: an explicit "" (say `--environments "$UNSET"`)
+      // is validated like any other value, so it never turns silently into the default.
       value = input.name === 'environments' ? splitList(input.defaultText ?? '') : input.defaultText;
     }
     if (input.name === 'environments') {
@@ -284,6 +302,26 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
     throw new InputError(problems);
   }
   return values as unknown as FleetAnswers;
+}
+
+/**
+ * Accepted answers that may still be a mistake, as warnings to print (nothing stops the run).
+ * A key in a region other than `region` is legitimate (multi-region fleets, multi-Region keys:
+ * `region` only builds the default alias ARNs), but a mistyped region would only show up as a
+ * decryption failure in the cluster, so it is pointed out.
+ */
+export function findAnswerWarnings(answers: FleetAnswers): string[] {
+  const warnings: string[] = [];
+  for (const environment of answers.environments) {
+    const key = environment.kmsKeyArn === undefined ? undefined : parseKmsArn(environment.kmsKeyArn);
+    if (key && key.region !== answers.region) {
+      warnings.push(
+        `environments.${environment.name}.kmsKeyArn is in region ${key.region}, not in the fleet's region ${answers.region}: ` +
+          `kept as given (keys in other regions work); check that ${key.region} is where that key is`,
+      );
+    }
+  }
+  return warnings;
 }
 
 /** The answers as stored in `.yo-rc.json`: environments without overrides are plain names. */

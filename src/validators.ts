@@ -10,6 +10,9 @@ const REGION = /^(?:us-gov|us-iso|us-isob|[a-z]{2})-[a-z]+-\d{1,2}$/;
 const DNS_1123_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
 const SCP_LIKE = /^[^\s/:@]+@[^\s/:]+:(?!\/\/)/;
 const URL_CHARACTERS = /^[A-Za-z0-9._~:/@%+=,-]+$/;
+const URL_START = /^(?:https|ssh):\/\/[^/]/;
+const HOST_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const SSH_USER = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const ALIAS_NAME = /^[A-Za-z0-9/_-]{1,250}$/;
 const OIDC_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/id\/[A-Za-z0-9]{1,64}$/;
@@ -70,37 +73,47 @@ export function validateRepoUrl(value: unknown): Validation {
   if (typeof value !== 'string' || value.length === 0) {
     return 'must be an https://… or ssh://user@host/path Git URL';
   }
+  if (!URL_CHARACTERS.test(value)) {
+    return 'must be an https://… or ssh://user@host/path Git URL of plain characters (A-Z a-z 0-9 . _ ~ : / @ % + = , -): no whitespace, quotes, query or fragment';
+  }
   if (SCP_LIKE.test(value)) {
     const [userAndHost = '', path = ''] = value.split(/:(.*)/s);
     return `must be a URL: Flux does not accept the scp form; write ssh://${userAndHost}/${path.replace(/^\/+/, '')}`;
   }
-  if (!URL_CHARACTERS.test(value)) {
-    return 'must be an https://… or ssh://user@host/path Git URL without spaces, quotes, query or fragment';
+  // Flux's GitRepository schema matches ^(http|https|ssh):// case-sensitively, and Go reads
+  // "https:host" or "https:///host" differently from the WHATWG URL parser: require the plain form.
+  if (!URL_START.test(value)) {
+    return 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with the repo-auth Secret)';
   }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
+    const scpAfterScheme = /^ssh:\/\/([^/]+):([^\d/][^]*)$/.exec(value);
+    if (scpAfterScheme) {
+      return `must be an ssh:// URL with "/" after the host (":" starts a port number); write ssh://${scpAfterScheme[1]}/${scpAfterScheme[2]}`;
+    }
     return 'must be an https://… or ssh://user@host/path Git URL';
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'ssh:') {
-    return 'must use https:// or ssh:// (Flux GitRepository URLs with a repo-auth Secret)';
   }
   if (url.hostname === '' || url.pathname.length <= 1) {
     return 'must name a host and a repository path, e.g. https://github.com/org/repo.git';
   }
-  if (url.password !== '' || (url.protocol === 'https:' && url.username !== '')) {
+  const authority = value.slice(value.indexOf('//') + 2).split('/')[0] ?? '';
+  if (url.password !== '' || (url.protocol === 'https:' && authority.includes('@'))) {
     return 'must not embed credentials: they belong in the encrypted repo-auth Secret, never in a URL';
   }
-  if (url.protocol === 'ssh:' && url.username === '') {
-    return 'must name the SSH user, e.g. ssh://git@github.com/org/repo.git';
+  if (!HOST_NAME.test(url.hostname)) {
+    return 'must name a valid host: dot-separated labels of a-z 0-9 -, none starting or ending with -';
+  }
+  if (url.protocol === 'ssh:' && !SSH_USER.test(url.username)) {
+    return 'must name the SSH user (A-Z a-z 0-9 . _ -, not starting with -), e.g. ssh://git@github.com/org/repo.git';
   }
   return true;
 }
 
 // The rules of `git check-ref-format --branch`, for a branch name given without refs/heads/.
 export function validateBranch(value: unknown): Validation {
-  const allowed = 'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".")';
+  const allowed = 'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".", not HEAD)';
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
     return allowed;
   }
@@ -109,7 +122,7 @@ export function validateBranch(value: unknown): Validation {
     value.includes('..') ||
     value.includes('@{') ||
     value.includes('//') ||
-    value === '@' ||
+    value === 'HEAD' ||
     value.startsWith('-') ||
     value.startsWith('/') ||
     value.endsWith('/') ||
@@ -136,7 +149,8 @@ export function parseKmsArn(value: string): ParsedKmsArn | undefined {
     return undefined;
   }
   const [, partition = '', region = '', accountId = '', resource, name = ''] = match;
-  if (validateRegion(region) !== true) {
+  // arn:aws-cn:kms:eu-west-1:… names no key anywhere: the partition follows from the region.
+  if (validateRegion(region) !== true || partitionOf(region) !== partition) {
     return undefined;
   }
   if (resource === 'key') {
