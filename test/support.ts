@@ -71,5 +71,7 @@ export function assertMatchesGolden(scenario: string, tree: Tree): void {
 
 /** Runs `yo flux-sops` without a terminal, in a fresh temporary folder. */
 export function runFleetGenerator(options: Record<string, unknown>) {
-  return helpers.run(FleetGenerator, { namespace: 'flux-sops:app' }).withOptions({ interactive: false, ...options });
+  return helpers
+    .run(FleetGenerator, { namespace: 'flux-sops:app' })
+    .withOptions({ interactive: false, ...options } as Record<string, unknown>);
 }
