@@ -39,6 +39,14 @@ export class ConflictError extends Error {
 /** The storage file Yeoman writes beside the planned files: it must be writable too. */
 const STORED_ANSWERS_FILE = '.yo-rc.json';
 
+function hasContents(path: string, contents: string): boolean {
+  try {
+    return lstatSync(path).isFile() && readFileSync(path, 'utf8') === contents;
+  } catch {
+    return false;
+  }
+}
+
 function accessProblem(path: string, mode: number): string | undefined {
   try {
     accessSync(path, mode);
@@ -125,7 +133,9 @@ export class UnwritablePathsError extends Error {
  */
 export function writePlannedFiles(generator: Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>, files: readonly PlannedFile[], interactive: boolean): void {
   const root = generator.destinationRoot();
-  const unwritable = findUnwritablePaths(root, [...files.map((file) => file.path), STORED_ANSWERS_FILE]);
+  // Yeoman leaves identical files alone, but always rewrites its storage file.
+  const changing = files.filter((file) => !hasContents(join(root, file.path), file.contents));
+  const unwritable = findUnwritablePaths(root, [...changing.map((file) => file.path), STORED_ANSWERS_FILE]);
   if (unwritable.length > 0) {
     throw new UnwritablePathsError(root, unwritable);
   }
