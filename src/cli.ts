@@ -2,7 +2,7 @@
 // `flux-sops`: runs the package's generators through yeoman-environment, without `yo`
 // (so it also works as root, in CI containers), and checks fleets.
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { environmentInputs, fleetInputs, type InputDeclaration } from './inputs.js';
@@ -111,6 +111,11 @@ async function runGenerator(name: 'app' | 'env', destination: string, options: R
     if (firstMissing !== undefined) {
       removeEmptyFolders(destination, firstMissing);
     }
+    if (isCancellation(error)) {
+      // The fleet generators write nothing before every question is answered; say so only if true.
+      const files = (environment as unknown as { sharedFs: { all(): { path: string; committed?: boolean }[] } }).sharedFs.all();
+      (error as Error & { writtenFiles?: string[] }).writtenFiles = files.filter((file) => file.committed).map((file) => relative(destination, file.path));
+    }
     // The generators check every path before writing; a system error still possible while
     // Yeoman writes (disk full, I/O error) must not leave a fleet that looks finished.
     if ((error as NodeJS.ErrnoException).syscall !== undefined) {
@@ -120,6 +125,12 @@ async function runGenerator(name: 'app' | 'env', destination: string, options: R
     }
     throw error;
   }
+}
+
+/** Ctrl-C at a prompt (inquirer's errors), including Yeoman's conflict questions. */
+function isCancellation(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'AbortPromptError' || name === 'ExitPromptError';
 }
 
 /** The outermost folder of destination that does not exist yet (Yeoman creates it on start). */
@@ -229,9 +240,10 @@ async function run(): Promise<void> {
   try {
     process.exitCode = await main(argv);
   } catch (error) {
-    const { exitCode, message, stack, name } = error as Error & { exitCode?: number };
-    if (name === 'AbortPromptError' || name === 'ExitPromptError') {
-      process.stderr.write('Cancelled: nothing was written.\n');
+    const { exitCode, message, stack } = error as Error & { exitCode?: number };
+    if (isCancellation(error)) {
+      const written = (error as { writtenFiles?: string[] }).writtenFiles ?? [];
+      process.stderr.write(written.length === 0 ? 'Cancelled: nothing was written.\n' : `Cancelled, after these files were written: ${written.join(', ')}\n`);
       process.exitCode = 130;
       return;
     }

@@ -1,6 +1,7 @@
 // Yeoman glue shared by the `app` and `env` generators: no fleet logic lives here.
 import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { Transform } from 'node:stream';
 import type Generator from 'yeoman-generator';
 import type { BaseOptions } from 'yeoman-generator';
 import type { PlannedFile } from './plan.js';
@@ -127,9 +128,10 @@ export class UnwritablePathsError extends Error {
 
 /**
  * Hands planned files to Yeoman's file system, after checking that every one of them (and the
- * stored answers) can be written, so a run either writes the whole fleet or nothing. Without a terminal, conflicts stop the run
- * before anything is written (Yeoman's conflicter would otherwise need to prompt); in a
- * terminal Yeoman's conflicter asks file by file.
+ * stored answers) can be written, so a run either writes the whole fleet or nothing. Without a
+ * terminal, conflicts stop the run before anything is written (Yeoman's conflicter would
+ * otherwise need to prompt); in a terminal Yeoman's conflicter asks file by file (see
+ * commitAllOrNothing).
  */
 export function writePlannedFiles(generator: Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>, files: readonly PlannedFile[], interactive: boolean): void {
   const root = generator.destinationRoot();
@@ -148,4 +150,45 @@ export function writePlannedFiles(generator: Generator<Record<string, unknown>, 
   for (const file of files) {
     generator.fs.write(generator.destinationPath(file.path), file.contents);
   }
+}
+
+/**
+ * The commit task of the fleet generators (their `customCommitTask` feature): Yeoman's own
+ * commit, its conflicter then its writes, with every write held back until the conflicter has
+ * settled every file. Yeoman's conflicter handles files in parallel and writes each one as soon
+ * as it is settled, so Ctrl-C at a conflict question would otherwise leave the files settled
+ * before it, and `.yo-rc.json`, written: a fleet neither old nor new. The stored answers are
+ * written last, so a run that fails while writing does not record answers it did not apply.
+ */
+export async function commitAllOrNothing(environment: unknown): Promise<void> {
+  const { commitSharedFsTask } = await import('yeoman-environment');
+  type CommitContext = Parameters<typeof commitSharedFsTask>[0];
+  const { adapter, conflicterOptions, sharedFs } = environment as CommitContext;
+  const withWritesHeldBack = {
+    pipeline: (options: unknown, ...transforms: unknown[]) => {
+      // Yeoman's commit pipeline ends with the transform that writes each file.
+      const write = transforms.pop();
+      return (sharedFs.pipeline as (...args: unknown[]) => Promise<void>).call(sharedFs, options, ...transforms, holdUntilAllSettled(), write);
+    },
+  } as unknown as CommitContext['sharedFs'];
+  await commitSharedFsTask({ adapter, conflicterOptions, sharedFs: withWritesHeldBack });
+}
+
+/** Passes files on only once all have arrived, in their order, the stored answers last. */
+function holdUntilAllSettled(): Transform {
+  const held: { path: string }[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: { path: string }, _encoding, callback) {
+      held.push(file);
+      callback();
+    },
+    flush(callback) {
+      const isStoredAnswers = (file: { path: string }) => file.path.endsWith(`/${STORED_ANSWERS_FILE}`);
+      for (const file of [...held.filter((file) => !isStoredAnswers(file)), ...held.filter(isStoredAnswers)]) {
+        this.push(file);
+      }
+      callback();
+    },
+  });
 }

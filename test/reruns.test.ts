@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import helpers from 'yeoman-test';
+import FleetGenerator from '../src/generators/app/index.js';
 import { errorLines, runCli } from './cli-runner.js';
 import { exampleAnswers, hashTree, readTree, type Tree } from './support.js';
 
@@ -89,5 +92,34 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(readTree(fleet), { ...generated, 'NOTES.md': 'the user’s own file\n' });
     assert.equal(readFileSync(join(fleet, 'README.md'), 'utf8'), generated['README.md']);
+  });
+
+  it('in a terminal, writes nothing when Ctrl-C comes at the second conflict question, the first already answered', async () => {
+    appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
+    unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
+    const before = hashTree(fleet);
+    const questions: string[] = [];
+    // Resolved from its file, as `yo` does, so it reads the answers stored under the package's
+    // name; and without yeoman-test's default --force, so the conflicter asks.
+    const run = helpers
+      .run(FleetGenerator, { namespace: 'flux-sops:app', resolved: fileURLToPath(new URL('../src/generators/app/index.ts', import.meta.url)) }, { force: false })
+      .cd(fleet)
+      .withOptions({ interactive: true, force: false, branch: 'release' } as Record<string, unknown>)
+      .withAnswers(
+        { action: 'write' },
+        {
+          callback: (answer, { question }) => {
+            questions.push(String(question.message));
+            if (questions.length === 2) {
+              throw Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+            }
+            return answer;
+          },
+        },
+      );
+    await assert.rejects(run, { name: 'ExitPromptError' });
+    // README.md (answered "overwrite"), then the first changed git-repository.yaml (Ctrl-C).
+    assert.deepEqual(questions, ['Overwrite README.md?', 'Overwrite secrets/staging/git-repository.yaml?']);
+    assert.equal(hashTree(fleet), before, 'a file was written before every question was answered');
   });
 });

@@ -19,7 +19,7 @@ import {
   toStoredAnswers,
   validateAnswers,
 } from '../../inputs.js';
-import { isInteractive, STORAGE_NAME, writePlannedFiles } from '../../generator-support.js';
+import { commitAllOrNothing, isInteractive, STORAGE_NAME, writePlannedFiles } from '../../generator-support.js';
 import { planFleet } from '../../plan.js';
 import { validateKmsKeyArn, validateOidcIssuer, validateAccountId, validateRegion } from '../../validators.js';
 
@@ -32,8 +32,9 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
   private interactive = false;
 
   constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
-    // A fleet has no npm dependencies: no package manager step, nor its log line.
-    super(args, options, { ...features, unique: 'namespace', customInstallTask: true });
+    // A fleet has no npm dependencies: no package manager step, nor its log line. Writes wait
+    // until every conflict question is answered (commitAllOrNothing).
+    super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
     this.option('answers', { type: String, description: 'YAML or JSON file with the inputs (see README)' });
     for (const input of fleetInputs) {
       this.option(input.option, {
