@@ -2,8 +2,15 @@
 // environment's files through the same planner as `yo flux-sops`, adds its creation rule to
 // `.sops.yaml` and its row to the README's environments section by editing them, records it
 // in `.yo-rc.json`, and changes nothing else.
-import Generator, { type BaseOptions } from 'yeoman-generator';
-import { isInteractive, STORAGE_NAME, writePlannedFiles } from '../../generator-support.js';
+import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
+import {
+  commitAllOrNothing,
+  findUnwritablePaths,
+  isInteractive,
+  STORAGE_NAME,
+  UnwritablePathsError,
+  writePlannedFiles,
+} from '../../generator-support.js';
 import {
   type EnvironmentAnswers,
   type EnvironmentInputName,
@@ -12,6 +19,7 @@ import {
   type RawAnswers,
   defaultKmsKeyArn,
   environmentInputs,
+  findAnswerWarnings,
   invalid,
   readAnswersObject,
   splitList,
@@ -75,8 +83,9 @@ export default class EnvironmentGenerator extends Generator<Record<string, unkno
   #overrides: Overrides = {};
   #plan?: EnvironmentPlan;
 
-  constructor(args?: string[], options?: BaseOptions, features?: Record<string, unknown>) {
-    super(args, options, { ...features, unique: 'namespace' });
+  constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
+    // As the main generator: no package-manager step, and writes wait for every conflict answer.
+    super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
     this.argument('name', { type: String, required: true, description: 'Name of the new environment (a DNS-1123 label)' });
     for (const input of environmentInputs) {
       this.option(input.option, { type: String, description: `${input.message} (default: ${input.defaultText})` });
@@ -171,6 +180,9 @@ export default class EnvironmentGenerator extends Generator<Record<string, unkno
       throw new Error(`Bug: ${this.#name} is missing from the planned answers`);
     }
     const resolved = resolveEnvironment(answers, environment);
+    for (const warning of findAnswerWarnings({ ...answers, environments: [environment] })) {
+      this.log.writeln(`Warning: ${warning}`);
+    }
 
     const sopsConfigText = this.fs.read(this.destinationPath('.sops.yaml'), { defaults: null });
     if (sopsConfigText === null) {
@@ -202,6 +214,12 @@ export default class EnvironmentGenerator extends Generator<Record<string, unkno
     const plan = this.#plan;
     if (!plan) {
       throw new Error('Bug: writing before configuring');
+    }
+    // The edited fleet files exist already; they must be writable too before anything is written.
+    const edited = plan.readme === undefined ? ['.sops.yaml'] : ['.sops.yaml', 'README.md'];
+    const unwritable = findUnwritablePaths(this.destinationRoot(), edited);
+    if (unwritable.length > 0) {
+      throw new UnwritablePathsError(this.destinationRoot(), unwritable);
     }
     writePlannedFiles(this, plan.environmentFiles, this.#interactive);
     this.#writeEditedFile('.sops.yaml', plan.sopsConfig);
