@@ -153,25 +153,34 @@ export function writePlannedFiles(generator: Generator<Record<string, unknown>, 
 }
 
 /**
- * The commit task of the fleet generators (their `customCommitTask` feature): Yeoman's own
- * commit, its conflicter then its writes, with every write held back until the conflicter has
- * settled every file. Yeoman's conflicter handles files in parallel and writes each one as soon
- * as it is settled, so Ctrl-C at a conflict question would otherwise leave the files settled
- * before it, and `.yo-rc.json`, written: a fleet neither old nor new. The stored answers are
- * written last, so a run that fails while writing does not record answers it did not apply.
+ * The commit task of the fleet generators (their `customCommitTask` feature): Yeoman's commit
+ * pipeline (its conflicter, then its writes), with every write held back until the conflicter
+ * has settled every file. Yeoman's conflicter handles files in parallel and writes each one as
+ * soon as it is settled, so Ctrl-C at a conflict question would otherwise leave the files
+ * settled before it, and `.yo-rc.json`, written: a fleet neither old nor new. The stored answers
+ * are written last, so a run that fails while writing does not record answers it did not apply.
+ * Unlike Yeoman's default commit, `.yo-resolve` files are not consulted: looking them up costs
+ * several stat calls per file (most of the I/O of a large fleet), and the conflict decisions
+ * they would automate are made here by `--force` or at the prompt.
  */
 export async function commitAllOrNothing(environment: unknown): Promise<void> {
-  const { commitSharedFsTask } = await import('yeoman-environment');
-  type CommitContext = Parameters<typeof commitSharedFsTask>[0];
-  const { adapter, conflicterOptions, sharedFs } = environment as CommitContext;
-  const withWritesHeldBack = {
-    pipeline: (options: unknown, ...transforms: unknown[]) => {
-      // Yeoman's commit pipeline ends with the transform that writes each file.
-      const write = transforms.pop();
-      return (sharedFs.pipeline as (...args: unknown[]) => Promise<void>).call(sharedFs, options, ...transforms, holdUntilAllSettled(), write);
-    },
-  } as unknown as CommitContext['sharedFs'];
-  await commitSharedFsTask({ adapter, conflicterOptions, sharedFs: withWritesHeldBack });
+  const [{ createConflicterTransform, forceYoFiles }, { createCommitTransform }, { isFilePending }] = await Promise.all([
+    import('@yeoman/conflicter'),
+    import('mem-fs-editor/transform'),
+    import('mem-fs-editor/state'),
+  ]);
+  const { adapter, conflicterOptions, sharedFs } = environment as {
+    adapter: Parameters<typeof createConflicterTransform>[0];
+    conflicterOptions?: Parameters<typeof createConflicterTransform>[1];
+    sharedFs: { pipeline: (options: unknown, ...transforms: unknown[]) => Promise<void> };
+  };
+  await sharedFs.pipeline(
+    { filter: isFilePending },
+    forceYoFiles(),
+    createConflicterTransform(adapter, conflicterOptions),
+    holdUntilAllSettled(),
+    createCommitTransform(),
+  );
 }
 
 /** Passes files on only once all have arrived, in their order, the stored answers last. */

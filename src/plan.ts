@@ -148,12 +148,12 @@ export function assertParses(file: PlannedFile): void {
       throw new Error(`Bug: ${file.path} is not valid JSON: ${(error as Error).message}`);
     }
   } else if (/\.ya?ml$/.test(file.path)) {
-    for (const version of ['1.1', '1.2'] as const) {
-      for (const document of parseAllDocuments(file.contents, { uniqueKeys: true, version })) {
-        const [problem] = [...document.errors, ...document.warnings];
-        if (problem) {
-          throw new Error(`Bug: ${file.path} does not parse as YAML ${version}: ${problem.message}`);
-        }
+    // Syntax and duplicate keys read the same in YAML 1.1 and 1.2; the scalars that differ
+    // between them are yamlScalar's job (and the tests parse every file in both).
+    for (const document of parseAllDocuments(file.contents, { uniqueKeys: true, version: '1.1' })) {
+      const [problem] = [...document.errors, ...document.warnings];
+      if (problem) {
+        throw new Error(`Bug: ${file.path} does not parse as YAML: ${problem.message}`);
       }
     }
   }
