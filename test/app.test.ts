@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -16,6 +16,19 @@ interface Scenario {
 }
 
 const scenarios: Scenario[] = [
+  {
+    // The README's and `npm start`'s example, as a user gives it.
+    name: 'example',
+    answers: parse(readFileSync(exampleAnswers, 'utf8')) as Record<string, unknown>,
+    keys: {
+      staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+      production: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    },
+    roleArns: {
+      staging: 'arn:aws:iam::123456789012:role/flux-kms-decryptor',
+      production: 'arn:aws:iam::123456789012:role/flux-kms-decryptor',
+    },
+  },
   {
     name: 'defaults-https',
     answers: { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git' },
@@ -101,6 +114,7 @@ describe('yo flux-sops', () => {
         assert.equal(yamlFiles, 1 + 8 * environments);
         // Per environment: 2 Flux Kustomizations, GitRepository, Secret, ServiceAccount patch.
         assert.equal(objectsValidated, 5 * environments);
+        console.log(`      ${yamlFiles} YAML files parsed, ${objectsValidated} objects validated against the schemas`);
       });
 
       it('gives each environment its key in .sops.yaml, and clusters/ no key at all', () => {
@@ -116,6 +130,7 @@ describe('yo flux-sops', () => {
         }
         const outputs = buildKustomizeFolders(fleetDir, tree);
         assert.equal(Object.keys(outputs).length, 2 * Object.keys(scenario.keys).length);
+        console.log(`      kubectl kustomize built ${Object.keys(outputs).join(', ')}`);
         for (const [environment, roleArn] of Object.entries(scenario.roleArns)) {
           const built = outputs[`clusters/${environment}/flux-system`] ?? '';
           const serviceAccount = built
