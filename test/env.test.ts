@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import helpers from 'yeoman-test';
 import FleetGenerator from '../src/generators/app/index.js';
@@ -12,7 +11,7 @@ import { replaceReadmeEnvironmentsSection } from '../src/readme-section.js';
 import { addCreationRule } from '../src/sops-config.js';
 import { findCreationRule } from '../src/sops-rules.js';
 import { assertSopsRules, buildKustomizeFolders, creationRulesOf, kubectlAvailable, validateObjects } from './fleet-checks.js';
-import { assertMatchesGolden, exampleAnswers, hashTree, projectRoot, readTree, type Tree } from './support.js';
+import { assertMatchesGolden, exampleAnswers, generatorFile, hashTree, projectRoot, readTree, type Tree } from './support.js';
 
 const FLEET_ANSWERS = { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git' };
 const QA_FILES = [
@@ -31,10 +30,6 @@ const QA_FILES = [
 const EXPECTED_CHANGES = ['.sops.yaml', '.yo-rc.json', 'README.md', ...QA_FILES].sort();
 const QA_RULE_LINES = (kms: string) =>
   `  - path_regex: "^secrets/qa/.+\\\\.ya?ml$"\n    encrypted_regex: "^(data|stringData)$"\n    kms: ${kms}\n`;
-
-function generatorFile(name: 'app' | 'env'): string {
-  return fileURLToPath(new URL(`../src/generators/${name}/index.ts`, import.meta.url));
-}
 
 function temporaryFolder(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -69,9 +69,18 @@ export function assertMatchesGolden(scenario: string, tree: Tree): void {
   }
 }
 
-/** Runs `yo flux-sops` without a terminal, in a fresh temporary folder. */
+/** The source file of a generator, given to yeoman-test as `yo` would resolve it. */
+export function generatorFile(name: 'app' | 'env'): string {
+  return join(projectRoot, 'src', 'generators', name, 'index.ts');
+}
+
+/**
+ * Runs `yo flux-sops` without a terminal, in a fresh temporary folder. Resolved from its file,
+ * as `yo` does, so the answers are stored under the package's name; and without the force
+ * yeoman-test applies by default, as a user runs it.
+ */
 export function runFleetGenerator(options: Record<string, unknown>) {
   return helpers
-    .run(FleetGenerator, { namespace: 'flux-sops:app' })
+    .run(FleetGenerator, { namespace: 'flux-sops:app', resolved: generatorFile('app') }, { force: false })
     .withOptions({ interactive: false, ...options } as Record<string, unknown>);
 }
