@@ -1,6 +1,6 @@
 // Reading `--answers FILE` (YAML or JSON) into raw answers.
 import { readFileSync } from 'node:fs';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { InputError, type RawAnswers, readAnswersObject } from './inputs.js';
 
 export function readAnswersFile(path: string): RawAnswers {
@@ -10,14 +10,20 @@ export function readAnswersFile(path: string): RawAnswers {
   } catch (error) {
     throw new InputError([`Cannot read the answers file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   }
-  const documents = parseAllDocuments(text).length;
-  if (documents > 1) {
-    throw new InputError([`The answers file ${JSON.stringify(path)} holds ${documents} YAML documents (separated by ---): it must hold one mapping of inputs`]);
+  // JSON is YAML; uniqueKeys rejects a key given twice instead of silently keeping one.
+  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
+  if (documents.length > 1) {
+    throw new InputError([`The answers file ${JSON.stringify(path)} holds ${documents.length} YAML documents (separated by ---): it must hold one mapping of inputs`]);
   }
+  const [document] = documents;
   let content: unknown;
   try {
-    // JSON is YAML; uniqueKeys rejects a key given twice instead of silently keeping one.
-    content = parse(text, { uniqueKeys: true, prettyErrors: true });
+    const [problem] = document?.errors ?? [];
+    if (problem) {
+      throw problem;
+    }
+    // toJS also refuses alias bombs (an excessive alias count).
+    content = document?.toJS();
   } catch (error) {
     const firstLine = (error as Error).message.split('\n')[0]?.replace(/:$/, '');
     throw new InputError([`The answers file ${JSON.stringify(path)} is not valid YAML or JSON: ${firstLine}`]);

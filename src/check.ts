@@ -4,8 +4,8 @@
 // library, so the command stays fast enough for pre-commit hooks.
 import { posix } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, STORAGE_NAME } from './fleet-constants.js';
-import { compilePathRegex, type CreationRule, findCreationRule, isAnchored, kmsArnsOf, ruleMatches } from './sops-rules.js';
+import { CLUSTERS_FOLDER, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_FOLDER, STORAGE_NAME } from './fleet-constants.js';
+import { arnsOfKmsEntries, compilePathRegex, type CreationRule, findCreationRule, isAnchored, kmsArnsOf, ruleMatches } from './sops-rules.js';
 
 export type Severity = 'error' | 'pending' | 'warning';
 
@@ -99,9 +99,6 @@ const SOPS_CIPHERTEXT = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]
 const SOPS_KEY_TYPES = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'age', 'pgp'] as const;
 /** Flux bootstrap's own source and Kustomization: this repository, applied without decryption. */
 const BOOTSTRAP_NAME = 'flux-system';
-/** `flux bootstrap --path=clusters/<env>` applies everything below clusters/<env> without decryption. */
-const BOOTSTRAP_FOLDER = 'clusters';
-const SECRETS_FOLDER = 'secrets';
 const KUSTOMIZE_CONFIG_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
 /** Stands in for a creation rule that is not a mapping: sops would reject it, and it matches nothing here. */
 const NEVER_MATCHING_RULE: CreationRule = { path_regex: '(?!)' };
@@ -154,11 +151,7 @@ function readSopsMetadata(sops: unknown): SopsMetadata {
   }
   const groups = [sops, ...listOf(sops.key_groups).filter(isObject)];
   const hasKey = groups.some((group) => SOPS_KEY_TYPES.some((type) => listOf(group[type]).length > 0));
-  const kmsArns = groups.flatMap((group) =>
-    listOf(group.kms)
-      .map((key) => (isObject(key) ? stringOrUndefined(key.arn) : undefined))
-      .filter((arn): arn is string => arn !== undefined),
-  );
+  const kmsArns = groups.flatMap((group) => arnsOfKmsEntries(group.kms));
   return {
     complete: typeof sops.mac === 'string' && sops.mac !== '' && hasKey,
     kmsArns,
@@ -565,8 +558,8 @@ function checkDecryption(facts: FleetFacts): Finding[] {
     if (readers.some((reader) => reader.decrypts && isUnder(file, reader.path))) {
       continue;
     }
-    const why = isUnder(file, BOOTSTRAP_FOLDER)
-      ? `${BOOTSTRAP_FOLDER}/<env>/ is applied by the bootstrap ${BOOTSTRAP_NAME} Kustomization, which has no decryption`
+    const why = isUnder(file, CLUSTERS_FOLDER)
+      ? `${CLUSTERS_FOLDER}/<env>/ is applied by the bootstrap ${BOOTSTRAP_NAME} Kustomization, which has no decryption`
       : 'no Flux Kustomization with decryption.provider: sops reads this path';
     findings.push(finding(file, 'not-decrypted', `is SOPS-encrypted, but ${why}; move it under ${SECRETS_FOLDER}/<env>/`));
   }

@@ -5,7 +5,15 @@ import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { environmentInputs, fleetInputs, type InputDeclaration } from './inputs.js';
+import {
+  environmentInputs,
+  fleetInputs,
+  type InputDeclaration,
+  optionDescription,
+  perEnvironmentOptionDescription,
+  perEnvironmentOptionInputs,
+  runOptions,
+} from './inputs.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
@@ -17,8 +25,7 @@ interface Command {
 }
 
 const commonOptions = [
-  { name: 'force', type: 'boolean', description: 'Overwrite files that differ from what would be generated' },
-  { name: 'interactive', type: 'boolean', description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set)' },
+  ...runOptions.map((option) => ({ ...option, type: 'boolean' as const })),
   { name: 'no-interactive', type: 'boolean', description: 'Never prompt; a missing required input is an error' },
   { name: 'debug', type: 'boolean', description: 'Print stack traces of unexpected errors' },
   { name: 'help', type: 'boolean', description: 'Show this help' },
@@ -31,14 +38,12 @@ const commands = {
     inputs: fleetInputs,
     extraOptions: [
       { name: 'answers', type: 'string', description: 'YAML or JSON file with the inputs' },
-      ...environmentInputs
-        .filter((input) => input.name === 'kmsKeyArn' || input.name === 'oidcIssuer')
-        .map((input) => ({
-          name: input.option,
-          type: 'string' as const,
-          repeatable: true,
-          description: `${input.message} per environment, as ENV=VALUE, repeatable (default: ${input.defaultText})`,
-        })),
+      ...perEnvironmentOptionInputs.map((input) => ({
+        name: input.option,
+        type: 'string' as const,
+        repeatable: true,
+        description: perEnvironmentOptionDescription(input),
+      })),
       ...commonOptions,
     ],
   },
@@ -67,10 +72,7 @@ function optionsConfig(command: Command): OptionsConfig {
 
 export function helpText(command: Command): string {
   const rows: [string, string][] = [
-    ...command.inputs.map((input): [string, string] => [
-      `--${input.option} <value>`,
-      `${input.message}${input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : ''}`,
-    ]),
+    ...command.inputs.map((input): [string, string] => [`--${input.option} <value>`, optionDescription(input)]),
     ...command.extraOptions.map((option): [string, string] => [
       `--${option.name}${option.type === 'string' ? ' <value>' : ''}`,
       option.description,

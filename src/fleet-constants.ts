@@ -9,3 +9,7 @@ export const PLACEHOLDER_ANNOTATION = 'generator-flux-sops/placeholder';
 export const PLACEHOLDER_CIPHERTEXT = 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]';
 /** The key of the stored answers in `.yo-rc.json`. */
 export const STORAGE_NAME = 'generator-flux-sops';
+/** Where `flux bootstrap --path=clusters/<env>` points: applied by the bootstrap Kustomization, without decryption. */
+export const CLUSTERS_FOLDER = 'clusters';
+/** The only place for encrypted files: `secrets/<env>/`, applied by the decrypting "secrets" Kustomization. */
+export const SECRETS_FOLDER = 'secrets';

@@ -6,8 +6,6 @@ import type Generator from 'yeoman-generator';
 import type { BaseOptions } from 'yeoman-generator';
 import type { PlannedFile } from './plan.js';
 
-export { STORAGE_NAME } from './fleet-constants.js';
-
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
 export function isInteractive(option: unknown): boolean {
   if (typeof option === 'boolean') {
@@ -16,14 +14,24 @@ export function isInteractive(option: unknown): boolean {
   return Boolean(process.stdin.isTTY) && !process.env.CI;
 }
 
-/** Files that exist with other content than planned: the user's edits, never overwritten silently. */
-export function findConflicts(root: string, files: readonly PlannedFile[]): string[] {
-  return files
-    .filter((file) => {
-      const path = join(root, file.path);
-      return existsSync(path) && readFileSync(path, 'utf8') !== file.contents;
-    })
-    .map((file) => file.path);
+type OnDisk = 'missing' | 'identical' | 'different';
+
+/**
+ * How a planned file stands on disk: read once, for both the write pre-flight and the
+ * conflicts. A path that cannot even be looked at (a file where a folder must go) counts as
+ * missing: the pre-flight then says why it cannot be written.
+ */
+function onDisk(root: string, file: PlannedFile): OnDisk {
+  const path = join(root, file.path);
+  try {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (!stats) {
+      return 'missing';
+    }
+    return stats.isFile() && readFileSync(path, 'utf8') === file.contents ? 'identical' : 'different';
+  } catch {
+    return 'missing';
+  }
 }
 
 export class ConflictError extends Error {
@@ -39,14 +47,6 @@ export class ConflictError extends Error {
 
 /** The storage file Yeoman writes beside the planned files: it must be writable too. */
 const STORED_ANSWERS_FILE = '.yo-rc.json';
-
-function hasContents(path: string, contents: string): boolean {
-  try {
-    return lstatSync(path).isFile() && readFileSync(path, 'utf8') === contents;
-  } catch {
-    return false;
-  }
-}
 
 function accessProblem(path: string, mode: number): string | undefined {
   try {
@@ -135,14 +135,16 @@ export class UnwritablePathsError extends Error {
  */
 export function writePlannedFiles(generator: Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>, files: readonly PlannedFile[], interactive: boolean): void {
   const root = generator.destinationRoot();
+  const states = files.map((file) => ({ path: file.path, state: onDisk(root, file) }));
   // Yeoman leaves identical files alone, but always rewrites its storage file.
-  const changing = files.filter((file) => !hasContents(join(root, file.path), file.contents));
-  const unwritable = findUnwritablePaths(root, [...changing.map((file) => file.path), STORED_ANSWERS_FILE]);
+  const changing = states.filter(({ state }) => state !== 'identical').map(({ path }) => path);
+  const unwritable = findUnwritablePaths(root, [...changing, STORED_ANSWERS_FILE]);
   if (unwritable.length > 0) {
     throw new UnwritablePathsError(root, unwritable);
   }
   if (!interactive && !generator.options.force) {
-    const conflicts = findConflicts(root, files);
+    // Files that exist with other content than planned: the user's edits, never overwritten silently.
+    const conflicts = states.filter(({ state }) => state === 'different').map(({ path }) => path);
     if (conflicts.length > 0) {
       throw new ConflictError(conflicts);
     }

@@ -112,6 +112,25 @@ export const environmentInputs = [
   },
 ] as const satisfies readonly InputDeclaration[];
 
+/** Per-environment inputs the main generator also takes, as repeatable `--option ENV=VALUE`. */
+export const perEnvironmentOptionInputs = environmentInputs.filter((input) => input.name === 'kmsKeyArn' || input.name === 'oidcIssuer');
+
+/** Options of both generators (and `flux-sops`) that steer the run rather than the fleet. */
+export const runOptions = [
+  { name: 'force', description: 'Overwrite files that differ from what would be generated' },
+  { name: 'interactive', description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set)' },
+] as const;
+
+/** An input's line in `--help`: its question, then its default or that it is required. */
+export function optionDescription(input: InputDeclaration): string {
+  return `${input.message}${input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : ''}`;
+}
+
+/** The line in `--help` of a per-environment input given to the main generator. */
+export function perEnvironmentOptionDescription(input: InputDeclaration): string {
+  return `${input.message} per environment, as ENV=VALUE, repeatable (default: ${input.defaultText})`;
+}
+
 export type FleetInputName = (typeof fleetInputs)[number]['name'];
 export type EnvironmentInputName = (typeof environmentInputs)[number]['name'];
 
@@ -324,7 +343,30 @@ export function findAnswerWarnings(answers: FleetAnswers): string[] {
   return warnings;
 }
 
-/** The answers as stored in `.yo-rc.json`: environments without overrides are plain names. */
+/**
+ * One environment as stored in `.yo-rc.json`: only real overrides. A value equal to what the
+ * fleet would derive is dropped, so the environment keeps following the fleet's account, role
+ * and region; an environment without overrides is its plain name.
+ */
+export function toStoredEnvironment(answers: FleetAnswers, environment: EnvironmentAnswers): string | EnvironmentAnswers {
+  const stored: EnvironmentAnswers = { name: environment.name };
+  const accountId = environment.accountId ?? answers.accountId;
+  if (accountId !== answers.accountId) {
+    stored.accountId = accountId;
+  }
+  if (environment.roleName !== undefined && environment.roleName !== answers.roleName) {
+    stored.roleName = environment.roleName;
+  }
+  if (environment.kmsKeyArn !== undefined && environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name)) {
+    stored.kmsKeyArn = environment.kmsKeyArn;
+  }
+  if (environment.oidcIssuer !== undefined) {
+    stored.oidcIssuer = environment.oidcIssuer;
+  }
+  return Object.keys(stored).length === 1 ? environment.name : stored;
+}
+
+/** The answers as stored in `.yo-rc.json`. */
 export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> {
   return {
     accountId: answers.accountId,
@@ -332,8 +374,6 @@ export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> 
     region: answers.region,
     repoUrl: answers.repoUrl,
     branch: answers.branch,
-    environments: answers.environments.map((environment) =>
-      Object.keys(environment).length === 1 ? environment.name : environment,
-    ),
+    environments: answers.environments.map((environment) => toStoredEnvironment(answers, environment)),
   };
 }

@@ -11,9 +11,7 @@ import {
 } from './inputs.js';
 import { type ParsedKmsArn, parseKmsArn, partitionOf } from './validators.js';
 import { doubleQuoted, yamlScalar } from './yaml-scalar.js';
-import { ENCRYPTED_REGEX, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from './fleet-constants.js';
-
-export { ENCRYPTED_REGEX, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from './fleet-constants.js';
+import { CLUSTERS_FOLDER, ENCRYPTED_REGEX, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_FOLDER } from './fleet-constants.js';
 
 export interface PlannedFile {
   /** POSIX path relative to the fleet root. */
@@ -85,7 +83,7 @@ function escapeRegex(text: string): string {
 }
 
 export function sopsPathRegexFor(environment: string): string {
-  return `^secrets/${escapeRegex(environment)}/.+\\.ya?ml$`;
+  return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
 }
 
 export function resolveEnvironment(answers: FleetAnswers, environment: EnvironmentAnswers): ResolvedEnvironment {
@@ -108,8 +106,8 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     oidcIssuer,
     oidcIssuerIsPlaceholder: environment.oidcIssuer === undefined,
     oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
-    clusterPath: `clusters/${environment.name}`,
-    secretsPath: `secrets/${environment.name}`,
+    clusterPath: `${CLUSTERS_FOLDER}/${environment.name}`,
+    secretsPath: `${SECRETS_FOLDER}/${environment.name}`,
     appsPath: `./deploy/${environment.name}`,
     sopsPathRegex: sopsPathRegexFor(environment.name),
   };

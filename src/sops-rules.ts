@@ -44,9 +44,16 @@ export function isAnchored(pattern: string): boolean {
   return pattern.startsWith('^') && pattern.endsWith('$') && !pattern.endsWith('\\$');
 }
 
+/** The ARNs of a list of sops KMS key entries (`[{ arn: … }]`, in key_groups and in a file's metadata). */
+export function arnsOfKmsEntries(entries: unknown): string[] {
+  return (Array.isArray(entries) ? entries : [])
+    .map((entry: unknown) => (entry as { arn?: unknown } | null)?.arn)
+    .filter((arn): arn is string => typeof arn === 'string');
+}
+
 /**
  * The KMS ARNs of a rule: its `kms` (sops accepts a comma-separated list) and the `kms`
- * entries of its `key_groups` (each `{ arn: … }`), in order.
+ * entries of its `key_groups`, in order.
  */
 export function kmsArnsOf(rule: CreationRule): string[] {
   const listed =
@@ -56,9 +63,8 @@ export function kmsArnsOf(rule: CreationRule): string[] {
           .map((arn) => arn.trim())
           .filter((arn) => arn !== '')
       : [];
-  const grouped = (Array.isArray(rule.key_groups) ? rule.key_groups : []).flatMap((group: unknown) => {
-    const kms = (group as { kms?: unknown } | null)?.kms;
-    return (Array.isArray(kms) ? kms : []).map((key: unknown) => (key as { arn?: unknown } | null)?.arn).filter((arn): arn is string => typeof arn === 'string');
-  });
+  const grouped = (Array.isArray(rule.key_groups) ? rule.key_groups : []).flatMap((group: unknown) =>
+    arnsOfKmsEntries((group as { kms?: unknown } | null)?.kms),
+  );
   return [...listed, ...grouped];
 }

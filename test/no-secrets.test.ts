@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { environmentInputs, fleetInputs } from '../src/inputs.js';
-import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from '../src/plan.js';
+import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from '../src/fleet-constants.js';
 import { runCli } from './cli-runner.js';
 import { exampleAnswers, readTree, type Tree } from './support.js';
 

@@ -9,22 +9,23 @@ import {
   type RawAnswers,
   defaultKmsKeyArn,
   defaultOf,
-  environmentInputs,
   findAnswerWarnings,
   fleetInputs,
   invalid,
   mergeAnswers,
+  optionDescription,
+  perEnvironmentOptionDescription,
+  perEnvironmentOptionInputs,
   readAnswersObject,
+  runOptions,
   splitList,
   toStoredAnswers,
   validateAnswers,
 } from '../../inputs.js';
-import { commitAllOrNothing, isInteractive, STORAGE_NAME, writePlannedFiles } from '../../generator-support.js';
+import { STORAGE_NAME } from '../../fleet-constants.js';
+import { commitAllOrNothing, isInteractive, writePlannedFiles } from '../../generator-support.js';
 import { planFleet } from '../../plan.js';
 import { validateKmsKeyArn, validateOidcIssuer, validateAccountId, validateRegion } from '../../validators.js';
-
-/** Per-environment inputs the main generator takes as repeatable `--option ENV=VALUE`. */
-const perEnvironmentOptions = environmentInputs.filter((input) => input.name === 'kmsKeyArn' || input.name === 'oidcIssuer');
 
 export default class FleetGenerator extends Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>> {
   private raw: RawAnswers = {};
@@ -37,22 +38,14 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
     super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
     this.option('answers', { type: String, description: 'YAML or JSON file with the inputs (see README)' });
     for (const input of fleetInputs) {
-      this.option(input.option, {
-        type: String,
-        description: `${input.message}${'defaultText' in input ? ` (default: ${input.defaultText})` : ' (required)'}`,
-      });
+      this.option(input.option, { type: String, description: optionDescription(input) });
     }
-    for (const input of perEnvironmentOptions) {
-      this.option(input.option, {
-        type: String,
-        description: `${input.message} per environment, as ENV=VALUE, repeatable (default: ${input.defaultText})`,
-      });
+    for (const input of perEnvironmentOptionInputs) {
+      this.option(input.option, { type: String, description: perEnvironmentOptionDescription(input) });
     }
-    this.option('interactive', {
-      type: Boolean,
-      description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set)',
-    });
-    this.option('force', { type: Boolean, description: 'Overwrite files that differ from what would be generated' });
+    for (const option of runOptions) {
+      this.option(option.name, { type: Boolean, description: option.description });
+    }
   }
 
   initializing(): void {
@@ -107,13 +100,12 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
     for (const entry of names) {
       const environment: Record<string, unknown> = typeof entry === 'string' ? { name: entry } : { ...entry };
       if (typeof environment.name === 'string' && environment.kmsKeyArn === undefined) {
-        const defaultArn = defaultKmsKeyArn(region, String(environment.accountId ?? accountId), environment.name);
         const { kmsKeyArn, oidcIssuer } = await this.prompt([
           {
             type: 'input',
             name: 'kmsKeyArn',
             message: `KMS key ARN or alias ARN for ${environment.name}`,
-            default: defaultArn,
+            default: defaultKmsKeyArn(region, String(environment.accountId ?? accountId), environment.name),
             validate: validateKmsKeyArn,
           },
           {
@@ -124,8 +116,7 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
             when: environment.oidcIssuer === undefined,
           },
         ]);
-        // Only overrides are stored, so a default key follows later changes of region or account.
-        Object.assign(environment, kmsKeyArn === defaultArn ? {} : { kmsKeyArn }, oidcIssuer ? { oidcIssuer } : {});
+        Object.assign(environment, { kmsKeyArn }, oidcIssuer ? { oidcIssuer } : {});
       }
       environments.push(environment);
     }
@@ -154,7 +145,7 @@ export default class FleetGenerator extends Generator<Record<string, unknown>, B
   #applyPerEnvironmentOptions(environments: unknown): unknown {
     const overrides = new Map<string, Record<string, string>>();
     const problems: string[] = [];
-    for (const input of perEnvironmentOptions) {
+    for (const input of perEnvironmentOptionInputs) {
       const given = this.options[input.option];
       if (given === undefined) {
         continue;
