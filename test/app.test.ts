@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { assertSopsRules, buildKustomizeFolders, kubectlAvailable, validateObjects } from './fleet-checks.js';
-import { assertMatchesGolden, exampleAnswers, projectRoot, readTree, runFleetGenerator, type Tree } from './support.js';
+import { assertSopsRules, buildKustomizeFolders, requireKubectl, validateObjects } from './fleet-checks.js';
+import { assertMatchesGolden, exampleAnswers, projectRoot, readTree, runFleetGenerator, type Tree, writeAnswersFile } from './support.js';
 
 interface Scenario {
   name: string;
@@ -85,13 +85,6 @@ const scenarios: Scenario[] = [
   },
 ];
 
-function writeAnswersFile(answers: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'answers-'));
-  const path = join(dir, 'fleet.json');
-  writeFileSync(path, JSON.stringify(answers));
-  return path;
-}
-
 describe('yo flux-sops', () => {
   for (const scenario of scenarios) {
     describe(scenario.name, () => {
@@ -122,12 +115,7 @@ describe('yo flux-sops', () => {
       });
 
       it('builds every kustomize folder, annotating kustomize-controller with the role of its environment', function () {
-        if (!kubectlAvailable()) {
-          if (process.env.CI) {
-            assert.fail('kubectl is required in CI to build the kustomize folders');
-          }
-          this.skip();
-        }
+        requireKubectl(this);
         const outputs = buildKustomizeFolders(fleetDir, tree);
         assert.equal(Object.keys(outputs).length, 2 * Object.keys(scenario.keys).length);
         console.log(`      kubectl kustomize built ${Object.keys(outputs).join(', ')}`);

@@ -5,13 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import helpers from 'yeoman-test';
-import FleetGenerator from '../src/generators/app/index.js';
 import EnvironmentGenerator from '../src/generators/env/index.js';
 import { replaceReadmeEnvironmentsSection } from '../src/readme-section.js';
 import { addCreationRule } from '../src/sops-config.js';
 import { findCreationRule } from '../src/sops-rules.js';
-import { assertSopsRules, buildKustomizeFolders, creationRulesOf, kubectlAvailable, validateObjects } from './fleet-checks.js';
-import { assertMatchesGolden, exampleAnswers, generatorFile, hashTree, projectRoot, readTree, type Tree } from './support.js';
+import { assertSopsRules, buildKustomizeFolders, creationRulesOf, requireKubectl, validateObjects } from './fleet-checks.js';
+import {
+  assertMatchesGolden,
+  exampleAnswers,
+  generatorFile,
+  hashTree,
+  projectRoot,
+  readTree,
+  runFleetGenerator,
+  type Tree,
+  writeAnswersFile,
+} from './support.js';
 
 const FLEET_ANSWERS = { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git' };
 const QA_FILES = [
@@ -35,23 +44,13 @@ function temporaryFolder(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-function writeAnswersFile(answers: Record<string, unknown>): string {
-  const path = join(temporaryFolder('answers-'), 'fleet.json');
-  writeFileSync(path, JSON.stringify(answers));
-  return path;
-}
-
-// Both generators are resolved from their files, as `yo` does, so the answers are stored under
-// the package's name in .yo-rc.json.
 async function generateFleet(dir: string, answers: Record<string, unknown>): Promise<Tree> {
-  await helpers
-    .run(FleetGenerator, { namespace: 'flux-sops:app', resolved: generatorFile('app') })
-    .cd(dir)
-    .withOptions({ interactive: false, answers: writeAnswersFile(answers) } as Record<string, unknown>);
+  await runFleetGenerator({ answers: writeAnswersFile(answers) }).cd(dir);
   return readTree(dir);
 }
 
-// Without force (yeoman-test forces by default), as a user runs it: a file Yeoman would want to
+// Resolved from its file, as `yo` does, so the answers are stored under the package's name;
+// and without force (yeoman-test forces by default), as a user runs it: a file Yeoman would want to
 // confirm shows up as a conflict or an asked question.
 function runEnvironmentGenerator(dir: string, name: string, options: Record<string, unknown> = {}) {
   return helpers
@@ -73,15 +72,6 @@ function changesBetween(before: Tree, after: Tree): Tree {
 
 function storedEnvironments(tree: Tree): unknown {
   return (JSON.parse(tree['.yo-rc.json'] ?? '{}') as Record<string, { environments?: unknown }>)['generator-flux-sops']?.environments;
-}
-
-function requireKubectl(context: Mocha.Context): void {
-  if (!kubectlAvailable()) {
-    if (process.env.CI) {
-      assert.fail('kubectl is required in CI to build the kustomize folders');
-    }
-    context.skip();
-  }
 }
 
 describe('yo flux-sops:env', () => {

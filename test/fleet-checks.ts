@@ -32,6 +32,16 @@ export function kubectlAvailable(): boolean {
   }
 }
 
+/** kubectl is optional on a developer's machine (the test says it skipped), required in CI. */
+export function requireKubectl(context: Mocha.Context): void {
+  if (!kubectlAvailable()) {
+    if (process.env.CI) {
+      assert.fail('kubectl is required in CI to build the kustomize folders');
+    }
+    context.skip();
+  }
+}
+
 export interface FleetReport {
   yamlFiles: number;
   objectsValidated: number;

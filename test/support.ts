@@ -2,7 +2,8 @@
 // and comparing them with the committed golden trees.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
@@ -83,4 +84,11 @@ export function runFleetGenerator(options: Record<string, unknown>) {
   return helpers
     .run(FleetGenerator, { namespace: 'flux-sops:app', resolved: generatorFile('app') }, { force: false })
     .withOptions({ interactive: false, ...options } as Record<string, unknown>);
+}
+
+/** Writes answers to a JSON answers file in a fresh temporary folder, for `--answers`. */
+export function writeAnswersFile(answers: Record<string, unknown>): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'answers-')), 'fleet.json');
+  writeFileSync(path, JSON.stringify(answers));
+  return path;
 }
