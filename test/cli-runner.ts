@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from './support.js';
 
-export const cliPath = join(projectRoot, 'dist', 'cli.js');
+export const cliPath = join(projectRoot, 'dist', 'src', 'cli', 'main.js');
 
 export interface CliResult {
   status: number;

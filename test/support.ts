@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
-import FleetGenerator from '../src/generators/app/index.js';
+import FleetGenerator from '../generators/app/index.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 export const goldenRoot = join(projectRoot, 'test', 'golden');
@@ -72,7 +72,7 @@ export function assertMatchesGolden(scenario: string, tree: Tree): void {
 
 /** The source file of a generator, given to yeoman-test as `yo` would resolve it. */
 export function generatorFile(name: 'app' | 'env'): string {
-  return join(projectRoot, 'src', 'generators', name, 'index.ts');
+  return join(projectRoot, 'generators', name, 'index.ts');
 }
 
 /**

@@ -35,9 +35,67 @@ export function validateRoleName(value: unknown): Validation {
   return true;
 }
 
+/** Region prefixes of AWS partitions this generator does not write ARNs for. */
+const UNSUPPORTED_PARTITIONS: readonly [RegExp, string][] = [
+  [/^us-isob-/, 'aws-iso-b'],
+  [/^us-isof-/, 'aws-iso-f'],
+  [/^us-iso-/, 'aws-iso'],
+  [/^eu-isoe-/, 'aws-iso-e'],
+  [/^eusc-/, 'aws-eusc'],
+];
+
 export function validateRegion(value: unknown): Validation {
+  const unsupported = typeof value === 'string' ? UNSUPPORTED_PARTITIONS.find(([prefix]) => prefix.test(value)) : undefined;
+  if (unsupported) {
+    return `is in the ${unsupported[1]} partition, which this generator does not write ARNs for (supported: aws, aws-cn, aws-us-gov)`;
+  }
   if (typeof value !== 'string' || !REGION.test(value)) {
     return 'must be an AWS region code such as us-east-1 or eu-west-1';
+  }
+  return true;
+}
+
+export const IDENTITIES = ['irsa', 'pod-identity'] as const;
+export type Identity = (typeof IDENTITIES)[number];
+export const IAC_CHOICES = ['none', 'terraform'] as const;
+export type Iac = (typeof IAC_CHOICES)[number];
+
+export function validateIdentity(value: unknown): Validation {
+  return IDENTITIES.includes(value as Identity) ? true : 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
+}
+
+export function validateIac(value: unknown): Validation {
+  return IAC_CHOICES.includes(value as Iac) ? true : 'must be none or terraform';
+}
+
+const CLUSTER_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
+export function validateClusterName(value: unknown): Validation {
+  if (typeof value !== 'string' || !CLUSTER_NAME.test(value)) {
+    return 'must be an EKS cluster name: 1 to 100 characters from A-Z a-z 0-9 _ -, starting with a letter or digit';
+  }
+  return true;
+}
+
+/** An age X25519 public key: `age1` and 58 lower-case Bech32 characters. */
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+
+export function validateAgeRecipient(value: unknown): Validation {
+  if (typeof value !== 'string' || !AGE_RECIPIENT.test(value)) {
+    return 'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never the AGE-SECRET-KEY line';
+  }
+  return true;
+}
+
+export function validateAgeRecipients(values: unknown): Validation {
+  if (!Array.isArray(values)) {
+    return 'must be a list of age public keys (age1…)';
+  }
+  for (const value of values) {
+    const valid = validateAgeRecipient(value);
+    if (valid !== true) {
+      return `${JSON.stringify(typeof value === 'string' && value.startsWith('AGE-SECRET-KEY') ? 'AGE-SECRET-KEY-…' : value)} is not allowed: each ${valid}`;
+    }
   }
   return true;
 }
@@ -181,7 +239,7 @@ export function normalizeOidcIssuer(value: string): string {
   return value.replace(/^https:\/\//, '');
 }
 
-/** The AWS partition of a region: ARNs in China and GovCloud do not start with arn:aws:. */
+/** The AWS partition of a (validated) region: ARNs in China and GovCloud do not start with arn:aws:. */
 export function partitionOf(region: string): string {
   if (region.startsWith('cn-')) {
     return 'aws-cn';

@@ -1,6 +1,6 @@
 // The fleet README lists the environments between two marker comments, so the `env`
 // generator can refresh that list without touching anything the user wrote around it.
-import { README_ENVIRONMENTS_END, README_ENVIRONMENTS_START } from './plan.js';
+import { README_ENVIRONMENTS_END, README_ENVIRONMENTS_START } from './layout.js';
 
 /**
  * Replaces the marked environments section of `readme` (markers included) with `section`, as

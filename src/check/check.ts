@@ -4,8 +4,8 @@
 // library, so the command stays fast enough for pre-commit hooks.
 import { posix } from 'node:path';
 import { parseAllDocuments, parseDocument, type YAMLError } from 'yaml';
-import { CLUSTERS_FOLDER, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_FOLDER, STORAGE_NAME } from './fleet-constants.js';
-import { arnsOfKmsEntries, compilePathRegex, type CreationRule, findCreationRule, isAnchored, kmsArnsOf, ruleMatches } from './sops-rules.js';
+import { CLUSTERS_FOLDER, PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_FOLDER, STORAGE_NAME } from '../fleet/layout.js';
+import { arnsOfKmsEntries, compilePathRegex, type CreationRule, findCreationRule, isAnchored, kmsArnsOf, ruleMatches } from '../sops/rules.js';
 
 export type Severity = 'error' | 'pending' | 'warning';
 

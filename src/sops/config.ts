@@ -1,17 +1,13 @@
 // Adds an environment's creation rule to an existing `.sops.yaml`, edited as a YAML document
 // so the user's comments, their own rules and the order of the rules survive.
 import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
-import type { SopsCreationRule } from './plan.js';
-import { type CreationRule, ruleMatches } from './sops-rules.js';
-import { yamlScalar } from './yaml-scalar.js';
+import { FluxSopsError } from '../errors.js';
+import { yamlScalar } from '../fleet/yaml-scalar.js';
+import { type CreationRule, ruleMatches } from './rules.js';
 
 /** `.sops.yaml` cannot take the new rule as it is: nothing is written, the user fixes the file. */
-export class SopsConfigError extends Error {
-  readonly exitCode = 1;
-  constructor(message: string) {
-    super(`.sops.yaml ${message}; nothing was written`);
-    this.name = 'SopsConfigError';
-  }
+function sopsConfigError(message: string): FluxSopsError {
+  return new FluxSopsError('fleet', `.sops.yaml ${message}; nothing was written`);
 }
 
 /** A string node quoted the way the generated `.sops.yaml` quotes it, so added rules look generated. */
@@ -23,12 +19,15 @@ function scalar(value: string, quote: 'double' | 'as-needed'): Scalar<string> {
   return node;
 }
 
-function creationRuleNode(document: Document, rule: SopsCreationRule): YAMLMap {
+function creationRuleNode(document: Document, rule: CreationRule): YAMLMap {
   // Same keys, order and quoting as templates/sops.yaml.ejs.
   const node = document.createNode({}) as YAMLMap;
-  node.set('path_regex', scalar(rule.path_regex, 'double'));
-  node.set('encrypted_regex', scalar(rule.encrypted_regex, 'double'));
-  node.set('kms', scalar(rule.kms, 'as-needed'));
+  node.set('path_regex', scalar(String(rule.path_regex), 'double'));
+  node.set('encrypted_regex', scalar(String(rule.encrypted_regex), 'double'));
+  node.set('kms', scalar(String(rule.kms), 'as-needed'));
+  if (typeof rule.age === 'string') {
+    node.set('age', scalar(rule.age, 'as-needed'));
+  }
   return node;
 }
 
@@ -47,19 +46,19 @@ export function insertionIndexFor(rules: readonly CreationRule[], secretPaths: r
  * environment's encrypted files (relative to the `.sops.yaml` folder), used to find the
  * existing rules that would shadow the new one.
  */
-export function addCreationRule(sopsConfigText: string, rule: SopsCreationRule, secretPaths: readonly string[]): string {
+export function addCreationRule(sopsConfigText: string, rule: CreationRule, secretPaths: readonly string[]): string {
   const document = parseDocument(sopsConfigText);
   const [problem] = document.errors;
   if (problem) {
     const [where] = problem.linePos ?? [];
     const what = problem.message.split(' at line ')[0];
-    throw new SopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${what})`);
+    throw sopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${what})`);
   }
   if (document.contents === null) {
     document.contents = document.createNode({}) as never;
   }
   if (!isMap(document.contents)) {
-    throw new SopsConfigError('must be a mapping with a creation_rules list');
+    throw sopsConfigError('must be a mapping with a creation_rules list');
   }
   const root = document.contents as YAMLMap<unknown, unknown>;
   let rules: unknown = root.get('creation_rules', true);
@@ -69,12 +68,12 @@ export function addCreationRule(sopsConfigText: string, rule: SopsCreationRule, 
     root.set('creation_rules', rules);
   }
   if (!isSeq(rules)) {
-    throw new SopsConfigError('has a creation_rules that is not a list');
+    throw sopsConfigError('has a creation_rules that is not a list');
   }
   // toJS of the whole document, so anchors and aliases in the user's rules resolve.
   const existing = (document.toJS() as { creation_rules: unknown[] }).creation_rules;
   if (existing.some((each) => typeof each !== 'object' || each === null || Array.isArray(each))) {
-    throw new SopsConfigError('has a creation rule that is not a mapping');
+    throw sopsConfigError('has a creation rule that is not a mapping');
   }
   if (rules.items.length === 0) {
     rules.flow = false; // `creation_rules: []` becomes a block list, like the generated file

@@ -1,0 +1,130 @@
+// `flux-sops [dir]` and `flux-sops env <name>`: validate what can be validated without Yeoman
+// (options, answers file, stored answers), then run the package's generators through
+// yeoman-environment, loaded only now: a bad value is answered before the framework loads.
+import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FluxSopsError } from '../errors.js';
+import { readAnswersFile } from '../fleet/answers-file.js';
+import { mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
+import { PACKAGE_ROOT, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
+import { validateEnvironmentName } from '../fleet/validators.js';
+import type { ParsedValues } from './options.js';
+
+/** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
+export function isInteractive(values: ParsedValues): boolean {
+  if (values['no-interactive']) {
+    return false;
+  }
+  if (values.interactive) {
+    return true;
+  }
+  return Boolean(process.stdin.isTTY) && !process.env.CI;
+}
+
+/** The stored answers of a fleet folder (empty when there are none); a broken `.yo-rc.json` is named. */
+export function readStoredAnswers(folder: string): RawAnswers {
+  const path = join(folder, STORED_ANSWERS_FILE);
+  if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false) {
+    throw new FluxSopsError('usage', `${folder} is a file: give the folder to write the fleet into`);
+  }
+  if (!existsSync(path)) {
+    return {};
+  }
+  let stored: Record<string, unknown>;
+  try {
+    stored = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new FluxSopsError('fleet', `${path} is not valid JSON (${(error as Error).message}): fix it, or remove it to give the answers again`);
+  }
+  const answers = stored?.[STORAGE_NAME];
+  return answers === undefined ? {} : readAnswersObject(answers, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
+}
+
+/** Options as the generators take them: the parsed values without the command line's own. */
+function generatorOptions(values: ParsedValues, interactive: boolean): Record<string, unknown> {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (!['debug', 'help', 'version', 'no-interactive', 'cwd'].includes(key)) {
+      options[key] = value;
+    }
+  }
+  options.interactive = interactive;
+  return options;
+}
+
+/** Validates the main generator's inputs before Yeoman loads, when nothing will be prompted. */
+export function validateFleetInputs(destination: string, values: ParsedValues, interactive: boolean): void {
+  const stored = readStoredAnswers(destination);
+  const fromFile = typeof values.answers === 'string' ? readAnswersFile(values.answers) : {};
+  const raw = mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile)));
+  if (!interactive) {
+    validateAnswers(raw, (name) => `give --${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} or ${name} in the answers file (nothing is prompted without a terminal)`);
+  }
+}
+
+/** Validates `env <name>`'s name and options before Yeoman loads. */
+export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
+  const valid = validateEnvironmentName(name);
+  if (valid !== true) {
+    throw new FluxSopsError('input', `Invalid environment name ${JSON.stringify(name)}: ${valid}`);
+  }
+  readEnvironmentOptions(values);
+  readStoredAnswers(fleet);
+}
+
+/** Ctrl-C at a prompt (inquirer's errors), Yeoman's conflict questions included, or "abort" chosen there. */
+export function isCancellation(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as Error;
+  return name === 'AbortPromptError' || name === 'ExitPromptError' || message === 'Process aborted by user';
+}
+
+export async function runGenerator(name: 'app' | 'env', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
+  const interactive = isInteractive(values);
+  const { default: Environment } = await import('yeoman-environment');
+  const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(values.force) } as never);
+  environment.register(fileURLToPath(new URL(`../../generators/${name}/index.js`, import.meta.url)), { namespace: `flux-sops:${name}`, packagePath: PACKAGE_ROOT });
+  const firstMissing = firstMissingFolder(destination);
+  try {
+    await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true } as never);
+  } catch (error) {
+    if (firstMissing !== undefined) {
+      removeEmptyFolders(destination, firstMissing);
+    }
+    if (isCancellation(error)) {
+      // The generators write nothing before every question is answered; say so only if true.
+      const files = (environment as unknown as { sharedFs: { all(): { path: string; committed?: boolean }[] } }).sharedFs.all();
+      const written = files.filter((file) => file.committed).map((file) => relative(destination, file.path));
+      throw new FluxSopsError('cancelled', written.length === 0 ? 'Cancelled: nothing was written.' : `Cancelled, after these files were written: ${written.join(', ')}`);
+    }
+    // The generators check every path before writing; a system error still possible while
+    // Yeoman writes (disk full, I/O error) must not leave a fleet that looks finished.
+    if ((error as NodeJS.ErrnoException).syscall !== undefined) {
+      throw new FluxSopsError(
+        'unwritable',
+        `${(error as Error).message}\nThe files in ${destination} may be incomplete: fix the cause and run the same command again (it completes them).`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The outermost folder of destination that does not exist yet (Yeoman creates it on start). */
+function firstMissingFolder(destination: string): string | undefined {
+  let missing: string | undefined;
+  for (let folder = destination; !existsSync(folder); folder = dirname(folder)) {
+    missing = folder;
+  }
+  return missing;
+}
+
+/** After a failed run, removes the folders it created, as long as they are still empty. */
+function removeEmptyFolders(destination: string, outermost: string): void {
+  for (let folder = destination; folder.startsWith(outermost); folder = dirname(folder)) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return; // not empty (or already gone): keep it
+    }
+  }
+}

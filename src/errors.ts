@@ -1,0 +1,48 @@
+// The product's one error type. Every problem a user can act on is a FluxSopsError with a kind
+// and an exit status; one place (the command line, or the generators under `yo`) prints it.
+// Anything else that escapes is a bug and is printed with its stack only under --debug.
+
+/** What went wrong, from the user's side; each kind has one exit status in every command. */
+export type ErrorKind =
+  /** A value given on the command line, in the answers file, at a prompt or in .yo-rc.json. */
+  | 'input'
+  /** A command line that cannot be read: unknown option, missing or extra argument. */
+  | 'usage'
+  /** The fleet's own files cannot be used as they are: .sops.yaml unparsable or without a matching rule, an unknown environment, a master key this product cannot use. */
+  | 'fleet'
+  /** Files the user changed would be overwritten: nothing was written. */
+  | 'conflict'
+  /** The destination cannot take the files (permissions, a file where a folder must go). */
+  | 'unwritable'
+  /** A master key refused to wrap or unwrap a data key (KMS error, no usable age identity). */
+  | 'key'
+  /** The user pressed Ctrl-C or chose to abort. */
+  | 'cancelled';
+
+export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
+  input: 2,
+  usage: 2,
+  fleet: 2,
+  conflict: 1,
+  unwritable: 1,
+  key: 1,
+  cancelled: 130,
+};
+
+export class FluxSopsError extends Error {
+  /** The process exit status. Named `code` because `yo` exits with an error's numeric `code`. */
+  readonly code: number;
+
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FluxSopsError';
+    this.code = EXIT_CODES[kind];
+  }
+}
+
+export function isFluxSopsError(error: unknown): error is FluxSopsError {
+  return error instanceof FluxSopsError;
+}

@@ -1,0 +1,612 @@
+// Every input of the product is declared once here. Prompts, command-line options (Yeoman's and
+// flux-sops'), `--help`, the answers-file parser, the stored answers and the types derive from
+// these tables; raw values from every source are read, merged and validated here, once.
+import { FluxSopsError } from '../errors.js';
+import {
+  type Iac,
+  type Identity,
+  type Validation,
+  normalizeOidcIssuer,
+  parseKmsArn,
+  partitionOf,
+  validateAccountId,
+  validateAgeRecipients,
+  validateBranch,
+  validateClusterName,
+  validateEnvironmentNames,
+  validateIac,
+  validateIdentity,
+  validateKmsKeyArn,
+  validateOidcIssuer,
+  validateRegion,
+  validateRepoUrl,
+  validateRoleName,
+} from './validators.js';
+
+export interface InputDeclaration {
+  /** Key in the answers file and in `.yo-rc.json`. */
+  readonly name: string;
+  /** Command-line option, without the leading `--`. */
+  readonly option: string;
+  /** What `--help` shows after the option, e.g. `<id>`. */
+  readonly placeholder: string;
+  /** Question shown at the prompt; also the option's description in `--help`. */
+  readonly message: string;
+  /** Shown in `--help` and used as the prompt's default. */
+  readonly defaultText?: string;
+  readonly required: boolean;
+  /** A list: comma-separated on the command line and at the prompt, a YAML list in the answers file. */
+  readonly list?: boolean;
+  /** Fixed choices, offered as a list at the prompt. */
+  readonly choices?: readonly string[];
+  readonly validate: (value: unknown) => Validation;
+}
+
+export const fleetInputs = [
+  {
+    name: 'accountId',
+    option: 'account-id',
+    placeholder: '<id>',
+    message: 'AWS account ID (12 digits) of the IAM roles and KMS keys',
+    required: true,
+    validate: validateAccountId,
+  },
+  {
+    name: 'roleName',
+    option: 'role-name',
+    placeholder: '<name>',
+    message: 'Stem of the IAM role names: each environment gets its own role <stem>-<env>',
+    defaultText: 'flux-kms-decryptor',
+    required: false,
+    validate: validateRoleName,
+  },
+  {
+    name: 'identity',
+    option: 'identity',
+    placeholder: '<irsa|pod-identity>',
+    message: 'How kustomize-controller gets AWS credentials: irsa or pod-identity',
+    defaultText: 'irsa',
+    required: false,
+    choices: ['irsa', 'pod-identity'],
+    validate: validateIdentity,
+  },
+  {
+    name: 'region',
+    option: 'region',
+    placeholder: '<region>',
+    message: 'AWS region of the KMS keys and clusters',
+    defaultText: 'us-east-1',
+    required: false,
+    validate: validateRegion,
+  },
+  {
+    name: 'environments',
+    option: 'environments',
+    placeholder: '<names>',
+    message: 'Environments (comma-separated; one cluster, one KMS key and one IAM role each)',
+    defaultText: 'staging, production',
+    required: false,
+    list: true,
+    validate: (value) => validateEnvironmentNames(Array.isArray(value) ? value : []),
+  },
+  {
+    name: 'repoUrl',
+    option: 'repo-url',
+    placeholder: '<url>',
+    message: 'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo)',
+    required: true,
+    validate: validateRepoUrl,
+  },
+  {
+    name: 'branch',
+    option: 'branch',
+    placeholder: '<branch>',
+    message: 'Git branch of that repository to sync',
+    defaultText: 'main',
+    required: false,
+    validate: validateBranch,
+  },
+  {
+    name: 'backupAgeRecipients',
+    option: 'backup-age-recipients',
+    placeholder: '<age1…>',
+    message: 'Break-glass age public keys that can also decrypt every environment (comma-separated; empty: none)',
+    defaultText: 'none',
+    required: false,
+    list: true,
+    validate: validateAgeRecipients,
+  },
+  {
+    name: 'iac',
+    option: 'iac',
+    placeholder: '<none|terraform>',
+    message: 'Infrastructure as code for the AWS side: none (aws commands in the README) or terraform',
+    defaultText: 'none',
+    required: false,
+    choices: ['none', 'terraform'],
+    validate: validateIac,
+  },
+] as const satisfies readonly InputDeclaration[];
+
+export const environmentInputs = [
+  {
+    name: 'kmsKeyArn',
+    option: 'kms-key-arn',
+    placeholder: '<arn>',
+    message: 'KMS key ARN or alias ARN',
+    defaultText: 'arn:<partition>:kms:<region>:<accountId>:alias/flux-sops-<env>',
+    required: false,
+    validate: validateKmsKeyArn,
+  },
+  {
+    name: 'accountId',
+    option: 'account-id',
+    placeholder: '<id>',
+    message: "AWS account ID of this environment (overrides the fleet's)",
+    defaultText: "the fleet's accountId",
+    required: false,
+    validate: validateAccountId,
+  },
+  {
+    name: 'roleName',
+    option: 'role-name',
+    placeholder: '<name>',
+    message: 'Exact IAM role name of this environment',
+    defaultText: '<roleName>-<env>',
+    required: false,
+    validate: validateRoleName,
+  },
+  {
+    name: 'identity',
+    option: 'identity',
+    placeholder: '<irsa|pod-identity>',
+    message: "How this environment's kustomize-controller gets AWS credentials (overrides the fleet's)",
+    defaultText: "the fleet's identity",
+    required: false,
+    choices: ['irsa', 'pod-identity'],
+    validate: validateIdentity,
+  },
+  {
+    name: 'clusterName',
+    option: 'cluster-name',
+    placeholder: '<name>',
+    message: "EKS cluster name of this environment, in the fleet's region",
+    defaultText: 'the environment name',
+    required: false,
+    validate: validateClusterName,
+  },
+  {
+    name: 'oidcIssuer',
+    option: 'oidc-issuer',
+    placeholder: '<issuer>',
+    message: "IRSA only: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
+    defaultText: 'a marked placeholder, reported by flux-sops check --strict',
+    required: false,
+    validate: validateOidcIssuer,
+  },
+  {
+    name: 'backupAgeRecipients',
+    option: 'backup-age-recipients',
+    placeholder: '<age1…>',
+    message: "More age public keys for this environment only, added to the fleet's (comma-separated)",
+    defaultText: 'none',
+    required: false,
+    list: true,
+    validate: validateAgeRecipients,
+  },
+] as const satisfies readonly InputDeclaration[];
+
+export type FleetInputName = (typeof fleetInputs)[number]['name'];
+export type EnvironmentInputName = (typeof environmentInputs)[number]['name'];
+
+/**
+ * Per-environment inputs the main generator also takes, as repeatable `--option ENV=VALUE`. The
+ * fleet-wide `--identity` takes `ENV=VALUE` items too (see readOptionAnswers).
+ */
+export const perEnvironmentOptionNames: readonly EnvironmentInputName[] = ['kmsKeyArn', 'oidcIssuer', 'clusterName', 'identity'];
+export const perEnvironmentOptionInputs = environmentInputs.filter(
+  (input) => perEnvironmentOptionNames.includes(input.name) && !fleetInputs.some((fleetInput) => fleetInput.option === input.option),
+);
+
+/** Options of every generating command that steer the run rather than the fleet. */
+export const runOptions = [
+  { name: 'force', description: 'Overwrite files that differ from what would be generated' },
+  { name: 'interactive', description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set); --no-interactive never prompts' },
+] as const;
+
+/** An input's line in `--help`: its question, then its default or that it is required. */
+export function optionDescription(input: InputDeclaration): string {
+  return `${input.message}${input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : ''}`;
+}
+
+/** The line in `--help` of a per-environment input given to the main generator. */
+export function perEnvironmentOptionDescription(input: InputDeclaration): string {
+  return `${input.message}, per environment as ENV=VALUE, repeatable (default: ${input.defaultText})`;
+}
+
+/** One environment as given: only the overrides the user set. */
+export type EnvironmentAnswers = { name: string } & Partial<Record<Exclude<EnvironmentInputName, 'backupAgeRecipients' | 'identity'>, string>> & {
+  identity?: Identity;
+  backupAgeRecipients?: string[];
+};
+
+/** The fleet as given and stored in `.yo-rc.json`; per-environment defaults are applied when planning. */
+export interface FleetAnswers {
+  accountId: string;
+  roleName: string;
+  identity: Identity;
+  region: string;
+  environments: EnvironmentAnswers[];
+  repoUrl: string;
+  branch: string;
+  backupAgeRecipients: string[];
+  iac: Iac;
+}
+
+/** Partial answers from one source (stored answers, answers file, options, prompts), not yet validated. */
+export type RawAnswers = Partial<Record<FleetInputName, unknown>>;
+
+/** An input problem: the run stops before writing anything, with exit status 2. */
+export function inputError(problems: readonly string[]): FluxSopsError {
+  return new FluxSopsError('input', problems.join('\n'));
+}
+
+export function defaultKmsKeyArn(region: string, accountId: string, environment: string): string {
+  return `arn:${partitionOf(region)}:kms:${region}:${accountId}:alias/flux-sops-${environment}`;
+}
+
+export function defaultRoleName(stem: string, environment: string): string {
+  return `${stem}-${environment}`;
+}
+
+export function defaultOf(name: FleetInputName): string | undefined {
+  const input: InputDeclaration | undefined = fleetInputs.find((each) => each.name === name);
+  return input?.defaultText;
+}
+
+/** Splits `staging, production` (an option, a prompt answer) into items; a list is split item by item. */
+export function splitList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : [String(value)];
+  return items
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * A value as an error message shows it: JSON-quoted (so no control character reaches the
+ * terminal raw), shortened, and with any credentials in a URL hidden, since messages end up in CI logs.
+ */
+export function describeValue(value: unknown): string {
+  const text = redactCredentials(JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Replaces `user:password@` and https `token@` in URLs with `***@`; `ssh://git@host` stays readable. */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/(^|\/\/|")[^\s"/@]*:[^\s"/@]*@/g, '$1***@')
+    .replace(/(https?:\/\/)[^\s"/@]+@/gi, '$1***@');
+}
+
+export function invalid(field: string, value: unknown, message: string): string {
+  return `Invalid ${field} ${describeValue(value)}: ${message}`;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Reads an answers file's parsed content (or stored answers) into raw answers, rejecting
+ * unknown keys and wrong shapes: a typo must never fall back silently to a default.
+ */
+export function readAnswersObject(content: unknown, source: string): RawAnswers {
+  if (!isPlainObject(content)) {
+    throw inputError([`${source} must be a mapping of inputs (${fleetInputs.map((i) => i.name).join(', ')}), got ${describeValue(content)}`]);
+  }
+  const known = new Set<string>(fleetInputs.map((input) => input.name));
+  const unknown = Object.keys(content).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw inputError([
+      `Unknown key${unknown.length > 1 ? 's' : ''} in ${source}: ${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...known].join(', ')})`,
+    ]);
+  }
+  return content as RawAnswers;
+}
+
+/** Merges sources, later ones winning; `undefined` never overrides. */
+export function mergeAnswers(...sources: RawAnswers[]): RawAnswers {
+  const merged: RawAnswers = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      if (value !== undefined) {
+        merged[key as FleetInputName] = value;
+      }
+    }
+  }
+  return merged;
+}
+
+/** The environments of raw answers as a list of entries (names or mappings), in their order. */
+export function environmentEntriesOf(raw: RawAnswers): unknown[] {
+  const value = raw.environments ?? defaultOf('environments');
+  return Array.isArray(value) ? value : splitList(value);
+}
+
+/**
+ * The main generator's options as raw answers. Fleet inputs come as given; `--identity`,
+ * `--kms-key-arn`, `--oidc-issuer` and `--cluster-name` items of the form ENV=VALUE are folded
+ * into that environment's entry (`--identity pod-identity` without ENV= is fleet-wide).
+ * `environments` is what the other sources gave, so ENV names can be checked against it.
+ */
+export function readOptionAnswers(options: Readonly<Record<string, unknown>>, otherSources: RawAnswers): RawAnswers {
+  const raw: RawAnswers = {};
+  for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
+    const value = options[input.option];
+    if (value !== undefined && input.name !== 'identity') {
+      raw[input.name] = input.list ? splitList(value) : Array.isArray(value) ? value.at(-1) : value;
+    }
+  }
+  const problems: string[] = [];
+  const overrides = new Map<string, Record<string, string>>();
+  for (const name of perEnvironmentOptionNames) {
+    const option = environmentInputs.find((input) => input.name === name)?.option ?? name;
+    if (options[option] === undefined) {
+      continue;
+    }
+    for (const item of splitList(options[option])) {
+      const separator = item.indexOf('=');
+      if (name === 'identity' && separator === -1) {
+        raw.identity = item;
+      } else if (separator <= 0) {
+        problems.push(invalid(`--${option}`, item, `must be ENV=VALUE, e.g. production=${name === 'identity' ? 'pod-identity' : '…'}`));
+      } else {
+        const environment = item.slice(0, separator);
+        overrides.set(environment, { ...overrides.get(environment), [name]: item.slice(separator + 1) });
+      }
+    }
+  }
+  if (overrides.size > 0) {
+    const entries = environmentEntriesOf(mergeAnswers(otherSources, raw)).map((entry) => {
+      const environment = typeof entry === 'string' ? { name: entry } : (entry as Record<string, unknown>);
+      const override = typeof environment.name === 'string' ? overrides.get(environment.name) : undefined;
+      overrides.delete(String(environment.name));
+      return override ? { ...environment, ...override } : entry;
+    });
+    for (const name of overrides.keys()) {
+      problems.push(invalid('environment in a per-environment option', name, 'is not one of the environments'));
+    }
+    raw.environments = entries;
+  }
+  if (problems.length > 0) {
+    throw inputError(problems);
+  }
+  return raw;
+}
+
+/** The `yo flux-sops:env` options as one environment's overrides, validated. */
+export function readEnvironmentOptions(options: Readonly<Record<string, unknown>>): Omit<EnvironmentAnswers, 'name'> {
+  const entry: Record<string, unknown> = {};
+  for (const input of environmentInputs as readonly InputDeclaration[]) {
+    const value = options[input.option];
+    if (value !== undefined) {
+      entry[input.name] = input.list ? splitList(value) : Array.isArray(value) ? value.at(-1) : value;
+    }
+  }
+  const problems: string[] = [];
+  const environment = readEnvironmentOverrides(entry, (name) => `--${environmentInputs.find((input) => input.name === name)?.option ?? name}`, problems);
+  if (problems.length > 0) {
+    throw inputError(problems);
+  }
+  return environment;
+}
+
+/** Validates one environment's override values; problems are named with `fieldOf(inputName)`. */
+function readEnvironmentOverrides(entry: Record<string, unknown>, fieldOf: (name: string) => string, problems: string[]): Omit<EnvironmentAnswers, 'name'> {
+  const environment: Record<string, unknown> = {};
+  for (const input of environmentInputs as readonly InputDeclaration[]) {
+    let value = entry[input.name];
+    if (value === undefined || value === null) {
+      continue;
+    }
+    if (input.list && typeof value === 'string') {
+      value = splitList(value);
+    }
+    const valid = input.validate(value);
+    if (valid !== true) {
+      problems.push(invalid(fieldOf(input.name), value, valid));
+      continue;
+    }
+    environment[input.name] = input.name === 'oidcIssuer' ? normalizeOidcIssuer(value as string) : value;
+  }
+  return environment as Omit<EnvironmentAnswers, 'name'>;
+}
+
+function readEnvironment(entry: unknown, index: number, problems: string[]): EnvironmentAnswers | undefined {
+  if (typeof entry === 'string') {
+    return { name: entry };
+  }
+  if (!isPlainObject(entry)) {
+    problems.push(invalid(`environments[${index}]`, entry, `must be a name or a mapping with name and optional ${environmentInputs.map((input) => input.name).join(', ')}`));
+    return undefined;
+  }
+  const allowed = new Set<string>(['name', ...environmentInputs.map((input) => input.name)]);
+  const unknown = Object.keys(entry).filter((key) => !allowed.has(key));
+  if (unknown.length > 0) {
+    problems.push(
+      `Unknown key${unknown.length > 1 ? 's' : ''} in environments[${index}]: ${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...allowed].join(', ')})`,
+    );
+    return undefined;
+  }
+  if (entry.name === undefined || entry.name === null) {
+    problems.push(`Missing environments[${index}].name: each environment given as a mapping needs its name`);
+    return undefined;
+  }
+  if (typeof entry.name !== 'string') {
+    problems.push(invalid(`environments[${index}].name`, entry.name, 'must be a string'));
+    return undefined;
+  }
+  const name = entry.name;
+  return { name, ...readEnvironmentOverrides(entry, (input) => `environments.${name}.${input}`, problems) };
+}
+
+/** The role name an environment resolves to: its own, or `<stem>-<env>`. */
+export function roleNameOf(answers: Pick<FleetAnswers, 'roleName'>, environment: EnvironmentAnswers): string {
+  return environment.roleName ?? defaultRoleName(answers.roleName, environment.name);
+}
+
+/**
+ * One role per environment is a security property: each cluster may decrypt only its own key.
+ * Composed role names must be valid, and no two environments of one account may resolve to the
+ * same role (IAM compares role names case-insensitively).
+ */
+function findRoleProblems(answers: FleetAnswers): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const environment of answers.environments) {
+    const roleName = roleNameOf(answers, environment);
+    const valid = validateRoleName(roleName);
+    if (valid !== true) {
+      problems.push(invalid(`role name of ${environment.name}`, roleName, `${valid} (roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName)`));
+      continue;
+    }
+    const key = `${environment.accountId ?? answers.accountId}/${roleName.toLowerCase()}`;
+    const other = seen.get(key);
+    if (other !== undefined) {
+      problems.push(
+        `Environments ${other} and ${environment.name} would share the IAM role ${roleName} in account ${environment.accountId ?? answers.accountId}: ` +
+          'each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
+      );
+    }
+    seen.set(key, environment.name);
+  }
+  return problems;
+}
+
+/**
+ * Validates merged raw answers and applies the fleet-level defaults. Collects every problem
+ * before failing, so one run reports them all.
+ */
+export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => string): FleetAnswers {
+  const problems: string[] = [];
+  const values: Partial<Record<FleetInputName, unknown>> = {};
+  for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
+    let value = raw[input.name];
+    if (value === undefined || value === null || (value === '' && input.required)) {
+      if (input.required) {
+        problems.push(`Missing ${input.name}: ${input.message}; ${howToGive(input.name)}`);
+        continue;
+      }
+      // Only an absent value takes the default: an explicit "" (say `--environments "$UNSET"`)
+      // is validated like any other value, so it never turns silently into the default.
+      value = input.list ? (input.name === 'environments' ? splitList(input.defaultText ?? '') : []) : input.defaultText;
+    }
+    if (input.name === 'environments') {
+      value = typeof value === 'string' ? splitList(value) : value;
+      if (!Array.isArray(value)) {
+        problems.push(invalid('environments', value, 'must be a list of environment names'));
+        continue;
+      }
+      const environments = value.map((entry, index) => readEnvironment(entry, index, problems));
+      if (environments.some((environment) => environment === undefined)) {
+        continue;
+      }
+      const names = (environments as EnvironmentAnswers[]).map((environment) => environment.name);
+      const valid = validateEnvironmentNames(names);
+      if (valid !== true) {
+        problems.push(invalid('environments', names, valid));
+        continue;
+      }
+      values.environments = environments;
+      continue;
+    }
+    if (input.list && typeof value === 'string') {
+      value = splitList(value);
+    }
+    const valid = input.validate(value);
+    if (valid !== true) {
+      problems.push(invalid(input.name, value, valid));
+      continue;
+    }
+    values[input.name] = value;
+  }
+  if (problems.length === 0) {
+    problems.push(...findRoleProblems(values as unknown as FleetAnswers));
+  }
+  if (problems.length > 0) {
+    throw inputError(problems);
+  }
+  return values as unknown as FleetAnswers;
+}
+
+/**
+ * A key in a region other than the fleet's, as a warning to print when the value is entered
+ * (nothing stops the run): legitimate (multi-region fleets, multi-Region keys), but a mistyped
+ * region would only show up as a decryption failure in the cluster.
+ */
+export function kmsRegionWarning(environment: string, kmsKeyArn: string, region: string): string | undefined {
+  const key = parseKmsArn(kmsKeyArn);
+  if (!key || key.region === region) {
+    return undefined;
+  }
+  return (
+    `environments.${environment}.kmsKeyArn is in region ${key.region}, not in the fleet's region ${region}: ` +
+    `kept as given (keys in other regions work); check that ${key.region} is where that key is`
+  );
+}
+
+/** Warnings for values given in this run (not for stored ones, already warned about). */
+export function findAnswerWarnings(answers: FleetAnswers, given: readonly EnvironmentAnswers[]): string[] {
+  return given
+    .filter((environment) => environment.kmsKeyArn !== undefined)
+    .map((environment) => kmsRegionWarning(environment.name, environment.kmsKeyArn as string, answers.region))
+    .filter((warning): warning is string => warning !== undefined);
+}
+
+/**
+ * One environment as stored in `.yo-rc.json`: only real overrides. A value equal to what the
+ * fleet would derive is dropped, so the environment keeps following the fleet's account, role
+ * stem, identity and region; an environment without overrides is its plain name.
+ */
+export function toStoredEnvironment(answers: FleetAnswers, environment: EnvironmentAnswers): string | EnvironmentAnswers {
+  const stored: EnvironmentAnswers = { name: environment.name };
+  const accountId = environment.accountId ?? answers.accountId;
+  if (accountId !== answers.accountId) {
+    stored.accountId = accountId;
+  }
+  if (environment.roleName !== undefined && environment.roleName !== defaultRoleName(answers.roleName, environment.name)) {
+    stored.roleName = environment.roleName;
+  }
+  if (environment.identity !== undefined && environment.identity !== answers.identity) {
+    stored.identity = environment.identity;
+  }
+  if (environment.clusterName !== undefined && environment.clusterName !== environment.name) {
+    stored.clusterName = environment.clusterName;
+  }
+  if (environment.kmsKeyArn !== undefined && environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name)) {
+    stored.kmsKeyArn = environment.kmsKeyArn;
+  }
+  if (environment.oidcIssuer !== undefined) {
+    stored.oidcIssuer = environment.oidcIssuer;
+  }
+  if (environment.backupAgeRecipients !== undefined && environment.backupAgeRecipients.length > 0) {
+    stored.backupAgeRecipients = environment.backupAgeRecipients;
+  }
+  return Object.keys(stored).length === 1 ? environment.name : stored;
+}
+
+/** The answers as stored in `.yo-rc.json`. */
+export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> {
+  return {
+    accountId: answers.accountId,
+    roleName: answers.roleName,
+    identity: answers.identity,
+    region: answers.region,
+    repoUrl: answers.repoUrl,
+    branch: answers.branch,
+    ...(answers.backupAgeRecipients.length > 0 ? { backupAgeRecipients: answers.backupAgeRecipients } : {}),
+    iac: answers.iac,
+    environments: answers.environments.map((environment) => toStoredEnvironment(answers, environment)),
+  };
+}

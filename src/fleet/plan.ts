@@ -1,0 +1,307 @@
+// The pure planning step: validated answers (and, for edits, the current texts of the files
+// edited) in, the files of the fleet out. Nothing here touches the disk; the generators and the
+// CLI only gather input, call these, and hand the result to Yeoman's file system.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { FluxSopsError } from '../errors.js';
+import { addCreationRule } from '../sops/config.js';
+import type { CreationRule } from '../sops/rules.js';
+import { type IamEnvironment, kmsDecryptPolicyOf, kmsEncryptPolicyOf, policyJson, trustPolicyOf } from './iam.js';
+import {
+  type EnvironmentAnswers,
+  type FleetAnswers,
+  type RawAnswers,
+  defaultKmsKeyArn,
+  environmentEntriesOf,
+  findAnswerWarnings,
+  inputError,
+  invalid,
+  roleNameOf,
+  toStoredEnvironment,
+  validateAnswers,
+} from './inputs.js';
+import {
+  ENCRYPTED_REGEX,
+  GITIGNORE_FILE,
+  PACKAGE_ROOT,
+  PLACEHOLDER_ANNOTATION,
+  PLACEHOLDER_CIPHERTEXT,
+  PLACEHOLDER_OIDC_ID,
+  type PlannedFile,
+  README_ENVIRONMENTS_END,
+  README_ENVIRONMENTS_START,
+  README_FILE,
+  REPO_AUTH_PENDING_COMMENT,
+  SOPS_CONFIG_FILE,
+  SECRETS_FOLDER,
+  appsPathOf,
+  clusterPathOf,
+  iamPathOf,
+  sampleSecretPathsOf,
+  secretsPathOf,
+  terraformPathOf,
+} from './layout.js';
+import { replaceReadmeEnvironmentsSection } from './readme-section.js';
+import { renderTemplate } from './templates.js';
+import { planTerraformFiles } from './terraform.js';
+import { parseKmsArn, partitionOf, validateEnvironmentName } from './validators.js';
+import { doubleQuoted, yamlScalar } from './yaml-scalar.js';
+
+export interface ResolvedEnvironment extends IamEnvironment {
+  /** The fleet's break-glass recipients, then this environment's own. */
+  readonly backupAgeRecipients: readonly string[];
+  readonly clusterPath: string;
+  readonly secretsPath: string;
+  readonly iamPath: string;
+  readonly terraformPath: string;
+  readonly appsPath: string;
+  readonly sopsPathRegex: string;
+}
+
+/** Files of the fleet as a whole, then per environment: template and path. */
+const fleetFiles = [
+  { template: 'sops.yaml.ejs', path: SOPS_CONFIG_FILE },
+  { template: 'gitignore.ejs', path: GITIGNORE_FILE },
+  { template: 'README.md.ejs', path: README_FILE },
+  { template: 'github-workflow.yaml.ejs', path: '.github/workflows/flux-sops.yaml' },
+  { template: 'pre-commit-config.yaml.ejs', path: '.pre-commit-config.yaml' },
+] as const;
+
+const environmentTemplates = [
+  { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml` },
+  { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml` },
+  { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
+  { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
+  { template: 'environment/apps-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/apps.yaml` },
+  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/kustomization.yaml` },
+  { template: 'environment/git-repository.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/git-repository.yaml` },
+  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/repo-auth.yaml` },
+] as const;
+
+/** The IAM documents of an environment, built as objects (valid JSON by construction). */
+const iamDocuments = [
+  { file: 'trust-policy.json', build: (env: ResolvedEnvironment) => trustPolicyOf(env) },
+  { file: 'kms-decrypt-policy.json', build: kmsDecryptPolicyOf },
+  { file: 'kms-encrypt-policy.json', build: kmsEncryptPolicyOf },
+] as const;
+
+const packageVersion: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Escapes a literal string for use inside a Go RE2 / JS regular expression. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+export function sopsPathRegexFor(environment: string): string {
+  return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
+}
+
+function oidcIssuerPlaceholder(region: string): string {
+  return `oidc.eks.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/id/${PLACEHOLDER_OIDC_ID}`;
+}
+
+export function resolveEnvironment(answers: FleetAnswers, environment: EnvironmentAnswers): ResolvedEnvironment {
+  const accountId = environment.accountId ?? answers.accountId;
+  const roleName = roleNameOf(answers, environment);
+  const partition = partitionOf(answers.region);
+  const kmsKeyArn = environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name);
+  const kmsKey = parseKmsArn(kmsKeyArn);
+  if (!kmsKey) {
+    throw new Error(`Bug: unvalidated KMS ARN reached the planner: ${kmsKeyArn}`);
+  }
+  const oidcIssuer = environment.oidcIssuer ?? oidcIssuerPlaceholder(answers.region);
+  return {
+    name: environment.name,
+    region: answers.region,
+    partition,
+    accountId,
+    roleName,
+    roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
+    clusterName: environment.clusterName ?? environment.name,
+    identity: environment.identity ?? answers.identity,
+    kmsKeyArn,
+    kmsKey,
+    kmsKeyGiven: environment.kmsKeyArn !== undefined && environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name),
+    oidcIssuer,
+    oidcIssuerIsPlaceholder: environment.oidcIssuer === undefined,
+    oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
+    backupAgeRecipients: [...new Set([...answers.backupAgeRecipients, ...(environment.backupAgeRecipients ?? [])])],
+    clusterPath: clusterPathOf(environment.name),
+    secretsPath: secretsPathOf(environment.name),
+    iamPath: iamPathOf(environment.name),
+    terraformPath: terraformPathOf(environment.name),
+    appsPath: appsPathOf(environment.name),
+    sopsPathRegex: sopsPathRegexFor(environment.name),
+  };
+}
+
+/** The environment's creation rule in `.sops.yaml`: its KMS key and its break-glass age recipients. */
+export function sopsCreationRuleFor(environment: ResolvedEnvironment): CreationRule {
+  return {
+    path_regex: environment.sopsPathRegex,
+    encrypted_regex: ENCRYPTED_REGEX,
+    kms: environment.kmsKeyArn,
+    ...(environment.backupAgeRecipients.length > 0 ? { age: environment.backupAgeRecipients.join(',') } : {}),
+  };
+}
+
+/** What every template sees: the fleet, its environments, and the quoting helpers. */
+function templateContext(answers: FleetAnswers) {
+  const repoScheme = answers.repoUrl.startsWith('ssh://') ? 'ssh' : 'https';
+  const environments = answers.environments.map((each) => resolveEnvironment(answers, each));
+  return {
+    fleet: answers,
+    environments,
+    env: undefined as ResolvedEnvironment | undefined,
+    rules: environments.map(sopsCreationRuleFor),
+    repoScheme,
+    repoAuthKeys: repoScheme === 'ssh' ? ['identity', 'identity.pub', 'known_hosts'] : ['username', 'password'],
+    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingRepoAuth: REPO_AUTH_PENDING_COMMENT },
+    encryptedRegex: ENCRYPTED_REGEX,
+    readmeMarkers: { start: README_ENVIRONMENTS_START, end: README_ENVIRONMENTS_END },
+    packageVersion,
+    yaml: yamlScalar,
+    quoted: doubleQuoted,
+    json: (value: unknown) => JSON.stringify(value),
+  };
+}
+
+type TemplateContext = ReturnType<typeof templateContext>;
+
+/** Parses a rendered file back, so a template bug fails here and not in a cluster. */
+export function assertParses(file: PlannedFile): void {
+  if (file.path.endsWith('.json')) {
+    try {
+      JSON.parse(file.contents);
+    } catch (error) {
+      throw new Error(`Bug: ${file.path} is not valid JSON: ${(error as Error).message}`);
+    }
+  } else if (/\.ya?ml$/.test(file.path)) {
+    // Syntax and duplicate keys read the same in YAML 1.1 and 1.2; the scalars that differ
+    // between them are yamlScalar's job (and the tests parse every file in both).
+    for (const document of parseAllDocuments(file.contents, { uniqueKeys: true, version: '1.1' })) {
+      const [problem] = [...document.errors, ...document.warnings];
+      if (problem) {
+        throw new Error(`Bug: ${file.path} does not parse as YAML: ${problem.message}`);
+      }
+    }
+  }
+}
+
+function render(template: string, path: string, context: TemplateContext): PlannedFile {
+  const file = { path, contents: renderTemplate(template, context) };
+  assertParses(file);
+  return file;
+}
+
+function planEnvironment(context: TemplateContext, environment: ResolvedEnvironment): PlannedFile[] {
+  const environmentContext = { ...context, env: environment };
+  return [
+    ...environmentTemplates.map(({ template, path }) => render(template, path(environment), environmentContext)),
+    ...iamDocuments.map(({ file, build }) => ({ path: `${environment.iamPath}/${file}`, contents: policyJson(build(environment)) })),
+    ...(context.fleet.iac === 'terraform' ? planTerraformFiles(environment) : []),
+  ];
+}
+
+/** The README section that lists the environments: the `env` generator replaces only this. */
+export function planReadmeEnvironmentsSection(answers: FleetAnswers): string {
+  return renderTemplate('README-environments.md.ejs', templateContext(answers));
+}
+
+/** The whole fleet repository, in a stable order. */
+export function planFleet(answers: FleetAnswers): PlannedFile[] {
+  const context = templateContext(answers);
+  return [
+    ...fleetFiles.map(({ template, path }) => render(template, path, context)),
+    ...context.environments.flatMap((environment) => planEnvironment(context, environment)),
+  ];
+}
+
+/** What `yo flux-sops:env` writes, computed and checked in full before anything is written. */
+export interface AddEnvironmentPlan {
+  readonly answers: FleetAnswers;
+  readonly environment: ResolvedEnvironment;
+  /** The new environment's files, written as the main generator would. */
+  readonly files: PlannedFile[];
+  /** Existing fleet files edited in place (the user's content kept). */
+  readonly edits: PlannedFile[];
+  /** Said to the user after writing: what was left alone and why. */
+  readonly notes: string[];
+  readonly warnings: string[];
+  /** The stored environments list, existing entries byte for byte. */
+  readonly storedEnvironments: unknown[];
+}
+
+/**
+ * Adds one environment to a fleet: `stored` is the fleet's stored answers, `overrides` the new
+ * environment's settings (already validated), `sopsText` and `readmeText` the current files
+ * (null when missing). Throws a FluxSopsError naming the problem; nothing is written then.
+ */
+export function planAddEnvironment(
+  stored: RawAnswers,
+  name: unknown,
+  overrides: Omit<EnvironmentAnswers, 'name'>,
+  sopsText: string | null,
+  readmeText: string | null,
+): AddEnvironmentPlan {
+  const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
+  const validName = validateEnvironmentName(name);
+  const existing = fleet.environments.map((environment) => environment.name);
+  if (validName !== true) {
+    throw inputError([invalid('environment name', name, validName)]);
+  }
+  if (existing.includes(name as string)) {
+    throw inputError([invalid('environment name', name, `is already an environment of this fleet (${existing.join(', ')}): choose another name`)]);
+  }
+  const storedEntries = environmentEntriesOf(stored);
+  const added: EnvironmentAnswers = { name: name as string, ...overrides };
+  const answers = validateAnswers({ ...stored, environments: [...storedEntries, added] }, (input) => `give --${input}`);
+  const environment = answers.environments.find((each) => each.name === name) as EnvironmentAnswers;
+  const resolved = resolveEnvironment(answers, environment);
+
+  if (sopsText === null) {
+    throw new FluxSopsError('fleet', `${SOPS_CONFIG_FILE} is missing from this folder: the fleet keeps its creation rules there; nothing was written`);
+  }
+  const edits: PlannedFile[] = [{ path: SOPS_CONFIG_FILE, contents: addCreationRule(sopsText, sopsCreationRuleFor(resolved), sampleSecretPathsOf(resolved.name)) }];
+  const notes: string[] = [];
+  const readme = readmeText === null ? undefined : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
+  if (readme === undefined) {
+    const row = planReadmeEnvironmentsSection({ ...answers, environments: [environment] })
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
+    notes.push(
+      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is. Add this row to its environments table:\n${row.join('\n')}`,
+    );
+  } else {
+    edits.push({ path: README_FILE, contents: readme });
+  }
+  const context = templateContext(answers);
+  return {
+    answers,
+    environment: resolved,
+    files: planEnvironment(context, context.environments.find((each) => each.name === resolved.name) as ResolvedEnvironment),
+    edits,
+    notes,
+    warnings: findAnswerWarnings(answers, [environment]),
+    storedEnvironments: [...storedEntries, toStoredEnvironment(answers, environment)],
+  };
+}
+
+/** What a generation ends with: where the fleet is, and the next three steps. */
+export function nextSteps(answers: FleetAnswers, root: string, added?: string): string {
+  const environments = added === undefined ? answers.environments.map((environment) => environment.name) : [added];
+  const first = environments[0] ?? '<env>';
+  const awsSide = answers.iac === 'terraform' ? `terraform -chdir=terraform/${first} init && terraform -chdir=terraform/${first} apply` : `the aws commands of README.md for ${first}`;
+  return [
+    '',
+    added === undefined
+      ? `Fleet written in ${root} for ${environments.join(', ')}.`
+      : `Added the environment ${added} to the fleet in ${root}.`,
+    "Next (README.md has every command with this fleet's values):",
+    `  1. Create the KMS key and IAM role of each environment (${awsSide}), then git commit and git push.`,
+    `  2. Bootstrap each cluster: flux bootstrap git --url=<this repository> --path=clusters/${first}`,
+    `  3. Seal the Git credentials: flux-sops secret git ${first}; then flux-sops check.`,
+    '',
+  ].join('\n');
+}

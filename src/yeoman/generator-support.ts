@@ -1,0 +1,296 @@
+// Yeoman glue shared by the generators: option wiring from the input declarations, the
+// all-or-nothing write of planned files, the product's log. No fleet logic lives here.
+import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { Transform } from 'node:stream';
+import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
+import { FluxSopsError } from '../errors.js';
+import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
+import { type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import type { Ask } from './prompts.js';
+
+type Options = BaseOptions & Record<string, unknown>;
+
+/**
+ * The product's generators: no package-manager step, writes held until every conflict question
+ * is answered (commitAllOrNothing), options declared from the input tables, and Yeoman's
+ * "An error occured while running <task>" line left out: the product prints its own message.
+ */
+export class FluxSopsGenerator extends Generator<Record<string, unknown>, Options> {
+  constructor(args: string[] | undefined, options: BaseOptions | undefined, features: BaseFeatures | undefined) {
+    super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
+    const log = this.log;
+    const error = log.error.bind(log);
+    log.error = ((message: unknown, ...rest: unknown[]) =>
+      typeof message === 'string' && message.startsWith('An error occured while running') ? log : error(message as string, ...(rest as []))) as typeof log.error;
+  }
+
+  /** Declares `--option` for each input (per-environment ones as repeatable ENV=VALUE), and the run options. */
+  declareOptions(inputs: readonly InputDeclaration[], perEnvironment: readonly InputDeclaration[] = []): void {
+    for (const input of inputs) {
+      this.option(input.option, { type: String, description: optionDescription(input) });
+    }
+    for (const input of perEnvironment) {
+      this.option(input.option, { type: String, description: perEnvironmentOptionDescription(input) });
+    }
+    for (const option of runOptions) {
+      this.option(option.name, { type: Boolean, description: option.description });
+    }
+  }
+
+  /** Yeoman's prompt, with the product's question type. */
+  readonly ask: Ask = async (questions) => (await this.prompt(questions as never)) as Record<string, unknown>;
+
+  get interactive(): boolean {
+    return isInteractive(this.options.interactive);
+  }
+}
+
+/** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
+export function isInteractive(option: unknown): boolean {
+  if (typeof option === 'boolean') {
+    return option;
+  }
+  return Boolean(process.stdin.isTTY) && !process.env.CI;
+}
+
+type OnDisk = 'missing' | 'identical' | 'generated' | 'different';
+
+/**
+ * How a planned file stands on disk: read once, for both the write pre-flight and the
+ * conflicts. `generated` means the file is what the previous answers generated (so replacing it
+ * loses no edit of the user's). A path that cannot even be looked at (a file where a folder must
+ * go) counts as missing: the pre-flight then says why it cannot be written.
+ */
+function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, string>): OnDisk {
+  const path = join(root, file.path);
+  try {
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    if (!stats) {
+      return 'missing';
+    }
+    const contents = stats.isFile() ? readFileSync(path, 'utf8') : undefined;
+    if (contents === file.contents) {
+      return 'identical';
+    }
+    return contents !== undefined && previous.get(file.path) === contents ? 'generated' : 'different';
+  } catch {
+    return 'missing';
+  }
+}
+
+export function conflictError(files: readonly string[]): FluxSopsError {
+  return new FluxSopsError(
+    'conflict',
+    `These files differ from what would be generated (edited by hand?):\n${files.map((file) => `  ${file}`).join('\n')}\n` +
+      'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.',
+  );
+}
+
+function accessProblem(path: string, mode: number): string | undefined {
+  try {
+    accessSync(path, mode);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+/**
+ * Why the given files (POSIX paths relative to root) could not be written, found before
+ * anything is: Yeoman commits file by file, so a file where a folder must go, a folder where a
+ * file must go, or a folder without write permission met halfway would leave half a fleet.
+ * Symbolic links inside the fleet are refused too: writing through one could change a file
+ * outside it. One problem per blocking path, as `<path>: <why>`.
+ */
+export function findUnwritablePaths(root: string, paths: readonly string[]): string[] {
+  const problems = new Map<string, string>();
+  let existingRoot = root;
+  while (!existsSync(existingRoot) && dirname(existingRoot) !== existingRoot) {
+    existingRoot = dirname(existingRoot);
+  }
+  if (!statSync(existingRoot).isDirectory()) {
+    return [`${existingRoot}: is a file, not a folder the fleet can go in`];
+  }
+  if (existingRoot !== root) {
+    const problem = accessProblem(existingRoot, constants.W_OK | constants.X_OK);
+    return problem ? [`${existingRoot}: cannot create the folder ${root} in it (${problem})`] : [];
+  }
+  const blockedBy = (blocker: string, why: string): void => {
+    if (!problems.has(blocker)) {
+      problems.set(blocker, `${blocker}: ${why}`);
+    }
+  };
+  for (const path of paths) {
+    const parts = path.split('/');
+    for (let depth = 1; depth <= parts.length; depth += 1) {
+      const partial = parts.slice(0, depth).join('/');
+      const absolute = join(root, partial);
+      const stats = lstatSync(absolute, { throwIfNoEntry: false });
+      if (!stats) {
+        const parent = dirname(absolute);
+        const problem = accessProblem(parent, constants.W_OK | constants.X_OK);
+        if (problem) {
+          blockedBy(`${relative(root, parent) || '.'}/`, `cannot create ${partial} in this folder (${problem})`);
+        }
+        break;
+      }
+      if (stats.isSymbolicLink()) {
+        blockedBy(partial, 'is a symbolic link: nothing is written through one (it could point outside the fleet)');
+        break;
+      }
+      if (depth < parts.length && !stats.isDirectory()) {
+        blockedBy(partial, `is a file where a folder must go (for ${path})`);
+        break;
+      }
+      if (depth === parts.length) {
+        const problem = stats.isDirectory() ? 'is a folder where a file must go' : accessProblem(absolute, constants.W_OK);
+        if (problem) {
+          blockedBy(partial, problem.startsWith('is ') ? problem : `cannot be overwritten (${problem})`);
+        }
+      }
+    }
+  }
+  return [...problems.values()];
+}
+
+export function unwritablePathsError(root: string, problems: readonly string[]): FluxSopsError {
+  return new FluxSopsError(
+    'unwritable',
+    `Cannot write the fleet into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` + 'Nothing was written. Fix these and run again.',
+  );
+}
+
+/** Throws when any of the paths (relative to root) cannot be written; see findUnwritablePaths. */
+export function assertWritable(root: string, paths: readonly string[]): void {
+  const unwritable = findUnwritablePaths(root, paths);
+  if (unwritable.length > 0) {
+    throw unwritablePathsError(root, unwritable);
+  }
+}
+
+/**
+ * Hands planned files to Yeoman's file system, after checking that every one of them (and the
+ * stored answers) can be written, so a run either writes the whole fleet or nothing. `previous`
+ * is what the stored answers generate: a file still as they generated it is updated without a
+ * question (a re-run with a new `--oidc-issuer` just updates the trust policy). A file the user
+ * edited is a conflict: without a terminal the run stops before anything is written unless
+ * `--force`; in a terminal Yeoman's conflicter asks file by file (see commitAllOrNothing).
+ */
+export function writePlannedFiles(
+  generator: Generator<Record<string, unknown>, Options>,
+  files: readonly PlannedFile[],
+  interactive: boolean,
+  previous: readonly PlannedFile[] = [],
+): void {
+  const root = generator.destinationRoot();
+  const previousContents = new Map(previous.map((file) => [file.path, file.contents]));
+  const states = files.map((file) => ({ file, state: onDisk(root, file, previousContents) }));
+  // Identical files are not written again (commitAllOrNothing); the storage file may change.
+  assertWritable(root, [...states.filter(({ state }) => state !== 'identical').map(({ file }) => file.path), STORED_ANSWERS_FILE]);
+  if (!interactive && !generator.options.force) {
+    // Files that exist with other content than generated: the user's edits, never overwritten silently.
+    const conflicts = states.filter(({ state }) => state === 'different').map(({ file }) => file.path);
+    if (conflicts.length > 0) {
+      throw conflictError(conflicts);
+    }
+  }
+  for (const { file, state } of states) {
+    if (state === 'generated') {
+      writeEditedFile(generator, file.path, file.contents);
+    } else {
+      generator.fs.write(generator.destinationPath(file.path), file.contents);
+    }
+  }
+}
+
+/** Marks a planned write as an edit of an existing fleet file (the user's content kept): it never asks. */
+export function writeEditedFile(generator: Generator<Record<string, unknown>, Options>, path: string, contents: string): void {
+  const fullPath = generator.destinationPath(path);
+  generator.fs.write(fullPath, contents);
+  Object.assign(generator.fs.store.get(fullPath), { fluxSopsEdit: true });
+}
+
+interface PendingFile {
+  path: string;
+  contents: Buffer | null;
+  conflicter?: string;
+  fluxSopsEdit?: boolean;
+}
+
+type Logger = { write(text: string): unknown; identical(path: string): unknown };
+
+/**
+ * The commit task of the product's generators (their `customCommitTask` feature): Yeoman's
+ * commit pipeline (its conflicter, then its writes), with three changes.
+ * - A file identical on disk is logged `identical` and not written again, so an unchanged re-run
+ *   writes nothing, not even `.yo-rc.json`.
+ * - The stored answers and the fleet files a generator edited in place (writeEditedFile) are
+ *   logged `update` and never asked about: the user's content in them is kept by the edit.
+ * - Every write is held back until the conflicter has settled every file. Yeoman's conflicter
+ *   handles files in parallel and writes each one as soon as it is settled, so Ctrl-C at a
+ *   conflict question would otherwise leave the files settled before it written: a fleet neither
+ *   old nor new. The stored answers are written last, so a run that fails while writing does not
+ *   record answers it did not apply.
+ * Unlike Yeoman's default commit, `.yo-resolve` files are not consulted: looking them up costs
+ * several stat calls per file, and the decisions they would automate are made here by `--force`
+ * or at the prompt.
+ */
+export async function commitAllOrNothing(environment: unknown): Promise<void> {
+  const [{ createConflicterTransform }, { createCommitTransform }, { clearFileState, isFilePending }] = await Promise.all([
+    import('@yeoman/conflicter'),
+    import('mem-fs-editor/transform'),
+    import('mem-fs-editor/state'),
+  ]);
+  const { adapter, conflicterOptions, sharedFs } = environment as {
+    adapter: Parameters<typeof createConflicterTransform>[0];
+    conflicterOptions?: Parameters<typeof createConflicterTransform>[1];
+    sharedFs: { pipeline: (options: unknown, ...transforms: unknown[]) => Promise<void> };
+  };
+  const log = (adapter as unknown as { log: Logger }).log;
+  const cwd = (conflicterOptions as { cwd?: string } | undefined)?.cwd ?? process.cwd();
+  const settleKnownFiles = new Transform({
+    objectMode: true,
+    transform(file: PendingFile, _encoding, callback) {
+      const onDiskContents = lstatSync(file.path, { throwIfNoEntry: false })?.isFile() ? readFileSync(file.path) : undefined;
+      const shown = relative(cwd, file.path);
+      if (onDiskContents !== undefined && file.contents !== null && onDiskContents.equals(file.contents)) {
+        log.identical(shown);
+        clearFileState(file as never);
+        callback();
+        return;
+      }
+      if (onDiskContents !== undefined && (file.fluxSopsEdit || file.path.endsWith(`/${STORED_ANSWERS_FILE}`))) {
+        // Yeoman's logger has no `update` status: written in its layout (statuses right-aligned to "identical").
+        log.write(`   update ${shown}\n`);
+        file.conflicter = 'update';
+      }
+      callback(null, file);
+    },
+  });
+  await sharedFs.pipeline(
+    { filter: isFilePending },
+    settleKnownFiles,
+    createConflicterTransform(adapter, conflicterOptions),
+    holdUntilAllSettled(),
+    createCommitTransform(),
+  );
+}
+/** Passes files on only once all have arrived, in their order, the stored answers last. */
+function holdUntilAllSettled(): Transform {
+  const held: { path: string }[] = [];
+  return new Transform({
+    objectMode: true,
+    transform(file: { path: string }, _encoding, callback) {
+      held.push(file);
+      callback();
+    },
+    flush(callback) {
+      const isStoredAnswers = (file: { path: string }) => file.path.endsWith(`/${STORED_ANSWERS_FILE}`);
+      for (const file of [...held.filter((file) => !isStoredAnswers(file)), ...held.filter(isStoredAnswers)]) {
+        this.push(file);
+      }
+      callback();
+    },
+  });
+}

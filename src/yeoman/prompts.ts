@@ -1,0 +1,88 @@
+// Questions derived from the input declarations, for the generators' prompting phase: one
+// question per missing input, validated by the input's own validator, with its default.
+import {
+  type InputDeclaration,
+  type RawAnswers,
+  defaultKmsKeyArn,
+  defaultOf,
+  environmentInputs,
+  kmsRegionWarning,
+  splitList,
+} from '../fleet/inputs.js';
+import { validateAccountId, validateRegion } from '../fleet/validators.js';
+
+export interface Question {
+  type: 'input' | 'list' | 'confirm' | 'password';
+  name: string;
+  message: string;
+  default?: string | boolean;
+  choices?: string[];
+  validate?: (value: string) => true | string;
+}
+
+/** The question of one input; lists are answered comma-separated, choices picked from a list. */
+export function questionFor(input: InputDeclaration, message = input.message, defaultValue = input.defaultText): Question {
+  if (input.choices) {
+    return { type: 'list', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
+  }
+  return {
+    type: 'input',
+    name: input.name,
+    message,
+    ...(defaultValue !== undefined && defaultValue !== 'none' ? { default: defaultValue } : {}),
+    validate: (value: string) => (input.list ? (value.trim() === '' && input.name !== 'environments') || input.validate(splitList(value)) : input.validate(value)) as true | string,
+  };
+}
+
+/** Asks questions and returns the answers by name (the generator's prompt). */
+export type Ask = (questions: Question[]) => Promise<Record<string, unknown>>;
+
+/**
+ * Asks one prompted environment's settings that no other source gave: its KMS key, cluster and
+ * (IRSA) OIDC issuer. A key in another region than the fleet's is pointed out at once and the key
+ * asked again unless kept, while it can still be corrected.
+ */
+export async function environmentQuestions(
+  ask: Ask,
+  raw: RawAnswers,
+  entry: unknown,
+  warn: (warning: string) => void,
+): Promise<unknown> {
+  const environment: Record<string, unknown> = typeof entry === 'string' ? { name: entry } : { ...(entry as object) };
+  const region = String(raw.region ?? defaultOf('region'));
+  const accountId = String(environment.accountId ?? raw.accountId);
+  if (typeof environment.name !== 'string' || validateRegion(region) !== true || validateAccountId(accountId) !== true) {
+    return entry; // validation reports it
+  }
+  const name = environment.name;
+  const input = (inputName: string) => environmentInputs.find((each) => each.name === inputName) as InputDeclaration;
+  while (environment.kmsKeyArn === undefined) {
+    const { kmsKeyArn } = (await ask([
+      questionFor(input('kmsKeyArn'), `${name}: KMS key ARN or alias ARN`, defaultKmsKeyArn(region, accountId, name)),
+    ])) as { kmsKeyArn: string };
+    const warning = kmsRegionWarning(name, kmsKeyArn, region);
+    if (warning !== undefined) {
+      warn(warning);
+      const { keep } = await ask([{ type: 'confirm', name: 'keep', message: `Keep ${kmsKeyArn}?`, default: false }]);
+      if (!keep) {
+        continue;
+      }
+    }
+    environment.kmsKeyArn = kmsKeyArn;
+  }
+  if (environment.clusterName === undefined) {
+    const { clusterName } = (await ask([questionFor(input('clusterName'), `${name}: EKS cluster name`, name)])) as { clusterName: string };
+    if (clusterName !== name) {
+      environment.clusterName = clusterName;
+    }
+  }
+  if ((environment.identity ?? raw.identity ?? defaultOf('identity')) === 'irsa' && environment.oidcIssuer === undefined) {
+    const { oidcIssuer } = (await ask([
+      { ...questionFor(input('oidcIssuer'), `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, undefined), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
+    ])) as { oidcIssuer: string };
+    if (oidcIssuer !== '') {
+      environment.oidcIssuer = oidcIssuer;
+    }
+  }
+  return environment;
+}
