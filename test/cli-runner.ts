@@ -65,3 +65,17 @@ export async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit: 
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
   return results;
 }
+
+/**
+ * Runs a `flux-sops` command line in this process, through the same entry as the executable
+ * (runCommandLine), capturing what it prints as its error. For the paths that fail before
+ * writing; stdout stays the process's own.
+ */
+export async function runCliInProcess(args: readonly string[]): Promise<CliResult> {
+  const { runCommandLine } = await import('../src/cli/run.js');
+  let stderr = '';
+  const status = await runCommandLine(args, (text) => {
+    stderr += text;
+  });
+  return { status, stdout: '', stderr };
+}

@@ -1,15 +1,16 @@
-// Hostile input through the real command: every case runs `node dist/cli.js --no-interactive`
-// (stdin closed) into a temporary folder and must exit with status 2, print exactly the
-// expected message (naming the field, what was given and what is allowed), and leave the
-// folder exactly as it was: empty, missing, or holding a finished fleet.
+// Hostile input through the command line: every case runs `flux-sops … --no-interactive` in this
+// process (runCommandLine, the executable's own entry) into a temporary folder and must exit
+// with status 2, print exactly the expected message (naming the field, what was given and what
+// is allowed), and leave the folder exactly as it was: empty, missing, or holding a finished
+// fleet. One case also runs as a whole process, to show both paths agree.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CliResult, errorLines, inBatches, runCli } from './cli-runner.js';
-import { findAnswerWarnings, validateAnswers } from '../src/inputs.js';
-import { validateBranch } from '../src/validators.js';
+import { type CliResult, errorLines, runCli, runCliInProcess } from './cli-runner.js';
+import { findAnswerWarnings, validateAnswers } from '../src/fleet/inputs.js';
+import { validateBranch } from '../src/fleet/validators.js';
 import { exampleAnswers, hashTree } from './support.js';
 
 // The "allowed" parts of the messages, written out here (not imported) so a changed message fails.
@@ -25,7 +26,10 @@ const BRANCH_ALLOWED =
   'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".", not HEAD)';
 const KMS_ALLOWED = 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)';
 const OIDC_ALLOWED = 'must be an EKS OIDC issuer: oidc.eks.<region>.amazonaws.com/id/<ID> (with or without https://)';
-const ALLOWED_KEYS = '(allowed: accountId, roleName, region, environments, repoUrl, branch)';
+const IDENTITY_ALLOWED = 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
+const AGE_ALLOWED = 'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never the AGE-SECRET-KEY line';
+const CLUSTER_ALLOWED = 'must be an EKS cluster name: 1 to 100 characters from A-Z a-z 0-9 _ -, starting with a letter or digit';
+const ALLOWED_KEYS = '(allowed: accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac)';
 const NOT_PROMPTED = '(nothing is prompted without a terminal)';
 
 const ACCOUNT = '123456789012';
@@ -104,7 +108,7 @@ const cases: HostileCase[] = [
     input: 'accountId',
     what: 'missing',
     options: { 'repo-url': REPO },
-    expected: [`Missing accountId: AWS account ID (12 digits) of the IAM role and KMS keys; give --account-id or accountId in the answers file ${NOT_PROMPTED}`],
+    expected: [`Missing accountId: AWS account ID (12 digits) of the IAM roles and KMS keys; give --account-id or accountId in the answers file ${NOT_PROMPTED}`],
   },
   {
     input: 'environments[].accountId',
@@ -128,6 +132,67 @@ const cases: HostileCase[] = [
     what: 'a wildcard in a per-environment override',
     answers: answersWith('environments:\n  - name: production\n    roleName: "flux-*"\n'),
     expected: [`Invalid environments.production.roleName "flux-*": ${ROLE_ALLOWED}`],
+  },
+  {
+    input: 'roleName',
+    what: 'a stem too long once -<env> is added',
+    options: base({ 'role-name': 'r'.repeat(60) }),
+    expected: [
+      `Invalid role name of staging "${'r'.repeat(60)}-staging": ${ROLE_ALLOWED} (roleName "${'r'.repeat(60)}" plus -staging; give a shorter roleName or the environment's own roleName)`,
+      `Invalid role name of production "${'r'.repeat(60)}-production": ${ROLE_ALLOWED} (roleName "${'r'.repeat(60)}" plus -production; give a shorter roleName or the environment's own roleName)`,
+    ],
+  },
+  {
+    input: 'one role per environment',
+    what: 'two environments of one account resolving to the same role, compared case-insensitively as IAM does',
+    answers: answersWith('environments:\n  - name: staging\n    roleName: Flux-Shared\n  - name: production\n    roleName: flux-shared\n'),
+    expected: [
+      'Environments staging and production would share the IAM role flux-shared in account 123456789012: each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
+    ],
+  },
+  {
+    input: 'one role per environment',
+    what: "an environment's exact role name equal to another's composed one",
+    answers: answersWith('environments:\n  - staging\n  - name: production\n    roleName: flux-kms-decryptor-staging\n'),
+    expected: [
+      'Environments staging and production would share the IAM role flux-kms-decryptor-staging in account 123456789012: each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
+    ],
+  },
+  // identity, iac, backupAgeRecipients, clusterName
+  { input: 'identity', what: 'an unknown identity', options: base({ identity: 'kiam' }), expected: [`Invalid identity "kiam": ${IDENTITY_ALLOWED}`] },
+  {
+    input: 'environments[].identity',
+    what: 'an unknown per-environment identity',
+    options: base({ identity: 'production=pod_identity' }),
+    expected: [`Invalid environments.production.identity "pod_identity": ${IDENTITY_ALLOWED}`],
+  },
+  { input: 'iac', what: 'an unknown tool', options: base({ iac: 'pulumi' }), expected: ['Invalid iac "pulumi": must be none or terraform'] },
+  {
+    input: 'backupAgeRecipients',
+    what: 'an age secret key instead of the public key (not echoed)',
+    options: base({ 'backup-age-recipients': 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ' }),
+    expected: [`Invalid backupAgeRecipients ["AGE-SECRET-KEY-…"]: "AGE-SECRET-KEY-…" is not allowed: each ${AGE_ALLOWED}`],
+    secret: 'QQQQQQQQQQ',
+  },
+  {
+    input: 'environments[].backupAgeRecipients',
+    what: 'an ssh key in an environment\'s list',
+    answers: answersWith('environments:\n  - name: staging\n    backupAgeRecipients:\n      - ssh-ed25519 AAAAC3Nza\n'),
+    expected: [`Invalid environments.staging.backupAgeRecipients ["ssh-ed25519 AAAAC3Nza"]: "ssh-ed25519 AAAAC3Nza" is not allowed: each ${AGE_ALLOWED}`],
+  },
+  {
+    input: 'environments[].clusterName',
+    what: 'a space',
+    options: base({ 'cluster-name': 'staging=eks staging' }),
+    expected: [`Invalid environments.staging.clusterName "eks staging": ${CLUSTER_ALLOWED}`],
+  },
+  { input: 'env: clusterName', what: 'a dot', target: 'fleet', env: ['qa', '--cluster-name', 'eks.qa'], expected: [`Invalid --cluster-name "eks.qa": ${CLUSTER_ALLOWED}`] },
+  { input: 'env: identity', what: 'an unknown identity', target: 'fleet', env: ['qa', '--identity', 'irsa2'], expected: [`Invalid --identity "irsa2": ${IDENTITY_ALLOWED}`] },
+  {
+    input: 'region',
+    what: 'a region of a partition the generator does not write ARNs for',
+    options: base({ region: 'us-iso-east-1' }),
+    expected: ['Invalid region "us-iso-east-1": is in the aws-iso partition, which this generator does not write ARNs for (supported: aws, aws-cn, aws-us-gov)'],
   },
   // region
   { input: 'region', what: 'no number', options: base({ region: 'eu-west' }), expected: [`Invalid region "eu-west": ${REGION_ALLOWED}`] },
@@ -160,7 +225,7 @@ const cases: HostileCase[] = [
     input: 'environments',
     what: 'a mis-cased key in an environment (a typo is not a default)',
     answers: answersWith(`environments:\n  - name: production\n    kmsKeyARN: ${KEY}\n`),
-    expected: ['Unknown key in environments[0]: "kmsKeyARN" (allowed: name, kmsKeyArn, accountId, roleName, oidcIssuer)'],
+    expected: ['Unknown key in environments[0]: "kmsKeyARN" (allowed: name, kmsKeyArn, accountId, roleName, identity, clusterName, oidcIssuer, backupAgeRecipients)'],
   },
   {
     input: 'environments',
@@ -319,7 +384,7 @@ const cases: HostileCase[] = [
     input: 'environments[].kmsKeyArn',
     what: 'without ENV=',
     options: base({ 'kms-key-arn': KEY }),
-    expected: [`Invalid --kms-key-arn "${KEY}": must be ENV=VALUE, e.g. production=arn:aws:kms:…`],
+    expected: [`Invalid --kms-key-arn "${KEY}": must be ENV=VALUE, e.g. production=…`],
   },
   {
     input: 'environments[].oidcIssuer',
@@ -342,7 +407,7 @@ const cases: HostileCase[] = [
     input: 'answers file',
     what: 'a list instead of a mapping',
     answers: `- accountId: "${ACCOUNT}"\n`,
-    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, region, environments, repoUrl, branch), got [{"accountId":"${ACCOUNT}"}]`],
+    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac), got [{"accountId":"${ACCOUNT}"}]`],
   },
   {
     input: 'answers file',
@@ -385,8 +450,8 @@ const cases: HostileCase[] = [
     args: ['--acount-id', ACCOUNT],
     options: {},
     expected: [
-      `Unknown option '--acount-id'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- "--acount-id"`,
-      'Run flux-sops --help for the options.',
+      'Unknown option --acount-id',
+      'Run flux-sops [dir] --help for the options.',
     ],
   },
   {
@@ -489,8 +554,10 @@ describe(`hostile input: ${cases.length} cases through flux-sops --no-interactiv
     const fleet = join(workDir, 'fleet');
     const generated = await runCli(['--no-interactive', '--answers', exampleAnswers, fleet]);
     assert.equal(generated.status, 0, generated.stderr);
-    const results = await inBatches(
-      cases.map((testCase, index) => async () => {
+    const results = [];
+    for (const [index, testCase] of cases.entries()) {
+      results.push(
+        await (async () => {
         const caseDir = join(workDir, `case-${index}`);
         mkdirSync(caseDir);
         const target = join(caseDir, 'target');
@@ -505,11 +572,11 @@ describe(`hostile input: ${cases.length} cases through flux-sops --no-interactiv
           writeFileSync(answersPath, testCase.answers);
         }
         const before = hashTree(target);
-        const result = await runCli(argumentsOf(testCase, answersPath, target), { cwd: caseDir });
+        const result = await runCliInProcess(argumentsOf(testCase, answersPath, target));
         return { testCase, outcome: { result, target, answersPath, before, after: hashTree(target) } };
-      }),
-      6,
-    );
+        })(),
+      );
+    }
     for (const { testCase, outcome } of results) {
       outcomes.set(testCase, outcome);
     }
@@ -532,12 +599,21 @@ describe(`hostile input: ${cases.length} cases through flux-sops --no-interactiv
       'environments[].accountId',
       'environments[].roleName',
       'environments[].oidcIssuer',
+      'environments[].identity',
+      'environments[].clusterName',
+      'environments[].backupAgeRecipients',
+      'identity',
+      'iac',
+      'backupAgeRecipients',
+      'one role per environment',
       'answers file',
       'env: name',
       'env: kmsKeyArn',
       'env: accountId',
       'env: roleName',
       'env: oidcIssuer',
+      'env: clusterName',
+      'env: identity',
     ]) {
       assert.ok(covered.has(input), `no hostile case for ${input}`);
     }
@@ -560,6 +636,24 @@ describe(`hostile input: ${cases.length} cases through flux-sops --no-interactiv
       }
     });
   }
+
+  it('gives the same status and message as a whole flux-sops process (two cases)', async function () {
+    for (const testCase of [cases[0], cases.find((each) => each.env !== undefined)] as HostileCase[]) {
+      const outcome = outcomes.get(testCase) as Outcome;
+      const target = mkdtempSync(join(tmpdir(), 'hostile-process-'));
+      try {
+        if (testCase.target === 'fleet') {
+          cpSync(join(workDir, 'fleet'), target, { recursive: true, force: true });
+        }
+        testCase.prepare?.(target);
+        const spawned = await runCli(argumentsOf(testCase, outcome.answersPath, target));
+        assert.equal(spawned.status, outcome.result.status);
+        assert.deepEqual(errorLines(spawned.stderr.replaceAll(target, '<target>')), errorLines(outcome.result.stderr.replaceAll(outcome.target, '<target>')));
+      } finally {
+        rmSync(target, { recursive: true, force: true });
+      }
+    }
+  });
 
   it('agrees with git on every branch name in the table, and on names both accept', function () {
     try {
@@ -615,7 +709,7 @@ describe('a KMS key in another region than `region`: accepted, with a warning', 
       { accountId: ACCOUNT, repoUrl: REPO, region: 'eu-west-1', environments: ['staging', { name: 'production', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/prod' }] },
       () => '',
     );
-    assert.deepEqual(findAnswerWarnings(answers), []);
-    assert.deepEqual(findAnswerWarnings({ ...answers, environments: [{ name: 'production', kmsKeyArn: otherRegionKey }] }), [warning.replace('Warning: ', '')]);
+    assert.deepEqual(findAnswerWarnings(answers, answers.environments), []);
+    assert.deepEqual(findAnswerWarnings(answers, [{ name: 'production', kmsKeyArn: otherRegionKey }]), [warning.replace('Warning: ', '')]);
   });
 });

@@ -58,6 +58,8 @@ export function writeTree(dir: string, tree: Tree): void {
 export function assertMatchesGolden(scenario: string, tree: Tree): void {
   const goldenDir = join(goldenRoot, scenario);
   if (process.env.UPDATE_GOLDEN === '1') {
+    // Under CI a refresh would turn every golden comparison into a test that cannot fail.
+    assert.ok(!process.env.CI, 'UPDATE_GOLDEN is refused under CI: refresh golden files locally and review their diff');
     rmSync(goldenDir, { recursive: true, force: true });
     writeTree(goldenDir, tree);
     return;

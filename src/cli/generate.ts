@@ -2,13 +2,13 @@
 // (options, answers file, stored answers), then run the package's generators through
 // yeoman-environment, loaded only now: a bad value is answered before the framework loads.
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
 import { mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
-import { PACKAGE_ROOT, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
-import { validateEnvironmentName } from '../fleet/validators.js';
+import { NOT_A_FLEET, PACKAGE_ROOT, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
+import { planAddEnvironment } from '../fleet/plan.js';
 import type { ParsedValues } from './options.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
@@ -63,14 +63,14 @@ export function validateFleetInputs(destination: string, values: ParsedValues, i
   }
 }
 
-/** Validates `env <name>`'s name and options before Yeoman loads. */
+/** Plans `env <name>` once before Yeoman loads, so every problem is reported without it. */
 export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
-  const valid = validateEnvironmentName(name);
-  if (valid !== true) {
-    throw new FluxSopsError('input', `Invalid environment name ${JSON.stringify(name)}: ${valid}`);
+  const stored = readStoredAnswers(fleet);
+  if (Object.keys(stored).length === 0) {
+    throw new FluxSopsError('fleet', NOT_A_FLEET);
   }
-  readEnvironmentOptions(values);
-  readStoredAnswers(fleet);
+  const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
+  planAddEnvironment(stored, name, readEnvironmentOptions(values), read(SOPS_CONFIG_FILE), read(README_FILE));
 }
 
 /** Ctrl-C at a prompt (inquirer's errors), Yeoman's conflict questions included, or "abort" chosen there. */
@@ -83,7 +83,9 @@ export async function runGenerator(name: 'app' | 'env', destination: string, val
   const interactive = isInteractive(values);
   const { default: Environment } = await import('yeoman-environment');
   const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(values.force) } as never);
-  environment.register(fileURLToPath(new URL(`../../generators/${name}/index.js`, import.meta.url)), { namespace: `flux-sops:${name}`, packagePath: PACKAGE_ROOT });
+  // index.js when compiled, index.ts when the sources run through tsx (the tests).
+  const generator = fileURLToPath(new URL(`../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  environment.register(generator, { namespace: `flux-sops:${name}`, packagePath: PACKAGE_ROOT });
   const firstMissing = firstMissingFolder(destination);
   try {
     await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true } as never);

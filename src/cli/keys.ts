@@ -1,6 +1,63 @@
-// `flux-sops updatekeys` and `flux-sops rotate`: placeholder until they land.
-import { FluxSopsError } from '../errors.js';
+// `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines, their --help,
+// and the report. The work is in src/keys/; the SOPS module is loaded only when a key is called.
+import { resolve } from 'node:path';
+import { findFleetRoot } from '../fleet/layout.js';
+import { assertFolder } from '../keys/fleet-files.js';
+import type { KeysCommand } from '../keys/plan.js';
+import { formatReport, ROTATE_REMINDER } from '../keys/report.js';
+import { runKeys } from '../keys/run.js';
+import { type CommandSpec, commonOptions, cwdOption, helpText, type OptionSpec, parseCommandLine } from './options.js';
 
-export async function runKeysCommand(command: string, _argv: readonly string[]): Promise<number> {
-  throw new FluxSopsError('usage', `flux-sops ${command} is not available yet`);
+const KEY_SOURCES = [
+  'The data key is unwrapped with any available master key: AWS KMS through the AWS SDK (profiles,',
+  'SSO, environment, instance roles; AWS_PROFILE and AWS_ENDPOINT_URL_KMS honoured), or an age',
+  'identity from SOPS_AGE_KEY_FILE or SOPS_AGE_KEY. All or nothing: when any file cannot be',
+  'opened or wrapped, no file is written. The generated repo-auth placeholder is skipped.',
+];
+
+function dryRunOption(what: string): OptionSpec {
+  return { name: 'dry-run', type: 'boolean', description: `Only report ${what}: no key is called, nothing is written` };
+}
+
+export const keysCommands: Readonly<Record<KeysCommand, CommandSpec>> = {
+  updatekeys: {
+    usage: 'flux-sops updatekeys [<env>…] [options]',
+    summary: [
+      'Re-wrap the data key of every SOPS-encrypted file under secrets/<env>/ (every environment when',
+      'none is given) for exactly the master keys (AWS KMS keys, age recipients) its .sops.yaml rule',
+      'names now, as sops updatekeys does; values and MAC are kept.',
+      ...KEY_SOURCES,
+    ].join('\n'),
+    options: [dryRunOption('which files would gain or lose which keys'), cwdOption, ...commonOptions],
+  },
+  rotate: {
+    usage: 'flux-sops rotate [<env>…] [options]',
+    summary: [
+      'Give every SOPS-encrypted file under secrets/<env>/ (every environment when none is given) a',
+      'new data key, re-encrypt every value under it, and wrap it for the master keys its .sops.yaml',
+      'rule names. Git history keeps the old ciphertexts: after someone leaves, also revoke the',
+      'credentials themselves and re-seal them (flux-sops secret git|generic <env> … --force).',
+      ...KEY_SOURCES,
+    ].join('\n'),
+    options: [dryRunOption('which files would be rotated'), cwdOption, ...commonOptions],
+  },
+};
+
+export async function runKeysCommand(command: KeysCommand, argv: readonly string[]): Promise<number> {
+  const spec = keysCommands[command];
+  const { values, positionals } = parseCommandLine(spec, argv);
+  if (values.help) {
+    process.stdout.write(helpText(spec));
+    return 0;
+  }
+  const root = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
+  assertFolder(root);
+  const dryRun = values['dry-run'] === true;
+  const { sopsKeyOperations } = await import('../keys/operations.js');
+  const result = await runKeys(command, root, { environments: positionals, dryRun }, sopsKeyOperations());
+  process.stdout.write(formatReport(command, result, dryRun));
+  if (command === 'rotate' && result.written) {
+    process.stderr.write(ROTATE_REMINDER);
+  }
+  return 0;
 }

@@ -4,11 +4,12 @@
 export type HclValue = string | number | boolean | null | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
 
 // A reference travels inside ordinary strings (so one document builder serves JSON and HCL)
-// as NUL-delimited text. Only expressions issued by `hclReference` are honoured: a NUL-delimited
-// text that was not issued is a bug or an attack, and the writer refuses it.
+// as a NUL-delimited traversal. Only traversals issued by `hclReference` are honoured: one that
+// was not issued is a bug or an attack, and the writer refuses it. Any other NUL is text.
 const REFERENCE_MARK = '\u0000';
-const REFERENCE_TOKEN = /\u0000([^\u0000]*)\u0000/g;
-const TRAVERSAL = /^[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[\d+\])+$/;
+const TRAVERSAL_SOURCE = '[A-Za-z_][A-Za-z0-9_-]*(?:\\.[A-Za-z_][A-Za-z0-9_-]*|\\[\\d+\\])+';
+const TRAVERSAL = new RegExp(`^${TRAVERSAL_SOURCE}$`);
+const REFERENCE_TOKEN = new RegExp(`\u0000(${TRAVERSAL_SOURCE})\u0000`, 'g');
 const issuedReferences = new Set<string>();
 
 /**
@@ -75,7 +76,8 @@ function escapeText(text: string): string {
   for (const character of text) {
     escaped += escapeCodePoint(character.codePointAt(0) ?? 0);
   }
-  return escaped.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // (Replacement functions: in a replacement string, `$$` would mean one `$`.)
+  return escaped.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /** A string as an HCL quoted template: literal text escaped, reference tokens as `${expression}`. */

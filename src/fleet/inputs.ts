@@ -282,9 +282,13 @@ export function describeValue(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Replaces `user:password@` and https `token@` in URLs with `***@`; `ssh://git@host` stays readable. */
+/**
+ * Replaces `user:password@` and https `token@` in URLs with `***@` (`ssh://git@host` stays
+ * readable), and an age secret key given where a public key belongs with `AGE-SECRET-KEY-…`.
+ */
 export function redactCredentials(text: string): string {
   return text
+    .replace(/AGE-SECRET-KEY-1[0-9A-Za-z]*/g, 'AGE-SECRET-KEY-…')
     .replace(/(^|\/\/|")[^\s"/@]*:[^\s"/@]*@/g, '$1***@')
     .replace(/(https?:\/\/)[^\s"/@]+@/gi, '$1***@');
 }

@@ -1,0 +1,91 @@
+// `flux-sops`: dispatches to its subcommands and is the one place that prints an error. Each
+// subcommand loads only what it uses: `check` and bad input never load Yeoman. The executable is
+// main.ts; tests run command lines in-process through runCommandLine.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isFluxSopsError } from '../errors.js';
+import { findFleetRoot, PACKAGE_ROOT } from '../fleet/layout.js';
+import { debugRequested, environmentCommand, generateCommand, helpText, parseCommandLine } from './options.js';
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case 'check': {
+      const { runCheckCommand } = await import('../check/command.js');
+      return runCheckCommand(rest);
+    }
+    case 'secret': {
+      const { runSecretCommand } = await import('./secret.js');
+      return runSecretCommand(rest);
+    }
+    case 'updatekeys':
+    case 'rotate': {
+      const { runKeysCommand } = await import('./keys.js');
+      return runKeysCommand(first, rest);
+    }
+    case 'env': {
+      const { values, positionals } = parseCommandLine(environmentCommand, rest);
+      if (values.help) {
+        process.stdout.write(helpText(environmentCommand));
+        return 0;
+      }
+      const { FluxSopsError } = await import('../errors.js');
+      if (positionals.length !== 1) {
+        throw new FluxSopsError('usage', `flux-sops env takes exactly one environment name, got ${positionals.length}\nUsage: ${environmentCommand.usage}`);
+      }
+      const fleet = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
+      const { runGenerator, validateEnvironmentInputs } = await import('./generate.js');
+      validateEnvironmentInputs(fleet, positionals[0] as string, values);
+      await runGenerator('env', fleet, values, positionals);
+      return 0;
+    }
+    default: {
+      const { values, positionals } = parseCommandLine(generateCommand, argv);
+      if (values.help) {
+        process.stdout.write(helpText(generateCommand));
+        return 0;
+      }
+      if (positionals.length > 1) {
+        const { FluxSopsError } = await import('../errors.js');
+        throw new FluxSopsError('usage', `Too many arguments: ${positionals.join(' ')}\nUsage: ${generateCommand.usage}`);
+      }
+      if (typeof values.answers === 'string') {
+        values.answers = resolve(values.answers);
+      }
+      const destination = resolve(positionals[0] ?? '.');
+      const { isInteractive, runGenerator, validateFleetInputs } = await import('./generate.js');
+      validateFleetInputs(destination, values, isInteractive(values));
+      await runGenerator('app', destination, values, []);
+      return 0;
+    }
+  }
+}
+
+/** An error as the product's own lines: the message, and a stack only for a bug under --debug. */
+export function formatError(error: unknown, debug: boolean): { text: string; status: number } {
+  if (isFluxSopsError(error)) {
+    return { text: error.kind === 'cancelled' ? `${error.message}\n` : `flux-sops: ${error.message}\n`, status: error.code };
+  }
+  const { message, stack } = error as Error;
+  return { text: debug && stack ? `${stack}\n` : `flux-sops: ${message}\n(an unexpected error: run again with --debug for its stack trace)\n`, status: 1 };
+}
+
+/** Runs one command line and prints its error, if any, to `stderr`; returns the exit status. */
+export async function runCommandLine(argv: readonly string[], stderr: (text: string) => void = (text) => process.stderr.write(text)): Promise<number> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  try {
+    return await main(argv);
+  } catch (error) {
+    const { text, status } = formatError(error, debugRequested());
+    stderr(text);
+    return status;
+  }
+}
