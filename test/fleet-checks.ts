@@ -10,7 +10,7 @@ import { Kustomization as FluxKustomization } from '@kubernetes-models/flux-cd/k
 import { GitRepository } from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
 import { Secret, ServiceAccount } from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
-import { type CreationRule, findCreationRule, isAnchored } from '../src/sops-rules.js';
+import { type CreationRule, findCreationRule, isAnchored } from '../src/sops/rules.js';
 import type { Tree } from './support.js';
 
 const validators: Record<string, (object: Record<string, unknown>) => void> = {
@@ -148,8 +148,8 @@ export function creationRulesOf(tree: Tree): CreationRule[] {
   return (parse(sopsConfig) as { creation_rules: CreationRule[] }).creation_rules;
 }
 
-/** SOPS's first-match lookup: each environment's secrets get its key; clusters/ gets no rule. */
-export function assertSopsRules(tree: Tree, keys: Record<string, string>): void {
+/** SOPS's first-match lookup: each environment's secrets get its key (and age recipients); clusters/ gets no rule. */
+export function assertSopsRules(tree: Tree, keys: Record<string, string>, ageRecipients: Record<string, string | undefined> = {}): void {
   const rules = creationRulesOf(tree);
   for (const rule of rules) {
     assert.ok(rule.path_regex && isAnchored(rule.path_regex), `rule ${rule.path_regex} is anchored`);
@@ -159,6 +159,7 @@ export function assertSopsRules(tree: Tree, keys: Record<string, string>): void 
       const index = findCreationRule(rules, path);
       assert.notEqual(index, -1, `${path} matches a rule`);
       assert.equal(rules[index]?.kms, kmsKeyArn, `${path} is encrypted with the key of ${environment}`);
+      assert.equal(rules[index]?.age, ageRecipients[environment], `${path} has the backup recipients of ${environment}`);
       assert.equal(rules[index]?.encrypted_regex, '^(data|stringData)$');
     }
     for (const path of [

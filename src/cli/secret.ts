@@ -2,28 +2,20 @@
 // is checked and the fleet planned before a value is asked for; values come from a masked prompt,
 // stdin or files, are encrypted in memory, and only ciphertext is written. Messages go to stderr;
 // stdout carries only the generated public key.
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
-import { findFleetRoot, REPO_AUTH_NAME } from '../fleet/layout.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
-import {
-  type SshKeyPair,
-  generateDeployKey,
-  httpsCredentials,
-  readPrivateKey,
-  sshCredentials,
-  validateKnownHosts,
-} from '../secret/git-credentials.js';
-import { knownHostsCovers, knownHostsNameOf } from '../secret/known-hosts.js';
-import { buildSecretManifest } from '../secret/manifest.js';
+import { findFleetRoot, REPO_AUTH_NAME } from '../fleet/layout.js';
+import { encryptSecret } from '../secret/encrypt.js';
 import { readFleetTexts } from '../secret/fleet-files.js';
+import { httpsCredentials } from '../secret/git-credentials.js';
+import { type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from '../secret/inputs.js';
+import { buildSecretManifest } from '../secret/manifest.js';
 import { type SealingPlan, planSealing } from '../secret/plan.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, sealedReport, sealSecret } from '../secret/seal.js';
-import { encryptSecret } from '../secret/encrypt.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from '../secret/terminal.js';
-import { type SecretEntry, duplicateKeys, passwordFromStdin, splitKeyValue, textOf, validateCredential, validateSecretKey } from '../secret/values.js';
+import { passwordFromStdin, validateCredential } from '../secret/values.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 const runOptions = [
@@ -71,8 +63,8 @@ const secretCommand: CommandSpec = {
   usage: 'flux-sops secret git|generic … [options]',
   summary: [
     'Seal a Secret into the fleet with SOPS, without plaintext on disk:',
-    `  ${secretGitCommand.usage}     (flux-sops secret git --help)`,
-    `  ${secretGenericCommand.usage}     (flux-sops secret generic --help)`,
+    `  ${secretGitCommand.usage.padEnd(secretGenericCommand.usage.length)}  Git credentials of the fleet's repoUrl (secret git --help)`,
+    `  ${secretGenericCommand.usage}  any Secret, from files and literals (secret generic --help)`,
   ].join('\n'),
   options: [cwdOption, ...commonOptions],
 };
@@ -84,15 +76,6 @@ function fleetRootOf(values: ParsedValues): string {
 function stringOption(values: ParsedValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** Reads a file named on the command line; the error names the option and the path, never content. */
-function readInputFile(path: string, option: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    throw new FluxSopsError('input', `--${option} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
 }
 
 function positionalsOf(command: CommandSpec, positionals: readonly string[], count: number, what: string): string[] {
@@ -110,12 +93,11 @@ function refuseOptions(values: ParsedValues, options: readonly string[], why: st
   }
 }
 
-interface Gathered {
-  readonly entries: SecretEntry[];
-  readonly generatedKey?: SshKeyPair;
-}
+const warn = (warning: string): void => {
+  process.stderr.write(`Warning: ${warning}\n`);
+};
 
-async function httpsEntries(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<Gathered> {
+async function httpsValues(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
   refuseOptions(values, ['private-key-file', 'generate-ssh-key', 'known-hosts-file'], `its repoUrl ${plan.repoUrl} is https (username and password)`);
   let username = stringOption(values, 'username');
   if (username === undefined && !interactive) {
@@ -160,56 +142,26 @@ async function httpsEntries(plan: SealingPlan, values: ParsedValues, interactive
   return { entries: httpsCredentials(username, password) };
 }
 
-async function sshEntries(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<Gathered> {
+async function sshValuesOf(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
   refuseOptions(values, ['username', 'password-stdin'], `its repoUrl ${plan.repoUrl} is ssh (a deploy key and known_hosts)`);
   const keyFile = stringOption(values, 'private-key-file');
-  const generate = values['generate-ssh-key'] === true;
-  if ((keyFile === undefined) === !generate) {
+  if ((keyFile === undefined) === (values['generate-ssh-key'] !== true)) {
     throw new FluxSopsError('usage', 'An ssh fleet needs exactly one of --private-key-file <file> (an existing deploy key) and --generate-ssh-key (a new one)');
   }
   const knownHostsFile = stringOption(values, 'known-hosts-file');
   if (knownHostsFile === undefined) {
-    throw new FluxSopsError('usage', 'Missing --known-hosts-file <file>: Flux checks the Git host\'s key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)');
+    throw new FluxSopsError(
+      'usage',
+      "Missing --known-hosts-file <file>: Flux checks the Git host's key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)",
+    );
   }
-  const knownHosts = validateKnownHosts(textOf(readInputFile(knownHostsFile, 'known-hosts-file')), `--known-hosts-file ${describeValue(knownHostsFile)}`);
-  const host = knownHostsNameOf(plan.repoUrl ?? '');
-  if (host !== undefined && !knownHostsCovers(knownHosts, host)) {
-    process.stderr.write(`Warning: --known-hosts-file has no key for ${host}, the host of ${plan.repoUrl}: Flux will refuse to connect ("knownhosts: key is unknown").\n`);
-  }
-  const given = keyFile === undefined ? undefined : readPrivateKey(readInputFile(keyFile, 'private-key-file'), `--private-key-file ${describeValue(keyFile)}`);
+  const knownHosts = readKnownHosts(plan, knownHostsFile, warn);
+  const given = keyFile === undefined ? undefined : readDeployKey(keyFile);
   await assertMayReplace(plan, force, interactive ? confirm : undefined);
-  const keyPair = given ?? generateDeployKey(`flux-sops-${plan.environment}`);
-  return { entries: sshCredentials(keyPair, knownHosts), ...(given === undefined ? { generatedKey: keyPair } : {}) };
+  return sshValues(plan, knownHosts, given);
 }
 
-async function genericEntries(values: ParsedValues): Promise<SecretEntry[]> {
-  const items = [
-    ...((values['from-literal'] as string[] | undefined) ?? []).map((item) => ({ option: 'from-literal' as const, item })),
-    ...((values['from-file'] as string[] | undefined) ?? []).map((item) => ({ option: 'from-file' as const, item })),
-  ];
-  if (items.length === 0) {
-    throw new FluxSopsError('usage', 'Give the values: --from-file <key>=<path> or --from-literal <key>=<value>, each repeatable');
-  }
-  const entries: SecretEntry[] = [];
-  for (const { option, item } of items) {
-    const split = splitKeyValue(item, option);
-    if (typeof split === 'string') {
-      throw new FluxSopsError('input', split);
-    }
-    const valid = validateSecretKey(split.key);
-    if (valid !== true) {
-      throw new FluxSopsError('input', `Invalid key ${describeValue(split.key)} in --${option}: ${valid}`);
-    }
-    entries.push({ key: split.key, value: option === 'from-file' ? readInputFile(split.value, `from-file ${split.key}=`) : split.value });
-  }
-  const twice = duplicateKeys(entries.map((entry) => entry.key));
-  if (twice.length > 0) {
-    throw new FluxSopsError('input', `Key${twice.length === 1 ? '' : 's'} given more than once: ${twice.join(', ')} (each key of a Secret holds one value)`);
-  }
-  return entries;
-}
-
-async function seal(root: string, plan: SealingPlan, gathered: Gathered): Promise<number> {
+async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): Promise<number> {
   const manifest = buildSecretManifest(plan.name, plan.namespace, gathered.entries);
   await sealSecret(root, plan, manifest, encryptSecret);
   process.stderr.write(sealedReport(plan, manifest, root, process.cwd()));
@@ -233,7 +185,7 @@ async function runGit(argv: readonly string[]): Promise<number> {
   assertPlanWritable(root, plan);
   const interactive = canPrompt(values['no-interactive'] === true);
   const force = values.force === true;
-  const gathered = plan.repoScheme === 'ssh' ? await sshEntries(plan, values, interactive, force) : await httpsEntries(plan, values, interactive, force);
+  const gathered = plan.repoScheme === 'ssh' ? await sshValuesOf(plan, values, interactive, force) : await httpsValues(plan, values, interactive, force);
   return seal(root, plan, gathered);
 }
 
@@ -246,7 +198,7 @@ async function runGeneric(argv: readonly string[]): Promise<number> {
   const [environment = '', name = ''] = positionalsOf(secretGenericCommand, positionals, 2, 'an environment and a Secret name');
   const root = fleetRootOf(values);
   const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'generic' });
-  const entries = await genericEntries(values);
+  const entries = genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
   assertPlanWritable(root, plan);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   return seal(root, plan, { entries });

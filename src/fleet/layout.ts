@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export interface PlannedFile {
   readonly path: string;
   readonly contents: string;
+  /** Written only when missing: `flux bootstrap` fills these, and a re-run must keep what it wrote. */
+  readonly createOnly?: boolean;
 }
 
 /** The one `.sops.yaml`, at the fleet root (sops looks for it from the working folder upward). */

@@ -69,8 +69,8 @@ const fleetFiles = [
 ] as const;
 
 const environmentTemplates = [
-  { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml` },
-  { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml` },
+  { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`, createOnly: true },
+  { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`, createOnly: true },
   { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
   { template: 'environment/apps-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/apps.yaml` },
@@ -198,7 +198,10 @@ function render(template: string, path: string, context: TemplateContext): Plann
 function planEnvironment(context: TemplateContext, environment: ResolvedEnvironment): PlannedFile[] {
   const environmentContext = { ...context, env: environment };
   return [
-    ...environmentTemplates.map(({ template, path }) => render(template, path(environment), environmentContext)),
+    ...environmentTemplates.map((each) => ({
+      ...render(each.template, each.path(environment), environmentContext),
+      ...('createOnly' in each ? { createOnly: true } : {}),
+    })),
     ...iamDocuments.map(({ file, build }) => ({ path: `${environment.iamPath}/${file}`, contents: policyJson(build(environment)) })),
     ...(context.fleet.iac === 'terraform' ? planTerraformFiles(environment) : []),
   ];

@@ -1,5 +1,5 @@
-// Adds an environment's creation rule to an existing `.sops.yaml`, edited as a YAML document
-// so the user's comments, their own rules and the order of the rules survive.
+// Reads the creation rules of `.sops.yaml` and adds an environment's rule to it, edited as a YAML
+// document so the user's comments, their own rules and the order of the rules survive.
 import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { yamlScalar } from '../fleet/yaml-scalar.js';
@@ -81,4 +81,23 @@ export function addCreationRule(sopsConfigText: string, rule: CreationRule, secr
   rules.items.splice(insertionIndexFor(existing as CreationRule[], secretPaths), 0, creationRuleNode(document, rule));
   // lineWidth 0: a long path_regex stays on one line, as the template writes it.
   return document.toString({ lineWidth: 0 });
+}
+
+/**
+ * The creation rules of a `.sops.yaml` text, as sops reads them (anchors and aliases resolved).
+ * A file that does not parse, or has no creation_rules list of mappings, is a 'fleet' error.
+ */
+export function readCreationRules(sopsConfigText: string): CreationRule[] {
+  const document = parseDocument(sopsConfigText);
+  const [problem] = document.errors;
+  if (problem) {
+    const [where] = problem.linePos ?? [];
+    throw sopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`);
+  }
+  const content = document.toJS() as { creation_rules?: unknown } | null;
+  const rules = content?.creation_rules;
+  if (!Array.isArray(rules) || rules.some((rule) => typeof rule !== 'object' || rule === null || Array.isArray(rule))) {
+    throw sopsConfigError('must be a mapping with a creation_rules list of rules');
+  }
+  return rules as CreationRule[];
 }

@@ -1,7 +1,7 @@
-// How the sops CLI picks a creation rule, so the generator and the checker reason about
-// `.sops.yaml` the way sops does: the path relative to the `.sops.yaml` folder is matched
-// against each rule's `path_regex` (unanchored, like Go's MatchString), first match wins,
-// and a rule without `path_regex` matches every file.
+// How the sops CLI picks a creation rule and which master keys it names, so the generator, the
+// sealing commands and the checker reason about `.sops.yaml` the way sops does: the path
+// relative to the `.sops.yaml` folder is matched against each rule's `path_regex` (unanchored,
+// like Go's MatchString), first match wins, and a rule without `path_regex` matches every file.
 
 export interface CreationRule {
   readonly path_regex?: string;
@@ -10,7 +10,13 @@ export interface CreationRule {
   readonly [key: string]: unknown;
 }
 
-/** Compiled once per pattern: the checker matches every rule against hundreds of paths. */
+/** The master keys this product reads from a rule or a file: KMS key ARNs and age recipients. */
+export interface MasterKeys {
+  readonly kms: string[];
+  readonly age: string[];
+}
+
+/** Compiled once per pattern: the checker matches rules against hundreds of paths. */
 const compiledPathRegexes = new Map<string, RegExp | undefined>();
 
 /** Go RE2 and JavaScript agree on the syntax these rules use; an invalid pattern matches nothing. */
@@ -44,27 +50,150 @@ export function isAnchored(pattern: string): boolean {
   return pattern.startsWith('^') && pattern.endsWith('$') && !pattern.endsWith('\\$');
 }
 
-/** The ARNs of a list of sops KMS key entries (`[{ arn: … }]`, in key_groups and in a file's metadata). */
-export function arnsOfKmsEntries(entries: unknown): string[] {
-  return (Array.isArray(entries) ? entries : [])
-    .map((entry: unknown) => (entry as { arn?: unknown } | null)?.arn)
-    .filter((arn): arn is string => typeof arn === 'string');
+const LITERAL_CHARACTER = /[A-Za-z0-9/_-]/;
+const ESCAPED_PUNCTUATION = /[^A-Za-z0-9]/;
+const QUANTIFIER = /[?*{]/;
+
+/**
+ * The text every path a pattern matches starts with: `^secrets/staging/.+` → `secrets/staging/`.
+ * '' when that cannot be told simply (not anchored with `^`, an alternation, a group first),
+ * which is always safe: '' is a prefix of every path. A character a quantifier makes optional
+ * (`x?`, `x*`, `x{0,1}`) ends the prefix before it.
+ */
+export function literalPrefixOf(pattern: string): string {
+  if (!pattern.startsWith('^') || hasAlternation(pattern)) {
+    return '';
+  }
+  let prefix = '';
+  let index = 1;
+  while (index < pattern.length) {
+    const character = pattern[index] ?? '';
+    let literal: string;
+    let width: number;
+    if (LITERAL_CHARACTER.test(character)) {
+      literal = character;
+      width = 1;
+    } else if (character === '\\' && ESCAPED_PUNCTUATION.test(pattern[index + 1] ?? 'a')) {
+      literal = pattern[index + 1] ?? '';
+      width = 2;
+    } else {
+      break;
+    }
+    if (QUANTIFIER.test(pattern[index + width] ?? '')) {
+      break;
+    }
+    prefix += literal;
+    index += width;
+  }
+  return prefix;
+}
+
+/** An unescaped `|` anywhere (also inside a class, to stay simple and safe). */
+function hasAlternation(pattern: string): boolean {
+  for (let index = 0; index < pattern.length; index += 1) {
+    if (pattern[index] === '\\') {
+      index += 1;
+    } else if (pattern[index] === '|') {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** First-match lookups over many paths, each path compared with the few rules that can match it. */
+export interface CreationRuleIndex {
+  /** Same answer as `findCreationRule(rules, path)`. */
+  find(relativePath: string): number;
+  /** Every rule matching the path, in order: more than one means the later ones are shadowed there. */
+  matching(relativePath: string): number[];
 }
 
 /**
- * The KMS ARNs of a rule: its `kms` (sops accepts a comma-separated list) and the `kms`
- * entries of its `key_groups`, in order.
+ * Indexes rules by the literal prefix of their `path_regex`: a path is tested only against the
+ * rules whose prefix it starts with (those without one are tested against every path), so a
+ * fleet of N environments costs about one regex test per path, not N.
  */
+export function indexCreationRules(rules: readonly CreationRule[]): CreationRuleIndex {
+  const byPrefix = new Map<string, number[]>();
+  rules.forEach((rule, index) => {
+    const pattern = rule.path_regex;
+    if (pattern !== undefined && compilePathRegex(String(pattern)) === undefined) {
+      return; // matches nothing
+    }
+    const prefix = pattern === undefined ? '' : literalPrefixOf(String(pattern));
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), index]);
+  });
+  const prefixLengths = [...new Set([...byPrefix.keys()].map((prefix) => prefix.length))].sort((left, right) => left - right);
+  const candidatesOf = (path: string): number[] => {
+    const candidates: number[] = [];
+    for (const length of prefixLengths) {
+      if (length > path.length) {
+        break;
+      }
+      candidates.push(...(byPrefix.get(path.slice(0, length)) ?? []));
+    }
+    return candidates.sort((left, right) => left - right);
+  };
+  const matches = (index: number, path: string) => ruleMatches(rules[index] ?? {}, path);
+  return {
+    find: (path) => candidatesOf(path).find((index) => matches(index, path)) ?? -1,
+    matching: (path) => candidatesOf(path).filter((index) => matches(index, path)),
+  };
+}
+
+/** sops' comma-separated key lists (`kms: "arn1,arn2"`); a YAML list of strings is read too. */
+function keyListOf(value: unknown): string[] {
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  return items.map((item) => item.trim()).filter((item) => item !== '');
+}
+
+/** A rule's KMS key with a role to assume is written `<key ARN>+<role ARN>`: the key is the part before `+`. */
+function keyArnOf(entry: string): string {
+  return entry.split('+')[0] ?? entry;
+}
+
+/** The ARNs of a list of sops KMS key entries (`[{ arn: … }]`, in key_groups and in a file's metadata). */
+export function arnsOfKmsEntries(entries: unknown): string[] {
+  return (Array.isArray(entries) ? entries : [])
+    .map((entry: unknown) => (typeof entry === 'string' ? keyArnOf(entry) : (entry as { arn?: unknown } | null)?.arn))
+    .filter((arn): arn is string => typeof arn === 'string');
+}
+
+/** The age recipients of a list of entries: strings in a rule's key_groups, `{ recipient: … }` in a file's metadata. */
+export function recipientsOfAgeEntries(entries: unknown): string[] {
+  return (Array.isArray(entries) ? entries : [])
+    .map((entry: unknown) => (typeof entry === 'string' ? entry.trim() : (entry as { recipient?: unknown } | null)?.recipient))
+    .filter((recipient): recipient is string => typeof recipient === 'string' && recipient !== '');
+}
+
+/** As sops reads a rule: its `key_groups` when it has any, otherwise its top-level keys as one group. */
+function keyGroupsOf(rule: CreationRule): { kms: string[]; age: string[] }[] {
+  const groups = Array.isArray(rule.key_groups) ? rule.key_groups.filter((group): group is Record<string, unknown> => typeof group === 'object' && group !== null) : [];
+  if (groups.length > 0) {
+    return groups.map((group) => ({ kms: arnsOfKmsEntries(group.kms), age: recipientsOfAgeEntries(group.age) }));
+  }
+  return [{ kms: keyListOf(rule.kms).map(keyArnOf), age: keyListOf(rule.age) }];
+}
+
+/** The KMS ARNs of a rule, in order: its `kms` (a comma-separated string or a list), or those of its `key_groups`. */
 export function kmsArnsOf(rule: CreationRule): string[] {
-  const listed =
-    typeof rule.kms === 'string'
-      ? rule.kms
-          .split(',')
-          .map((arn) => arn.trim())
-          .filter((arn) => arn !== '')
-      : [];
-  const grouped = (Array.isArray(rule.key_groups) ? rule.key_groups : []).flatMap((group: unknown) =>
-    arnsOfKmsEntries((group as { kms?: unknown } | null)?.kms),
+  return keyGroupsOf(rule).flatMap((group) => group.kms);
+}
+
+/** The age recipients of a rule, in order: its `age` (a comma-separated string or a list), or those of its `key_groups`. */
+export function ageRecipientsOf(rule: CreationRule): string[] {
+  return keyGroupsOf(rule).flatMap((group) => group.age);
+}
+
+/** Every master key a file sealed under this rule must be wrapped for (`sops updatekeys` makes it so). */
+export function masterKeysOfRule(rule: CreationRule): MasterKeys {
+  return { kms: kmsArnsOf(rule), age: ageRecipientsOf(rule) };
+}
+
+/** The master keys recorded in a document's `sops` metadata: top level and `key_groups`. */
+export function masterKeysOfMetadata(sops: Record<string, unknown>): MasterKeys {
+  const groups = [sops, ...(Array.isArray(sops.key_groups) ? sops.key_groups : [])].filter(
+    (group): group is Record<string, unknown> => typeof group === 'object' && group !== null,
   );
-  return [...listed, ...grouped];
+  return { kms: groups.flatMap((group) => arnsOfKmsEntries(group.kms)), age: groups.flatMap((group) => recipientsOfAgeEntries(group.age)) };
 }

@@ -15,7 +15,16 @@ export type YNode =
   | { kind: 'document'; content: YNode[]; headComment?: string; footComment?: string }
   | { kind: 'mapping'; content: YNode[]; headComment?: string; lineComment?: string; footComment?: string }
   | { kind: 'sequence'; content: YNode[]; headComment?: string; lineComment?: string; footComment?: string }
-  | { kind: 'scalar'; value: string; style: ScalarStyle; headComment?: string; lineComment?: string; footComment?: string };
+  | {
+      kind: 'scalar';
+      value: string;
+      style: ScalarStyle;
+      /** Only ever `!!merge`: yaml.v3 tags a plain `<<` it wrote itself. */
+      tag?: '!!merge';
+      headComment?: string;
+      lineComment?: string;
+      footComment?: string;
+    };
 
 const enum EventType {
   StreamStart,
@@ -38,6 +47,9 @@ interface YEvent {
   style: ScalarStyle;
   flow: boolean;
   value: Uint8Array;
+  /** The tag's handle and suffix when it must be written (`!!` and `merge`), else empty. */
+  tagHandle: string;
+  tagSuffix: string;
   head: Uint8Array;
   line: Uint8Array;
   foot: Uint8Array;
@@ -55,6 +67,8 @@ function event(type: EventType, fields: Partial<YEvent> = {}): YEvent {
     style: ScalarStyle.Any,
     flow: false,
     value: EMPTY,
+    tagHandle: '',
+    tagSuffix: '',
     head: EMPTY,
     line: EMPTY,
     foot: EMPTY,
@@ -91,10 +105,6 @@ const enum State {
 // Byte classes (yamlprivateh.go). Out-of-range reads give undefined, which compares false, as a
 // Go read past a valid UTF-8 string never happens on the paths that matter.
 const at = (b: Uint8Array, i: number): number => b[i] ?? -1;
-const isAlpha = (b: Uint8Array, i: number): boolean => {
-  const c = at(b, i);
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x2d;
-};
 const isPrintable = (b: Uint8Array, i: number): boolean => {
   const c = at(b, i);
   const c1 = at(b, i + 1);
@@ -148,7 +158,6 @@ class Emitter {
   private indent = -1;
   private flowLevel = 0;
   private rootContext = false;
-  private sequenceContext = false;
   private mappingContext = false;
   private simpleKeyContext = false;
   private line = 0;
@@ -156,10 +165,9 @@ class Emitter {
   private whitespace = true;
   private indention = true;
   private openEnded = false;
-  private spaceAbove = true;
   private footIndent = -1;
   private scalar = {
-    value: EMPTY,
+    value: EMPTY as Uint8Array,
     multiline: false,
     flowPlainAllowed: false,
     blockPlainAllowed: false,
@@ -167,6 +175,8 @@ class Emitter {
     blockAllowed: false,
     style: ScalarStyle.Any,
   };
+  private tagHandle = '';
+  private tagSuffix = '';
   private headComment: Uint8Array = EMPTY;
   private lineComment: Uint8Array = EMPTY;
   private footComment: Uint8Array = EMPTY;
@@ -200,7 +210,6 @@ class Emitter {
 
   private putBreak(): void {
     this.out.push(0x0a);
-    if (this.column === 0) this.spaceAbove = true;
     this.column = 0;
     this.line++;
     this.indention = true;
@@ -224,7 +233,6 @@ class Emitter {
       return i + 1;
     }
     const next = this.write(s, i);
-    if (this.column === 0) this.spaceAbove = true;
     this.column = 0;
     this.line++;
     this.indention = true;
@@ -363,7 +371,6 @@ class Emitter {
     this.column = 0;
     this.whitespace = true;
     this.indention = true;
-    this.spaceAbove = true;
     this.footIndent = -1;
     this.state = State.FirstDocumentStart;
   }
@@ -563,9 +570,9 @@ class Emitter {
     this.processFootComment();
   }
 
-  private emitNode(ev: YEvent, root: boolean, sequence: boolean, mapping: boolean, simpleKey: boolean): void {
+  // `sequence` (yaml.v3's sequence_context) is never read by the emitter; kept for the call shape.
+  private emitNode(ev: YEvent, root: boolean, _sequence: boolean, mapping: boolean, simpleKey: boolean): void {
     this.rootContext = root;
-    this.sequenceContext = sequence;
     this.mappingContext = mapping;
     this.simpleKeyContext = simpleKey;
     switch (ev.type) {
@@ -588,6 +595,7 @@ class Emitter {
 
   private emitScalar(ev: YEvent): void {
     this.selectScalarStyle(ev);
+    this.processTag();
     this.increaseIndent(true, false);
     this.processScalar();
     this.popIndent();
@@ -615,7 +623,7 @@ class Emitter {
     switch (this.events[this.eventsHead]!.type) {
       case EventType.Scalar:
         if (this.scalar.multiline) return false;
-        length += this.scalar.value.length;
+        length += this.tagHandle.length + this.tagSuffix.length + this.scalar.value.length;
         break;
       case EventType.SequenceStart:
         if (!this.checkEmptySequence()) return false;
@@ -650,6 +658,19 @@ class Emitter {
       if (!this.scalar.blockAllowed || this.flowLevel > 0 || this.simpleKeyContext) style = ScalarStyle.DoubleQuoted;
     }
     this.scalar.style = style;
+  }
+
+  /** yaml_emitter_process_tag for a tag under the `!!` handle (the only one written here). */
+  private processTag(): void {
+    if (this.tagHandle === '' && this.tagSuffix === '') return;
+    if (!this.whitespace) this.put(0x20);
+    this.writeAll(utf8.encode(this.tagHandle));
+    this.whitespace = false;
+    this.indention = false;
+    // The suffix is letters only, which write_tag_content copies as they are.
+    this.writeAll(utf8.encode(this.tagSuffix));
+    this.whitespace = false;
+    this.indention = false;
   }
 
   private processScalar(): void {
@@ -852,11 +873,19 @@ class Emitter {
 
   private analyzeEvent(ev: YEvent): void {
     this.scalar.value = EMPTY;
+    this.tagHandle = '';
+    this.tagSuffix = '';
     if (ev.head.length > 0) this.headComment = ev.head;
     if (ev.line.length > 0) this.lineComment = ev.line;
     if (ev.foot.length > 0) this.footComment = ev.foot;
     if (ev.tail.length > 0) this.tailComment = ev.tail;
-    if (ev.type === EventType.Scalar) this.analyzeScalar(ev.value);
+    if (ev.type === EventType.Scalar) {
+      if (ev.tagHandle !== '' && !ev.implicit && !ev.quotedImplicit) {
+        this.tagHandle = ev.tagHandle;
+        this.tagSuffix = ev.tagSuffix;
+      }
+      this.analyzeScalar(ev.value);
+    }
   }
 
   private writeIndent(): void {
@@ -865,7 +894,6 @@ class Emitter {
     if (this.footIndent === indent) this.putBreak();
     while (this.column < indent) this.put(0x20);
     this.whitespace = true;
-    this.spaceAbove = false;
     this.footIndent = -1;
   }
 
@@ -1147,6 +1175,7 @@ function nodeEvents(node: YNode, tail: string, emit: (e: YEvent) => void): void 
         event(EventType.Scalar, {
           value: utf8.encode(node.value),
           style: node.style,
+          ...(node.tag === '!!merge' ? { implicit: false, quotedImplicit: false, tagHandle: '!!', tagSuffix: 'merge' } : {}),
           head: bytes(node.headComment),
           line: bytes(node.lineComment),
           foot: bytes(node.footComment),

@@ -25,17 +25,36 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
       typeof message === 'string' && message.startsWith('An error occured while running') ? log : error(message as string, ...(rest as []))) as typeof log.error;
   }
 
+  readonly #placeholders = new Map<string, string>([['answers', '<file>']]);
+
   /** Declares `--option` for each input (per-environment ones as repeatable ENV=VALUE), and the run options. */
   declareOptions(inputs: readonly InputDeclaration[], perEnvironment: readonly InputDeclaration[] = []): void {
     for (const input of inputs) {
       this.option(input.option, { type: String, description: optionDescription(input) });
+      this.#placeholders.set(input.option, input.placeholder);
     }
     for (const input of perEnvironment) {
       this.option(input.option, { type: String, description: perEnvironmentOptionDescription(input) });
+      this.#placeholders.set(input.option, `<env>=${input.placeholder}`);
     }
     for (const option of runOptions) {
       this.option(option.name, { type: Boolean, description: option.description });
     }
+  }
+
+  /**
+   * `yo flux-sops --help`: the product's options with named placeholders, in two columns, without
+   * Yeoman's own options that do nothing here (install, cache, ask-answered).
+   */
+  override optionsHelp(): string {
+    const options = (this as unknown as { _options: Record<string, { name: string; description?: string; hide?: boolean }> })._options;
+    const unused = new Set(['skip-install', 'force-install', 'skip-cache', 'ask-answered']);
+    const rows = Object.values(options)
+      .filter((option) => !option.hide && !unused.has(option.name))
+      .map((option): [string, string] => [`--${option.name}${this.#placeholders.has(option.name) ? ` ${this.#placeholders.get(option.name)}` : ''}`, option.description ?? '']);
+    rows.push(['--no-interactive', 'Never prompt; a missing required input is an error']);
+    const width = Math.max(...rows.map(([flag]) => flag.length));
+    return rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`).join('\n');
   }
 
   /** Yeoman's prompt, with the product's question type. */
@@ -54,7 +73,7 @@ export function isInteractive(option: unknown): boolean {
   return Boolean(process.stdin.isTTY) && !process.env.CI;
 }
 
-type OnDisk = 'missing' | 'identical' | 'generated' | 'different';
+type OnDisk = 'missing' | 'identical' | 'kept' | 'generated' | 'different';
 
 /**
  * How a planned file stands on disk: read once, for both the write pre-flight and the
@@ -72,6 +91,9 @@ function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, s
     const contents = stats.isFile() ? readFileSync(path, 'utf8') : undefined;
     if (contents === file.contents) {
       return 'identical';
+    }
+    if (file.createOnly) {
+      return 'kept'; // filled by flux bootstrap: kept as it is, whatever it holds
     }
     return contents !== undefined && previous.get(file.path) === contents ? 'generated' : 'different';
   } catch {
@@ -187,7 +209,7 @@ export function writePlannedFiles(
   const previousContents = new Map(previous.map((file) => [file.path, file.contents]));
   const states = files.map((file) => ({ file, state: onDisk(root, file, previousContents) }));
   // Identical files are not written again (commitAllOrNothing); the storage file may change.
-  assertWritable(root, [...states.filter(({ state }) => state !== 'identical').map(({ file }) => file.path), STORED_ANSWERS_FILE]);
+  assertWritable(root, [...states.filter(({ state }) => state !== 'identical' && state !== 'kept').map(({ file }) => file.path), STORED_ANSWERS_FILE]);
   if (!interactive && !generator.options.force) {
     // Files that exist with other content than generated: the user's edits, never overwritten silently.
     const conflicts = states.filter(({ state }) => state === 'different').map(({ file }) => file.path);
@@ -196,6 +218,10 @@ export function writePlannedFiles(
     }
   }
   for (const { file, state } of states) {
+    if (state === 'kept') {
+      generator.log.skip(file.path);
+      continue;
+    }
     if (state === 'generated') {
       writeEditedFile(generator, file.path, file.contents);
     } else {

@@ -1,0 +1,371 @@
+// One pass over a fleet's files: each file is parsed once, and what the fleet-wide checks need
+// from it (encrypted documents and their master keys, Flux Kustomizations, GitRepositories,
+// kustomize resource lists) is gathered, with the findings a single file shows on its own.
+// Nothing here copies a value out of a file: findings name files, objects, keys and rules.
+import { posix } from 'node:path';
+import {
+  CLUSTERS_FOLDER,
+  environmentOfPath,
+  IAM_FOLDER,
+  PLACEHOLDER_ANNOTATION,
+  PLACEHOLDER_CIPHERTEXT,
+  PLACEHOLDER_OIDC_ID,
+  REPO_AUTH_NAME,
+  SECRETS_FOLDER,
+  SECRETS_KUSTOMIZATION,
+  sealedSecretPathOf,
+  SOPS_CONFIG_FILE,
+} from '../fleet/layout.js';
+import { type MasterKeys, masterKeysOfMetadata } from '../sops/rules.js';
+import { type Finding, finding } from './findings.js';
+import { describeProblem, type FleetFileParser } from './parse.js';
+
+/** The fleet's YAML and JSON files by POSIX path relative to the folder of `.sops.yaml`. */
+export type FleetFiles = ReadonlyMap<string, string>;
+
+export interface EncryptedFile {
+  readonly file: string;
+  readonly placeholder: boolean;
+  /** The master keys of each encrypted document (a placeholder may have none). */
+  readonly masterKeys: readonly MasterKeys[];
+}
+
+export interface FluxKustomization {
+  readonly file: string;
+  readonly label: string;
+  readonly name: string;
+  /** Repository path it applies, normalized: `./secrets/staging/` → `secrets/staging`, the root → ''. */
+  readonly path: string;
+  readonly sourceKind: string;
+  readonly sourceName: string;
+  readonly decrypts: boolean;
+}
+
+export interface GitRepositoryObject {
+  readonly name: string;
+  readonly url: string | undefined;
+}
+
+/** A kustomize `kustomization.yaml`: what it lists, as written. */
+export interface KustomizeConfig {
+  readonly file: string;
+  readonly resources: readonly string[];
+}
+
+/** What the fleet-wide checks need to know, gathered in one pass over the files. */
+export interface FleetFacts {
+  readonly findings: Finding[];
+  readonly encryptedFiles: EncryptedFile[];
+  readonly kustomizations: FluxKustomization[];
+  readonly gitRepositories: GitRepositoryObject[];
+  readonly kustomizeConfigs: KustomizeConfig[];
+}
+
+/** A value as sops writes it: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` (base64 fields). */
+const SOPS_CIPHERTEXT = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]*,tag:[A-Za-z0-9+/=]*,type:[a-z]+\]$/;
+/** The key types sops records in a document's metadata, each a list of keys. */
+const SOPS_KEY_TYPES = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'age', 'pgp'] as const;
+const KUSTOMIZE_CONFIG_NAMES = new Set([SECRETS_KUSTOMIZATION, 'kustomization.yml', 'Kustomization']);
+const TRUST_POLICY_FILE = 'trust-policy.json';
+/** A Secret's name as `flux-sops secret generic` takes it (DNS-1123 subdomain). */
+const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+/** The issuer the placeholder stands in, e.g. `oidc.eks.eu-west-1.amazonaws.com`. */
+const PLACEHOLDER_ISSUER = new RegExp(`(oidc\\.eks\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?)/id/${PLACEHOLDER_OIDC_ID.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+
+type YamlObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is YamlObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** sops leaves an empty value unencrypted, and a null one has nothing to hide. */
+function isPlaintext(value: unknown): boolean {
+  return value !== '' && value !== null && !(typeof value === 'string' && SOPS_CIPHERTEXT.test(value));
+}
+
+/** `secrets/<env>/…` and `clusters/<env>/…` belong to an environment. */
+export function environmentOf(file: string): string | undefined {
+  const place = environmentOfPath(file);
+  return place && (place.folder === SECRETS_FOLDER || place.folder === CLUSTERS_FOLDER) ? place.environment : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading one document
+
+interface SopsMetadata {
+  readonly complete: boolean;
+  readonly masterKeys: MasterKeys;
+  readonly placeholderMac: boolean;
+}
+
+/** `sops:` as sops writes it: a mac, and at least one key (top level or in key_groups). */
+function readSopsMetadata(sops: unknown): SopsMetadata {
+  if (!isObject(sops)) {
+    return { complete: false, masterKeys: { kms: [], age: [] }, placeholderMac: false };
+  }
+  const groups = [sops, ...listOf(sops.key_groups).filter(isObject)];
+  const hasKey = groups.some((group) => SOPS_KEY_TYPES.some((type) => listOf(group[type]).length > 0));
+  return {
+    complete: typeof sops.mac === 'string' && sops.mac !== '' && hasKey,
+    masterKeys: masterKeysOfMetadata(sops),
+    placeholderMac: sops.mac === PLACEHOLDER_CIPHERTEXT,
+  };
+}
+
+interface SecretValue {
+  readonly field: string;
+  readonly key: string;
+  readonly value: unknown;
+}
+
+function secretValuesOf(secret: YamlObject): SecretValue[] {
+  return (['data', 'stringData'] as const).flatMap((field) => {
+    const values = secret[field];
+    return isObject(values) ? Object.keys(values).map((key) => ({ field, key, value: values[key] })) : [];
+  });
+}
+
+function nameOf(object: YamlObject): string | undefined {
+  return isObject(object.metadata) ? stringOrUndefined(object.metadata.name) : undefined;
+}
+
+function describeObject(object: YamlObject): string {
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const namespace = stringOrUndefined(metadata.namespace);
+  return `${String(object.kind)} ${namespace ? `${namespace}/` : ''}${nameOf(object) ?? '(unnamed)'}`;
+}
+
+function isPlaceholder(object: YamlObject, sops: SopsMetadata): boolean {
+  const annotations = isObject(object.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};
+  return (
+    String(annotations[PLACEHOLDER_ANNOTATION]) === 'true' ||
+    sops.placeholderMac ||
+    secretValuesOf(object).some(({ value }) => value === PLACEHOLDER_CIPHERTEXT)
+  );
+}
+
+function isFluxKustomization(object: YamlObject): boolean {
+  return typeof object.apiVersion === 'string' && object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && object.kind === 'Kustomization';
+}
+
+function isGitRepository(object: YamlObject): boolean {
+  return typeof object.apiVersion === 'string' && object.apiVersion.startsWith('source.toolkit.fluxcd.io/') && object.kind === 'GitRepository';
+}
+
+function isKustomizeConfig(path: string, object: YamlObject): boolean {
+  if (typeof object.apiVersion === 'string' && object.apiVersion.startsWith('kustomize.config.k8s.io/')) {
+    return true;
+  }
+  return KUSTOMIZE_CONFIG_NAMES.has(posix.basename(path)) && !isFluxKustomization(object);
+}
+
+/** `./secrets/staging/` → `secrets/staging`; the repository root → ''. */
+function normalizeRepositoryPath(specPath: unknown): string {
+  const normalized = posix.normalize(typeof specPath === 'string' && specPath !== '' ? specPath : '.');
+  const trimmed = normalized.replace(/^\/+/, '').replace(/\/+$/, '');
+  return trimmed === '.' ? '' : trimmed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixes
+
+/**
+ * How to seal a Secret's keys with `flux-sops secret generic`: the values come from files the
+ * user points at (never the command line), and the plaintext in Git must be deleted and the
+ * credentials rotated, since Git history keeps them.
+ */
+function sealFix(file: string, secretName: string | undefined, keys: readonly string[], wholeFile: boolean): string {
+  const environment = environmentOf(file);
+  const name = secretName !== undefined && SECRET_NAME.test(secretName) ? secretName : '<name>';
+  const fromFiles = (keys.length > 0 ? [...new Set(keys)] : ['KEY']).map((key) => `--from-file ${key}=<file>`).join(' ');
+  const target = environment === undefined ? undefined : sealedSecretPathOf(environment, name);
+  const seal = `flux-sops secret generic ${environment ?? '<env>'} ${name} ${fromFiles}`;
+  if (target === file) {
+    const replace = `${seal} --force (replaces ${file}), then rotate these credentials: Git history keeps them`;
+    return wholeFile ? replace : `move the other documents of ${file} to a file of their own, then ${replace}`;
+  }
+  const removal = wholeFile ? `delete ${file}` : `remove it from ${file}`;
+  return `${seal}, then ${removal} and rotate these credentials: Git history keeps them`;
+}
+
+function placeholderFix(file: string): string {
+  const environment = environmentOf(file) ?? '<env>';
+  return posix.basename(file) === `${REPO_AUTH_NAME}.yaml`
+    ? `flux-sops secret git ${environment} (seals the real credentials and lists the file in kustomization.yaml)`
+    : `flux-sops secret generic ${environment} ${posix.basename(file).replace(/\.ya?ml$/, '')} --from-file KEY=<file> (seals it and lists it)`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One file
+
+/** Flags every Secret in a document (a List's items included) whose values are not all encrypted. */
+function checkSecrets(file: string, object: YamlObject, where: string, wholeFile: boolean, findings: Finding[]): void {
+  const candidates = object.kind === 'Secret' ? [object] : Array.isArray(object.items) ? object.items.filter(isObject) : [];
+  for (const secret of candidates) {
+    if (secret.kind !== 'Secret') {
+      continue;
+    }
+    const values = secretValuesOf(secret);
+    const plaintext = values.filter(({ value }) => isPlaintext(value)).map(({ field, key }) => `${field}.${key}`);
+    const encrypted = values.some(({ value }) => value !== '' && value !== null && !isPlaintext(value));
+    const inList = secret === object ? '' : ` (in ${String(object.kind)})`;
+    const isEncryptedDocument = secret === object && 'sops' in object;
+    const fix = sealFix(
+      file,
+      nameOf(secret),
+      values.map(({ key }) => key),
+      wholeFile && secret === object,
+    );
+    if (plaintext.length > 0) {
+      const how = isEncryptedDocument ? 'is SOPS-encrypted, but' : 'is not SOPS-encrypted:';
+      findings.push(
+        finding(
+          file,
+          'unencrypted-secret',
+          `${where}${describeObject(secret)}${inList} ${how} ${plaintext.join(', ')} ${plaintext.length === 1 ? 'is' : 'are'} plaintext`,
+          fix,
+        ),
+      );
+    } else if (encrypted && !isEncryptedDocument) {
+      findings.push(
+        finding(file, 'unencrypted-secret', `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`, fix),
+      );
+    }
+  }
+}
+
+function checkSecretGenerators(file: string, object: YamlObject, where: string, findings: Finding[]): void {
+  for (const generator of listOf(object.secretGenerator).filter(isObject)) {
+    const literals = listOf(generator.literals);
+    if (literals.length === 0) {
+      continue;
+    }
+    // Only what comes before "=": the key, never the value.
+    const keys = literals.map((literal) => (typeof literal === 'string' && literal.includes('=') ? literal.slice(0, literal.indexOf('=')) : 'KEY'));
+    const name = stringOrUndefined(generator.name);
+    const seal = sealFix(file, name, keys, false).replace(`remove it from ${file}`, `remove secretGenerator ${name ?? '(unnamed)'} from ${file}`);
+    findings.push(
+      finding(file, 'unencrypted-secret', `${where}secretGenerator ${String(generator.name)} has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead`, seal),
+    );
+  }
+}
+
+/** `iam/<env>/trust-policy.json` written before the cluster's OIDC issuer was known. */
+function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): void {
+  const place = environmentOfPath(file);
+  if (place?.folder !== IAM_FOLDER || file !== `${IAM_FOLDER}/${place.environment}/${TRUST_POLICY_FILE}` || !text.includes(PLACEHOLDER_OIDC_ID)) {
+    return;
+  }
+  const issuer = PLACEHOLDER_ISSUER.exec(text);
+  const host = issuer?.[1] ?? 'oidc.eks.<region>.amazonaws.com';
+  const region = issuer?.[2] ?? '<region>';
+  findings.push(
+    finding(
+      file,
+      'oidc-placeholder',
+      `still names the placeholder OIDC ID ${PLACEHOLDER_OIDC_ID}, so no cluster can assume the role`,
+      `flux-sops --oidc-issuer ${place.environment}=${host}/id/<ID>, the ID from: aws eks describe-cluster --name <cluster> --region ${region} --query cluster.identity.oidc.issuer --output text`,
+    ),
+  );
+}
+
+/** Reads every file once and gathers what the fleet-wide checks need. */
+export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFacts {
+  const facts: FleetFacts = { findings: [], encryptedFiles: [], kustomizations: [], gitRepositories: [], kustomizeConfigs: [] };
+  for (const [file, text] of files) {
+    if (posix.basename(file) === SOPS_CONFIG_FILE) {
+      if (file !== SOPS_CONFIG_FILE) {
+        facts.findings.push(
+          finding(
+            file,
+            'nested-sops-config',
+            `sops uses the .sops.yaml nearest to the folder it runs in: run from ${posix.dirname(file)}/, it ignores the root rules; keep one .sops.yaml at the root`,
+            `move its rules into the root .sops.yaml and delete ${file}`,
+          ),
+        );
+      }
+      continue;
+    }
+    checkOidcPlaceholder(file, text, facts.findings);
+    const parsed = parse(file, text);
+    if ('problem' in parsed) {
+      const where = describeProblem(parsed.problem);
+      facts.findings.push(
+        finding(
+          file,
+          'unparsable-file',
+          `not checked: it does not parse as YAML (${where})`,
+          `correct it${parsed.problem.line === undefined ? '' : ` at line ${parsed.problem.line}`}: kubectl, kustomize and sops cannot read it either`,
+        ),
+      );
+      continue;
+    }
+    gatherFileFacts(file, parsed.documents, facts);
+  }
+  return facts;
+}
+
+function gatherFileFacts(file: string, documents: readonly unknown[], facts: FleetFacts): void {
+  const encryptedDocuments: MasterKeys[] = [];
+  let placeholder = false;
+  documents.forEach((object, index) => {
+    if (!isObject(object)) {
+      return;
+    }
+    const where = documents.length > 1 ? `document ${index + 1}: ` : '';
+    const sops = readSopsMetadata(object.sops);
+    if ('sops' in object) {
+      if (sops.complete) {
+        encryptedDocuments.push(sops.masterKeys);
+      } else {
+        facts.findings.push(
+          finding(
+            file,
+            'invalid-sops-metadata',
+            `${where}its sops block has no mac or no key, so nothing can decrypt it`,
+            `restore it from Git history, or seal its values again: ${sealFix(file, nameOf(object), secretValuesOf(object).map(({ key }) => key), documents.length === 1)}`,
+          ),
+        );
+      }
+    }
+    placeholder ||= isPlaceholder(object, sops);
+    checkSecrets(file, object, where, documents.length === 1, facts.findings);
+    if (isFluxKustomization(object)) {
+      const spec = isObject(object.spec) ? object.spec : {};
+      const sourceRef = isObject(spec.sourceRef) ? spec.sourceRef : {};
+      const decryption = isObject(spec.decryption) ? spec.decryption : {};
+      facts.kustomizations.push({
+        file,
+        label: `${where}Flux ${describeObject(object)}`,
+        name: nameOf(object) ?? '',
+        path: normalizeRepositoryPath(spec.path),
+        sourceKind: stringOrUndefined(sourceRef.kind) ?? 'GitRepository',
+        sourceName: String(sourceRef.name),
+        decrypts: decryption.provider === 'sops',
+      });
+    } else if (isGitRepository(object)) {
+      const spec = isObject(object.spec) ? object.spec : {};
+      facts.gitRepositories.push({ name: nameOf(object) ?? '', url: stringOrUndefined(spec.url) });
+    } else if (isKustomizeConfig(file, object)) {
+      const listed = [...listOf(object.resources), ...listOf(object.components)];
+      facts.kustomizeConfigs.push({ file, resources: listed.filter((each): each is string => typeof each === 'string') });
+      checkSecretGenerators(file, object, where, facts.findings);
+    }
+  });
+  if (placeholder) {
+    facts.findings.push(
+      finding(file, 'placeholder', 'a generated placeholder, not a real ciphertext (kept out of kustomization.yaml until it is sealed)', placeholderFix(file)),
+    );
+  }
+  if (encryptedDocuments.length > 0 || placeholder) {
+    facts.encryptedFiles.push({ file, placeholder, masterKeys: encryptedDocuments });
+  }
+}

@@ -1,0 +1,63 @@
+// Lists a sealed Secret in `secrets/<env>/kustomization.yaml`, the list of what the decrypting
+// "secrets" Kustomization applies. For repo-auth the generated file holds a marked comment line
+// in its place: that line becomes the entry. Otherwise the file is edited as a YAML document,
+// so the user's comments and order survive.
+import { isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
+import { FluxSopsError } from '../errors.js';
+import { REPO_AUTH_NAME, REPO_AUTH_PENDING_COMMENT } from '../fleet/layout.js';
+
+function kustomizationError(path: string, problem: string): FluxSopsError {
+  return new FluxSopsError('fleet', `${path} ${problem}; nothing was written`);
+}
+
+/** `./repo-auth.yaml` and `repo-auth.yaml` name the same file. */
+function sameFile(entry: unknown, file: string): boolean {
+  return typeof entry === 'string' && entry.replace(/^(?:\.\/)+/, '') === file;
+}
+
+/**
+ * The text of the kustomization with `file` in its `resources`, or undefined when it is
+ * listed already (nothing to write). `path` names the file in errors.
+ */
+export function listResource(kustomizationText: string, file: string, path: string): string | undefined {
+  const document = parseDocument(kustomizationText);
+  const [problem] = document.errors;
+  if (problem) {
+    const [where] = problem.linePos ?? [];
+    throw kustomizationError(path, `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`);
+  }
+  if (!isMap(document.contents)) {
+    throw kustomizationError(path, 'is not a kustomize Kustomization (a mapping with resources)');
+  }
+  const root = document.contents as YAMLMap<unknown, unknown>;
+  const resources = (document.toJS() as { resources?: unknown } | null)?.resources;
+  if (Array.isArray(resources) && resources.some((entry) => sameFile(entry, file))) {
+    return undefined;
+  }
+  const pending = REPO_AUTH_PENDING_COMMENT;
+  if (file === `${REPO_AUTH_NAME}.yaml`) {
+    const lines = kustomizationText.split('\n');
+    const index = lines.findIndex((line) => line.trim() === pending);
+    const line = lines[index];
+    if (line !== undefined) {
+      // The generated marker: the entry takes its place, at its indentation (and line ending).
+      lines[index] = `${line.slice(0, line.indexOf('#'))}- ${file}${line.endsWith('\r') ? '\r' : ''}`;
+      const edited = lines.join('\n');
+      const listed = (parseDocument(edited).toJS() as { resources?: unknown } | null)?.resources;
+      if (Array.isArray(listed) && listed.some((entry) => sameFile(entry, file))) {
+        return edited;
+      }
+      // The user moved the line out of the list: fall back to the document edit.
+    }
+  }
+  let list: unknown = root.get('resources', true);
+  if (list === undefined || (isScalar(list) && list.value === null)) {
+    list = new YAMLSeq();
+    root.set('resources', list);
+  }
+  if (!isSeq(list)) {
+    throw kustomizationError(path, 'has a resources that is not a list');
+  }
+  list.items.push(new Scalar(file));
+  return document.toString({ lineWidth: 0 });
+}

@@ -1,0 +1,243 @@
+// The pure planning step of `flux-sops secret`: the fleet's current texts in, where the Secret
+// goes and for which master keys out, with the kustomization edit that lists it. Every problem
+// of the fleet or of a name is found here, before a value is asked for or a key is called.
+import { parseAllDocuments } from 'yaml';
+import { FluxSopsError } from '../errors.js';
+import { describeValue } from '../fleet/inputs.js';
+import {
+  PLACEHOLDER_ANNOTATION,
+  PLACEHOLDER_CIPHERTEXT,
+  SECRETS_KUSTOMIZATION,
+  SOPS_CONFIG_FILE,
+  STORAGE_NAME,
+  STORED_ANSWERS_FILE,
+  sealedSecretPathOf,
+  secretsPathOf,
+} from '../fleet/layout.js';
+import { validateEnvironmentName } from '../fleet/validators.js';
+import { readCreationRules } from '../sops/config.js';
+import { type CreationRule, type MasterKeys, findCreationRule, masterKeysOfRule } from '../sops/rules.js';
+import { type RepoScheme, repoSchemeOf } from './git-credentials.js';
+import { listResource } from './kustomization.js';
+import { validateNamespace, validateSecretName } from './values.js';
+
+/** What the plan reads of a fleet, as texts (null: the file is missing). */
+export interface FleetTexts {
+  readonly storedAnswers: string | null;
+  readonly sopsConfig: string | null;
+  /** Whether `secrets/<env>/` is a folder. */
+  readonly secretsFolder: boolean;
+  readonly kustomization: string | null;
+  /** The current `secrets/<env>/<name>.yaml`. */
+  readonly existingSecret: string | null;
+}
+
+/** The fleet as its stored answers describe it: its environments and its Git URL. */
+export interface FleetFacts {
+  readonly environments: readonly string[];
+  readonly repoUrl?: string;
+}
+
+/** The selectors of a creation rule, as the SOPS tree walk takes them. */
+export interface EncryptionSelectors {
+  readonly encryptedRegex?: string;
+  readonly unencryptedRegex?: string;
+  readonly encryptedSuffix?: string;
+  readonly unencryptedSuffix?: string;
+  readonly encryptedCommentRegex?: string;
+  readonly unencryptedCommentRegex?: string;
+  readonly macOnlyEncrypted?: boolean;
+}
+
+/** What is at the target path now: nothing, the generated placeholder, or anything else (a sealed Secret). */
+export type ExistingSecret = 'missing' | 'placeholder' | 'sealed';
+
+export interface SealingPlan {
+  readonly environment: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** POSIX path relative to the fleet root: `secrets/<env>/<name>.yaml`. */
+  readonly path: string;
+  readonly ruleIndex: number;
+  readonly keys: MasterKeys;
+  readonly selectors: EncryptionSelectors;
+  readonly existing: ExistingSecret;
+  readonly kustomizationPath: string;
+  /** The kustomization's new text, or undefined when the file is listed already. */
+  readonly kustomization: string | undefined;
+  /** The scheme of the fleet's Git URL, which decides the keys of a `git` Secret. */
+  readonly repoUrl?: string;
+  readonly repoScheme?: RepoScheme;
+}
+
+export interface SealingRequest {
+  readonly environment: string;
+  readonly name: string;
+  readonly namespace: string;
+  /** `git` needs the fleet's Git URL; `generic` does not. */
+  readonly kind: 'git' | 'generic';
+}
+
+/** The stored answers' environments and Git URL; an unreadable `.yo-rc.json` is a 'fleet' error. */
+export function readFleetFacts(storedAnswersText: string | null): FleetFacts | undefined {
+  if (storedAnswersText === null) {
+    return undefined;
+  }
+  let stored: unknown;
+  try {
+    stored = (JSON.parse(storedAnswersText) as Record<string, unknown> | null)?.[STORAGE_NAME];
+  } catch (error) {
+    throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} is not valid JSON (${(error as Error).message}); nothing was written`);
+  }
+  if (typeof stored !== 'object' || stored === null) {
+    return undefined;
+  }
+  const { environments, repoUrl } = stored as { environments?: unknown; repoUrl?: unknown };
+  const names = (Array.isArray(environments) ? environments : [])
+    .map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry))
+    .filter((name): name is string => typeof name === 'string');
+  return { environments: names, ...(typeof repoUrl === 'string' ? { repoUrl } : {}) };
+}
+
+/** The fleet's environments for a question or a message. */
+export function describeEnvironments(environments: readonly string[]): string {
+  return environments.length === 0 ? 'none' : environments.join(', ');
+}
+
+/**
+ * The master keys sops may use in a rule, or a 'fleet' error naming the ones this product
+ * cannot use (it wraps data keys with AWS KMS and age only, as the fleet's rules do).
+ */
+export function usableMasterKeysOf(rule: CreationRule, ruleName: string): MasterKeys {
+  const unusable: string[] = [];
+  const groups: Record<string, unknown>[] = Array.isArray(rule.key_groups)
+    ? rule.key_groups.filter((group): group is Record<string, unknown> => typeof group === 'object' && group !== null)
+    : [rule];
+  for (const group of groups) {
+    for (const field of ['pgp', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hc_vault'] as const) {
+      const value = group[field];
+      if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
+        unusable.push(field);
+      }
+    }
+    const kms = group.kms;
+    const entries = typeof kms === 'string' ? kms.split(',') : Array.isArray(kms) ? kms : [];
+    if (entries.some((entry: unknown) => (typeof entry === 'string' ? entry.includes('+') : typeof (entry as { role?: unknown } | null)?.role === 'string'))) {
+      unusable.push('kms with a role to assume');
+    }
+  }
+  if (rule.shamir_threshold !== undefined && rule.shamir_threshold !== null) {
+    unusable.push('shamir_threshold');
+  }
+  if (Array.isArray(rule.key_groups) && rule.key_groups.length > 1) {
+    unusable.push('more than one key group');
+  }
+  if (unusable.length > 0) {
+    throw new FluxSopsError(
+      'fleet',
+      `${SOPS_CONFIG_FILE} ${ruleName} uses master keys this product cannot use: ${[...new Set(unusable)].join(', ')} (it seals with AWS KMS key ARNs and age recipients only); nothing was written`,
+    );
+  }
+  const keys = masterKeysOfRule(rule);
+  if (keys.kms.length === 0 && keys.age.length === 0) {
+    throw new FluxSopsError('fleet', `${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): nothing could decrypt the file; nothing was written`);
+  }
+  return keys;
+}
+
+function selectorsOf(rule: CreationRule): EncryptionSelectors {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const selectors: Record<string, string | boolean | undefined> = {
+    encryptedRegex: text(rule.encrypted_regex),
+    unencryptedRegex: text(rule.unencrypted_regex),
+    encryptedSuffix: text(rule.encrypted_suffix),
+    unencryptedSuffix: text(rule.unencrypted_suffix),
+    encryptedCommentRegex: text(rule.encrypted_comment_regex),
+    unencryptedCommentRegex: text(rule.unencrypted_comment_regex),
+    macOnlyEncrypted: rule.mac_only_encrypted === true ? true : undefined,
+  };
+  return Object.fromEntries(Object.entries(selectors).filter(([, value]) => value !== undefined)) as EncryptionSelectors;
+}
+
+/** Whether the text at the target path is the generated placeholder (replaced without asking). */
+export function classifyExisting(text: string | null): ExistingSecret {
+  if (text === null) {
+    return 'missing';
+  }
+  try {
+    const objects = parseAllDocuments(text).map((document) => document.toJS() as Record<string, unknown> | null);
+    const isPlaceholder = objects.some((object) => {
+      const metadata = object?.metadata as { annotations?: Record<string, unknown> } | undefined;
+      const sops = object?.sops as { mac?: unknown } | undefined;
+      return String(metadata?.annotations?.[PLACEHOLDER_ANNOTATION]) === 'true' || sops?.mac === PLACEHOLDER_CIPHERTEXT;
+    });
+    return isPlaceholder ? 'placeholder' : 'sealed';
+  } catch {
+    return 'sealed';
+  }
+}
+
+/**
+ * Where and for which keys the Secret is sealed. Errors, each before anything is asked or
+ * written: an unknown environment or a path no `.sops.yaml` rule covers ('fleet', exit 2), a bad
+ * name or namespace ('input', exit 2).
+ */
+export function planSealing(texts: FleetTexts, request: SealingRequest): SealingPlan {
+  const { environment, name, namespace, kind } = request;
+  const facts = readFleetFacts(texts.storedAnswers);
+  if (validateEnvironmentName(environment) !== true || !texts.secretsFolder || (facts !== undefined && !facts.environments.includes(environment))) {
+    const known = facts?.environments ?? [];
+    throw new FluxSopsError(
+      'fleet',
+      `Unknown environment ${describeValue(environment)}: this fleet has ${describeEnvironments(known)}` +
+        (facts !== undefined && facts.environments.includes(environment) ? ` (but no ${secretsPathOf(environment)}/ folder)` : '') +
+        ' (add one with flux-sops env <name>)',
+    );
+  }
+  const nameValid = validateSecretName(name);
+  if (nameValid !== true) {
+    throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);
+  }
+  const namespaceValid = validateNamespace(namespace);
+  if (namespaceValid !== true) {
+    throw new FluxSopsError('input', `Invalid namespace ${describeValue(namespace)}: ${namespaceValid}`);
+  }
+  if (texts.sopsConfig === null) {
+    throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} in the fleet: run this in a fleet repository or pass --cwd <dir>`);
+  }
+  const path = sealedSecretPathOf(environment, name);
+  const rules = readCreationRules(texts.sopsConfig);
+  const ruleIndex = findCreationRule(rules, path);
+  const rule = rules[ruleIndex];
+  if (rule === undefined) {
+    throw new FluxSopsError(
+      'fleet',
+      `No creation rule in ${SOPS_CONFIG_FILE} matches ${path}, so it has no key to be sealed for (sops would refuse it too): add a rule for ${secretsPathOf(environment)}/ (flux-sops env adds one per environment); nothing was written`,
+    );
+  }
+  const keys = usableMasterKeysOf(rule, `creation rule ${ruleIndex + 1}${rule.path_regex === undefined ? '' : ` (path_regex ${JSON.stringify(rule.path_regex)})`}`);
+  const kustomizationPath = `${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`;
+  if (texts.kustomization === null) {
+    throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);
+  }
+  let repo: Pick<SealingPlan, 'repoUrl' | 'repoScheme'> = {};
+  if (kind === 'git') {
+    if (facts?.repoUrl === undefined) {
+      throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has no repoUrl (the ${STORAGE_NAME} answers): flux-sops secret git needs it to know the keys of the Git Secret; use flux-sops secret generic instead`);
+    }
+    repo = { repoUrl: facts.repoUrl, repoScheme: repoSchemeOf(facts.repoUrl) };
+  }
+  return {
+    environment,
+    name,
+    namespace,
+    path,
+    ruleIndex,
+    keys,
+    selectors: selectorsOf(rule),
+    existing: classifyExisting(texts.existingSecret),
+    kustomizationPath,
+    kustomization: listResource(texts.kustomization, `${name}.yaml`, kustomizationPath),
+    ...repo,
+  };
+}

@@ -1,0 +1,100 @@
+// The questions of `yo flux-sops:secret`: environment, kind, name, then the values, each typed
+// into a masked `password` prompt. Each question validates with the same functions the command
+// line uses, so both paths seal exactly the same Secret.
+import { FluxSopsError, isFluxSopsError } from '../errors.js';
+import { REPO_AUTH_NAME } from '../fleet/layout.js';
+import type { Ask, Question } from '../yeoman/prompts.js';
+import { httpsCredentials } from './git-credentials.js';
+import { type GatheredValues, assertUniqueKeys, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
+import type { SealingPlan } from './plan.js';
+import { type SecretEntry, validateCredential, validateSecretKey, validateSecretName } from './values.js';
+
+export type SecretKind = 'git' | 'generic';
+
+const GENERATE_KEY = 'Generate a new ed25519 deploy key (its public key is shown to add to the Git host)';
+const EXISTING_KEY = 'Use an existing private key file (without passphrase)';
+
+/** A validator that runs a reader and turns its FluxSopsError into the prompt's message. */
+function validatedBy(read: (value: string) => unknown): (value: string) => true | string {
+  return (value) => {
+    try {
+      read(value);
+      return true;
+    } catch (error) {
+      if (isFluxSopsError(error)) {
+        return error.message;
+      }
+      throw error;
+    }
+  };
+}
+
+export function targetQuestions(environments: readonly string[]): Question[] {
+  if (environments.length === 0) {
+    throw new FluxSopsError('fleet', 'This fleet lists no environment in its stored answers (.yo-rc.json): add one with yo flux-sops:env <name>');
+  }
+  return [
+    { type: 'list', name: 'environment', message: 'Environment', choices: [...environments] },
+    { type: 'list', name: 'kind', message: 'Kind of Secret', choices: ['git', 'generic'], default: 'git' },
+  ];
+}
+
+export function nameQuestion(kind: SecretKind): Question {
+  return {
+    type: 'input',
+    name: 'name',
+    message: kind === 'git' ? 'Name of the Secret (the GitRepository reads repo-auth)' : 'Name of the Secret (and of its file secrets/<env>/<name>.yaml)',
+    ...(kind === 'git' ? { default: REPO_AUTH_NAME } : {}),
+    validate: validateSecretName,
+  };
+}
+
+function splitKeys(value: string): string[] {
+  return value
+    .split(',')
+    .map((key) => key.trim())
+    .filter((key) => key !== '');
+}
+
+function validateKeyList(value: string): true | string {
+  const keys = splitKeys(value);
+  if (keys.length === 0) {
+    return 'give at least one key';
+  }
+  for (const key of keys) {
+    const valid = validateSecretKey(key);
+    if (valid !== true) {
+      return `${JSON.stringify(key)} ${valid}`;
+    }
+  }
+  return validatedBy(() => assertUniqueKeys(keys.map((key) => ({ key, value: '' }))))(value);
+}
+
+/** One masked question per value; an empty value is refused (sops would leave it unencrypted). */
+const hidden = (name: string, message: string): Question => ({ type: 'password', name, message, validate: validateCredential });
+
+/** Asks the values the plan's Secret needs: https credentials, an SSH deploy key, or keys and values. */
+export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretKind, warn: (warning: string) => void): Promise<GatheredValues> {
+  if (kind === 'git' && plan.repoScheme === 'https') {
+    const { username } = (await ask([{ type: 'input', name: 'username', message: `Git user name for ${plan.repoUrl}`, validate: validateCredential }])) as { username: string };
+    const { password } = (await ask([hidden('password', 'Password or access token')])) as { password: string };
+    return { entries: httpsCredentials(username, password) };
+  }
+  if (kind === 'git') {
+    const { source } = (await ask([{ type: 'list', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] }])) as { source: string };
+    const { privateKeyFile } = (source === EXISTING_KEY
+      ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file', validate: validatedBy(readDeployKey) }])
+      : {}) as { privateKeyFile?: string };
+    const { knownHostsFile } = (await ask([
+      { type: 'input', name: 'knownHostsFile', message: 'known_hosts file with the Git host\'s keys (ssh-keyscan <host> > known_hosts)', validate: validatedBy((path) => readKnownHosts(plan, path, () => undefined)) },
+    ])) as { knownHostsFile: string };
+    return sshValues(plan, readKnownHosts(plan, knownHostsFile, warn), privateKeyFile === undefined ? undefined : readDeployKey(privateKeyFile));
+  }
+  const { keys } = (await ask([{ type: 'input', name: 'keys', message: 'Keys of the Secret, comma-separated (values are asked next, hidden)', validate: validateKeyList }])) as { keys: string };
+  const entries: SecretEntry[] = [];
+  for (const key of splitKeys(keys)) {
+    const { value } = (await ask([hidden('value', `Value of ${key}`)])) as { value: string };
+    entries.push({ key, value });
+  }
+  return { entries };
+}

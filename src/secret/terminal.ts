@@ -1,0 +1,82 @@
+// The terminal side of `flux-sops secret`, without Yeoman: questions on stderr (stdout carries
+// only what a script may capture), masked input for values, and stdin read whole for
+// `--password-stdin`. Nothing typed is echoed, kept beyond the caller's use, or written anywhere.
+import { createInterface } from 'node:readline/promises';
+import { FluxSopsError } from '../errors.js';
+
+export const CANCELLED = 'Cancelled: nothing was written.';
+
+/** Prompts only with a terminal on stdin and stderr, outside CI, unless `--no-interactive`. */
+export function canPrompt(noInteractive: boolean): boolean {
+  return !noInteractive && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI;
+}
+
+/** One visible line (a user name, a path, a yes/no). */
+export async function askLine(question: string): Promise<string> {
+  const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  const aborted = new Promise<never>((_, reject) => lines.once('SIGINT', () => reject(new FluxSopsError('cancelled', CANCELLED))));
+  try {
+    return await Promise.race([lines.question(question), aborted]);
+  } finally {
+    lines.close();
+  }
+}
+
+export async function confirm(question: string): Promise<boolean> {
+  return /^y(es)?$/i.test((await askLine(`${question} [y/N] `)).trim());
+}
+
+/**
+ * A value typed without echo (the terminal in raw mode; nothing is printed for each key, so
+ * not even the length shows). Enter ends it; Ctrl-C cancels; Backspace and Ctrl-U edit.
+ */
+export function askHidden(question: string): Promise<string> {
+  const input = process.stdin;
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = (): void => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: Buffer | string): void => {
+      const text = chunk.toString();
+      if (text.startsWith('\u001b')) {
+        return; // arrow keys and other escape sequences
+      }
+      for (const character of text) {
+        if (character === '\r' || character === '\n') {
+          finish();
+          resolve(value);
+          return;
+        }
+        if (character === '\u0003' || (character === '\u0004' && value === '')) {
+          finish();
+          reject(new FluxSopsError('cancelled', CANCELLED));
+          return;
+        }
+        if (character === '\u007f' || character === '\b') {
+          value = [...value].slice(0, -1).join('');
+        } else if (character === '\u0015') {
+          value = '';
+        } else if (character >= ' ') {
+          value += character;
+        }
+      }
+    };
+    input.setRawMode(true);
+    input.resume();
+    input.on('data', onData);
+  });
+}
+
+/** All of stdin, as bytes (`--password-stdin`, like `docker login`). */
+export async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  }
+  return Buffer.concat(chunks);
+}
