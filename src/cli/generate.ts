@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FluxSopsError } from '../errors.js';
+import { FluxSopsError, isFluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
 import { mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
 import { NOT_A_FLEET, PACKAGE_ROOT, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
@@ -73,12 +73,6 @@ export function validateEnvironmentInputs(fleet: string, name: string, values: P
   planAddEnvironment(stored, name, readEnvironmentOptions(values), read(SOPS_CONFIG_FILE), read(README_FILE));
 }
 
-/** Ctrl-C at a prompt (inquirer's errors), Yeoman's conflict questions included, or "abort" chosen there. */
-export function isCancellation(error: unknown): boolean {
-  const { name, message } = (error ?? {}) as Error;
-  return name === 'AbortPromptError' || name === 'ExitPromptError' || message === 'Process aborted by user';
-}
-
 export async function runGenerator(name: 'app' | 'env', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
   const interactive = isInteractive(values);
   const { default: Environment } = await import('yeoman-environment');
@@ -93,7 +87,7 @@ export async function runGenerator(name: 'app' | 'env', destination: string, val
     if (firstMissing !== undefined) {
       removeEmptyFolders(destination, firstMissing);
     }
-    if (isCancellation(error)) {
+    if (isFluxSopsError(error) && error.kind === 'cancelled') {
       // The generators write nothing before every question is answered; say so only if true.
       const files = (environment as unknown as { sharedFs: { all(): { path: string; committed?: boolean }[] } }).sharedFs.all();
       const written = files.filter((file) => file.committed).map((file) => relative(destination, file.path));

@@ -57,8 +57,14 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
     return rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`).join('\n');
   }
 
-  /** Yeoman's prompt, with the product's question type. */
-  readonly ask: Ask = async (questions) => (await this.prompt(questions as never)) as Record<string, unknown>;
+  /** Yeoman's prompt, with the product's question type; Ctrl-C at a question is the product's own cancellation. */
+  readonly ask: Ask = async (questions) => {
+    try {
+      return (await this.prompt(questions as never)) as Record<string, unknown>;
+    } catch (error) {
+      throw asCancellation(error);
+    }
+  };
 
   get interactive(): boolean {
     return isInteractive(this.options.interactive);
@@ -294,13 +300,30 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
       callback(null, file);
     },
   });
-  await sharedFs.pipeline(
-    { filter: isFilePending },
-    settleKnownFiles,
-    createConflicterTransform(adapter, conflicterOptions),
-    holdUntilAllSettled(),
-    createCommitTransform(),
-  );
+  try {
+    await sharedFs.pipeline(
+      { filter: isFilePending },
+      settleKnownFiles,
+      createConflicterTransform(adapter, conflicterOptions),
+      holdUntilAllSettled(),
+      createCommitTransform(),
+    );
+  } catch (error) {
+    throw asCancellation(error);
+  }
+}
+
+/**
+ * Ctrl-C at a prompt (inquirer's errors) or "abort" at a conflict question, as the product's
+ * cancellation: under `yo` too the user reads "Cancelled: nothing was written." and exit 130,
+ * not "User force closed the prompt with SIGINT". Writes wait for every answer, so it is true.
+ */
+export function asCancellation(error: unknown): unknown {
+  const { name, message } = (error ?? {}) as Error;
+  if (name === 'AbortPromptError' || name === 'ExitPromptError' || message === 'Process aborted by user') {
+    return new FluxSopsError('cancelled', 'Cancelled: nothing was written.');
+  }
+  return error;
 }
 /** Passes files on only once all have arrived, in their order, the stored answers last. */
 function holdUntilAllSettled(): Transform {
