@@ -22,8 +22,8 @@ const URL_CHARACTERS_ALLOWED =
   'must be an https://… or ssh://user@host/path Git URL of plain characters (A-Z a-z 0-9 . _ ~ : / @ % + = , -): no whitespace, quotes, query or fragment';
 const URL_SCHEME_ALLOWED = 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with the repo-auth Secret)';
 const NO_CREDENTIALS = 'must not embed credentials: they belong in the encrypted repo-auth Secret, never in a URL';
-const BRANCH_ALLOWED =
-  'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".", not HEAD)';
+const BRANCH_NAME = 'must be a Git branch name';
+const BRANCH_LENGTH = 'must be a Git branch name of 1 to 255 characters';
 const KMS_ALLOWED = 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)';
 const OIDC_ALLOWED = 'must be an EKS OIDC issuer: oidc.eks.<region>.amazonaws.com/id/<ID> (with or without https://)';
 const IDENTITY_ALLOWED = 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
@@ -62,12 +62,13 @@ interface HostileCase {
 const base = (options: Record<string, string | undefined> = {}) => ({ 'account-id': ACCOUNT, 'repo-url': REPO, ...options });
 const answersWith = (lines: string) => `accountId: "${ACCOUNT}"\nrepoUrl: ${REPO}\n${lines}`;
 
-function branchCase(branch: string, what: string): HostileCase {
+/** The one rule (or two) of git check-ref-format the name breaks, as the message names it. */
+function branchCase(branch: string, what: string, rule: string): HostileCase {
   return {
     input: 'branch',
     what,
     options: base({ branch }),
-    expected: [`Invalid branch ${JSON.stringify(branch)}: ${BRANCH_ALLOWED}`],
+    expected: [`Invalid branch ${JSON.stringify(branch)}: ${BRANCH_NAME}: ${rule}`],
     gitRejectsBranch: branch,
   };
 }
@@ -198,6 +199,7 @@ const cases: HostileCase[] = [
   { input: 'region', what: 'no number', options: base({ region: 'eu-west' }), expected: [`Invalid region "eu-west": ${REGION_ALLOWED}`] },
   { input: 'region', what: 'upper case', options: base({ region: 'EU-WEST-1' }), expected: [`Invalid region "EU-WEST-1": ${REGION_ALLOWED}`] },
   // environments
+  environmentsCase('Staging, Production', 'two bad names: both named', ['Staging', 'Production'], `"Staging", "Production" are not allowed: each name ${LABEL_ALLOWED}`),
   environmentsCase('Staging', 'upper case', ['Staging'], `"Staging" is not allowed: each name ${LABEL_ALLOWED}`),
   environmentsCase('prod_eu', 'an underscore', ['prod_eu'], `"prod_eu" is not allowed: each name ${LABEL_ALLOWED}`),
   environmentsCase('prod/eu', 'a slash', ['prod/eu'], `"prod/eu" is not allowed: each name ${LABEL_ALLOWED}`),
@@ -313,24 +315,24 @@ const cases: HostileCase[] = [
     ],
   },
   // branch: each one also checked against `git check-ref-format --branch` below
-  branchCase('feature..x', 'two dots'),
-  branchCase('-main', 'a leading -'),
-  branchCase('main.lock', 'ending in .lock'),
-  branchCase('feature/.hidden', 'a component starting with .'),
-  branchCase('main/', 'a trailing /'),
-  branchCase('main.', 'a trailing .'),
-  branchCase('my branch', 'a space'),
-  branchCase('main~1', 'a ~'),
-  branchCase('a:b', 'a colon'),
-  branchCase('feat*', 'a *'),
-  branchCase('feat[1]', 'a ['),
-  branchCase('a\\b', 'a backslash'),
-  branchCase('a@{1}', '@{'),
-  branchCase('a//b', 'two slashes'),
-  branchCase('/main', 'a leading /'),
-  branchCase('HEAD', 'HEAD'),
-  branchCase('main\nkind: Secret', 'a newline followed by a YAML key'),
-  branchCase('ma\u007fin', 'a DEL character'),
+  branchCase('feature..x', 'two dots', 'no ".."'),
+  branchCase('-main', 'a leading -', 'no leading "-"'),
+  branchCase('main.lock', 'ending in .lock', 'no component ending in ".lock"'),
+  branchCase('feature/.hidden', 'a component starting with .', 'no component starting with "."'),
+  branchCase('main/', 'a trailing /', 'no leading or trailing "/"'),
+  branchCase('main.', 'a trailing .', 'not ending in "."'),
+  branchCase('my branch', 'a space', 'no spaces or control characters'),
+  branchCase('main~1', 'a ~', 'none of ~ ^ : ? * [ \\'),
+  branchCase('a:b', 'a colon', 'none of ~ ^ : ? * [ \\'),
+  branchCase('feat*', 'a *', 'none of ~ ^ : ? * [ \\'),
+  branchCase('feat[1]', 'a [', 'none of ~ ^ : ? * [ \\'),
+  branchCase('a\\b', 'a backslash', 'none of ~ ^ : ? * [ \\'),
+  branchCase('a@{1}', '@{', 'no "@{"'),
+  branchCase('a//b', 'two slashes', 'no "//"'),
+  branchCase('/main', 'a leading /', 'no leading or trailing "/"'),
+  branchCase('HEAD', 'HEAD', 'not HEAD'),
+  branchCase('main\nkind: Secret', 'a newline followed by a YAML key', 'no spaces or control characters; none of ~ ^ : ? * [ \\'),
+  branchCase('ma\u007fin', 'a DEL character', 'no spaces or control characters'),
   // per-environment kmsKeyArn and oidcIssuer
   {
     input: 'environments[].kmsKeyArn',
@@ -440,7 +442,7 @@ const cases: HostileCase[] = [
     input: 'answers file',
     what: 'wrong types, all reported in one run',
     answers: answersWith('roleName: [flux]\nregion: 1\nbranch: true\n'),
-    expected: [`Invalid roleName ["flux"]: ${ROLE_ALLOWED}`, `Invalid region 1: ${REGION_ALLOWED}`, `Invalid branch true: ${BRANCH_ALLOWED}`],
+    expected: [`Invalid roleName ["flux"]: ${ROLE_ALLOWED}`, `Invalid region 1: ${REGION_ALLOWED}`, `Invalid branch true: ${BRANCH_LENGTH}`],
   },
   { input: 'answers file', what: 'a folder', args: ['--answers', '<target>'], options: {}, expected: ['Cannot read the answers file "<target>": EISDIR'] },
   // the command line and the target folder
@@ -461,12 +463,12 @@ const cases: HostileCase[] = [
     expected: [
       `Invalid accountId "12": ${ACCOUNT_ALLOWED}`,
       'Invalid repoUrl "git@github.com:acme/apps.git": must be a URL: Flux does not accept the scp form; write ssh://git@github.com/acme/apps.git',
-      `Invalid branch "a b": ${BRANCH_ALLOWED}`,
+      `Invalid branch "a b": ${BRANCH_NAME}: no spaces or control characters`,
     ],
   },
   { input: 'target folder', what: 'a folder that does not exist yet (not created)', target: 'missing', options: base({ 'account-id': '1' }), expected: [`Invalid accountId "1": ${ACCOUNT_ALLOWED}`] },
   // a folder holding a finished fleet: nothing in it may change
-  { input: 'branch', what: 'in an existing fleet', target: 'fleet', options: { branch: 'feature..x' }, expected: [`Invalid branch "feature..x": ${BRANCH_ALLOWED}`] },
+  { input: 'branch', what: 'in an existing fleet', target: 'fleet', options: { branch: 'feature..x' }, expected: [`Invalid branch "feature..x": ${BRANCH_NAME}: no ".."`] },
   {
     input: 'environments',
     what: 'in an existing fleet, given empty',

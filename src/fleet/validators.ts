@@ -111,11 +111,10 @@ export function validateEnvironmentNames(names: readonly unknown[]): Validation 
   if (names.length === 0) {
     return 'must list at least one environment';
   }
-  for (const name of names) {
-    const valid = validateEnvironmentName(name);
-    if (valid !== true) {
-      return `${JSON.stringify(name)} is not allowed: each name ${valid}`;
-    }
+  const bad = names.filter((name) => validateEnvironmentName(name) !== true);
+  if (bad.length > 0) {
+    const listed = bad.map((name) => JSON.stringify(name)).join(', ');
+    return `${listed} ${bad.length === 1 ? 'is' : 'are'} not allowed: each name ${validateEnvironmentName(bad[0]) as string}`;
   }
   const seen = new Set<unknown>();
   for (const name of names) {
@@ -169,27 +168,28 @@ export function validateRepoUrl(value: unknown): Validation {
   return true;
 }
 
-// The rules of `git check-ref-format --branch`, for a branch name given without refs/heads/.
+// The rules of `git check-ref-format --branch`, for a branch name given without refs/heads/,
+// each with the message naming it: a user fixes the one rule their name breaks.
+const BRANCH_RULES: readonly [(value: string) => boolean, string][] = [
+  [(value) => /[\x00-\x20\x7f]/.test(value), 'no spaces or control characters'],
+  [(value) => /[~^:?*[\\]/.test(value), 'none of ~ ^ : ? * [ \\'],
+  [(value) => value.includes('..'), 'no ".."'],
+  [(value) => value.includes('@{'), 'no "@{"'],
+  [(value) => value.includes('//'), 'no "//"'],
+  [(value) => value === 'HEAD', 'not HEAD'],
+  [(value) => value.startsWith('-'), 'no leading "-"'],
+  [(value) => value.startsWith('/') || value.endsWith('/'), 'no leading or trailing "/"'],
+  [(value) => value.endsWith('.'), 'not ending in "."'],
+  [(value) => value.split('/').some((part) => part.startsWith('.')), 'no component starting with "."'],
+  [(value) => value.split('/').some((part) => part.endsWith('.lock')), 'no component ending in ".lock"'],
+];
+
 export function validateBranch(value: unknown): Validation {
-  const allowed = 'must be a Git branch name (no spaces, control characters, ~ ^ : ? * [ \\, "..", "@{", "//", no leading "-" or "/", no component starting with "." or ending in ".lock", not ending in "/" or ".", not HEAD)';
   if (typeof value !== 'string' || value.length === 0 || value.length > 255) {
-    return allowed;
+    return 'must be a Git branch name of 1 to 255 characters';
   }
-  if (
-    /[\x00-\x20\x7f~^:?*[\\]/.test(value) ||
-    value.includes('..') ||
-    value.includes('@{') ||
-    value.includes('//') ||
-    value === 'HEAD' ||
-    value.startsWith('-') ||
-    value.startsWith('/') ||
-    value.endsWith('/') ||
-    value.endsWith('.') ||
-    value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))
-  ) {
-    return allowed;
-  }
-  return true;
+  const broken = BRANCH_RULES.filter(([breaks]) => breaks(value)).map(([, rule]) => rule);
+  return broken.length === 0 ? true : `must be a Git branch name: ${broken.join('; ')}`;
 }
 
 export interface ParsedKmsArn {
