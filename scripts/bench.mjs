@@ -73,8 +73,11 @@ const record = (label, stats) => {
 
 console.log(`flux-sops bench: ${RUNS} interleaved runs each, Node ${process.version}\n`);
 const sizes = [1, 3, 10, 100];
+// check reads a 100-environment fleet (about 1,000 files): the golden example's staging copied
+// 100 times, so the measurement does not depend on the generator.
+const { makeLargeFleet } = await import('./make-large-fleet.mjs');
 const checkedFleet = mkdtempSync(join(scratch, 'checked-'));
-execFileSync(process.execPath, [cli, '--answers', answersFor(100), '--no-interactive', checkedFleet], { stdio: 'ignore' });
+makeLargeFleet(checkedFleet, 100);
 const commands = [
   { label: 'node -e 0', args: ['-e', '0'] },
   { label: 'empty generator (yeoman-environment)', args: [baseline], freshFolder: true },
@@ -91,6 +94,38 @@ const [nodeBaseline, emptyGenerator, ...rest] = timeProcessesInterleaved(command
 );
 const generation = Object.fromEntries(sizes.map((count, index) => [count, rest[index]]));
 const check = rest[sizes.length];
+
+/**
+ * Reading the 100-environment fleet's YAML and JSON in a fresh process (the cost check pays cold):
+ * the library's import and the parse of every file, timed inside the process, files read first.
+ */
+function parseTimeScript(reader) {
+  const parse = {
+    yaml: `const { parseAllDocuments } = await import('yaml'); for (const [path, text] of files) { if (path.endsWith('.json')) JSON.parse(text); else for (const document of parseAllDocuments(text)) document.toJS(); }`,
+    'js-yaml': `const { loadAll } = await import('js-yaml'); for (const [path, text] of files) { if (path.endsWith('.json')) JSON.parse(text); else loadAll(text); }`,
+    check: `const { parseFleetFile } = await import(${JSON.stringify(join(root, 'dist', 'src', 'check', 'parse.js'))}); for (const [path, text] of files) parseFleetFile(path, text);`,
+  }[reader];
+  return [
+    `import { readdirSync, readFileSync } from 'node:fs';`,
+    `const files = [];`,
+    `const walk = (folder, prefix) => { for (const entry of readdirSync(folder, { withFileTypes: true })) { if (entry.isDirectory()) walk(folder + '/' + entry.name, prefix + entry.name + '/'); else if (/\\.(ya?ml|json)$/.test(entry.name)) files.push([prefix + entry.name, readFileSync(folder + '/' + entry.name, 'utf8')]); } };`,
+    `walk(${JSON.stringify(checkedFleet)}, '');`,
+    `const start = performance.now();`,
+    parse,
+    `process.stdout.write(String(performance.now() - start));`,
+  ].join('\n');
+}
+const readers = ['yaml', 'js-yaml', 'check'];
+const parseSamples = readers.map(() => []);
+for (let round = 0; round < RUNS; round += 1) {
+  readers.forEach((reader, index) => {
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', parseTimeScript(reader)], { cwd: root, encoding: 'utf8' });
+    parseSamples[index].push(Number(output));
+  });
+}
+const [parseYaml, parseJsYaml, parseCheck] = readers.map((reader, index) =>
+  record(`parse the 100-env fleet, cold: ${reader === 'check' ? "check's reader" : reader}`, summarize(parseSamples[index])),
+);
 
 const { planFleet } = await import(join(root, 'dist', 'plan.js'));
 const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'inputs.js'));
@@ -112,6 +147,8 @@ console.log(`  3 env / empty generator            ${ratio(generation[3].median, 
 console.log(`  100 env / 3 env                    ${ratio(generation[100].median, generation[3].median)}   [<= 1.50x]`);
 console.log(`  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`);
 console.log(`  check 100 env / node -e 0          ${ratio(check.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  cold parse: yaml / js-yaml          ${ratio(parseYaml.median, parseJsYaml.median)}`);
+console.log(`  cold parse: yaml / check's reader   ${ratio(parseYaml.median, parseCheck.median)}`);
 console.log(`  planFleet 1,000 env / 100 env      ${ratio(plan1000.median, plan100.median)}   [~10x is linear]`);
 
 rmSync(scratch, { recursive: true, force: true });

@@ -1,27 +1,40 @@
 // No injection: every string a validator accepts reaches the written files as exactly that
 // string (for the YAML 1.1 readers in the cluster and the YAML 1.2 readers such as sops), and
 // adds no key, document or line; every string a validator rejects stops validateAnswers
-// before anything is planned.
+// before anything is planned. The one quoting helper all user values go through, yamlScalar,
+// is also checked directly, on any string at all.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseAllDocuments } from 'yaml';
-import { InputError, type RawAnswers, validateAnswers } from '../src/inputs.js';
-import { type PlannedFile, planFleet } from '../src/plan.js';
+import { parse, parseAllDocuments } from 'yaml';
+import { FluxSopsError } from '../src/errors.js';
+import { type RawAnswers, environmentInputs, fleetInputs, validateAnswers } from '../src/fleet/inputs.js';
+import type { PlannedFile } from '../src/fleet/layout.js';
+import { planFleet } from '../src/fleet/plan.js';
 import {
   type Validation,
   normalizeOidcIssuer,
   validateAccountId,
+  validateAgeRecipients,
   validateBranch,
+  validateClusterName,
   validateEnvironmentName,
+  validateIac,
+  validateIdentity,
   validateKmsKeyArn,
   validateOidcIssuer,
   validateRegion,
   validateRepoUrl,
   validateRoleName,
-} from '../src/validators.js';
+} from '../src/fleet/validators.js';
+import { doubleQuoted, yamlScalar } from '../src/fleet/yaml-scalar.js';
 
-/** Runs per input; each input gets both fully random strings and valid-looking ones with hostile parts. */
-const RUNS_PER_INPUT = 400;
+/**
+ * Runs per input; each input gets both fully random strings and valid-looking ones with hostile
+ * parts. An accepted string plans and parses a whole fleet, so this is the test's cost.
+ */
+const RUNS_PER_INPUT = 200;
+/** Inputs with fixed choices: a hostile string is rejected outright, and few strings are accepted. */
+const RUNS_PER_CHOICE_INPUT = 60;
 // A fixed seed keeps the suite deterministic; set FAST_CHECK_SEED to explore other strings.
 const SEED = Number(process.env.FAST_CHECK_SEED ?? 20261129);
 
@@ -65,12 +78,23 @@ const BASE: RawAnswers = {
 };
 
 const howToGive = (name: string) => `give ${name}`;
+// A break-glass recipient: the public key of an identity made for these tests (age-keygen -y).
+const BACKUP = 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq';
+const BECH32 = [...'qpzry9x8gf2tvdw0s3jn54khce6mua7l'];
 
 type Documents = unknown[];
 interface ParsedFleet {
   /** Per file path, the documents of a YAML file as YAML 1.1 and 1.2 read them, or the JSON value. */
   files: Map<string, { v11: Documents; v12: Documents } | { json: unknown }>;
+  /** Every planned path, parsed or not. */
+  paths: string[];
 }
+
+/**
+ * Parsed YAML by text: most files of a fleet do not depend on the input under test, and the same
+ * text parses the same, so each distinct text is parsed once (the results are only read).
+ */
+const parsedYaml = new Map<string, { v11: Documents; v12: Documents }>();
 
 /** Parses every planned YAML and JSON file; a parse error, warning or duplicate key fails. */
 function parseFleet(files: readonly PlannedFile[]): ParsedFleet {
@@ -84,10 +108,18 @@ function parseFleet(files: readonly PlannedFile[]): ParsedFleet {
           assert.deepEqual([...document.errors, ...document.warnings].map((problem) => problem.message), [], `${file.path} as YAML ${version}`);
           return document.toJS();
         });
-      parsed.set(file.path, { v11: read('1.1'), v12: read('1.2') });
+      let documents = parsedYaml.get(file.contents);
+      if (!documents) {
+        documents = { v11: read('1.1'), v12: read('1.2') };
+        if (parsedYaml.size > 500) {
+          parsedYaml.clear();
+        }
+        parsedYaml.set(file.contents, documents);
+      }
+      parsed.set(file.path, documents);
     }
   }
-  return { files: parsed };
+  return { files: parsed, paths: files.map((file) => file.path) };
 }
 
 /** Each document in both YAML versions; the two versions must agree on everything. */
@@ -136,6 +168,8 @@ function fleetShape(fleet: ParsedFleet, environment: string): Record<string, unk
 
 interface InputUnderTest {
   name: string;
+  /** Default: RUNS_PER_INPUT. */
+  runs?: number;
   validate: (value: string) => Validation;
   arbitrary: fc.Arbitrary<string>;
   answersWith: (value: string) => RawAnswers;
@@ -177,30 +211,24 @@ const inputs: InputUnderTest[] = [
     },
   },
   {
+    // A stem: the environment's role is <roleName>-staging, which must be a role name too.
     name: 'roleName',
-    validate: validateRoleName,
+    validate: (roleName) => (validateRoleName(roleName) === true ? validateRoleName(`${roleName}-staging`) : validateRoleName(roleName)),
     arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('flux-kms-decryptor'), fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 64 })),
     answersWith: (roleName) => ({ ...BASE, roleName }),
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
-    assertCarries: (roleName, fleet) => {
-      const kustomization = yamlObject(fleet, 'clusters/staging/flux-system/kustomization.yaml');
-      assert.equal(kustomization.patches.length, 1);
-      // The patch is itself YAML inside a block scalar: it must read back the same in both versions.
-      const patches = [1.1, 1.2].map((version) =>
-        parseAllDocuments(kustomization.patches[0].patch, { uniqueKeys: true, version: String(version) as '1.1' | '1.2' }).map((document) => {
-          assert.deepEqual(document.errors, []);
-          return document.toJS();
-        }),
-      );
-      assert.deepEqual(patches[0], patches[1]);
-      assert.equal(patches[1]?.length, 1);
-      assert.deepEqual(patches[1]?.[0], {
-        apiVersion: 'v1',
-        kind: 'ServiceAccount',
-        metadata: { name: 'kustomize-controller', annotations: { 'eks.amazonaws.com/role-arn': `arn:aws:iam::123456789012:role/${roleName}` } },
-      });
-    },
+    assertCarries: (roleName, fleet) => assertRoleArn(fleet, `arn:aws:iam::123456789012:role/${roleName}-staging`),
+  },
+  {
+    // An environment's own role name is exact.
+    name: 'environments[].roleName',
+    validate: validateRoleName,
+    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('flux-kms-decryptor'), fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 70 })),
+    answersWith: (roleName) => ({ ...BASE, environments: [{ name: 'staging', roleName }] }),
+    baselineFor: () => BASE,
+    environmentOf: () => 'staging',
+    assertCarries: (roleName, fleet) => assertRoleArn(fleet, `arn:aws:iam::123456789012:role/${roleName}`),
   },
   {
     name: 'environments[].kmsKeyArn',
@@ -280,11 +308,95 @@ const inputs: InputUnderTest[] = [
       assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].kms, `arn:${partition}:kms:${region}:123456789012:alias/flux-sops-staging`);
     },
   },
+  {
+    name: 'environments[].clusterName',
+    validate: validateClusterName,
+    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('eks-staging'), fc.string({ unit: fc.constantFrom(...'_-aZ09', ...YAML_WORDS), minLength: 1, maxLength: 12 })),
+    // Pod Identity: the cluster name is in the trust policy's condition.
+    answersWith: (clusterName) => ({ ...BASE, identity: 'pod-identity', environments: [{ name: 'staging', clusterName }] }),
+    baselineFor: () => ({ ...BASE, identity: 'pod-identity', environments: [{ name: 'staging', clusterName: 'x' }] }),
+    environmentOf: () => 'staging',
+    assertCarries: (clusterName, fleet) => {
+      const [statement] = jsonOf(fleet, 'iam/staging/trust-policy.json').Statement;
+      assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-name'], clusterName);
+    },
+  },
+  {
+    name: 'backupAgeRecipients',
+    validate: (recipient) => validateAgeRecipients([recipient]),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts(BACKUP),
+      fc.string({ unit: fc.constantFrom(...BECH32), minLength: 58, maxLength: 58 }).map((data) => `age1${data}`),
+    ),
+    answersWith: (recipient) => ({ ...BASE, backupAgeRecipients: [recipient] }),
+    baselineFor: () => ({ ...BASE, backupAgeRecipients: [BACKUP] }),
+    environmentOf: () => 'staging',
+    assertCarries: (recipient, fleet) => {
+      assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].age, recipient);
+      assert.deepEqual(yamlObject(fleet, 'secrets/staging/repo-auth.yaml').sops.age, [{ recipient, enc: 'PLACEHOLDER' }]);
+    },
+  },
+  {
+    name: 'identity',
+    runs: RUNS_PER_CHOICE_INPUT,
+    validate: validateIdentity,
+    arbitrary: fc.oneof(hostileOrYamlWord, fc.constantFrom('irsa', 'pod-identity'), withHostileParts('irsa'), withHostileParts('pod-identity')),
+    answersWith: (identity) => ({ ...BASE, identity }),
+    baselineFor: (identity) => ({ ...BASE, identity }),
+    environmentOf: () => 'staging',
+    assertCarries: (identity, fleet) => {
+      const [statement] = jsonOf(fleet, 'iam/staging/trust-policy.json').Statement;
+      assert.deepEqual(statement.Principal, identity === 'irsa' ? { Federated: statement.Principal.Federated } : { Service: 'pods.eks.amazonaws.com' });
+    },
+  },
+  {
+    name: 'iac',
+    runs: RUNS_PER_CHOICE_INPUT,
+    validate: validateIac,
+    arbitrary: fc.oneof(hostileOrYamlWord, fc.constantFrom('none', 'terraform'), withHostileParts('none'), withHostileParts('terraform')),
+    answersWith: (iac) => ({ ...BASE, iac }),
+    baselineFor: (iac) => ({ ...BASE, iac }),
+    environmentOf: () => 'staging',
+    assertCarries: (iac, fleet) => {
+      assert.equal(fleet.paths.some((path) => path.endsWith('.tf')), iac === 'terraform');
+    },
+  },
 ];
 
+/** The role kustomize-controller is annotated with: in a YAML patch inside a block scalar, read back the same in both versions. */
+function assertRoleArn(fleet: ParsedFleet, roleArn: string): void {
+  const kustomization = yamlObject(fleet, 'clusters/staging/flux-system/kustomization.yaml');
+  assert.equal(kustomization.patches.length, 1);
+  const patches = (['1.1', '1.2'] as const).map((version) =>
+    parseAllDocuments(kustomization.patches[0].patch, { uniqueKeys: true, version }).map((document) => {
+      assert.deepEqual(document.errors, []);
+      return document.toJS();
+    }),
+  );
+  assert.deepEqual(patches[0], patches[1]);
+  assert.equal(patches[1]?.length, 1);
+  assert.deepEqual(patches[1]?.[0], {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'kustomize-controller', annotations: { 'eks.amazonaws.com/role-arn': roleArn } },
+  });
+}
+
 describe('no injection: hostile strings through the validators and the planner', () => {
+  it('covers every input: each fleet input, and each environment input as environments[].<name> or through the fleet input it shares', () => {
+    const covered = new Set(inputs.map((input) => input.name));
+    for (const input of fleetInputs) {
+      assert.ok(covered.has(input.name === 'environments' ? 'environments[].name' : input.name), `no property for ${input.name}`);
+    }
+    for (const input of environmentInputs) {
+      assert.ok(covered.has(`environments[].${input.name}`) || covered.has(input.name), `no property for environments[].${input.name}`);
+    }
+  });
+
   for (const input of inputs) {
-    it(`${input.name}: an accepted string is written exactly as given, a rejected one stops before planning (${RUNS_PER_INPUT} strings)`, () => {
+    const runs = input.runs ?? RUNS_PER_INPUT;
+    it(`${input.name}: an accepted string is written exactly as given, a rejected one stops before planning (${runs} strings)`, () => {
       let accepted = 0;
       let rejected = 0;
       const baselineShapes = new Map<string, Record<string, unknown>>();
@@ -292,7 +404,7 @@ describe('no injection: hostile strings through the validators and the planner',
         fc.property(input.arbitrary, (value) => {
           if (input.validate(value) !== true) {
             rejected += 1;
-            assert.throws(() => validateAnswers(input.answersWith(value), howToGive), InputError);
+            assert.throws(() => validateAnswers(input.answersWith(value), howToGive), (error: unknown) => error instanceof FluxSopsError && error.kind === 'input' && error.code === 2);
             return;
           }
           accepted += 1;
@@ -307,12 +419,65 @@ describe('no injection: hostile strings through the validators and the planner',
           }
           assert.deepEqual(fleetShape(fleet, input.environmentOf(value)), baseline, 'the same files, documents, keys and value types as a benign fleet');
         }),
-        { numRuns: RUNS_PER_INPUT, seed: SEED },
+        { numRuns: runs, seed: SEED },
       );
       // Both sides of the property must have been exercised, or it proves nothing.
-      assert.ok(accepted >= RUNS_PER_INPUT / 20, `only ${accepted} of ${RUNS_PER_INPUT} strings were accepted`);
-      assert.ok(rejected >= RUNS_PER_INPUT / 20, `only ${rejected} of ${RUNS_PER_INPUT} strings were rejected`);
+      assert.ok(accepted >= runs / 20, `only ${accepted} of ${runs} strings were accepted`);
+      assert.ok(rejected >= runs / 20, `only ${rejected} of ${runs} strings were rejected`);
       console.log(`      ${input.name}: ${accepted} accepted, ${rejected} rejected (seed ${SEED})`);
     });
   }
+});
+
+describe('yamlScalar, the quoting of every user value in YAML: any string at all', () => {
+  /** Texts that mean something else to YAML at the start, inside or at the end of a scalar. */
+  const YAML_SYNTAX = ['', ' ', '- a', 'a: b', 'a:b', ':x', 'x:', '? x', '!!str x', '!x', '&a x', '*a', '# c', 'a #c', '%YAML 1.1', '--- x', '... x', '"', "'", '\\', '\\n', '|', '>', '@x', '`x', '{a: 1}', '[a]', ',', '0b101', '+12', '1:30', '0x_1', '.5', '-.inf', 'Yes', 'NO', 'Off', 'NULL', 'True', '~'];
+  const anyString = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS, ...YAML_SYNTAX), maxLength: 12 }),
+    hostileOrYamlWord,
+    fc.constantFrom(...YAML_WORDS, ...YAML_SYNTAX),
+    fc.string({ unit: fc.constantFrom(...'abz09-_./:@+='), minLength: 1, maxLength: 30 }),
+  );
+
+  it('reads back as the same string in YAML 1.1 and 1.2 (alone, as a value between keys, as a list item), on one line, adding no key, item or document', () => {
+    let plain = 0;
+    let quoted = 0;
+    fc.assert(
+      fc.property(anyString, (value) => {
+        const scalar = yamlScalar(value);
+        assert.doesNotMatch(scalar, /[\n\r\u0085\u2028\u2029]/, 'the scalar is one line');
+        if (scalar === value) {
+          plain += 1;
+        } else {
+          quoted += 1;
+          assert.equal(scalar, doubleQuoted(value), 'a scalar is either the value itself or the value double-quoted');
+        }
+        for (const version of ['1.1', '1.2'] as const) {
+          assert.equal(parse(scalar, { version }), value, `alone, YAML ${version}`);
+          for (const [text, expected] of [
+            [`before: 1\nkey: ${scalar}\nafter: 2\n`, { before: 1, key: value, after: 2 }],
+            [`- ${scalar}\n- end\n`, [value, 'end']],
+            [`outer:\n  key: ${scalar}\n  next: x\n`, { outer: { key: value, next: 'x' } }],
+          ] as const) {
+            const documents = parseAllDocuments(text, { version, uniqueKeys: true });
+            assert.equal(documents.length, 1, `one document, YAML ${version}: ${text}`);
+            const [document] = documents as [(typeof documents)[number]];
+            assert.deepEqual([...document.errors, ...document.warnings].map((problem) => problem.message), [], `YAML ${version}: ${text}`);
+            assert.deepEqual(document.toJS(), expected, `YAML ${version}: ${text}`);
+          }
+        }
+      }),
+      { numRuns: 1000, seed: SEED },
+    );
+    // Both forms must have been exercised.
+    assert.ok(plain >= 50 && quoted >= 50, `${plain} plain, ${quoted} quoted`);
+    console.log(`      ${plain} written plain, ${quoted} double-quoted (seed ${SEED})`);
+  });
+
+  it('refuses anything but a string', () => {
+    for (const value of [1, true, null, undefined, ['a'], { a: 1 }]) {
+      assert.throws(() => yamlScalar(value as unknown as string), TypeError);
+    }
+  });
 });

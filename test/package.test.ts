@@ -7,7 +7,7 @@ import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
-import { environmentInputs, fleetInputs } from '../src/inputs.js';
+import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };

@@ -273,7 +273,7 @@ export function checkFleet(fleetFiles: FleetFiles, parse: FleetFileParser = pars
   const facts = gatherFacts(files, parse);
   const findings = [
     ...facts.findings,
-    ...checkCreationRules(creationRules, index, files),
+    ...checkCreationRules(creationRules, index, files, facts.storedEnvironments),
     ...checkKeys(facts.encryptedFiles, creationRules.rules, (file) => index.find(file)),
     ...checkDecryptionAndApplication(facts),
     ...checkListedPlaceholders(facts),

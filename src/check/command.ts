@@ -3,10 +3,10 @@
 // table or JSON, and sets the exit status. Loads no Yeoman, prompt, template or `yaml` library
 // (a test walks its import graph): it runs in pre-commit hooks and CI.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FluxSopsError } from '../errors.js';
-import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
+import { findFleetRoot, SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
 import { applyStrictness, checkRules, exitStatusFor, type Finding } from './findings.js';
 
@@ -57,31 +57,20 @@ function byName(left: { name: string }, right: { name: string }): number {
  */
 export function readFleetFiles(root: string): Map<string, string> {
   const files = new Map<string, string>();
+  // Paths are joined by hand: path.join normalizes, and this runs for every file of the fleet.
   const walk = (folder: string, prefix: string): void => {
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort(byName)) {
       if (entry.isDirectory()) {
         if (!SKIPPED_FOLDERS.has(entry.name)) {
-          walk(join(folder, entry.name), `${prefix}${entry.name}/`);
+          walk(`${folder}${sep}${entry.name}`, `${prefix}${entry.name}/`);
         }
       } else if (entry.isFile() && CHECKED_FILE.test(entry.name) && !TERRAFORM_JSON.test(entry.name)) {
-        files.set(`${prefix}${entry.name}`, readFileSync(join(folder, entry.name), 'utf8'));
+        files.set(`${prefix}${entry.name}`, readFileSync(`${folder}${sep}${entry.name}`, 'utf8'));
       }
     }
   };
-  walk(root, '');
+  walk(resolve(root), '');
   return files;
-}
-
-/** The nearest folder at or above `start` that holds `.sops.yaml`, as sops finds its config. */
-export function findFleetRoot(start: string): string | undefined {
-  for (let folder = start; ; folder = dirname(folder)) {
-    if (statSync(join(folder, SOPS_CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) {
-      return folder;
-    }
-    if (dirname(folder) === folder) {
-      return undefined;
-    }
-  }
 }
 
 /** Keeps a file name or object name from moving the cursor or faking lines in a terminal. */
@@ -166,7 +155,7 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
     throw new FluxSopsError('usage', `${shownStart} is not a folder`);
   }
   const root = findFleetRoot(start);
-  if (root === undefined) {
+  if (!statSync(join(root, SOPS_CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) {
     throw new FluxSopsError(
       'fleet',
       `no ${SOPS_CONFIG_FILE} in ${shownStart} or any folder above it: run flux-sops check inside a fleet (a folder with ${SOPS_CONFIG_FILE}), or pass its folder`,

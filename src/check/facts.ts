@@ -15,6 +15,8 @@ import {
   SECRETS_KUSTOMIZATION,
   sealedSecretPathOf,
   SOPS_CONFIG_FILE,
+  STORAGE_NAME,
+  STORED_ANSWERS_FILE,
 } from '../fleet/layout.js';
 import { type MasterKeys, masterKeysOfMetadata } from '../sops/rules.js';
 import { type Finding, finding } from './findings.js';
@@ -59,6 +61,8 @@ export interface FleetFacts {
   readonly kustomizations: FluxKustomization[];
   readonly gitRepositories: GitRepositoryObject[];
   readonly kustomizeConfigs: KustomizeConfig[];
+  /** The environment names of the stored answers (`.yo-rc.json`), when there are any. */
+  readonly storedEnvironments: string[];
 }
 
 /** A value as sops writes it: `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` (base64 fields). */
@@ -177,23 +181,29 @@ function normalizeRepositoryPath(specPath: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Fixes
 
+/** What holds the plaintext: the whole file, one document among others, or a kustomize secretGenerator. */
+type PlaintextPlace = 'file' | 'document' | { readonly secretGenerator: string };
+
 /**
  * How to seal a Secret's keys with `flux-sops secret generic`: the values come from files the
- * user points at (never the command line), and the plaintext in Git must be deleted and the
- * credentials rotated, since Git history keeps them.
+ * user points at (never the command line), then the plaintext goes from Git and the credentials
+ * are rotated, since Git history keeps them.
  */
-function sealFix(file: string, secretName: string | undefined, keys: readonly string[], wholeFile: boolean): string {
+function sealFix(file: string, secretName: string | undefined, keys: readonly string[], place: PlaintextPlace): string {
   const environment = environmentOf(file);
   const name = secretName !== undefined && SECRET_NAME.test(secretName) ? secretName : '<name>';
   const fromFiles = (keys.length > 0 ? [...new Set(keys)] : ['KEY']).map((key) => `--from-file ${key}=<file>`).join(' ');
-  const target = environment === undefined ? undefined : sealedSecretPathOf(environment, name);
   const seal = `flux-sops secret generic ${environment ?? '<env>'} ${name} ${fromFiles}`;
-  if (target === file) {
-    const replace = `${seal} --force (replaces ${file}), then rotate these credentials: Git history keeps them`;
-    return wholeFile ? replace : `move the other documents of ${file} to a file of their own, then ${replace}`;
+  const rotate = 'rotate these credentials: Git history keeps them';
+  if (typeof place === 'object') {
+    return `${seal}, then remove secretGenerator ${place.secretGenerator} from ${file} and ${rotate}`;
   }
-  const removal = wholeFile ? `delete ${file}` : `remove it from ${file}`;
-  return `${seal}, then ${removal} and rotate these credentials: Git history keeps them`;
+  if (environment !== undefined && sealedSecretPathOf(environment, name) === file) {
+    // Sealing writes this very file.
+    const replace = `${seal} --force (replaces ${file}), then ${rotate}`;
+    return place === 'file' ? replace : `move the other documents of ${file} to a file of their own, then ${replace}`;
+  }
+  return `${seal}, then ${place === 'file' ? `delete ${file}` : `remove it from ${file}`} and ${rotate}`;
 }
 
 function placeholderFix(file: string): string {
@@ -218,12 +228,13 @@ function checkSecrets(file: string, object: YamlObject, where: string, wholeFile
     const encrypted = values.some(({ value }) => value !== '' && value !== null && !isPlaintext(value));
     const inList = secret === object ? '' : ` (in ${String(object.kind)})`;
     const isEncryptedDocument = secret === object && 'sops' in object;
-    const fix = sealFix(
-      file,
-      nameOf(secret),
-      values.map(({ key }) => key),
-      wholeFile && secret === object,
-    );
+    const fix = (): string =>
+      sealFix(
+        file,
+        nameOf(secret),
+        values.map(({ key }) => key),
+        wholeFile && secret === object ? 'file' : 'document',
+      );
     if (plaintext.length > 0) {
       const how = isEncryptedDocument ? 'is SOPS-encrypted, but' : 'is not SOPS-encrypted:';
       findings.push(
@@ -231,12 +242,12 @@ function checkSecrets(file: string, object: YamlObject, where: string, wholeFile
           file,
           'unencrypted-secret',
           `${where}${describeObject(secret)}${inList} ${how} ${plaintext.join(', ')} ${plaintext.length === 1 ? 'is' : 'are'} plaintext`,
-          fix,
+          fix(),
         ),
       );
     } else if (encrypted && !isEncryptedDocument) {
       findings.push(
-        finding(file, 'unencrypted-secret', `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`, fix),
+        finding(file, 'unencrypted-secret', `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`, fix()),
       );
     }
   }
@@ -251,9 +262,13 @@ function checkSecretGenerators(file: string, object: YamlObject, where: string, 
     // Only what comes before "=": the key, never the value.
     const keys = literals.map((literal) => (typeof literal === 'string' && literal.includes('=') ? literal.slice(0, literal.indexOf('=')) : 'KEY'));
     const name = stringOrUndefined(generator.name);
-    const seal = sealFix(file, name, keys, false).replace(`remove it from ${file}`, `remove secretGenerator ${name ?? '(unnamed)'} from ${file}`);
     findings.push(
-      finding(file, 'unencrypted-secret', `${where}secretGenerator ${String(generator.name)} has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead`, seal),
+      finding(
+        file,
+        'unencrypted-secret',
+        `${where}secretGenerator ${String(generator.name)} has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead`,
+        sealFix(file, name, keys, { secretGenerator: name ?? '(unnamed)' }),
+      ),
     );
   }
 }
@@ -279,7 +294,7 @@ function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): 
 
 /** Reads every file once and gathers what the fleet-wide checks need. */
 export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFacts {
-  const facts: FleetFacts = { findings: [], encryptedFiles: [], kustomizations: [], gitRepositories: [], kustomizeConfigs: [] };
+  const facts: FleetFacts = { findings: [], encryptedFiles: [], kustomizations: [], gitRepositories: [], kustomizeConfigs: [], storedEnvironments: [] };
   for (const [file, text] of files) {
     if (posix.basename(file) === SOPS_CONFIG_FILE) {
       if (file !== SOPS_CONFIG_FILE) {
@@ -308,9 +323,20 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
       );
       continue;
     }
+    if (file === STORED_ANSWERS_FILE) {
+      facts.storedEnvironments.push(...storedEnvironmentsOf(parsed.documents[0]));
+    }
     gatherFileFacts(file, parsed.documents, facts);
   }
   return facts;
+}
+
+/** The environments a fleet generated by us recorded; a fleet without them is checked all the same. */
+function storedEnvironmentsOf(storedAnswers: unknown): string[] {
+  const stored = isObject(storedAnswers) ? storedAnswers[STORAGE_NAME] : undefined;
+  return listOf(isObject(stored) ? stored.environments : undefined)
+    .map((environment) => (isObject(environment) ? environment.name : environment))
+    .filter((name): name is string => typeof name === 'string' && name !== '');
 }
 
 function gatherFileFacts(file: string, documents: readonly unknown[], facts: FleetFacts): void {
@@ -331,7 +357,7 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
             file,
             'invalid-sops-metadata',
             `${where}its sops block has no mac or no key, so nothing can decrypt it`,
-            `restore it from Git history, or seal its values again: ${sealFix(file, nameOf(object), secretValuesOf(object).map(({ key }) => key), documents.length === 1)}`,
+            `restore it from Git history, or seal its values again: ${sealFix(file, nameOf(object), secretValuesOf(object).map(({ key }) => key), documents.length === 1 ? 'file' : 'document')}`,
           ),
         );
       }

@@ -1,11 +1,10 @@
 // `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines, their --help,
-// and the report. The work is in src/keys/; the SOPS module is loaded only when a key is called.
+// and the report. The work is in src/keys/; the SOPS module (and the AWS SDK) loads after --help.
 import { resolve } from 'node:path';
 import { findFleetRoot } from '../fleet/layout.js';
 import { assertFolder } from '../keys/fleet-files.js';
 import type { KeysCommand } from '../keys/plan.js';
 import { formatReport, ROTATE_REMINDER } from '../keys/report.js';
-import { runKeys } from '../keys/run.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type OptionSpec, parseCommandLine } from './options.js';
 
 const KEY_SOURCES = [
@@ -53,7 +52,11 @@ export async function runKeysCommand(command: KeysCommand, argv: readonly string
   const root = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
   assertFolder(root);
   const dryRun = values['dry-run'] === true;
-  const { sopsKeyOperations } = await import('../keys/operations.js');
+  // The SDK warns on every run under Node 20 (which this package supports) that its releases of
+  // 2027 will not: noise on stderr that says nothing about the user's keys. An explicit setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Loaded only now: they bring in the AWS SDK, which --help and a bad option do not need.
+  const [{ runKeys }, { sopsKeyOperations }] = await Promise.all([import('../keys/run.js'), import('../keys/operations.js')]);
   const result = await runKeys(command, root, { environments: positionals, dryRun }, sopsKeyOperations());
   process.stdout.write(formatReport(command, result, dryRun));
   if (command === 'rotate' && result.written) {

@@ -13,7 +13,7 @@ import { httpsCredentials } from '../secret/git-credentials.js';
 import { type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from '../secret/inputs.js';
 import { buildSecretManifest } from '../secret/manifest.js';
 import { type SealingPlan, planSealing } from '../secret/plan.js';
-import { assertMayReplace, assertPlanWritable, deployKeyInstruction, sealedReport, sealSecret } from '../secret/seal.js';
+import { assertMayReplace, assertPlanWritable, deployKeyInstruction, nextSteps, sealedSummary, sealSecret } from '../secret/seal.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from '../secret/terminal.js';
 import { passwordFromStdin, validateCredential } from '../secret/values.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type ParsedValues, parseCommandLine } from './options.js';
@@ -80,7 +80,7 @@ function stringOption(values: ParsedValues, name: string): string | undefined {
 
 function positionalsOf(command: CommandSpec, positionals: readonly string[], count: number, what: string): string[] {
   if (positionals.length !== count) {
-    throw new FluxSopsError('usage', `${command.usage.split(' [')[0]} takes ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}\nUsage: ${command.usage}`);
+    throw new FluxSopsError('usage', `${command.usage.split(' <')[0]} takes ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}\nUsage: ${command.usage}`);
   }
   return [...positionals];
 }
@@ -123,7 +123,8 @@ async function httpsValues(plan: SealingPlan, values: ParsedValues, interactive:
     }
   }
   let password: string | undefined;
-  if (values['password-stdin'] === true) {
+  // --password-stdin from a terminal would echo what is typed: the masked prompt reads it instead.
+  if (values['password-stdin'] === true && !process.stdin.isTTY) {
     const read = passwordFromStdin(await readStdin());
     if (typeof read !== 'string') {
       throw new FluxSopsError('input', `The password from --password-stdin ${read.problem}`);
@@ -164,11 +165,13 @@ async function sshValuesOf(plan: SealingPlan, values: ParsedValues, interactive:
 async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): Promise<number> {
   const manifest = buildSecretManifest(plan.name, plan.namespace, gathered.entries);
   await sealSecret(root, plan, manifest, encryptSecret);
-  process.stderr.write(sealedReport(plan, manifest, root, process.cwd()));
+  process.stderr.write(sealedSummary(plan, manifest));
   if (gathered.generatedKey) {
+    // The deploy key must be on the Git host before Flux pulls: said before the next steps.
+    process.stderr.write(`\n${deployKeyInstruction(plan.repoUrl ?? 'the Git host')}`);
     process.stdout.write(gathered.generatedKey.publicKey);
-    process.stderr.write(deployKeyInstruction(plan.repoUrl ?? 'the Git host'));
   }
+  process.stderr.write(`\n${nextSteps(plan, root, process.cwd())}`);
   return 0;
 }
 

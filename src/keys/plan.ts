@@ -4,7 +4,8 @@
 import { parseAllDocuments } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SOPS_CONFIG_FILE } from '../fleet/layout.js';
-import { type CreationRule, findCreationRule, type MasterKeys, masterKeysOfMetadata } from '../sops/rules.js';
+import { masterKeysOfFile } from '../sops/master-keys.js';
+import { type CreationRule, findCreationRule, type MasterKeys } from '../sops/rules.js';
 
 /** A file of the fleet as read: POSIX path relative to the fleet root, and its text. */
 export interface FleetFile {
@@ -17,6 +18,8 @@ export type KeysCommand = 'updatekeys' | 'rotate';
 
 /** One file's part of the run. */
 export type FilePlan =
+  /** A file that is not valid YAML: it may be a sealed file, but no tool can open it (`flux-sops check` says why). */
+  | { readonly kind: 'unreadable'; readonly path: string }
   /** The generated repo-auth placeholder: not a real ciphertext, nothing to re-wrap. */
   | { readonly kind: 'placeholder'; readonly path: string }
   /** A sealed file whose keys already are its rule's (updatekeys leaves it alone). */
@@ -46,29 +49,29 @@ function isMapping(value: unknown): value is Metadata {
 
 /**
  * The `sops` metadata of a SOPS-encrypted file: a top-level `sops` mapping with a `mac`, as sops
- * writes it (in a multi-document file, the first document that has one); otherwise undefined.
- * A file that is not YAML at all is not ours to judge here (`flux-sops check` reports it).
+ * writes it (in a multi-document file, the first document that has one); 'none' for any other
+ * YAML file, 'unreadable' for a file that is not YAML.
  */
-export function sopsMetadataOf(text: string): { sops: Metadata; document: Metadata } | undefined {
-  let documents;
-  try {
-    documents = parseAllDocuments(text, { prettyErrors: false });
-  } catch {
-    return undefined;
-  }
+export function sopsMetadataOf(text: string): { sops: Metadata; document: Metadata } | 'none' | 'unreadable' {
+  const documents = parseAllDocuments(text, { prettyErrors: false });
   if (!Array.isArray(documents)) {
-    return undefined;
+    return 'none'; // empty
   }
   for (const document of documents) {
     if (document.errors.length > 0) {
-      return undefined;
+      return 'unreadable';
     }
-    const content: unknown = document.toJS({ maxAliasCount: -1 });
+    let content: unknown;
+    try {
+      content = document.toJS();
+    } catch {
+      return 'unreadable'; // aliases beyond the yaml library's limit
+    }
     if (isMapping(content) && isMapping(content.sops) && typeof content.sops.mac === 'string') {
       return { sops: content.sops, document: content };
     }
   }
-  return undefined;
+  return 'none';
 }
 
 /** The generated `repo-auth` placeholder, marked by its annotation and its placeholder MAC. */
@@ -84,11 +87,14 @@ function missingFrom(before: readonly string[], after: readonly string[]): strin
   return [...new Set(after)].filter((key) => !present.has(key));
 }
 
-/** The keys a file gains and loses on its way from `current` to `target`: KMS first, then age. */
-export function differenceOf(current: MasterKeys, target: MasterKeys): { added: string[]; removed: string[] } {
+/**
+ * The keys a file gains and loses on its way from `current` to `target`: KMS first, then age,
+ * then the entries this product cannot use (pgp, a KMS key with a role, …), which it drops.
+ */
+export function differenceOf(current: MasterKeys & { readonly unsupported?: readonly string[] }, target: MasterKeys): { added: string[]; removed: string[] } {
   return {
     added: [...missingFrom(current.kms, target.kms), ...missingFrom(current.age, target.age)],
-    removed: [...missingFrom(target.kms, current.kms), ...missingFrom(target.age, current.age)],
+    removed: [...missingFrom(target.kms, current.kms), ...missingFrom(target.age, current.age), ...(current.unsupported ?? [])],
   };
 }
 
@@ -98,8 +104,8 @@ function describeRule(rule: CreationRule, index: number): string {
 }
 
 /**
- * The plan for every file: files that are not SOPS-encrypted are left out, the placeholder is
- * skipped, and each sealed file gets its rule's master keys as target. A sealed file without a
+ * The plan for every file: files that are not SOPS-encrypted are left out, the placeholder and
+ * files that are not YAML are skipped (and reported), and each sealed file gets its rule's master keys as target. A sealed file without a
  * matching rule, or whose rule names no master key this product can use, is a 'fleet' error
  * (exit 2) before any key is called: nothing would be left that can open the file.
  */
@@ -107,7 +113,11 @@ export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[]
   const plans: FilePlan[] = [];
   for (const { path, text } of files) {
     const metadata = sopsMetadataOf(text);
-    if (metadata === undefined) {
+    if (metadata === 'none') {
+      continue;
+    }
+    if (metadata === 'unreadable') {
+      plans.push({ kind: 'unreadable', path });
       continue;
     }
     if (isPlaceholder(metadata)) {
@@ -135,7 +145,7 @@ export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[]
         `${path}: ${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): flux-sops ${command} would leave the file with none that can open it; nothing was written`,
       );
     }
-    const { added, removed } = differenceOf(masterKeysOfMetadata(metadata.sops), target);
+    const { added, removed } = differenceOf(masterKeysOfFile(metadata.sops), target);
     if (command === 'updatekeys' && added.length === 0 && removed.length === 0) {
       plans.push({ kind: 'up-to-date', path, target });
     } else {

@@ -30,6 +30,8 @@ function fileLines(command: KeysCommand, plan: FilePlan, dryRun: boolean): strin
   switch (plan.kind) {
     case 'placeholder':
       return [placeholderLine(plan.path)];
+    case 'unreadable':
+      return [`${printable(plan.path)}: skipped: not valid YAML (flux-sops check says why)`];
     case 'up-to-date':
       return [`${printable(plan.path)}: up to date`];
     case 'rewrite':
@@ -58,14 +60,18 @@ export function formatReport(command: KeysCommand, result: KeysRunResult, dryRun
   if (placeholders > 0) {
     parts.push(`${plural(placeholders, 'placeholder')} skipped`);
   }
+  const unreadable = count('unreadable');
+  if (unreadable > 0) {
+    parts.push(`${plural(unreadable, 'unreadable file')} skipped`);
+  }
   const tail = dryRun ? ' (dry run: nothing was written)' : '';
   return [...plans.flatMap((plan) => fileLines(command, plan, dryRun)), `${parts.join(', ')}${tail}.`, ''].join('\n');
 }
 
 /** After a rotation, for stderr: Git history still holds the old ciphertexts and their data keys. */
 export const ROTATE_REMINDER = [
-  'Rotation replaced the data keys of the files as they are now. Git history keeps the old ciphertexts,',
-  'which the old data keys (still wrapped by the old master keys) open: after someone with access leaves,',
-  'revoke the credentials themselves and seal the new ones with flux-sops secret git|generic <env> … --force.',
+  'Rotation gave these files new data keys. Git history keeps the old ciphertexts, and whoever could use',
+  'their master keys can still open them: after someone with access leaves, also revoke the credentials',
+  'themselves and seal the new ones with flux-sops secret git|generic <env> … --force.',
   '',
 ].join('\n');

@@ -34,10 +34,10 @@ export interface KeysRunResult {
 
 const DEFAULT_CONCURRENCY = 8;
 
-/** The error of a file, with the file named first (the SOPS module names the keys it tried). */
+/** The error of a file, with the file named first (the SOPS module names the keys it tried), and that nothing was written. */
 function namingFile(path: string, error: unknown): Error {
   if (error instanceof FluxSopsError) {
-    return error.message.includes(path) ? error : new FluxSopsError(error.kind, `${path}: ${error.message}`);
+    return new FluxSopsError(error.kind, `${error.message.startsWith(path) ? '' : `${path}: `}${error.message}\nNo file was written.`);
   }
   return new Error(`${path}: ${(error as Error).message}`, { cause: error });
 }

@@ -68,7 +68,7 @@ export function generateDeployKey(comment: string): SshKeyPair {
 export function readPrivateKey(bytes: Uint8Array, source: string): SshKeyPair {
   let key: sshpk.PrivateKey;
   try {
-    key = sshpk.parsePrivateKey(Buffer.from(bytes), 'auto', { filename: source });
+    key = sshpk.parsePrivateKey(Buffer.from(bytes), 'auto');
   } catch (error) {
     if ((error as Error).name === 'KeyEncryptedError') {
       throw new FluxSopsError(
@@ -81,11 +81,14 @@ export function readPrivateKey(bytes: Uint8Array, source: string): SshKeyPair {
   if (key.type === 'dsa') {
     throw new FluxSopsError('input', `${source} is a DSA key, which OpenSSH and Git hosts no longer accept: use an ed25519, ECDSA or RSA key`);
   }
+  if (key.comment === '(unnamed)') {
+    key.comment = ''; // sshpk's stand-in for a PEM key without comment: not part of identity.pub
+  }
   return toKeyPair(key);
 }
 
 /** A known_hosts line: `[markers] hosts keytype base64key [comment]`. */
-const KNOWN_HOSTS_LINE = /^(?:@(?:cert-authority|revoked)\s+)?\S+\s+\S+\s+[A-Za-z0-9+/]+={0,2}(?:\s.*)?$/;
+const KNOWN_HOSTS_LINE = /^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+\s+AAAA[A-Za-z0-9+/]+={0,2}(?:\s.*)?$/;
 
 /**
  * Checks the text of a known_hosts file (public data: the error may quote a line number). Flux

@@ -59,5 +59,7 @@ export function listResource(kustomizationText: string, file: string, path: stri
     throw kustomizationError(path, 'has a resources that is not a list');
   }
   list.items.push(new Scalar(file));
-  return document.toString({ lineWidth: 0 });
+  const edited = document.toString({ lineWidth: 0 });
+  // The yaml library drops the final line break after a trailing comment: keep the file's own.
+  return kustomizationText.endsWith('\n') && !edited.endsWith('\n') ? `${edited}\n` : edited;
 }

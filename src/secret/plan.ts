@@ -16,7 +16,8 @@ import {
 } from '../fleet/layout.js';
 import { validateEnvironmentName } from '../fleet/validators.js';
 import { readCreationRules } from '../sops/config.js';
-import { type CreationRule, type MasterKeys, findCreationRule, masterKeysOfRule } from '../sops/rules.js';
+import { type MasterKeys, masterKeysOfRule } from '../sops/master-keys.js';
+import { type CreationRule, findCreationRule } from '../sops/rules.js';
 import { type RepoScheme, repoSchemeOf } from './git-credentials.js';
 import { listResource } from './kustomization.js';
 import { validateNamespace, validateSecretName } from './values.js';
@@ -104,47 +105,6 @@ export function describeEnvironments(environments: readonly string[]): string {
   return environments.length === 0 ? 'none' : environments.join(', ');
 }
 
-/**
- * The master keys sops may use in a rule, or a 'fleet' error naming the ones this product
- * cannot use (it wraps data keys with AWS KMS and age only, as the fleet's rules do).
- */
-export function usableMasterKeysOf(rule: CreationRule, ruleName: string): MasterKeys {
-  const unusable: string[] = [];
-  const groups: Record<string, unknown>[] = Array.isArray(rule.key_groups)
-    ? rule.key_groups.filter((group): group is Record<string, unknown> => typeof group === 'object' && group !== null)
-    : [rule];
-  for (const group of groups) {
-    for (const field of ['pgp', 'gcp_kms', 'azure_keyvault', 'hc_vault_transit_uri', 'hc_vault'] as const) {
-      const value = group[field];
-      if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
-        unusable.push(field);
-      }
-    }
-    const kms = group.kms;
-    const entries = typeof kms === 'string' ? kms.split(',') : Array.isArray(kms) ? kms : [];
-    if (entries.some((entry: unknown) => (typeof entry === 'string' ? entry.includes('+') : typeof (entry as { role?: unknown } | null)?.role === 'string'))) {
-      unusable.push('kms with a role to assume');
-    }
-  }
-  if (rule.shamir_threshold !== undefined && rule.shamir_threshold !== null) {
-    unusable.push('shamir_threshold');
-  }
-  if (Array.isArray(rule.key_groups) && rule.key_groups.length > 1) {
-    unusable.push('more than one key group');
-  }
-  if (unusable.length > 0) {
-    throw new FluxSopsError(
-      'fleet',
-      `${SOPS_CONFIG_FILE} ${ruleName} uses master keys this product cannot use: ${[...new Set(unusable)].join(', ')} (it seals with AWS KMS key ARNs and age recipients only); nothing was written`,
-    );
-  }
-  const keys = masterKeysOfRule(rule);
-  if (keys.kms.length === 0 && keys.age.length === 0) {
-    throw new FluxSopsError('fleet', `${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): nothing could decrypt the file; nothing was written`);
-  }
-  return keys;
-}
-
 function selectorsOf(rule: CreationRule): EncryptionSelectors {
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   const selectors: Record<string, string | boolean | undefined> = {
@@ -184,6 +144,9 @@ export function classifyExisting(text: string | null): ExistingSecret {
  */
 export function planSealing(texts: FleetTexts, request: SealingRequest): SealingPlan {
   const { environment, name, namespace, kind } = request;
+  if (texts.sopsConfig === null) {
+    throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} here: run this in a fleet repository (or a folder inside one), or pass --cwd <dir>`);
+  }
   const facts = readFleetFacts(texts.storedAnswers);
   if (validateEnvironmentName(environment) !== true || !texts.secretsFolder || (facts !== undefined && !facts.environments.includes(environment))) {
     const known = facts?.environments ?? [];
@@ -202,9 +165,6 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (namespaceValid !== true) {
     throw new FluxSopsError('input', `Invalid namespace ${describeValue(namespace)}: ${namespaceValid}`);
   }
-  if (texts.sopsConfig === null) {
-    throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} in the fleet: run this in a fleet repository or pass --cwd <dir>`);
-  }
   const path = sealedSecretPathOf(environment, name);
   const rules = readCreationRules(texts.sopsConfig);
   const ruleIndex = findCreationRule(rules, path);
@@ -215,7 +175,8 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
       `No creation rule in ${SOPS_CONFIG_FILE} matches ${path}, so it has no key to be sealed for (sops would refuse it too): add a rule for ${secretsPathOf(environment)}/ (flux-sops env adds one per environment); nothing was written`,
     );
   }
-  const keys = usableMasterKeysOf(rule, `creation rule ${ruleIndex + 1}${rule.path_regex === undefined ? '' : ` (path_regex ${JSON.stringify(rule.path_regex)})`}`);
+  // The rule's KMS keys and age recipients; a 'fleet' error names any key this product cannot use.
+  const keys = masterKeysOfRule(rule);
   const kustomizationPath = `${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`;
   if (texts.kustomization === null) {
     throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);

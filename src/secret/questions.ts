@@ -92,9 +92,10 @@ export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretK
   }
   const { keys } = (await ask([{ type: 'input', name: 'keys', message: 'Keys of the Secret, comma-separated (values are asked next, hidden)', validate: validateKeyList }])) as { keys: string };
   const entries: SecretEntry[] = [];
-  for (const key of splitKeys(keys)) {
-    const { value } = (await ask([hidden('value', `Value of ${key}`)])) as { value: string };
-    entries.push({ key, value });
+  for (const [index, key] of splitKeys(keys).entries()) {
+    // One question name per value (value_0, value_1, …): answers are keyed by name.
+    const answer = await ask([hidden(`value_${index}`, `Value of ${key}`)]);
+    entries.push({ key, value: String(answer[`value_${index}`]) });
   }
   return { entries };
 }

@@ -1,7 +1,7 @@
 // One sealing, shared by `flux-sops secret` and `yo flux-sops:secret`: the overwrite rule, the
 // encryption of the in-memory Secret for the plan's master keys, the all-or-nothing write, and
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { assertWritableFiles, writeAllOrNothing } from './fleet-files.js';
 import { type SecretManifest, keysOf } from './manifest.js';
@@ -48,32 +48,38 @@ function describeKeys(plan: SealingPlan): string {
   return [...plan.keys.kms, ...(recipients > 0 ? [`${recipients} age recipient${recipients === 1 ? '' : 's'}`] : [])].join(', ');
 }
 
-/** What was done and what to do next, for stderr: commit and push, watch Flux, check the fleet. */
-export function sealedReport(plan: SealingPlan, manifest: SecretManifest, root: string, cwd: string): string {
-  const keys = keysOf(manifest).join(', ');
-  const files = [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])];
-  const where = relative(cwd, root);
-  const verb = plan.existing === 'missing' ? 'Sealed' : plan.existing === 'placeholder' ? 'Sealed (replacing the placeholder)' : 'Sealed (replacing the previous Secret)';
+/** What was sealed and listed, for stderr. */
+export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): string {
+  const replaced = plan.existing === 'missing' ? '' : plan.existing === 'placeholder' ? ' (replacing the placeholder)' : ' (replacing the previous Secret)';
   return [
-    `${verb} ${plan.path}: Secret ${plan.namespace}/${plan.name} (${keys}) for ${describeKeys(plan)}.`,
+    `Sealed ${plan.path}${replaced}: Secret ${plan.namespace}/${plan.name} (${keysOf(manifest).join(', ')}) for ${describeKeys(plan)}.`,
     plan.kustomization === undefined ? `${plan.kustomizationPath} lists it already.` : `Listed ${plan.name}.yaml in ${plan.kustomizationPath}.`,
     '',
+  ].join('\n');
+}
+
+/** What to do next, for stderr: commit and push, watch Flux, check the fleet. */
+export function nextSteps(plan: SealingPlan, root: string, cwd: string): string {
+  const files = [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])];
+  const fromCwd = relative(cwd, root);
+  const where = fromCwd.startsWith('..') || isAbsolute(fromCwd) ? root : fromCwd;
+  return [
     'Next:',
     ...(where === '' ? [] : [`  cd ${where}`]),
     `  git add ${files.join(' ')}`,
     `  git commit -m "Seal ${plan.name} for ${plan.environment}" && git push`,
-    `  flux get kustomizations --watch   # on the ${plan.environment} cluster: "secrets"${plan.name === 'repo-auth' ? ' and "apps"' : ''} become Ready`,
+    `  flux get kustomizations --watch   # on the ${plan.environment} cluster: ${plan.name === 'repo-auth' ? '"secrets" and "apps" become Ready' : '"secrets" becomes Ready'}`,
     '  flux-sops check --strict',
     '',
   ].join('\n');
 }
 
-/** Said on stderr beside the generated public key (printed alone on stdout). */
+/** Said on stderr just before the generated public key, which goes alone to stdout. */
 export function deployKeyInstruction(repoUrl: string): string {
   return [
-    `Add the public key printed on stdout to ${repoUrl} as a read-only deploy key`,
-    '(GitHub: Settings > Deploy keys, "Allow write access" unchecked; GitLab: Settings > Repository > Deploy keys).',
-    'It is sealed as identity.pub too; the private key exists only sealed in the fleet.',
+    `Add this public key to ${repoUrl} as a read-only deploy key (GitHub: Settings > Deploy keys,`,
+    '"Allow write access" unchecked; GitLab: Settings > Repository > Deploy keys). It is sealed as',
+    'identity.pub too; the private key exists only sealed in the fleet. The public key (stdout):',
     '',
   ].join('\n');
 }

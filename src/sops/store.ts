@@ -1,6 +1,8 @@
 // Owns YAML text ⇄ sops tree (sops' stores/yaml/store.go): values read as yaml.v3 reads them, comments kept as tree items where yaml.v3 puts them, and the tree written back as sops writes it (4-space indentation).
 
-import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, parseAllDocuments, Parser } from 'yaml';
+import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, Parser } from 'yaml';
+
+type CstToken = CST.Token;
 import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, formatFloatYaml } from './tree.js';
 import { ResolveError, canUsePlain, resolveScalar } from './yaml-resolve.js';
 import { ScalarStyle, type YNode, emitDocuments, encodedScalarStyle } from './yaml-emitter.js';
@@ -70,33 +72,45 @@ class LineIndex {
   }
 }
 
-/** Every comment token of the CST with the offset of the document it falls in. */
-function collectComments(text: string, lines: LineIndex): { docOffsets: number[]; comments: RawComment[] } {
+/** Every comment token of the CST, and the offset of each document. */
+function collectComments(tokens: readonly CstToken[], lines: LineIndex): { docOffsets: number[]; comments: RawComment[] } {
   const docOffsets: number[] = [];
   const comments: RawComment[] = [];
-  const visit = (token: unknown): void => {
-    if (Array.isArray(token)) {
-      for (const t of token) visit(t);
-      return;
+  const sources = (list: readonly { type?: string; offset?: number; source?: string }[] | undefined): void => {
+    if (!list) return;
+    for (const t of list) {
+      if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') {
+        comments.push({ offset: t.offset, line: lines.line(t.offset), column: lines.column(t.offset), inline: lines.inline(t.offset), text: t.source });
+      }
     }
-    if (!token || typeof token !== 'object') return;
-    const t = token as { type?: string; offset?: number; source?: string };
-    if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') {
-      comments.push({
-        offset: t.offset,
-        line: lines.line(t.offset),
-        column: lines.column(t.offset),
-        inline: lines.inline(t.offset),
-        text: t.source,
-      });
-      return;
-    }
-    for (const [k, v] of Object.entries(t)) if (k !== 'source') visit(v);
   };
-  for (const token of new Parser().parse(text)) {
+  // Comments only ever stand in these arrays of a CST token: start, sep, end and props.
+  const visit = (token: unknown): void => {
+    if (!token || typeof token !== 'object') return;
+    const t = token as Record<string, unknown> & { type?: string; offset?: number; source?: string };
+    if (t.type === 'comment') {
+      sources([t]);
+      return;
+    }
+    for (const field of ['start', 'sep', 'end', 'props'] as const) {
+      const list = t[field];
+      if (Array.isArray(list)) sources(list as { type?: string }[]);
+    }
+    if (t.key) visit(t.key);
+    if (t.value) visit(t.value);
+    if (Array.isArray(t.items)) {
+      for (const item of t.items as Record<string, unknown>[]) {
+        for (const field of ['start', 'sep'] as const) if (Array.isArray(item[field])) sources(item[field] as { type?: string }[]);
+        if (item.key) visit(item.key);
+        if (item.value) visit(item.value);
+      }
+    }
+  };
+  for (const token of tokens) {
     if (token.type === 'document') docOffsets.push(token.offset);
     visit(token);
   }
+  comments.sort((a, b) => a.offset - b.offset);
   return { docOffsets, comments };
 }
 
@@ -177,6 +191,13 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
       }
       const valueNode = pair.value as YamlNode | null;
       const built = buildNode(valueNode, doc, lines, seen);
+      if (keyNode && isScalar(keyNode) && keyNode.type === 'PLAIN' && key === '<<' && (!keyNode.tag || shortTag(keyNode.tag) === '!!merge')) {
+        // yaml.v3 applies the merge while checking key uniqueness, and refuses what it cannot merge.
+        const target = (n: PosNode): PosNode => (n.kind === 'alias' ? target(n.target) : n);
+        const v = target(built);
+        const ok = v.kind === 'map' || (v.kind === 'seq' && v.items.every((i) => target(i.node).kind === 'map'));
+        if (!ok) throw new StoreError(`map merge requires map or sequence of maps as the value (at ${where(lines, keyOffset)})`);
+      }
       const end = valueNode?.range?.[1] ?? keyNode?.range?.[1] ?? keyOffset;
       items.push({
         line: lines.line(keyOffset),
@@ -264,45 +285,87 @@ function classifyLines(text: string, commentStarts: Set<number>, lineStarts: num
 }
 
 /**
- * Places a comment line as yaml.v3's scanner does: when the next content dedents below the block
- * of the content before the comment, and the comment is not at the next content's column, the
- * comment is a foot of that content (it stays in its innermost collection); otherwise it is a
- * head comment of the next item. At the end of a document, its column decides.
+ * Places runs of full-line comments as yaml.v3's scanner (yaml_parser_scan_comments) splits them
+ * into foot comments of the content before them and head comments of the content after them:
+ *
+ * - a run followed by a comment line that dedents below the current block (at another column),
+ *   or by content that does, is a foot of the previous content (it stays in that content's
+ *   collection);
+ * - a run right below the previous content and ended by a blank line (or the end) is a foot too,
+ *   placed by its column when it is dedented;
+ * - anything else is a head comment of the next item (or, at the end, placed by its column).
  */
-function placeLineComment(root: Collection, located: Located[], kinds: LineKind[], c: RawComment, lastLine: number): void {
-  let next: { line: number; column: number } | undefined;
-  for (let l = c.line + 1; l <= lastLine && l < kinds.length; l++) {
-    const k = kinds[l]!;
-    if (k.kind === 'content') {
-      if (!k.marker) next = { line: l, column: k.column };
-      break;
+function placeLineComments(root: Collection, located: Located[], kinds: LineKind[], comments: RawComment[], firstLine: number, lastLine: number): void {
+  const blockItems = located.filter((l) => l.parent.block);
+  const deepestAt = (line: number): Located | undefined => {
+    let best: Located | undefined;
+    for (const l of blockItems) if (l.item.line <= line && line <= l.item.endLine && (!best || l.depth >= best.depth)) best = l;
+    return best;
+  };
+  const contentBefore = (line: number): number => {
+    for (let l = line - 1; l >= firstLine; l--) if (kinds[l]!.kind === 'content') return l;
+    return -1;
+  };
+  const nextContent = (line: number): { line: number; column: number } | undefined => {
+    for (let l = line + 1; l <= lastLine && l < kinds.length; l++) {
+      const k = kinds[l]!;
+      if (k.kind === 'content') return k.marker ? undefined : { line: l, column: k.column };
+    }
+    return undefined;
+  };
+  const byLine = new Map(comments.map((c) => [c.line, c]));
+  const done = new Set<number>();
+  for (const first of comments) {
+    if (done.has(first.line)) continue;
+    const t = contentBefore(first.line);
+    const prev = t >= 0 ? deepestAt(t) : undefined;
+    const prevIndent = prev ? prev.parent.indent : 0;
+    // Consecutive comment lines, split where a line dedents below the block at another column.
+    const run: RawComment[] = [first];
+    let after: 'blank' | 'content' | 'split' | 'end' = 'end';
+    for (let l = first.line + 1; ; l++) {
+      const k = l <= lastLine ? kinds[l] : undefined;
+      if (!k) break;
+      if (k.kind === 'blank') {
+        after = 'blank';
+        break;
+      }
+      if (k.kind === 'content') {
+        after = k.marker ? 'end' : 'content';
+        break;
+      }
+      const c = byLine.get(l);
+      if (!c) break;
+      if (c.column < prevIndent && c.column !== first.column) {
+        after = 'split';
+        break;
+      }
+      run.push(c);
+    }
+    for (const c of run) done.add(c.line);
+    const startCol = first.column;
+    let blankBefore = false;
+    for (let l = t + 1; l < first.line; l++) if (kinds[l]!.kind === 'blank') blankBefore = true;
+    const tIsValue = !!prev && prev.item.line === t && isBlockCollection(prev.item.node) && (prev.item.node.items[0]?.line ?? Infinity) > t;
+    const next = nextContent(run[run.length - 1]!.line);
+    let target: Collection | 'column' | undefined;
+    if (prev && after === 'split') {
+      target = prev.parent;
+    } else if (prev && (after === 'blank' || after === 'end') && !blankBefore && ((first.line === t + 1 && !tIsValue) || startCol < prevIndent)) {
+      target = startCol < prevIndent ? 'column' : prev.parent;
+    } else if (prev && next && next.column < prevIndent && next.column !== startCol) {
+      target = prev.parent;
+    } else if (next) {
+      const head = located.find((l) => l.item.line === next.line && l.item.column === next.column);
+      target = head ? head.parent : 'column';
+    } else {
+      target = 'column';
+    }
+    for (const c of run) {
+      if (target === 'column') placeByColumn(root, c);
+      else target.comments.push({ sortLine: c.line, comment: new Comment(c.text.slice(1), false) });
     }
   }
-  let prevLine = -1;
-  for (let l = c.line - 1; l >= 0; l--) {
-    if (kinds[l]!.kind === 'content') {
-      prevLine = l;
-      break;
-    }
-  }
-  const comment = { sortLine: c.line, comment: new Comment(c.text.slice(1), false) };
-  if (next) {
-    let prev: Located | undefined;
-    for (const l of located) {
-      if (l.item.line <= prevLine && prevLine <= l.item.endLine && (!prev || l.depth >= prev.depth)) prev = l;
-    }
-    const prevIndent = prev?.parent.block ? prev.parent.indent : 0;
-    if (prev && next.column < prevIndent && c.column !== next.column) {
-      prev.parent.comments.push(comment);
-      return;
-    }
-    const head = located.find((l) => l.item.line === next.line && l.item.column === next.column);
-    if (head) {
-      head.parent.comments.push(comment);
-      return;
-    }
-  }
-  placeByColumn(root, c);
 }
 
 /** Puts a comment that ends a line with content: before the item on that line, inline when the item's value is a scalar. */
@@ -367,28 +430,15 @@ export function parseYaml(text: string): TreeBranch[] {
     throw new StoreError(`a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`);
   }
   const lines = new LineIndex(text);
-  const docs = parseAllDocuments(text, {
-    schema: 'failsafe',
-    keepSourceTokens: true,
-    uniqueKeys: true,
-    merge: false,
-    prettyErrors: false,
-    strict: true,
-  });
-  const list = Array.isArray(docs) ? docs : [];
-  if (!Array.isArray(docs)) {
-    const errors = (docs as { errors?: { message: string; pos?: [number, number] }[] }).errors ?? [];
-    if (errors.length > 0) throw new StoreError(`Error unmarshaling input YAML: ${errors[0]!.message}`);
-    return [];
+  const tokens = [...new Parser().parse(text)];
+  const composer = new Composer({ schema: 'failsafe', keepSourceTokens: true, uniqueKeys: true, merge: false, strict: true });
+  const list = [...composer.compose(tokens)];
+  const streamErrors = composer.streamInfo().errors;
+  for (const error of [...list.flatMap((doc) => doc.errors), ...streamErrors]) {
+    const at = error.pos ? ` at ${where(lines, error.pos[0])}` : '';
+    throw new StoreError(`Error unmarshaling input YAML: ${error.code}${at}`);
   }
-  for (const doc of list) {
-    const error = doc.errors[0];
-    if (error) {
-      const at = error.pos ? ` at ${where(lines, error.pos[0])}` : '';
-      throw new StoreError(`Error unmarshaling input YAML: ${error.code}${at}`);
-    }
-  }
-  const { docOffsets, comments } = collectComments(text, lines);
+  const { docOffsets, comments } = collectComments(tokens, lines);
   const kinds = classifyLines(text, new Set(comments.map((c) => c.offset)), lines.starts);
   return list.map((doc, index) => {
     const contents = doc.contents as YamlNode | null;
@@ -402,6 +452,8 @@ export function parseYaml(text: string): TreeBranch[] {
     const start = docOffsets[index] ?? 0;
     const end = docOffsets[index + 1] ?? Infinity;
     const lastLine = end === Infinity ? kinds.length - 1 : lines.line(end) - 1;
+    const firstLine = index === 0 ? 0 : lines.line(start);
+    const lineComments: RawComment[] = [];
     for (const c of comments) {
       const mine = index === 0 ? c.offset < end : c.offset >= start && c.offset < end;
       if (!mine) continue;
@@ -411,8 +463,10 @@ export function parseYaml(text: string): TreeBranch[] {
         continue;
       }
       if (c.inline && placeInlineComment(root, c)) continue;
-      placeLineComment(root, located, kinds, c, lastLine);
+      if (!c.inline) lineComments.push(c);
+      else placeByColumn(root, c);
     }
+    placeLineComments(root, located, kinds, lineComments, firstLine, lastLine);
     return toTreeValue(root) as TreeBranch;
   });
 }

@@ -1,0 +1,25 @@
+// The key operations of a run, from the product's SOPS module: the rule's master keys (refusing
+// those this product cannot use), and `updateKeys` / `rotateDataKey`, which unwrap the data key
+// with any available master key (age identities from SOPS_AGE_KEY_FILE / SOPS_AGE_KEY, then AWS
+// KMS through the SDK's default chain) and wrap it for the rule's keys.
+import { type KeySourceFactory, masterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys } from '../sops/index.js';
+import type { KeyOperations } from './run.js';
+
+export interface SopsKeyOperationsOptions {
+  /** Where the age identities are looked up (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Stand-ins for AWS KMS and age, for tests. */
+  readonly keySources?: KeySourceFactory;
+}
+
+export function sopsKeyOperations(options: SopsKeyOperationsOptions = {}): KeyOperations {
+  const rewrapOptions: RewrapOptions = {
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.keySources === undefined ? {} : { keySources: options.keySources }),
+  };
+  return {
+    masterKeysOfRule: (rule) => masterKeysOfRule(rule),
+    updateKeys: async (text, target) => (await updateKeys(text, target, rewrapOptions)).text,
+    rotateDataKey: async (text, target) => (await rotateDataKey(text, target, rewrapOptions)).text,
+  };
+}

@@ -1,0 +1,91 @@
+// Owns AWS KMS as a master key (sops' kms/keysource.go): Encrypt/Decrypt through @aws-sdk/client-kms, the region taken from the ARN, the SDK's default credential chain and endpoint settings.
+
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { KeySourceError, type MasterKeySource } from './keysource.js';
+
+/** sops' arnRegex: the region is taken from the ARN. */
+const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
+
+/** The region of a KMS key or alias ARN, or undefined when it is not one. */
+export function kmsRegionOf(arn: string): string | undefined {
+  return ARN_RE.exec(arn)?.[1];
+}
+
+/** Whether a string is a KMS key or alias ARN sops can use. */
+export function isKmsArn(arn: string): boolean {
+  return ARN_RE.test(arn);
+}
+
+interface AwsError {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+/** The AWS error's name and message, with what to do for the two a user meets most. */
+export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', error: unknown): KeySourceError {
+  const e = (error ?? {}) as AwsError;
+  const name = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'Error');
+  const code = e.Code && e.Code !== name ? ` (${e.Code})` : '';
+  const message = (e.message ?? String(error)).trim().replace(/\.+$/, '');
+  const reason = `${name}${code}: ${message}`;
+  let hint = '';
+  if (name === 'AccessDeniedException' || e.Code === 'AccessDeniedException') {
+    hint = ` The AWS identity in use needs kms:${operation} on this key (check the key policy and IAM policies, and AWS_PROFILE).`;
+  } else if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    hint = ' No AWS credentials were found: set AWS_PROFILE to a profile that can use this key, or run `aws sso login`.';
+  } else if (name === 'ExpiredTokenException' || name === 'TokenRefreshRequired' || /token.*expired|expired.*token/i.test(message)) {
+    hint = ' The AWS session has expired: run `aws sso login` (or refresh the credentials of AWS_PROFILE).';
+  }
+  const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
+  return new KeySourceError('kms', arn, `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, reason);
+}
+
+/** Options for a KMS key source; tests may pass a client factory, nothing else is needed in use. */
+export interface KmsKeySourceOptions {
+  /** Makes the client for a region; the default is the SDK's own defaults for that region. */
+  client?: (region: string) => KMSClient;
+}
+
+/** AWS KMS master key: `enc` is the base64 CiphertextBlob of Encrypt(KeyId = ARN, Plaintext = data key). */
+export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): MasterKeySource {
+  const makeClient = (): KMSClient => {
+    const region = kmsRegionOf(arn);
+    if (!region) throw new KeySourceError('kms', arn, `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, 'not a KMS key ARN');
+    return options.client ? options.client(region) : new KMSClient({ region });
+  };
+  return {
+    type: 'kms',
+    id: arn,
+    async wrap(dataKey: Uint8Array): Promise<string> {
+      const client = makeClient();
+      try {
+        const out = await client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }));
+        if (!out.CiphertextBlob) throw new Error('the Encrypt response has no CiphertextBlob');
+        return Buffer.from(out.CiphertextBlob).toString('base64');
+      } catch (error) {
+        throw describeKmsError(arn, 'Encrypt', error);
+      } finally {
+        if (!options.client) client.destroy();
+      }
+    },
+    async unwrap(enc: string): Promise<Uint8Array> {
+      const blob = Buffer.from(enc, 'base64');
+      if (enc.trim() === '' || blob.length === 0) {
+        throw new KeySourceError('kms', arn, `the entry for ${arn} has no encrypted data key`, 'no encrypted data key');
+      }
+      const client = makeClient();
+      try {
+        const out = await client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }));
+        if (!out.Plaintext) throw new Error('the Decrypt response has no Plaintext');
+        return new Uint8Array(out.Plaintext);
+      } catch (error) {
+        throw describeKmsError(arn, 'Decrypt', error);
+      } finally {
+        if (!options.client) client.destroy();
+      }
+    },
+  };
+}
