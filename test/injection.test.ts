@@ -30,11 +30,12 @@ import { doubleQuoted, yamlScalar } from '../src/fleet/yaml-scalar.js';
 
 /**
  * Runs per input; each input gets both fully random strings and valid-looking ones with hostile
- * parts. An accepted string plans and parses a whole fleet, so this is the test's cost.
+ * parts. An accepted string plans and parses a whole fleet, so this is the test's cost: set
+ * FAST_CHECK_RUNS to search longer.
  */
-const RUNS_PER_INPUT = 200;
+const RUNS_PER_INPUT = Number(process.env.FAST_CHECK_RUNS ?? 150);
 /** Inputs with fixed choices: a hostile string is rejected outright, and few strings are accepted. */
-const RUNS_PER_CHOICE_INPUT = 60;
+const RUNS_PER_CHOICE_INPUT = Math.ceil(RUNS_PER_INPUT / 3);
 // A fixed seed keeps the suite deterministic; set FAST_CHECK_SEED to explore other strings.
 const SEED = Number(process.env.FAST_CHECK_SEED ?? 20261129);
 

@@ -23,14 +23,16 @@ import { isFluxSopsError } from '../src/errors.js';
 import { REPO_AUTH_PENDING_COMMENT } from '../src/fleet/layout.js';
 import { decryptDocument } from '../src/sops/index.js';
 import { HTTPS_ANSWERS, SSH_ANSWERS, filesContaining, makeFleet, snapshot } from './fixtures/secret/fleet.js';
-import { type LocalKms, startLocalKms } from './fixtures/secret/local-kms.js';
+import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 import { projectRoot } from './support.js';
 
 const STAGING_ALIAS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
-const STAGING_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const PRODUCTION_ALIAS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production';
-const PRODUCTION_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000';
-const KEY_OF_ALIAS: Record<string, string> = { [STAGING_ALIAS]: STAGING_KEY, [PRODUCTION_ALIAS]: PRODUCTION_KEY };
+/** sops-decoder takes the region from a `…:key/…` ARN; the local KMS finds the key in the blob itself. */
+const KEY_OF_ALIAS: Record<string, string> = {
+  [STAGING_ALIAS]: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+  [PRODUCTION_ALIAS]: 'arn:aws:kms:eu-west-1:123456789012:key/66666666-7777-8888-9999-000000000000',
+};
 const GITHUB_KNOWN_HOSTS = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n';
 
 /** Everything the runs of the current test printed, on stdout and stderr. */
@@ -103,7 +105,7 @@ async function openIndependently(text: string): Promise<Record<string, unknown>>
 describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', function () {
   this.timeout(60_000);
   let kms: LocalKms;
-  let savedEnvironment: NodeJS.ProcessEnv;
+  let restoreEnvironment: () => void;
   let backupIdentity: string;
   let backupRecipient: string;
   /** Plaintexts of the current test, looked for after it in the fleet and the temporary folder. */
@@ -127,25 +129,15 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
   const openWithAge = async (text: string, identity = backupIdentity) => (await decryptDocument(text, { ageIdentities: [identity] })).document as Record<string, unknown>;
 
   before(async () => {
-    kms = await startLocalKms();
-    kms.addKey(STAGING_KEY, STAGING_ALIAS);
-    kms.addKey(PRODUCTION_KEY, PRODUCTION_ALIAS);
-    savedEnvironment = { ...process.env };
-    for (const [name, value] of Object.entries(kms.env())) {
-      if (value === '') {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
-    delete process.env.CI;
+    kms = await startLocalKms([STAGING_ALIAS, PRODUCTION_ALIAS]);
+    restoreEnvironment = setEnv({ ...localAwsEnv(kms.url), CI: undefined });
     backupIdentity = await generateIdentity();
     backupRecipient = await identityToRecipient(backupIdentity);
   });
 
   after(async () => {
-    process.env = savedEnvironment;
-    await kms.close();
+    restoreEnvironment();
+    await kms.stop();
     for (const root of [...fleets, ...inputFolders]) {
       rmSync(root, { recursive: true, force: true });
     }
@@ -158,7 +150,8 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
   });
 
   afterEach(function () {
-    kms.allowAll();
+    kms.allow(STAGING_ALIAS);
+    kms.allow(PRODUCTION_ALIAS);
     if (plaintexts.length === 0) {
       return;
     }
@@ -174,7 +167,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     const root = fleet();
     const password = uniqueSecret('token');
     plaintexts.push(password);
-    const before = kms.encrypts.get(STAGING_KEY) ?? 0;
+    const before = kms.calls.length;
     const run = await runSecret(['git', 'staging', '--username', 'bot', '--password-stdin', '--cwd', root], `${password}\n`);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, '', 'stdout carries nothing but a generated public key');
@@ -182,7 +175,11 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.match(run.stderr, /^ {2}git add secrets\/staging\/repo-auth\.yaml secrets\/staging\/kustomization\.yaml$/m);
     assert.match(run.stderr, /flux get kustomizations/);
     assert.match(run.stderr, /flux-sops check --strict/);
-    assert.equal(kms.encrypts.get(STAGING_KEY), before + 1, 'one KMS Encrypt, with the key of the staging rule');
+    assert.deepEqual(
+      kms.calls.slice(before).map(({ operation, keyId, region, status }) => ({ operation, keyId, region, status })),
+      [{ operation: 'Encrypt', keyId: STAGING_ALIAS, region: 'eu-west-1', status: 200 }],
+      'one KMS Encrypt, with the key of the staging rule, in the region of its ARN',
+    );
 
     const sealed = read(root, 'secrets/staging/repo-auth.yaml');
     assert.ok(!sealed.includes(password));
@@ -293,14 +290,14 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     writeFileSync(join(root, '.sops.yaml'), sopsConfig);
     const value = uniqueSecret('team');
     plaintexts.push(value);
-    const before = kms.encrypts.get(STAGING_KEY) ?? 0;
+    const before = kms.count('Encrypt');
     const run = await runSecret(['generic', 'staging', 'team-db', '--from-literal', `url=${value}`, '--cwd', root]);
     assert.equal(run.status, 0, run.stderr);
     const sealed = read(root, 'secrets/staging/team-db.yaml');
     const metadata = (parse(sealed) as { sops: Record<string, unknown> }).sops;
     assert.equal(metadata.kms, undefined, 'no KMS key: the user\'s rule names none');
     assert.deepEqual((metadata.age as { recipient: string }[]).map((entry) => entry.recipient), [userRecipient]);
-    assert.equal(kms.encrypts.get(STAGING_KEY) ?? 0, before, 'the staging KMS key was not used');
+    assert.equal(kms.count('Encrypt'), before, 'no KMS key was used');
     assert.deepEqual((await openWithAge(sealed, userIdentity)).stringData, { url: value });
     await assert.rejects(decryptDocument(sealed, { ageIdentities: [backupIdentity] }), 'the fleet\'s backup identity cannot open it');
     assert.equal(read(root, '.sops.yaml'), sopsConfig, '.sops.yaml is left as the user wrote it');
@@ -345,8 +342,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
   it('unknown environment, uncovered path, bad input: exit 2 before any key is called', async () => {
     const root = fleet();
     const before = snapshot(root);
-    const calls = () => [...kms.encrypts.values()].reduce((sum, count) => sum + count, 0);
-    const callsBefore = calls();
+    const callsBefore = kms.calls.length;
     const unknown = await runSecret(['git', 'qa', '--username', 'bot', '--password-stdin', '--cwd', root], 'x');
     assert.equal(unknown.status, 2);
     assert.equal(unknown.stderr, 'flux-sops: Unknown environment "qa": this fleet has staging, production (add one with flux-sops env <name>)\n');
@@ -365,7 +361,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(reserved.status, 2);
     const usage = await runSecret(['generic', 'staging', '--cwd', root]);
     assert.equal(usage.stderr, 'flux-sops: flux-sops secret generic takes an environment and a Secret name, got 1 argument\nUsage: flux-sops secret generic <env> <name> [options]\n');
-    assert.equal(calls(), callsBefore, 'no KMS call');
+    assert.equal(kms.calls.length, callsBefore, 'no KMS call');
     const after = snapshot(root);
     after.delete('.sops.yaml');
     before.delete('.sops.yaml');

@@ -271,6 +271,22 @@ describe('sops: an independent decoder (sops-decoder) reads what this implementa
     assert.equal(kms.count('Decrypt', KMS_ARN), 1);
   });
 
+  it('for an alias ARN: the file names the alias as given, sops-decoder reads a copy naming the key behind it', async () => {
+    const alias = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
+    const keyArn = kms.addKey(alias);
+    const doc = secret({ token: 't0k3n' });
+    const text = await encryptDocument(doc, { keys: { kms: [alias], age: [] }, encryptedRegex: FLEET_REGEX });
+    const tree = parseYamlText(text) as { sops: { kms: { arn: string }[] } };
+    assert.equal(tree.sops.kms[0]!.arn, alias);
+    assert.deepEqual((await decryptDocument(text, { ageIdentities: [] })).document, doc);
+    assert.equal(kms.calls.at(-1)!.keyId, alias, 'Decrypt names the alias as KeyId');
+    tree.sops.kms[0]!.arn = keyArn;
+    const decoded = (await sopsDecoderDecrypt(tree as never)) as Record<string, unknown>;
+    delete decoded.sops;
+    assert.deepEqual(decoded, doc);
+    assert.equal(kms.count('Decrypt', alias), 2);
+  });
+
   it('and refuses the file when a value was changed (its MAC check is real)', async () => {
     const text = await encryptDocument(secret({ a: 'b', c: 'd' }), { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX });
     const tree = parseYamlText(text.replace('app: web', 'app: other')) as Record<string, unknown>;

@@ -1,21 +1,13 @@
 // `flux-sops secret git|generic`: seals a real Secret into the fleet without Yeoman. Every input
 // is checked and the fleet planned before a value is asked for; values come from a masked prompt,
 // stdin or files, are encrypted in memory, and only ciphertext is written. Messages go to stderr;
-// stdout carries only the generated public key.
+// stdout carries only the generated public key. This file holds the command line and its help;
+// the sealing (src/secret/command.ts) is loaded only when a Secret is sealed.
 import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
+import { describeValue } from '../fleet/inputs.js';
 import { findFleetRoot, REPO_AUTH_NAME } from '../fleet/layout.js';
-import { encryptSecret } from '../secret/encrypt.js';
-import { readFleetTexts } from '../secret/fleet-files.js';
-import { httpsCredentials } from '../secret/git-credentials.js';
-import { type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from '../secret/inputs.js';
-import { buildSecretManifest } from '../secret/manifest.js';
-import { type SealingPlan, planSealing } from '../secret/plan.js';
-import { assertMayReplace, assertPlanWritable, deployKeyInstruction, nextSteps, sealedSummary, sealSecret } from '../secret/seal.js';
-import { askHidden, askLine, canPrompt, confirm, readStdin } from '../secret/terminal.js';
-import { passwordFromStdin, validateCredential } from '../secret/values.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 const runOptions = [
@@ -73,106 +65,11 @@ function fleetRootOf(values: ParsedValues): string {
   return typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
 }
 
-function stringOption(values: ParsedValues, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
 function positionalsOf(command: CommandSpec, positionals: readonly string[], count: number, what: string): string[] {
   if (positionals.length !== count) {
     throw new FluxSopsError('usage', `${command.usage.split(' <')[0]} takes ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}\nUsage: ${command.usage}`);
   }
   return [...positionals];
-}
-
-/** Options of one scheme given on a fleet of the other: said plainly, nothing is done. */
-function refuseOptions(values: ParsedValues, options: readonly string[], why: string): void {
-  const given = options.filter((option) => values[option] !== undefined);
-  if (given.length > 0) {
-    throw new FluxSopsError('usage', `${given.map((option) => `--${option}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} not for this fleet: ${why}`);
-  }
-}
-
-const warn = (warning: string): void => {
-  process.stderr.write(`Warning: ${warning}\n`);
-};
-
-async function httpsValues(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
-  refuseOptions(values, ['private-key-file', 'generate-ssh-key', 'known-hosts-file'], `its repoUrl ${plan.repoUrl} is https (username and password)`);
-  let username = stringOption(values, 'username');
-  if (username === undefined && !interactive) {
-    throw new FluxSopsError('input', 'Missing --username: the Git user of the https credentials (with a GitHub token, any non-empty name, e.g. git)');
-  }
-  if (username !== undefined) {
-    const valid = validateCredential(username);
-    if (valid !== true) {
-      throw new FluxSopsError('input', `Invalid --username: it ${valid}`);
-    }
-  }
-  if (values['password-stdin'] !== true && !interactive) {
-    throw new FluxSopsError('input', 'Missing the password: pipe it to --password-stdin (it is never taken as an argument)');
-  }
-  await assertMayReplace(plan, force, interactive ? confirm : undefined);
-  while (username === undefined) {
-    const answer = await askLine(`Git user name for ${plan.repoUrl}: `);
-    const valid = validateCredential(answer);
-    if (valid === true) {
-      username = answer;
-    } else {
-      process.stderr.write(`The user name ${valid}.\n`);
-    }
-  }
-  let password: string | undefined;
-  // --password-stdin from a terminal would echo what is typed: the masked prompt reads it instead.
-  if (values['password-stdin'] === true && !process.stdin.isTTY) {
-    const read = passwordFromStdin(await readStdin());
-    if (typeof read !== 'string') {
-      throw new FluxSopsError('input', `The password from --password-stdin ${read.problem}`);
-    }
-    password = read;
-  }
-  while (password === undefined) {
-    const answer = await askHidden('Password or access token (input hidden): ');
-    const valid = validateCredential(answer);
-    if (valid === true) {
-      password = answer;
-    } else {
-      process.stderr.write(`The password ${valid}.\n`);
-    }
-  }
-  return { entries: httpsCredentials(username, password) };
-}
-
-async function sshValuesOf(plan: SealingPlan, values: ParsedValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
-  refuseOptions(values, ['username', 'password-stdin'], `its repoUrl ${plan.repoUrl} is ssh (a deploy key and known_hosts)`);
-  const keyFile = stringOption(values, 'private-key-file');
-  if ((keyFile === undefined) === (values['generate-ssh-key'] !== true)) {
-    throw new FluxSopsError('usage', 'An ssh fleet needs exactly one of --private-key-file <file> (an existing deploy key) and --generate-ssh-key (a new one)');
-  }
-  const knownHostsFile = stringOption(values, 'known-hosts-file');
-  if (knownHostsFile === undefined) {
-    throw new FluxSopsError(
-      'usage',
-      "Missing --known-hosts-file <file>: Flux checks the Git host's key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)",
-    );
-  }
-  const knownHosts = readKnownHosts(plan, knownHostsFile, warn);
-  const given = keyFile === undefined ? undefined : readDeployKey(keyFile);
-  await assertMayReplace(plan, force, interactive ? confirm : undefined);
-  return sshValues(plan, knownHosts, given);
-}
-
-async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): Promise<number> {
-  const manifest = buildSecretManifest(plan.name, plan.namespace, gathered.entries);
-  await sealSecret(root, plan, manifest, encryptSecret);
-  process.stderr.write(sealedSummary(plan, manifest));
-  if (gathered.generatedKey) {
-    // The deploy key must be on the Git host before Flux pulls: said before the next steps.
-    process.stderr.write(`\n${deployKeyInstruction(plan.repoUrl ?? 'the Git host')}`);
-    process.stdout.write(gathered.generatedKey.publicKey);
-  }
-  process.stderr.write(`\n${nextSteps(plan, root, process.cwd())}`);
-  return 0;
 }
 
 async function runGit(argv: readonly string[]): Promise<number> {
@@ -182,14 +79,8 @@ async function runGit(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [environment = ''] = positionalsOf(secretGitCommand, positionals, 1, 'one environment name');
-  const root = fleetRootOf(values);
-  const name = stringOption(values, 'name') ?? REPO_AUTH_NAME;
-  const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'git' });
-  assertPlanWritable(root, plan);
-  const interactive = canPrompt(values['no-interactive'] === true);
-  const force = values.force === true;
-  const gathered = plan.repoScheme === 'ssh' ? await sshValuesOf(plan, values, interactive, force) : await httpsValues(plan, values, interactive, force);
-  return seal(root, plan, gathered);
+  const { sealGitCredentials } = await import('../secret/command.js');
+  return sealGitCredentials(fleetRootOf(values), environment, values);
 }
 
 async function runGeneric(argv: readonly string[]): Promise<number> {
@@ -199,12 +90,8 @@ async function runGeneric(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [environment = '', name = ''] = positionalsOf(secretGenericCommand, positionals, 2, 'an environment and a Secret name');
-  const root = fleetRootOf(values);
-  const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'generic' });
-  const entries = genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
-  assertPlanWritable(root, plan);
-  await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
-  return seal(root, plan, { entries });
+  const { sealGenericSecret } = await import('../secret/command.js');
+  return sealGenericSecret(fleetRootOf(values), environment, name, values);
 }
 
 export async function runSecretCommand(argv: readonly string[]): Promise<number> {

@@ -270,10 +270,6 @@ export function decryptTree(text: string, dataKey: Uint8Array): DecryptedTree {
 
 // ---------------------------------------------------------------- master keys
 
-function kmsRefs(md: SopsMetadata): KeyRef[] {
-  return md.kms.map((e) => ({ type: 'kms', id: e.arn }));
-}
-
 function uniqueKeys(keys: MasterKeys): MasterKeys {
   return { kms: [...new Set(keys.kms)], age: [...new Set(keys.age)] };
 }
@@ -553,7 +549,3 @@ export async function rotateDataKey(text: string, targetKeys: MasterKeys, option
   }
 }
 
-/** The KMS key ARNs a file is sealed for (convenience for callers that only need those). */
-export function kmsKeysOf(text: string): string[] {
-  return kmsRefs(parseEncrypted(text).metadata).map((r) => r.id);
-}

@@ -1,7 +1,7 @@
 // Owns the `sops:` block of an encrypted file: reading it as sops does (stores/stores.go ToInternal) and writing it in the key order of the sops version being emulated.
 
 import { parseRfc3339 } from './cipher.js';
-import { Comment, GoFloat, GoTime, type Scalar, TreeBranch, type TreeValue } from './tree.js';
+import { Comment, GoFloat, GoTime, type Scalar, TreeBranch, type TreeValue, formatFloatF } from './tree.js';
 import { type CryptRules, DEFAULT_UNENCRYPTED_SUFFIX } from './walk.js';
 
 /** The sops release whose output this implementation writes (stores/metadata.go, sorted keys). */
@@ -75,7 +75,7 @@ function weakString(value: unknown, field: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (typeof value === 'boolean') return value ? '1' : '0';
-  if (value instanceof GoFloat) return String(value.value);
+  if (value instanceof GoFloat) return formatFloatF(value.value);
   if (value instanceof GoTime) return value.text;
   throw new MetadataError(`sops metadata field ${field} is not a string`);
 }

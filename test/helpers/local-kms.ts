@@ -19,11 +19,17 @@ export interface LocalKms {
   /** http://127.0.0.1:<port>, for AWS_ENDPOINT_URL_KMS. */
   readonly url: string;
   readonly calls: KmsCall[];
-  /** Adds a key (an ARN of the aws partition) with a fresh random secret. */
-  addKey(arn: string): void;
-  /** Answers AccessDeniedException for this key (for one operation, or both). */
+  /**
+   * Adds a key with a fresh random secret and returns its key ARN. Given an alias ARN, it makes a
+   * key ARN for it (same region and account), as KMS keys stand behind aliases.
+   */
+  addKey(arn: string): string;
+  /** The key ARN behind a key or alias ARN. */
+  keyOf(arn: string): string | undefined;
+  /** Answers AccessDeniedException for this key (or alias; for one operation, or both). */
   refuse(arn: string, operation?: 'Encrypt' | 'Decrypt'): void;
   allow(arn: string): void;
+  /** Calls served (or refused) by a key, named by its key or alias ARN. */
   count(operation?: 'Encrypt' | 'Decrypt', arn?: string): number;
   stop(): Promise<void>;
 }
@@ -42,7 +48,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Starts the endpoint on a random port of 127.0.0.1. */
 export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
   const secrets = new Map<string, Buffer>();
+  const aliases = new Map<string, string>();
   const refused = new Map<string, Set<'Encrypt' | 'Decrypt'>>();
+  const resolve = (id: string | undefined): string | undefined => (id === undefined ? undefined : (aliases.get(id) ?? (secrets.has(id) ? id : undefined)));
   const calls: KmsCall[] = [];
 
   const send = (res: ServerResponse, status: number, body: object, errorType?: string) => {
@@ -68,10 +76,11 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
     }
     calls.push(call);
     if (operation === 'Encrypt') {
-      const arn = body.KeyId ?? '';
+      const arn = resolve(body.KeyId) ?? '';
+      call.key = arn || body.KeyId;
       const secret = secrets.get(arn);
       if (!secret) {
-        call.status = fail(res, 'NotFoundException', `Key '${arn}' does not exist`);
+        call.status = fail(res, 'NotFoundException', `Key '${body.KeyId ?? ''}' does not exist`);
         return;
       }
       if (refused.get(arn)?.has('Encrypt')) {
@@ -105,7 +114,7 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
       call.status = fail(res, 'NotFoundException', `Key '${arn}' does not exist`);
       return;
     }
-    if (body.KeyId && body.KeyId !== arn) {
+    if (body.KeyId && resolve(body.KeyId) !== arn) {
       call.status = fail(res, 'IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
       return;
     }
@@ -136,16 +145,31 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
     url: `http://127.0.0.1:${port}`,
     calls,
     addKey(arn) {
+      const alias = /^(arn:aws[\w-]*:kms:[^:]+:\d+):alias\/.+$/.exec(arn);
+      if (alias) {
+        const existing = aliases.get(arn);
+        if (existing) return existing;
+        const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+        const key = `${alias[1]}:key/${id}`;
+        secrets.set(key, randomBytes(32));
+        aliases.set(arn, key);
+        return key;
+      }
       secrets.set(arn, randomBytes(32));
+      return arn;
+    },
+    keyOf(arn) {
+      return resolve(arn);
     },
     refuse(arn, operation) {
-      refused.set(arn, new Set(operation ? [operation] : ['Encrypt', 'Decrypt']));
+      refused.set(resolve(arn) ?? arn, new Set(operation ? [operation] : ['Encrypt', 'Decrypt']));
     },
     allow(arn) {
-      refused.delete(arn);
+      refused.delete(resolve(arn) ?? arn);
     },
     count(operation, arn) {
-      return calls.filter((c) => (!operation || c.operation === operation) && (!arn || c.key === arn)).length;
+      const key = arn === undefined ? undefined : (resolve(arn) ?? arn);
+      return calls.filter((c) => (!operation || c.operation === operation) && (!key || c.key === key)).length;
     },
     stop() {
       return new Promise<void>((resolve) => {
