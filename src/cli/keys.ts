@@ -52,9 +52,6 @@ export async function runKeysCommand(command: KeysCommand, argv: readonly string
   const root = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
   assertFolder(root);
   const dryRun = values['dry-run'] === true;
-  // The SDK warns on every run under Node 20 (which this package supports) that its releases of
-  // 2027 will not: noise on stderr that says nothing about the user's keys. An explicit setting wins.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // Loaded only now: they bring in the AWS SDK, which --help and a bad option do not need.
   const [{ runKeys }, { sopsKeyOperations }] = await Promise.all([import('../keys/run.js'), import('../keys/operations.js')]);
   const result = await runKeys(command, root, { environments: positionals, dryRun }, sopsKeyOperations());

@@ -3,6 +3,10 @@
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { KeySourceError, type MasterKeySource } from './keysource.js';
 
+// The SDK warns on every run under Node 20 (which this package supports) that its later releases
+// will not: noise on stderr that says nothing about the user's keys. An explicit setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** sops' arnRegex: the region is taken from the ARN. */
 const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
 
