@@ -46,3 +46,17 @@ export class FluxSopsError extends Error {
 export function isFluxSopsError(error: unknown): error is FluxSopsError {
   return error instanceof FluxSopsError;
 }
+
+/**
+ * Ctrl-C at a prompt (inquirer's errors) or "abort" at a conflict question, as the product's
+ * cancellation: `yo` and `flux-sops` both say "Cancelled: nothing was written." and exit 130,
+ * not "User force closed the prompt with SIGINT". The generators write nothing before every
+ * question is answered, so it is true.
+ */
+export function asCancellation(error: unknown): unknown {
+  const { name, message } = (error ?? {}) as Error;
+  if (name === 'AbortPromptError' || name === 'ExitPromptError' || message === 'Process aborted by user') {
+    return new FluxSopsError('cancelled', 'Cancelled: nothing was written.');
+  }
+  return error;
+}

@@ -919,15 +919,14 @@ describe('flux-sops check', () => {
       }
     });
 
-    it('is documented in the README: every rule, the JSON fields and the exit statuses', () => {
+    it('is documented in the README: where the rules are listed, the JSON fields and the exit statuses', () => {
       const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
       const section = readme.split('### `flux-sops check [dir]`')[1]?.split(/\n## /)[0] ?? '';
       assert.notEqual(section, '', 'README.md has a "### `flux-sops check [dir]`" section');
-      for (const [rule, { severity }] of Object.entries(checkRules)) {
-        assert.match(section, new RegExp(`^\\| \`${rule}\` \\| ${severity} \\|`, 'm'), `README documents ${rule}`);
-      }
-      for (const field of ['"file"', '"rule"', '"severity"', '"message"', '"fix"', '"filesChecked"']) {
-        assert.ok(section.includes(field), `README shows the JSON field ${field}`);
+      assert.ok(section.includes('`flux-sops check --help` lists the rules'), 'README points to --help for the rules');
+      assert.ok(section.includes('file, rule, severity, message, fix'), 'README names the JSON fields');
+      for (const status of ['`0` no errors', '`1` any error', '`2` usage']) {
+        assert.ok(section.includes(status), `README gives the exit status ${status}`);
       }
     });
   });

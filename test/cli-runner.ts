@@ -101,35 +101,6 @@ export async function inBatches<T>(tasks: readonly (() => Promise<T>)[], limit: 
 type Write = typeof process.stdout.write;
 
 /**
- * The generators as this process has them. yeoman-environment loads a generator registered by
- * path with require() first; under tsx that compiles the TypeScript generator to CommonJS, and
- * the ESM-only yeoman-generator cannot be required from there. So, in this process only, a
- * generator registered by the path of its TypeScript source is registered as the class imported
- * here (the same module, loaded as ESM), under the same namespace, path and package.
- */
-async function registerGeneratorsAsImported(): Promise<() => void> {
-  const { default: Environment } = await import('yeoman-environment');
-  const classes = new Map<string, unknown>();
-  for (const name of ['app', 'env']) {
-    const path = join(projectRoot, 'generators', name, 'index.ts');
-    classes.set(path, (await import(pathToFileURL(path).href)).default);
-  }
-  const prototype = Environment.prototype as unknown as { register: (pathOrStub: unknown, meta?: unknown, ...rest: unknown[]) => unknown };
-  const register = prototype.register;
-  prototype.register = function (this: { registerStub: (...args: unknown[]) => unknown }, pathOrStub, meta, ...rest) {
-    const imported = typeof pathOrStub === 'string' ? classes.get(pathOrStub) : undefined;
-    if (imported && typeof meta === 'object' && meta !== null) {
-      const { namespace, packagePath } = meta as { namespace: string; packagePath?: string };
-      return this.registerStub(imported, namespace, pathOrStub, packagePath);
-    }
-    return register.call(this, pathOrStub, meta, ...rest);
-  };
-  return () => {
-    prototype.register = register;
-  };
-}
-
-/**
  * Runs a `flux-sops` command line in this process, through the same entry as the executable
  * (runCommandLine), and captures what it prints: its error and Yeoman's log (stderr), and what it
  * writes to stdout (`--help`, `--version`). Pass `--no-interactive` to generating commands: a
@@ -137,7 +108,6 @@ async function registerGeneratorsAsImported(): Promise<() => void> {
  */
 export async function runCliInProcess(args: readonly string[]): Promise<CliResult> {
   const { runCommandLine } = await import('../src/cli/run.js');
-  const restoreRegister = await registerGeneratorsAsImported();
   const cwd = process.cwd();
   let stdout = '';
   let stderr = '';
@@ -165,7 +135,6 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliResul
   } finally {
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
-    restoreRegister();
     process.chdir(cwd);
   }
 }

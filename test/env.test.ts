@@ -57,8 +57,19 @@ const README_END = '<!-- flux-sops:environments:end -->';
 const LABEL_ALLOWED = 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
 const CONFLICT_ADVICE = 'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.';
 
+const temporaryFolders: string[] = [];
+
 function temporaryFolder(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temporaryFolders.push(dir);
+  return dir;
+}
+
+function removeTemporaryFolders(): void {
+  for (const dir of temporaryFolders.splice(0)) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  templateFleet = undefined;
 }
 
 /** Runs the main generator (in this process) into dir; yeoman-test leaves the process in dir, so it is moved back. */
@@ -120,6 +131,8 @@ describe('yo flux-sops:env', () => {
   afterEach(() => {
     process.chdir(projectRoot);
   });
+
+  after(removeTemporaryFolders);
 
   describe('adding qa to a fresh two-environment fleet', () => {
     let fleetDir: string;
@@ -594,6 +607,8 @@ creation_rules:
 });
 
 describe('flux-sops env', () => {
+  after(removeTemporaryFolders);
+
   it('logs the new files as create and the edited fleet files as update (never force), then the next steps', async () => {
     const fleetDir = await freshFleet('cli-env-log-');
     const result = await runCliInProcess(['env', 'qa', '--no-interactive', '--cwd', fleetDir]);

@@ -14,7 +14,7 @@ import { decrypt as decodeIndependently } from 'sops-decoder';
 import sshpk from 'sshpk';
 import { parse } from 'yaml';
 import helpers from 'yeoman-test';
-import SecretGenerator from '../generators/secret/index.js';
+import SecretGenerator, { SECRET_NEEDS_TERMINAL } from '../generators/secret/index.js';
 import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/check/command.js';
 import { applyStrictness } from '../src/check/findings.js';
@@ -423,6 +423,15 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     // Replacing a sealed Secret: answering no at the question changes nothing.
     const before = snapshot(root);
     await assert.rejects(runYo({ environment: 'staging', kind: 'git', name: 'repo-auth', replace: false, username: 'x', password: 'y' }), /exists and is not the generated placeholder/);
+    assert.deepEqual(snapshot(root), before);
+    // Without a terminal it asks nothing and points to the command line.
+    await assert.rejects(
+      helpers
+        .run(SecretGenerator, { namespace: 'flux-sops:secret', resolved: join(projectRoot, 'generators/secret/index.ts') }, { force: false })
+        .cd(root)
+        .withOptions({ interactive: false } as Record<string, unknown>),
+      { message: SECRET_NEEDS_TERMINAL },
+    );
     assert.deepEqual(snapshot(root), before);
   });
 });

@@ -24,6 +24,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
   #raw: RawAnswers = {};
   #given: RawAnswers = {};
   #answers?: FleetAnswers;
+  #promptedEnvironments = false;
 
   constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
     super(args, options, features);
@@ -58,6 +59,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
       }
       this.#raw.environments = environments;
       this.#given.environments = environments;
+      this.#promptedEnvironments = true;
     }
   }
 
@@ -67,7 +69,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
       return `give --${input?.option ?? name} or ${name} in the answers file${this.interactive ? '' : ' (nothing is prompted without a terminal)'}`;
     });
     // Warnings for values given in this run only: prompted ones were warned about when entered.
-    if (!this.interactive) {
+    if (!this.#promptedEnvironments) {
       const given = this.#answers.environments.filter((environment) =>
         environmentEntriesOf(this.#given).some((entry) => typeof entry === 'object' && (entry as { name?: unknown }).name === environment.name),
       );

@@ -6,7 +6,8 @@ import { FluxSopsError } from '../../src/errors.js';
 import { type RawAnswers, environmentInputs, readAnswersObject, readEnvironmentOptions } from '../../src/fleet/inputs.js';
 import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
 import { type AddEnvironmentPlan, nextSteps, planAddEnvironment } from '../../src/fleet/plan.js';
-import { assertWritable, FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
+import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
+import { assertWritable } from '../../src/writable.js';
 import { environmentQuestions } from '../../src/yeoman/prompts.js';
 
 export const ENV_USAGE = 'Usage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options';
@@ -32,7 +33,7 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
       throw new FluxSopsError('fleet', NOT_A_FLEET);
     }
     this.#stored = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
-    this.#overrides = readEnvironmentOptions(this.options);
+    this.#overrides = readEnvironmentOptions(this.options.name, this.options);
     // Fails early on a bad name or a stored fleet that does not validate, before any question.
     this.#planWith(this.#overrides);
   }
@@ -48,8 +49,11 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
 
   configuring(): void {
     const plan = this.#planWith(this.#overrides);
-    for (const warning of plan.warnings) {
-      this.log.writeln(`Warning: ${warning}`);
+    // A prompted key was warned about when entered; one given as an option is warned about here.
+    if (!this.interactive || this.options['kms-key-arn'] !== undefined) {
+      for (const warning of plan.warnings) {
+        this.log.writeln(`Warning: ${warning}`);
+      }
     }
     this.#plan = plan;
   }

@@ -51,7 +51,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
     await sealSecret(this.destinationRoot(), plan, manifest, encryptSecret);
     this.log.writeln(sealedSummary(plan, manifest));
     if (values.generatedKey) {
-      this.log.writeln(`${deployKeyInstruction(plan.repoUrl ?? 'the Git host').replace(' The public key (stdout):', '')}\n${values.generatedKey.publicKey}`);
+      this.log.writeln(`${deployKeyInstruction(plan.repoUrl ?? 'the Git host').replace('The public key (on stdout):', 'The public key:')}\n${values.generatedKey.publicKey}`);
     }
     this.log.writeln(nextSteps(plan, this.destinationRoot(), process.cwd()));
   }

@@ -110,10 +110,12 @@ interface SopsMetadata {
   readonly placeholderMac: boolean;
 }
 
+const NO_SOPS_METADATA: SopsMetadata = { complete: false, masterKeys: { kms: [], age: [] }, placeholderMac: false };
+
 /** `sops:` as sops writes it: a mac, and at least one key (top level or in key_groups). */
 function readSopsMetadata(sops: unknown): SopsMetadata {
   if (!isObject(sops)) {
-    return { complete: false, masterKeys: { kms: [], age: [] }, placeholderMac: false };
+    return NO_SOPS_METADATA;
   }
   const groups = [sops, ...listOf(sops.key_groups).filter(isObject)];
   const hasKey = groups.some((group) => SOPS_KEY_TYPES.some((type) => listOf(group[type]).length > 0));
@@ -152,7 +154,7 @@ function isPlaceholder(object: YamlObject, sops: SopsMetadata): boolean {
   return (
     String(annotations[PLACEHOLDER_ANNOTATION]) === 'true' ||
     sops.placeholderMac ||
-    secretValuesOf(object).some(({ value }) => value === PLACEHOLDER_CIPHERTEXT)
+    (object.kind === 'Secret' && secretValuesOf(object).some(({ value }) => value === PLACEHOLDER_CIPHERTEXT))
   );
 }
 
@@ -309,7 +311,9 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
       }
       continue;
     }
-    checkOidcPlaceholder(file, text, facts.findings);
+    if (file.startsWith(`${IAM_FOLDER}/`)) {
+      checkOidcPlaceholder(file, text, facts.findings);
+    }
     const parsed = parse(file, text);
     if ('problem' in parsed) {
       const where = describeProblem(parsed.problem);
@@ -347,8 +351,9 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
       return;
     }
     const where = documents.length > 1 ? `document ${index + 1}: ` : '';
-    const sops = readSopsMetadata(object.sops);
-    if ('sops' in object) {
+    const hasSops = 'sops' in object;
+    const sops = hasSops ? readSopsMetadata(object.sops) : NO_SOPS_METADATA;
+    if (hasSops) {
       if (sops.complete) {
         encryptedDocuments.push(sops.masterKeys);
       } else {

@@ -287,6 +287,11 @@ export class SimpleYamlReader {
 
   /** As the core schema resolves a plain scalar: null, a boolean, a plain decimal, or the string itself. */
   private resolvePlain(plain: string): unknown {
+    const first = plain.charCodeAt(0);
+    if ((first >= 0x61 /* a */ && first <= 0x7a) || (first >= 0x41 /* A */ && first <= 0x5a)) {
+      // A letter first: a string, unless it is one of the null and boolean words.
+      return CORE_NULL.has(plain) ? null : CORE_TRUE.has(plain) ? true : CORE_FALSE.has(plain) ? false : plain;
+    }
     if (CORE_NULL.has(plain)) {
       return null;
     }

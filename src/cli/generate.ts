@@ -4,11 +4,12 @@
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FluxSopsError, isFluxSopsError } from '../errors.js';
+import { asCancellation, FluxSopsError, isFluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
 import { mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
 import { NOT_A_FLEET, PACKAGE_ROOT, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { planAddEnvironment } from '../fleet/plan.js';
+import { assertWritable } from '../writable.js';
 import type { ParsedValues } from './options.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
@@ -25,7 +26,13 @@ export function isInteractive(values: ParsedValues): boolean {
 /** The stored answers of a fleet folder (empty when there are none); a broken `.yo-rc.json` is named. */
 export function readStoredAnswers(folder: string): RawAnswers {
   const path = join(folder, STORED_ANSWERS_FILE);
-  if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false) {
+  let stats;
+  try {
+    stats = statSync(folder, { throwIfNoEntry: false });
+  } catch {
+    return {}; // below a file (ENOTDIR): the write pre-flight names the file
+  }
+  if (stats?.isDirectory() === false) {
     throw new FluxSopsError('usage', `${folder} is a file: give the folder to write the fleet into`);
   }
   if (!existsSync(path)) {
@@ -70,20 +77,25 @@ export function validateEnvironmentInputs(fleet: string, name: string, values: P
     throw new FluxSopsError('fleet', NOT_A_FLEET);
   }
   const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
-  planAddEnvironment(stored, name, readEnvironmentOptions(values), read(SOPS_CONFIG_FILE), read(README_FILE));
+  planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE));
 }
 
 export async function runGenerator(name: 'app' | 'env', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
   const interactive = isInteractive(values);
   const { default: Environment } = await import('yeoman-environment');
   const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(values.force) } as never);
-  // index.js when compiled, index.ts when the sources run through tsx (the tests).
-  const generator = fileURLToPath(new URL(`../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-  environment.register(generator, { namespace: `flux-sops:${name}`, packagePath: PACKAGE_ROOT });
+  // index.js when compiled, index.ts when the sources run through tsx (the tests). Registered as
+  // the imported class: yeoman-environment would require() a path first, which ESM sources refuse.
+  const generatorUrl = new URL(`../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  const { default: generator } = (await import(generatorUrl.href)) as { default: unknown };
+  (environment as unknown as { registerStub: (...args: unknown[]) => unknown }).registerStub(generator, `flux-sops:${name}`, fileURLToPath(generatorUrl), PACKAGE_ROOT);
+  // Yeoman creates the destination when it starts: a folder it cannot create is said first.
+  assertWritable(destination, []);
   const firstMissing = firstMissingFolder(destination);
   try {
     await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true } as never);
-  } catch (error) {
+  } catch (raised) {
+    const error = asCancellation(raised);
     if (firstMissing !== undefined) {
       removeEmptyFolders(destination, firstMissing);
     }

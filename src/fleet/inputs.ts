@@ -13,6 +13,7 @@ import {
   validateAgeRecipients,
   validateBranch,
   validateClusterName,
+  validateEnvironmentName,
   validateEnvironmentNames,
   validateIac,
   validateIdentity,
@@ -389,8 +390,8 @@ export function readOptionAnswers(options: Readonly<Record<string, unknown>>, ot
   return raw;
 }
 
-/** The `yo flux-sops:env` options as one environment's overrides, validated. */
-export function readEnvironmentOptions(options: Readonly<Record<string, unknown>>): Omit<EnvironmentAnswers, 'name'> {
+/** The `yo flux-sops:env <name>` options as that environment's overrides, validated with its name (every problem reported at once). */
+export function readEnvironmentOptions(name: unknown, options: Readonly<Record<string, unknown>>): Omit<EnvironmentAnswers, 'name'> {
   const entry: Record<string, unknown> = {};
   for (const input of environmentInputs as readonly InputDeclaration[]) {
     const value = options[input.option];
@@ -398,8 +399,9 @@ export function readEnvironmentOptions(options: Readonly<Record<string, unknown>
       entry[input.name] = input.list ? splitList(value) : Array.isArray(value) ? value.at(-1) : value;
     }
   }
-  const problems: string[] = [];
-  const environment = readEnvironmentOverrides(entry, (name) => `--${environmentInputs.find((input) => input.name === name)?.option ?? name}`, problems);
+  const validName = validateEnvironmentName(name);
+  const problems: string[] = validName === true ? [] : [invalid('environment name', name, validName)];
+  const environment = readEnvironmentOverrides(entry, (input) => `--${environmentInputs.find((each) => each.name === input)?.option ?? input}`, problems);
   if (problems.length > 0) {
     throw inputError(problems);
   }
@@ -609,7 +611,7 @@ export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> 
     region: answers.region,
     repoUrl: answers.repoUrl,
     branch: answers.branch,
-    ...(answers.backupAgeRecipients.length > 0 ? { backupAgeRecipients: answers.backupAgeRecipients } : {}),
+    backupAgeRecipients: answers.backupAgeRecipients,
     iac: answers.iac,
     environments: answers.environments.map((environment) => toStoredEnvironment(answers, environment)),
   };

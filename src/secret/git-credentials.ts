@@ -13,12 +13,6 @@ export function repoSchemeOf(repoUrl: string): RepoScheme {
   return repoUrl.startsWith('ssh://') ? 'ssh' : 'https';
 }
 
-/** The Secret's keys for a scheme, in the order the placeholder lists them. */
-export const GIT_SECRET_KEYS: Readonly<Record<RepoScheme, readonly string[]>> = {
-  https: ['username', 'password'],
-  ssh: ['identity', 'identity.pub', 'known_hosts'],
-};
-
 export function httpsCredentials(username: string, password: string): SecretEntry[] {
   return [
     { key: 'username', value: username },

@@ -77,9 +77,10 @@ export function nextSteps(plan: SealingPlan, root: string, cwd: string): string 
 /** Said on stderr just before the generated public key, which goes alone to stdout. */
 export function deployKeyInstruction(repoUrl: string): string {
   return [
-    `Add this public key to ${repoUrl} as a read-only deploy key (GitHub: Settings > Deploy keys,`,
-    '"Allow write access" unchecked; GitLab: Settings > Repository > Deploy keys). It is sealed as',
-    'identity.pub too; the private key exists only sealed in the fleet. The public key (stdout):',
+    `Add this public key to ${repoUrl} as a read-only deploy key`,
+    '(GitHub: Settings > Deploy keys, "Allow write access" unchecked; GitLab: Settings > Repository >',
+    'Deploy keys). It is sealed as identity.pub too; the private key exists only sealed in the fleet.',
+    'The public key (on stdout):',
     '',
   ].join('\n');
 }

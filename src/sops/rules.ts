@@ -61,8 +61,13 @@ const QUANTIFIER = /[?*{]/;
  * (`x?`, `x*`, `x{0,1}`) ends the prefix before it.
  */
 export function literalPrefixOf(pattern: string): string {
+  return splitLiteralPrefix(pattern).prefix;
+}
+
+/** The literal prefix, and the rest of the pattern after it (after `^` and the prefix as written). */
+function splitLiteralPrefix(pattern: string): { prefix: string; rest: string } {
   if (!pattern.startsWith('^') || hasAlternation(pattern)) {
-    return '';
+    return { prefix: '', rest: pattern };
   }
   let prefix = '';
   let index = 1;
@@ -85,7 +90,39 @@ export function literalPrefixOf(pattern: string): string {
     prefix += literal;
     index += width;
   }
-  return prefix;
+  return { prefix, rest: pattern.slice(index) };
+}
+
+/**
+ * What the rest of a pattern may not hold for it to be matched on its own, after the prefix:
+ * a lookbehind or a word boundary would look back into the prefix, and `^` would match where
+ * the rest starts.
+ */
+const LOOKS_BACK = /\(\?<|\\[bB]|\^/;
+
+/** The rest patterns, compiled once each: a fleet's rules usually share one (`.+\.ya?ml$`). */
+const compiledRests = new Map<string, RegExp>();
+
+/**
+ * A test for one rule's path_regex: a literal prefix compared as text, and the rest (which the
+ * rules of a fleet share) matched by one regex compiled once, instead of one regex per rule.
+ */
+function pathTestOf(pattern: string): (path: string) => boolean {
+  const whole = compilePathRegex(pattern);
+  if (whole === undefined) {
+    return () => false;
+  }
+  const { prefix, rest } = splitLiteralPrefix(pattern);
+  if (prefix === '' || LOOKS_BACK.test(rest)) {
+    return (path) => whole.test(path);
+  }
+  let restRegex = compiledRests.get(rest);
+  if (restRegex === undefined) {
+    restRegex = new RegExp(`^(?:${rest})`);
+    compiledRests.set(rest, restRegex);
+  }
+  const compiled = restRegex;
+  return (path) => path.startsWith(prefix) && compiled.test(path.slice(prefix.length));
 }
 
 /** An unescaped `|` anywhere (also inside a class, to stay simple and safe). */
@@ -115,11 +152,14 @@ export interface CreationRuleIndex {
  */
 export function indexCreationRules(rules: readonly CreationRule[]): CreationRuleIndex {
   const byPrefix = new Map<string, number[]>();
+  const tests: ((path: string) => boolean)[] = [];
   rules.forEach((rule, index) => {
     const pattern = rule.path_regex;
     if (pattern !== undefined && compilePathRegex(String(pattern)) === undefined) {
+      tests.push(() => false);
       return; // matches nothing
     }
+    tests.push(pattern === undefined ? () => true : pathTestOf(String(pattern)));
     const prefix = pattern === undefined ? '' : literalPrefixOf(String(pattern));
     byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), index]);
   });
@@ -134,7 +174,7 @@ export function indexCreationRules(rules: readonly CreationRule[]): CreationRule
     }
     return candidates.sort((left, right) => left - right);
   };
-  const matches = (index: number, path: string) => ruleMatches(rules[index] ?? {}, path);
+  const matches = (index: number, path: string) => tests[index]?.(path) ?? false;
   return {
     find: (path) => candidatesOf(path).find((index) => matches(index, path)) ?? -1,
     matching: (path) => candidatesOf(path).filter((index) => matches(index, path)),

@@ -1,12 +1,13 @@
 // Yeoman glue shared by the generators: option wiring from the input declarations, the
 // all-or-nothing write of planned files, the product's log. No fleet logic lives here.
-import { accessSync, constants, existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
-import { FluxSopsError } from '../errors.js';
+import { asCancellation, FluxSopsError } from '../errors.js';
 import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
 import { type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { assertWritable } from '../writable.js';
 import type { Ask } from './prompts.js';
 
 type Options = BaseOptions & Record<string, unknown>;
@@ -19,6 +20,7 @@ type Options = BaseOptions & Record<string, unknown>;
 export class FluxSopsGenerator extends Generator<Record<string, unknown>, Options> {
   constructor(args: string[] | undefined, options: BaseOptions | undefined, features: BaseFeatures | undefined) {
     super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
+    reportCancellationAsOurs(this.env.adapter);
     const log = this.log;
     const error = log.error.bind(log);
     log.error = ((message: unknown, ...rest: unknown[]) =>
@@ -115,87 +117,6 @@ export function conflictError(files: readonly string[]): FluxSopsError {
   );
 }
 
-function accessProblem(path: string, mode: number): string | undefined {
-  try {
-    accessSync(path, mode);
-    return undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  }
-}
-
-/**
- * Why the given files (POSIX paths relative to root) could not be written, found before
- * anything is: Yeoman commits file by file, so a file where a folder must go, a folder where a
- * file must go, or a folder without write permission met halfway would leave half a fleet.
- * Symbolic links inside the fleet are refused too: writing through one could change a file
- * outside it. One problem per blocking path, as `<path>: <why>`.
- */
-export function findUnwritablePaths(root: string, paths: readonly string[]): string[] {
-  const problems = new Map<string, string>();
-  let existingRoot = root;
-  while (!existsSync(existingRoot) && dirname(existingRoot) !== existingRoot) {
-    existingRoot = dirname(existingRoot);
-  }
-  if (!statSync(existingRoot).isDirectory()) {
-    return [`${existingRoot}: is a file, not a folder the fleet can go in`];
-  }
-  if (existingRoot !== root) {
-    const problem = accessProblem(existingRoot, constants.W_OK | constants.X_OK);
-    return problem ? [`${existingRoot}: cannot create the folder ${root} in it (${problem})`] : [];
-  }
-  const blockedBy = (blocker: string, why: string): void => {
-    if (!problems.has(blocker)) {
-      problems.set(blocker, `${blocker}: ${why}`);
-    }
-  };
-  for (const path of paths) {
-    const parts = path.split('/');
-    for (let depth = 1; depth <= parts.length; depth += 1) {
-      const partial = parts.slice(0, depth).join('/');
-      const absolute = join(root, partial);
-      const stats = lstatSync(absolute, { throwIfNoEntry: false });
-      if (!stats) {
-        const parent = dirname(absolute);
-        const problem = accessProblem(parent, constants.W_OK | constants.X_OK);
-        if (problem) {
-          blockedBy(`${relative(root, parent) || '.'}/`, `cannot create ${partial} in this folder (${problem})`);
-        }
-        break;
-      }
-      if (stats.isSymbolicLink()) {
-        blockedBy(partial, 'is a symbolic link: nothing is written through one (it could point outside the fleet)');
-        break;
-      }
-      if (depth < parts.length && !stats.isDirectory()) {
-        blockedBy(partial, `is a file where a folder must go (for ${path})`);
-        break;
-      }
-      if (depth === parts.length) {
-        const problem = stats.isDirectory() ? 'is a folder where a file must go' : accessProblem(absolute, constants.W_OK);
-        if (problem) {
-          blockedBy(partial, problem.startsWith('is ') ? problem : `cannot be overwritten (${problem})`);
-        }
-      }
-    }
-  }
-  return [...problems.values()];
-}
-
-export function unwritablePathsError(root: string, problems: readonly string[]): FluxSopsError {
-  return new FluxSopsError(
-    'unwritable',
-    `Cannot write the fleet into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` + 'Nothing was written. Fix these and run again.',
-  );
-}
-
-/** Throws when any of the paths (relative to root) cannot be written; see findUnwritablePaths. */
-export function assertWritable(root: string, paths: readonly string[]): void {
-  const unwritable = findUnwritablePaths(root, paths);
-  if (unwritable.length > 0) {
-    throw unwritablePathsError(root, unwritable);
-  }
-}
 
 /**
  * Hands planned files to Yeoman's file system, after checking that every one of them (and the
@@ -232,6 +153,24 @@ export function writePlannedFiles(
       writeEditedFile(generator, file.path, file.contents);
     } else {
       generator.fs.write(generator.destinationPath(file.path), file.contents);
+    }
+  }
+}
+
+/**
+ * Yeoman's terminal adapter aborts the whole run with the prompt library's own error when the
+ * user presses Ctrl-C at any question (its conflict questions included), before the generator
+ * can catch it; `yo` would then print "User force closed the prompt with SIGINT" and exit 1. The
+ * adapter's abort reason becomes the product's cancellation instead (exit 130, under yo too).
+ */
+function reportCancellationAsOurs(adapter: unknown): void {
+  const candidates = [adapter, (adapter as { actualAdapter?: unknown } | undefined)?.actualAdapter];
+  for (const candidate of candidates) {
+    const controller = (candidate as { abortController?: AbortController & { fluxSops?: boolean } } | undefined)?.abortController;
+    if (controller && !controller.fluxSops) {
+      const abort = controller.abort.bind(controller);
+      controller.abort = (reason?: unknown) => abort(asCancellation(reason));
+      controller.fluxSops = true;
     }
   }
 }
@@ -313,18 +252,6 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
   }
 }
 
-/**
- * Ctrl-C at a prompt (inquirer's errors) or "abort" at a conflict question, as the product's
- * cancellation: under `yo` too the user reads "Cancelled: nothing was written." and exit 130,
- * not "User force closed the prompt with SIGINT". Writes wait for every answer, so it is true.
- */
-export function asCancellation(error: unknown): unknown {
-  const { name, message } = (error ?? {}) as Error;
-  if (name === 'AbortPromptError' || name === 'ExitPromptError' || message === 'Process aborted by user') {
-    return new FluxSopsError('cancelled', 'Cancelled: nothing was written.');
-  }
-  return error;
-}
 /** Passes files on only once all have arrived, in their order, the stored answers last. */
 function holdUntilAllSettled(): Transform {
   const held: { path: string }[] = [];

@@ -20,8 +20,13 @@ export interface Question {
   validate?: (value: string) => true | string;
 }
 
-/** The question of one input; lists are answered comma-separated, choices picked from a list. */
-export function questionFor(input: InputDeclaration, message = input.message, defaultValue = input.defaultText): Question {
+/**
+ * The question of one input; lists are answered comma-separated, choices picked from a list.
+ * `overrides.default` replaces the declared default, also with undefined (no default).
+ */
+export function questionFor(input: InputDeclaration, overrides: { message?: string; default?: string } = {}): Question {
+  const message = overrides.message ?? input.message;
+  const defaultValue = 'default' in overrides ? overrides.default : input.defaultText;
   if (input.choices) {
     return { type: 'list', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
   }
@@ -58,7 +63,7 @@ export async function environmentQuestions(
   const input = (inputName: string) => environmentInputs.find((each) => each.name === inputName) as InputDeclaration;
   while (environment.kmsKeyArn === undefined) {
     const { kmsKeyArn } = (await ask([
-      questionFor(input('kmsKeyArn'), `${name}: KMS key ARN or alias ARN`, defaultKmsKeyArn(region, accountId, name)),
+      questionFor(input('kmsKeyArn'), { message: `${name}: KMS key ARN or alias ARN`, default: defaultKmsKeyArn(region, accountId, name) }),
     ])) as { kmsKeyArn: string };
     const warning = kmsRegionWarning(name, kmsKeyArn, region);
     if (warning !== undefined) {
@@ -71,14 +76,14 @@ export async function environmentQuestions(
     environment.kmsKeyArn = kmsKeyArn;
   }
   if (environment.clusterName === undefined) {
-    const { clusterName } = (await ask([questionFor(input('clusterName'), `${name}: EKS cluster name`, name)])) as { clusterName: string };
+    const { clusterName } = (await ask([questionFor(input('clusterName'), { message: `${name}: EKS cluster name`, default: name })])) as { clusterName: string };
     if (clusterName !== name) {
       environment.clusterName = clusterName;
     }
   }
   if ((environment.identity ?? raw.identity ?? defaultOf('identity')) === 'irsa' && environment.oidcIssuer === undefined) {
     const { oidcIssuer } = (await ask([
-      { ...questionFor(input('oidcIssuer'), `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, undefined), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
+      { ...questionFor(input('oidcIssuer'), { message: `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, default: undefined }), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
     ])) as { oidcIssuer: string };
     if (oidcIssuer !== '') {
       environment.oidcIssuer = oidcIssuer;
