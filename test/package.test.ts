@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chownSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
@@ -89,15 +89,16 @@ describe('the packed package', function () {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('ships exactly what runs: the compiled modules, the templates, README.md, LICENSE and package.json', function () {
+  it('ships exactly what runs: the compiled modules, the templates, README.md, LICENSE, the notices and package.json', function () {
     const listed = runOk('tar', ['-tzf', tarball]).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
     const expected = [
       'LICENSE',
       'README.md',
+      'THIRD-PARTY-NOTICES.md',
       'package.json',
-      ...filesUnder(projectRoot, 'src')
+      ...[...filesUnder(projectRoot, 'src'), ...filesUnder(projectRoot, 'generators')]
         .filter((path) => path.endsWith('.ts'))
-        .map((path) => `dist/${relative('src', path).split('\\').join('/').replace(/\.ts$/, '.js')}`),
+        .map((path) => `dist/${path.replace(/\.ts$/, '.js')}`),
       ...filesUnder(projectRoot, 'templates'),
     ];
     assert.deepEqual(listed.map((path) => path.replace(/^package\//, '')).sort(), expected.sort());
@@ -130,6 +131,7 @@ describe('the packed package', function () {
         ...fleetInputs.map((input) => input.option),
         'answers',
         'kms-key-arn',
+        'cluster-name',
         'oidc-issuer',
         'force',
         'interactive',
@@ -217,12 +219,38 @@ describe('the packed package', function () {
       this.timeout(120_000);
       const help = runAsUser(yo, ['flux-sops', '--help'], join(userDir, 'fleet')).stdout;
       const flags = listedFlags(help);
-      for (const flag of [...fleetInputs.map((input) => input.option), 'answers', 'kms-key-arn', 'oidc-issuer', 'interactive', 'force']) {
+      for (const flag of [...fleetInputs.map((input) => input.option), 'answers', 'kms-key-arn', 'cluster-name', 'oidc-issuer', 'interactive', 'no-interactive', 'force']) {
         assert.ok(flags.includes(flag), `yo flux-sops --help does not list --${flag}:\n${help}`);
       }
+      for (const flag of ['skip-install', 'force-install', 'skip-cache', 'ask-answered']) {
+        assert.ok(!flags.includes(flag), `yo flux-sops --help lists Yeoman's --${flag}, which does nothing here:\n${help}`);
+      }
+      assert.match(help, /--account-id <id> {2,}AWS account ID/);
       for (const input of fleetInputs) {
         assert.ok(help.includes(input.message), `yo flux-sops --help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
       }
+    });
+
+    it('exits as flux-sops does under yo: 2 for invalid input and for a missing name, with the product\'s message', function () {
+      if (skipReason) {
+        skipWithReason(this, skipReason);
+      }
+      this.timeout(120_000);
+      const invalid = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops', '--account-id', '12', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'], {
+        cwd: join(userDir, 'fleet'),
+        encoding: 'utf8',
+        env: cleanEnvironment(),
+      });
+      assert.equal(invalid.status, 2, invalid.stderr);
+      assert.match(invalid.stderr, /Invalid accountId "12": must be exactly 12 digits/);
+      assert.doesNotMatch(invalid.stderr, /An error occured/);
+      const unnamed = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops:env', '--no-interactive'], {
+        cwd: join(userDir, 'fleet'),
+        encoding: 'utf8',
+        env: cleanEnvironment(),
+      });
+      assert.equal(unnamed.status, 2, unnamed.stderr);
+      assert.match(unnamed.stderr, /Missing the name of the environment to add\.\nUsage: yo flux-sops:env <name>/);
     });
 
     it('writes the example fleet with yo flux-sops --answers', function () {

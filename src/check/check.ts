@@ -9,7 +9,7 @@ import { FluxSopsError } from '../errors.js';
 import { CLUSTERS_FOLDER, SECRETS_FOLDER, SOPS_CONFIG_FILE } from '../fleet/layout.js';
 import { type CreationRule, indexCreationRules, type MasterKeys, masterKeysOfRule } from '../sops/rules.js';
 import { checkCreationRules, describeRule, readCreationRules } from './creation-rules.js';
-import { type EncryptedFile, environmentOf, type FleetFacts, type FleetFiles, type FluxKustomization, gatherFacts, type KustomizeConfig } from './facts.js';
+import { type EncryptedFile, environmentOf, type FleetFacts, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
 import { type FleetFileParser, parseFleetFile } from './parse.js';
 
@@ -110,14 +110,18 @@ function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly Cre
  * GitRepository `flux-system`, a GitRepository with the same URL, or one not defined here
  * (where it points cannot be told, so it is taken to be this repository).
  */
-function readsThisRepository(kustomization: FluxKustomization, facts: FleetFacts, ownUrls: ReadonlySet<string | undefined>): boolean {
+function readsThisRepository(
+  kustomization: FluxKustomization,
+  repositoriesByName: ReadonlyMap<string, readonly GitRepositoryObject[]>,
+  ownUrls: ReadonlySet<string | undefined>,
+): boolean {
   if (kustomization.sourceKind !== 'GitRepository') {
     return false;
   }
   if (kustomization.sourceName === BOOTSTRAP_NAME) {
     return true;
   }
-  const definitions = facts.gitRepositories.filter((each) => each.name === kustomization.sourceName);
+  const definitions = repositoriesByName.get(kustomization.sourceName) ?? [];
   return definitions.length === 0 || definitions.some((each) => ownUrls.has(each.url));
 }
 
@@ -171,7 +175,8 @@ function appliedFiles(folder: string, configsByFolder: ReadonlyMap<string, Kusto
 function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
   const findings: Finding[] = [];
   const ownUrls = new Set(facts.gitRepositories.filter((each) => each.name === BOOTSTRAP_NAME && each.url !== undefined).map((each) => each.url));
-  const readers = facts.kustomizations.filter((each) => readsThisRepository(each, facts, ownUrls));
+  const repositoriesByName = groupBy(facts.gitRepositories, (repository) => [repository.name]);
+  const readers = facts.kustomizations.filter((each) => readsThisRepository(each, repositoriesByName, ownUrls));
   const decryptersByPath = groupBy(
     readers.filter((each) => each.decrypts),
     (reader) => [reader.path],

@@ -65,7 +65,12 @@ export function environmentsOf(files: FleetFiles, storedEnvironments: readonly s
   for (const path of files.keys()) {
     const [top, environment, ...rest] = path.split('/');
     if (top === SECRETS_FOLDER && environment && rest.length > 0) {
-      environments.set(environment, [...(environments.get(environment) ?? []), path]);
+      const paths = environments.get(environment);
+      if (paths) {
+        paths.push(path);
+      } else {
+        environments.set(environment, [path]);
+      }
     }
   }
   for (const environment of storedEnvironments) {

@@ -1,8 +1,8 @@
 // A reader for the plain kind of YAML a fleet is made of (block mappings and sequences, plain
 // and simply quoted scalars, literal block scalars, comments, `---` between documents), line by
 // line with native string operations. On a cold start it is several times faster than a general
-// YAML parser, which is most of what `flux-sops check` spends on a large fleet, and it needs no
-// library, so js-yaml is loaded only for a file it declines. It declines anything else (anchors,
+// YAML parser (parsing is most of what `flux-sops check` spends on a large fleet), and it needs
+// no library, so js-yaml is loaded only for a file it declines. It declines anything else (anchors,
 // aliases, tags, merge keys, flow collections, folded or indented block scalars, multi-line
 // scalars, directives, tabs, duplicate keys, escapes JSON does not share, numbers other than
 // plain decimals…) by returning undefined. Whatever it does read, it reads as js-yaml does with
@@ -42,6 +42,8 @@ const LITERAL_HEADER = /^\|([-+]?)(?: +#.*)?$/;
 
 export class SimpleYamlReader {
   private lines: string[] = [];
+  /** Leading spaces of each line, found once. */
+  private indents: number[] = [];
   private index = 0;
 
   /** The documents of `text`, or undefined when it is not of the plain kind. */
@@ -50,6 +52,7 @@ export class SimpleYamlReader {
       return undefined;
     }
     this.lines = text.split('\n');
+    this.indents = this.lines.map(indentOf);
     this.index = 0;
     try {
       return this.readDocuments();
@@ -84,7 +87,7 @@ export class SimpleYamlReader {
       if (line.startsWith('---') || line.startsWith('...') || line.startsWith('%')) {
         throw NOT_SIMPLE;
       }
-      if (indentOf(line) !== 0) {
+      if (this.indent() !== 0) {
         throw NOT_SIMPLE;
       }
       documents.push(this.readCollection(0));
@@ -100,13 +103,18 @@ export class SimpleYamlReader {
   private nextContentLine(): string | undefined {
     while (this.index < this.lines.length) {
       const line = this.lines[this.index] as string;
-      const start = indentOf(line);
+      const start = this.indent();
       if (start < line.length && line.charCodeAt(start) !== 0x23 /* # */) {
         return line;
       }
       this.index += 1;
     }
     return undefined;
+  }
+
+  /** The indentation of the current line. */
+  private indent(): number {
+    return this.indents[this.index] ?? 0;
   }
 
   /** A block mapping or sequence whose lines start at `indent` (or an empty `[]`, `{}` on a line of its own). */
@@ -123,7 +131,7 @@ export class SimpleYamlReader {
 
   private readSequence(indent: number): unknown[] {
     const items: unknown[] = [];
-    for (let line = this.nextContentLine(); line !== undefined && indentOf(line) === indent && isSequenceItem(line, indent); line = this.nextContentLine()) {
+    for (let line = this.nextContentLine(); line !== undefined && this.indent() === indent && isSequenceItem(line, indent); line = this.nextContentLine()) {
       let contentStart = indent + 1;
       while (line.charCodeAt(contentStart) === 0x20) {
         contentStart += 1;
@@ -135,6 +143,7 @@ export class SimpleYamlReader {
       } else if (keyOf(rest) !== undefined) {
         // `- key: value`: a mapping whose first line starts where its key does.
         this.lines[this.index] = ' '.repeat(contentStart) + rest;
+        this.indents[this.index] = contentStart;
         items.push(this.readMapping(contentStart));
       } else {
         this.index += 1;
@@ -147,7 +156,7 @@ export class SimpleYamlReader {
 
   private readMapping(indent: number): Record<string, unknown> {
     const mapping: Record<string, unknown> = {};
-    for (let line = this.nextContentLine(); line !== undefined && indentOf(line) === indent && line !== '---'; line = this.nextContentLine()) {
+    for (let line = this.nextContentLine(); line !== undefined && this.indent() === indent && line !== '---'; line = this.nextContentLine()) {
       if (isSequenceItem(line, indent)) {
         throw NOT_SIMPLE; // a sequence item among keys: an error js-yaml words
       }
@@ -171,7 +180,7 @@ export class SimpleYamlReader {
       }
     }
     const next = this.nextContentLine();
-    if (next !== undefined && next !== '---' && indentOf(next) > indent) {
+    if (next !== undefined && next !== '---' && this.indent() > indent) {
       throw NOT_SIMPLE;
     }
     return mapping;
@@ -183,7 +192,7 @@ export class SimpleYamlReader {
     if (next === undefined || next === '---') {
       return null;
     }
-    const indent = indentOf(next);
+    const indent = this.indent();
     if (indent > parentIndent) {
       return this.readCollection(indent);
     }
@@ -203,7 +212,7 @@ export class SimpleYamlReader {
       throw NOT_SIMPLE;
     }
     const first = this.lines[this.index];
-    const indent = first === undefined ? 0 : indentOf(first);
+    const indent = this.indent();
     if (first === undefined || indent <= parentIndent || indent === first.length) {
       throw NOT_SIMPLE; // empty, or starting with blank lines: left to js-yaml
     }
@@ -215,8 +224,8 @@ export class SimpleYamlReader {
         blanks += 1;
         continue;
       }
-      if (indentOf(line) < indent) {
-        if (indentOf(line) === line.length) {
+      if (this.indent() < indent) {
+        if (this.indent() === line.length) {
           throw NOT_SIMPLE; // a blank line of spaces: its meaning depends on where it stands
         }
         break;
@@ -238,7 +247,7 @@ export class SimpleYamlReader {
   /** After a scalar, a more indented line would continue it over several lines: not ours. */
   private assertNothingNestedUnder(indent: number): void {
     const next = this.nextContentLine();
-    if (next !== undefined && next !== '---' && indentOf(next) > indent) {
+    if (next !== undefined && next !== '---' && this.indent() > indent) {
       throw NOT_SIMPLE;
     }
   }

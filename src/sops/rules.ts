@@ -101,7 +101,7 @@ function splitLiteralPrefix(pattern: string): { prefix: string; rest: string } {
 const LOOKS_BACK = /\(\?<|\\[bB]|\^/;
 
 /** The rest patterns, compiled once each: a fleet's rules usually share one (`.+\.ya?ml$`). */
-const compiledRests = new Map<string, RegExp>();
+const compiledRests = new Map<string, RegExp | undefined>();
 
 /**
  * A test for one rule's path_regex: a literal prefix compared as text, and the rest (which the
@@ -116,13 +116,20 @@ function pathTestOf(pattern: string): (path: string) => boolean {
   if (prefix === '' || LOOKS_BACK.test(rest)) {
     return (path) => whole.test(path);
   }
-  let restRegex = compiledRests.get(rest);
-  if (restRegex === undefined) {
-    restRegex = new RegExp(`^(?:${rest})`);
-    compiledRests.set(rest, restRegex);
+  if (!compiledRests.has(rest)) {
+    let compiled: RegExp | undefined;
+    try {
+      compiled = new RegExp(`^(?:${rest})`);
+    } catch {
+      compiled = undefined; // cannot stand alone: the whole pattern is tested instead
+    }
+    compiledRests.set(rest, compiled);
   }
-  const compiled = restRegex;
-  return (path) => path.startsWith(prefix) && compiled.test(path.slice(prefix.length));
+  const restRegex = compiledRests.get(rest);
+  if (restRegex === undefined) {
+    return (path) => whole.test(path);
+  }
+  return (path) => path.startsWith(prefix) && restRegex.test(path.slice(prefix.length));
 }
 
 /** An unescaped `|` anywhere (also inside a class, to stay simple and safe). */
@@ -161,7 +168,12 @@ export function indexCreationRules(rules: readonly CreationRule[]): CreationRule
     }
     tests.push(pattern === undefined ? () => true : pathTestOf(String(pattern)));
     const prefix = pattern === undefined ? '' : literalPrefixOf(String(pattern));
-    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), index]);
+    const sharing = byPrefix.get(prefix);
+    if (sharing) {
+      sharing.push(index);
+    } else {
+      byPrefix.set(prefix, [index]);
+    }
   });
   const prefixLengths = [...new Set([...byPrefix.keys()].map((prefix) => prefix.length))].sort((left, right) => left - right);
   const candidatesOf = (path: string): number[] => {

@@ -20,11 +20,14 @@ type Options = BaseOptions & Record<string, unknown>;
 export class FluxSopsGenerator extends Generator<Record<string, unknown>, Options> {
   constructor(args: string[] | undefined, options: BaseOptions | undefined, features: BaseFeatures | undefined) {
     super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
-    reportCancellationAsOurs(this.env.adapter);
-    const log = this.log;
-    const error = log.error.bind(log);
-    log.error = ((message: unknown, ...rest: unknown[]) =>
-      typeof message === 'string' && message.startsWith('An error occured while running') ? log : error(message as string, ...(rest as []))) as typeof log.error;
+    reportCancellationAsOurs(this.env?.adapter);
+    // `yo <generator> --help` constructs the generator without a logger.
+    const log = this.log as typeof this.log | undefined;
+    if (log?.error) {
+      const error = log.error.bind(log);
+      log.error = ((message: unknown, ...rest: unknown[]) =>
+        typeof message === 'string' && message.startsWith('An error occured while running') ? log : error(message as string, ...(rest as []))) as typeof log.error;
+    }
   }
 
   readonly #placeholders = new Map<string, string>([['answers', '<file>']]);
