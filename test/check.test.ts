@@ -209,13 +209,13 @@ function writeFleet(files: ReadonlyMap<string, string>): string {
   return dir;
 }
 
-after(() => {
-  for (const dir of scratch) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
 describe('flux-sops check', () => {
+  after(() => {
+    for (const dir of scratch) {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('a freshly generated fleet', () => {
     it('has only the pending placeholders: repo-auth and the OIDC issuer', () => {
       assert.deepEqual(checkFleet(fleet()), pendingFindings);

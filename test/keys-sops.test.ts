@@ -11,7 +11,7 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse, stringify } from 'yaml';
 import { runKeysCommand } from '../src/cli/keys.js';
 import type { FluxSopsError } from '../src/errors.js';
-import { decryptDocument, encryptDocument, masterKeysOfRule } from '../src/sops/index.js';
+import { decryptDocument, encryptDocument, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 
 const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';

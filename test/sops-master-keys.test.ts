@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYamlText } from 'yaml';
 import { FluxSopsError } from '../src/errors.js';
-import { masterKeysOfFile, masterKeysOfRule } from '../src/sops/index.js';
+import { masterKeysOfFile, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
 
 const A = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const B = 'arn:aws:kms:us-east-2:123456789012:key/66666666-7777-8888-9999-000000000000';

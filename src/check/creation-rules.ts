@@ -1,6 +1,6 @@
 // The fleet's `.sops.yaml`: reading its creation rules, and the rules about them (anchored,
 // not shadowed, one for every environment). Regexes are quoted as written, not re-escaped.
-import { SECRETS_FOLDER, SOPS_CONFIG_FILE } from '../fleet/layout.js';
+import { SECRETS_FOLDER, SOPS_CONFIG_FILE, sopsPathRegexFor } from '../fleet/layout.js';
 import { FluxSopsError } from '../errors.js';
 import { compilePathRegex, type CreationRule, type CreationRuleIndex, isAnchored, literalPrefixOf } from '../sops/rules.js';
 import type { FleetFiles } from './facts.js';
@@ -50,10 +50,6 @@ export function describeRule(rules: readonly CreationRule[], index: number): str
   return `rule ${index + 1}${pattern === undefined || rules[index] === NEVER_MATCHING_RULE ? '' : ` (${String(pattern)})`}`;
 }
 
-/** The `path_regex` the generator writes for an environment. */
-export function pathRegexFor(environment: string): string {
-  return `^${SECRETS_FOLDER}/${environment}/.+\\.ya?ml$`;
-}
 
 function samplePathsIn(folder: string): string[] {
   return [`${folder}secret.yaml`, `${folder}nested/secret.yml`];
@@ -118,7 +114,7 @@ export function checkCreationRules({ raw, rules }: CreationRules, index: Creatio
       report(
         'unanchored-rule',
         `${label} has no path_regex: it matches every file, so sops encrypts files anywhere, even where no decrypting Kustomization reads them`,
-        `give rule ${position + 1} an anchored path_regex such as ${pathRegexFor('<env>')}, or delete it`,
+        `give rule ${position + 1} an anchored path_regex such as ${sopsPathRegexFor('<env>')}, or delete it`,
       );
       return;
     }
@@ -153,7 +149,7 @@ export function checkCreationRules({ raw, rules }: CreationRules, index: Creatio
       report(
         'missing-rule',
         `no creation rule matches ${folder}: sops cannot encrypt the files of ${environment}`,
-        `add a creation rule to ${SOPS_CONFIG_FILE} with path_regex: ${pathRegexFor(environment)} and the KMS key of ${environment}`,
+        `add a creation rule to ${SOPS_CONFIG_FILE} with path_regex: ${sopsPathRegexFor(environment)} and the KMS key of ${environment}`,
       );
     }
   }

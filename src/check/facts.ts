@@ -11,12 +11,13 @@ import {
   PLACEHOLDER_CIPHERTEXT,
   PLACEHOLDER_OIDC_ID,
   REPO_AUTH_NAME,
+  sealedSecretPathOf,
   SECRETS_FOLDER,
   SECRETS_KUSTOMIZATION,
-  sealedSecretPathOf,
   SOPS_CONFIG_FILE,
   STORAGE_NAME,
   STORED_ANSWERS_FILE,
+  TRUST_POLICY_FILE,
 } from '../fleet/layout.js';
 import { type MasterKeys, masterKeysOfMetadata } from '../sops/rules.js';
 import { type Finding, finding } from './findings.js';
@@ -70,7 +71,6 @@ const SOPS_CIPHERTEXT = /^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]
 /** The key types sops records in a document's metadata, each a list of keys. */
 const SOPS_KEY_TYPES = ['kms', 'gcp_kms', 'azure_kv', 'hc_vault', 'age', 'pgp'] as const;
 const KUSTOMIZE_CONFIG_NAMES = new Set([SECRETS_KUSTOMIZATION, 'kustomization.yml', 'Kustomization']);
-const TRUST_POLICY_FILE = 'trust-policy.json';
 /** A Secret's name as `flux-sops secret generic` takes it (DNS-1123 subdomain). */
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** The issuer the placeholder stands in, e.g. `oidc.eks.eu-west-1.amazonaws.com`. */

@@ -55,12 +55,27 @@ export const REPO_AUTH_PENDING_COMMENT = '# - repo-auth.yaml  (listed by flux-so
 export const README_ENVIRONMENTS_START = '<!-- flux-sops:environments:start -->';
 export const README_ENVIRONMENTS_END = '<!-- flux-sops:environments:end -->';
 
+/** The IAM documents of an environment, under `iam/<env>/`. */
+export const TRUST_POLICY_FILE = 'trust-policy.json';
+export const KMS_DECRYPT_POLICY_FILE = 'kms-decrypt-policy.json';
+export const KMS_ENCRYPT_POLICY_FILE = 'kms-encrypt-policy.json';
+
 export const clusterPathOf = (environment: string): string => `${CLUSTERS_FOLDER}/${environment}`;
 export const secretsPathOf = (environment: string): string => `${SECRETS_FOLDER}/${environment}`;
 export const iamPathOf = (environment: string): string => `${IAM_FOLDER}/${environment}`;
 export const terraformPathOf = (environment: string): string => `${TERRAFORM_FOLDER}/${environment}`;
 export const appsPathOf = (environment: string): string => `./${DEPLOY_FOLDER}/${environment}`;
 export const sealedSecretPathOf = (environment: string, name: string): string => `${secretsPathOf(environment)}/${name}.yaml`;
+
+/** Escapes a literal string for use inside a Go RE2 / JS regular expression. */
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+}
+
+/** The `path_regex` of an environment's creation rule: its `.yaml`/`.yml` files under `secrets/<env>/`, anchored. */
+export function sopsPathRegexFor(environment: string): string {
+  return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
+}
 
 /** Sample paths of an environment's encrypted files (.yaml and .yml, at any depth), for reasoning about rule shadowing. */
 export function sampleSecretPathsOf(environment: string): string[] {

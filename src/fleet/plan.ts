@@ -24,6 +24,8 @@ import {
 import {
   ENCRYPTED_REGEX,
   GITIGNORE_FILE,
+  KMS_DECRYPT_POLICY_FILE,
+  KMS_ENCRYPT_POLICY_FILE,
   PACKAGE_ROOT,
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
@@ -34,12 +36,13 @@ import {
   README_FILE,
   REPO_AUTH_PENDING_COMMENT,
   SOPS_CONFIG_FILE,
-  SECRETS_FOLDER,
+  TRUST_POLICY_FILE,
   appsPathOf,
   clusterPathOf,
   iamPathOf,
   sampleSecretPathsOf,
   secretsPathOf,
+  sopsPathRegexFor,
   terraformPathOf,
 } from './layout.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
@@ -81,21 +84,12 @@ const environmentTemplates = [
 
 /** The IAM documents of an environment, built as objects (valid JSON by construction). */
 const iamDocuments = [
-  { file: 'trust-policy.json', build: (env: ResolvedEnvironment) => trustPolicyOf(env) },
-  { file: 'kms-decrypt-policy.json', build: kmsDecryptPolicyOf },
-  { file: 'kms-encrypt-policy.json', build: kmsEncryptPolicyOf },
+  { file: TRUST_POLICY_FILE, build: (env: ResolvedEnvironment) => trustPolicyOf(env) },
+  { file: KMS_DECRYPT_POLICY_FILE, build: kmsDecryptPolicyOf },
+  { file: KMS_ENCRYPT_POLICY_FILE, build: kmsEncryptPolicyOf },
 ] as const;
 
 const packageVersion: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-/** Escapes a literal string for use inside a Go RE2 / JS regular expression. */
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-}
-
-export function sopsPathRegexFor(environment: string): string {
-  return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
-}
 
 function oidcIssuerPlaceholder(region: string): string {
   return `oidc.eks.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/id/${PLACEHOLDER_OIDC_ID}`;

@@ -2,7 +2,7 @@
 // those this product cannot use), and `updateKeys` / `rotateDataKey`, which unwrap the data key
 // with any available master key (age identities from SOPS_AGE_KEY_FILE / SOPS_AGE_KEY, then AWS
 // KMS through the SDK's default chain) and wrap it for the rule's keys.
-import { type KeySourceFactory, masterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys } from '../sops/index.js';
+import { type KeySourceFactory, usableMasterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys } from '../sops/index.js';
 import type { KeyOperations } from './run.js';
 
 export interface SopsKeyOperationsOptions {
@@ -18,7 +18,7 @@ export function sopsKeyOperations(options: SopsKeyOperationsOptions = {}): KeyOp
     ...(options.keySources === undefined ? {} : { keySources: options.keySources }),
   };
   return {
-    masterKeysOfRule: (rule) => masterKeysOfRule(rule),
+    masterKeysOfRule: (rule) => usableMasterKeysOfRule(rule),
     updateKeys: async (text, target) => (await updateKeys(text, target, rewrapOptions)).text,
     rotateDataKey: async (text, target) => (await rotateDataKey(text, target, rewrapOptions)).text,
   };

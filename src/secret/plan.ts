@@ -16,7 +16,7 @@ import {
 } from '../fleet/layout.js';
 import { validateEnvironmentName } from '../fleet/validators.js';
 import { readCreationRules } from '../sops/config.js';
-import { type MasterKeys, masterKeysOfRule } from '../sops/master-keys.js';
+import { type MasterKeys, usableMasterKeysOfRule } from '../sops/master-keys.js';
 import { type CreationRule, findCreationRule } from '../sops/rules.js';
 import { type RepoScheme, repoSchemeOf } from './git-credentials.js';
 import { listResource } from './kustomization.js';
@@ -176,7 +176,7 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
     );
   }
   // The rule's KMS keys and age recipients; a 'fleet' error names any key this product cannot use.
-  const keys = masterKeysOfRule(rule);
+  const keys = usableMasterKeysOfRule(rule);
   const kustomizationPath = `${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`;
   if (texts.kustomization === null) {
     throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);

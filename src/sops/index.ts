@@ -27,7 +27,7 @@ import { type CryptRules, RegexError, WalkError, decryptBranches, encryptBranche
 export { loadAgeIdentities, ageKeySource, type AgeIdentities } from './age.js';
 export { kmsKeySource } from './kms.js';
 export { type KeySourceFactory, type MasterKeySource, type MasterKeyType, KeySourceError } from './keysource.js';
-export { masterKeysOfFile, masterKeysOfRule, type FileMasterKeys, type MasterKeys } from './master-keys.js';
+export { masterKeysOfFile, usableMasterKeysOfRule, type FileMasterKeys, type MasterKeys } from './master-keys.js';
 export { SOPS_VERSION, type SopsMetadata, type KmsEntry, type AgeEntry, type OtherEntry } from './metadata.js';
 export { type CryptRules } from './walk.js';
 
@@ -50,7 +50,7 @@ export interface Selectors {
 }
 
 export interface EncryptOptions extends Selectors {
-  /** The master keys to seal the file for (a creation rule's, from masterKeysOfRule). */
+  /** The master keys to seal the file for (a creation rule's, from usableMasterKeysOfRule). */
   keys: MasterKeys;
   /** The time written as lastmodified and as created_at of the KMS entries (default: now). */
   now?: Date;

@@ -1,14 +1,12 @@
-// Owns which master keys a `.sops.yaml` creation rule or an encrypted file's `sops` block names (sops' config/config.go), and the refusal of the keys this product cannot use.
+// Owns the master keys sealing uses: those a `.sops.yaml` creation rule names (sops' config/config.go), refusing the keys this product cannot use, and those of an encrypted file's `sops` block. (`flux-sops check` reads rules with the lighter readers of rules.ts, which refuse nothing.)
 
 import { FluxSopsError } from '../errors.js';
 import { isUsableAgeRecipient } from './age.js';
 import { isKmsArn } from './kms.js';
 
-/** The master keys of a rule or a file: KMS key ARNs and age recipients, in order, without duplicates. */
-export interface MasterKeys {
-  kms: string[];
-  age: string[];
-}
+import type { MasterKeys } from './rules.js';
+
+export type { MasterKeys };
 
 /** A file's master keys, with the entries this product cannot use (pgp fingerprints, role-bound KMS keys, …). */
 export interface FileMasterKeys extends MasterKeys {
@@ -129,7 +127,7 @@ function keyGroupKeys(group: unknown, where: string, problems: Problem[], out: M
  * hckms, azure_keyvault, hc_vault_transit_uri, several key groups or a shamir_threshold above 1,
  * and KMS keys with a role, an encryption context or an AWS profile.
  */
-export function masterKeysOfRule(rule: unknown): MasterKeys {
+export function usableMasterKeysOfRule(rule: unknown): MasterKeys {
   if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) {
     throw new FluxSopsError('fleet', 'A .sops.yaml creation rule must be a mapping.');
   }
