@@ -1,4 +1,5 @@
-// `npm run bench`: what generation costs and how it grows. Prints figures, never fails on a
+// `npm run bench`: what people wait for (generation and how it grows, check, an invalid input,
+// --help, --version; BENCH_TESTS=1 adds the test suite). Prints figures, never fails on a
 // slow machine. Whole-process timings are compared with baselines measured in the same run
 // (an empty generator on the same yeoman-environment, and `node -e 0`), so the ratios hold
 // on a noisy shared machine where the absolute numbers do not.
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(root, 'dist', 'cli.js');
+const cli = join(root, 'dist', 'src', 'cli', 'main.js');
 const baseline = join(root, 'scripts', 'bench-empty-generator.mjs');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const scratch = mkdtempSync(join(tmpdir(), 'flux-sops-bench-'));
@@ -88,12 +89,16 @@ const commands = [
   })),
   // check exits 0 (clean but for pending placeholders) or 1; either way it read the whole fleet.
   { label: 'flux-sops check (100 env)', args: [cli, 'check', checkedFleet], allowFailure: true },
+  // Answered before the framework loads: an invalid input (exit 2), --help, --version.
+  { label: 'flux-sops with an invalid account ID', args: [cli, '--account-id', '12345', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'], freshFolder: true, allowFailure: true },
+  { label: 'flux-sops --help', args: [cli, '--help'] },
+  { label: 'flux-sops --version', args: [cli, '--version'] },
 ];
 const [nodeBaseline, emptyGenerator, ...rest] = timeProcessesInterleaved(commands).map((stats, index) =>
   record(commands[index].label, stats),
 );
 const generation = Object.fromEntries(sizes.map((count, index) => [count, rest[index]]));
-const check = rest[sizes.length];
+const [check, fastFail, help, version] = rest.slice(sizes.length);
 
 /**
  * Reading the 100-environment fleet's YAML and JSON in a fresh process (the cost check pays cold):
@@ -127,8 +132,8 @@ const [parseYaml, parseJsYaml, parseCheck] = readers.map((reader, index) =>
   record(`parse the 100-env fleet, cold: ${reader === 'check' ? "check's reader" : reader}`, summarize(parseSamples[index])),
 );
 
-const { planFleet } = await import(join(root, 'dist', 'plan.js'));
-const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'inputs.js'));
+const { planFleet } = await import(join(root, 'dist', 'src', 'fleet', 'plan.js'));
+const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'src', 'fleet', 'inputs.js'));
 const answersOf = (count) =>
   validateAnswers(
     readAnswersObject(
@@ -141,14 +146,29 @@ planFleet(answersOf(1)); // compile the templates once, as a real run does
 const plan100 = record('planFleet in process (100 env)', timeInProcess(() => planFleet(answersOf(100))));
 const plan1000 = record('planFleet in process (1,000 env)', timeInProcess(() => planFleet(answersOf(1000)), Math.min(RUNS, 5)));
 
+// The test suite, once (it takes minutes): BENCH_TESTS=1 npm run bench.
+let suite;
+if (process.env.BENCH_TESTS === '1') {
+  const start = process.hrtime.bigint();
+  execFileSync(process.execPath, [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', 'dot'], { cwd: root, stdio: 'ignore' });
+  suite = Number(process.hrtime.bigint() - start) / 1e6;
+  console.log(`${'mocha (the npm test suite, after the build)'.padEnd(44)} ${format(suite)} (one run)`);
+}
+
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 console.log('\nRatios (medians; targets in brackets):');
 console.log(`  3 env / empty generator            ${ratio(generation[3].median, emptyGenerator.median)}   [<= 1.10x]`);
 console.log(`  100 env / 3 env                    ${ratio(generation[100].median, generation[3].median)}   [<= 1.50x]`);
 console.log(`  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`);
 console.log(`  check 100 env / node -e 0          ${ratio(check.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  invalid input / node -e 0          ${ratio(fastFail.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  --help / node -e 0                 ${ratio(help.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  --version / node -e 0              ${ratio(version.median, nodeBaseline.median)}   [<= 3.00x]`);
 console.log(`  cold parse: yaml / js-yaml          ${ratio(parseYaml.median, parseJsYaml.median)}`);
 console.log(`  cold parse: yaml / check's reader   ${ratio(parseYaml.median, parseCheck.median)}`);
 console.log(`  planFleet 1,000 env / 100 env      ${ratio(plan1000.median, plan100.median)}   [~10x is linear]`);
+if (suite !== undefined) {
+  console.log(`  test suite                         ${(suite / 1000).toFixed(1)} s   [<= 120 s]`);
+}
 
 rmSync(scratch, { recursive: true, force: true });

@@ -867,14 +867,13 @@ describe('flux-sops check', () => {
       assert.match(withCwd.stdout, /^0 errors, 4 pending, 0 warnings \(\d+ files checked\)$/m);
       const atRoot = await runCheck(['--cwd', dir]);
       assert.equal(atRoot.stderr, '');
-      const previous = process.cwd();
       process.chdir(join(dir, 'iam'));
       try {
         const inCurrentFolder = await runCheck([]);
         assert.equal(inCurrentFolder.status, 0);
         assert.equal(inCurrentFolder.stderr, `Checking the fleet at ${dir}, the nearest folder above the current folder with .sops.yaml\n`);
       } finally {
-        process.chdir(previous);
+        process.chdir(projectRoot); // not the previous folder: another test's temporary folder may be gone
       }
     });
 
