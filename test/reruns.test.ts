@@ -27,7 +27,7 @@ function modificationTimes(dir: string): Record<string, number> {
 /** The summary and next steps every generation of the example fleet ends with. */
 function nextStepsOf(fleet: string): string[] {
   return [
-    `Fleet written in ${fleet} for staging, production.`,
+    `The fleet in ${fleet}: staging, production.`,
     "Next (README.md has every command with this fleet's values):",
     '  1. Create the KMS key and IAM role of each environment (the aws commands of README.md for staging), then git commit and git push.',
     '  2. Bootstrap each cluster: flux bootstrap git --url=<this repository> --path=clusters/staging',

@@ -293,7 +293,7 @@ export function nextSteps(answers: FleetAnswers, root: string, added?: string): 
   return [
     '',
     added === undefined
-      ? `Fleet written in ${root} for ${environments.join(', ')}.`
+      ? `The fleet in ${root}: ${environments.join(', ')}.`
       : `Added the environment ${added} to the fleet in ${root}.`,
     "Next (README.md has every command with this fleet's values):",
     `  1. Create the KMS key and IAM role of each environment (${awsSide}), then git commit and git push.`,

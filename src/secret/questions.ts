@@ -34,8 +34,8 @@ export function targetQuestions(environments: readonly string[]): Question[] {
     throw new FluxSopsError('fleet', 'This fleet lists no environment in its stored answers (.yo-rc.json): add one with yo flux-sops:env <name>');
   }
   return [
-    { type: 'list', name: 'environment', message: 'Environment', choices: [...environments] },
-    { type: 'list', name: 'kind', message: 'Kind of Secret', choices: ['git', 'generic'], default: 'git' },
+    { type: 'select', name: 'environment', message: 'Environment', choices: [...environments] },
+    { type: 'select', name: 'kind', message: 'Kind of Secret', choices: ['git', 'generic'], default: 'git' },
   ];
 }
 
@@ -81,7 +81,7 @@ export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretK
     return { entries: httpsCredentials(username, password) };
   }
   if (kind === 'git') {
-    const { source } = (await ask([{ type: 'list', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] }])) as { source: string };
+    const { source } = (await ask([{ type: 'select', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] }])) as { source: string };
     const { privateKeyFile } = (source === EXISTING_KEY
       ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file', validate: validatedBy(readDeployKey) }])
       : {}) as { privateKeyFile?: string };

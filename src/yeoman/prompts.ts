@@ -12,7 +12,7 @@ import {
 import { validateAccountId, validateRegion } from '../fleet/validators.js';
 
 export interface Question {
-  type: 'input' | 'list' | 'confirm' | 'password';
+  type: 'input' | 'select' | 'confirm' | 'password';
   name: string;
   message: string;
   default?: string | boolean;
@@ -28,7 +28,7 @@ export function questionFor(input: InputDeclaration, overrides: { message?: stri
   const message = overrides.message ?? input.message;
   const defaultValue = 'default' in overrides ? overrides.default : input.defaultText;
   if (input.choices) {
-    return { type: 'list', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
+    return { type: 'select', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
   }
   return {
     type: 'input',
