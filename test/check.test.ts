@@ -414,7 +414,7 @@ describe('flux-sops check', () => {
           file: 'secrets/staging/db.yaml',
           rule: 'wrong-master-keys',
           severity: 'error',
-          message: `its master keys differ from those rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (missing: ${STAGING_KEY}; extra: ${PRODUCTION_KEY})`,
+          message: `its master keys differ from those that rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (missing: ${STAGING_KEY}; extra: ${PRODUCTION_KEY})`,
           fix: 'flux-sops updatekeys staging',
         },
       ]);
@@ -432,12 +432,12 @@ describe('flux-sops check', () => {
           file: 'secrets/staging/db.yaml',
           rule: 'wrong-master-keys',
           severity: 'error',
-          message: `its master keys differ from those rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (missing: ${BACKUP_RECIPIENT})`,
+          message: `its master keys differ from those that rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (missing: ${BACKUP_RECIPIENT})`,
           fix: 'flux-sops updatekeys staging',
         },
       ]);
       const removed = sealed(fleet(), { kms: [STAGING_KEY], age: [OTHER_RECIPIENT] });
-      assert.equal(planted(checkFleet(removed))[0]?.message, `its master keys differ from those rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (extra: ${OTHER_RECIPIENT})`);
+      assert.equal(planted(checkFleet(removed))[0]?.message, `its master keys differ from those that rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (extra: ${OTHER_RECIPIENT})`);
     });
 
     it('accepts a file wrapped for exactly its rule’s keys, however the rule lists them', () => {

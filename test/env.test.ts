@@ -504,12 +504,12 @@ creation_rules:
         what: 'when a file of the new environment already exists with other content',
         name: 'qa',
         prepare: (dir) => {
-          mkdirSync(join(dir, 'secrets', 'qa'), { recursive: true });
-          writeFileSync(join(dir, 'secrets', 'qa', 'repo-auth.yaml'), 'left: over\n');
+          mkdirSync(join(dir, 'iam', 'qa'), { recursive: true });
+          writeFileSync(join(dir, 'iam', 'qa', 'trust-policy.json'), '{"left": "over"}\n');
         },
         kind: 'conflict',
         status: 1,
-        message: `These files differ from what would be generated (edited by hand?):\n  secrets/qa/repo-auth.yaml\n${CONFLICT_ADVICE}`,
+        message: `These files differ from what would be generated (edited by hand?):\n  iam/qa/trust-policy.json\n${CONFLICT_ADVICE}`,
       },
       {
         what: 'when .sops.yaml is missing',

@@ -124,7 +124,7 @@ describe('re-runs of flux-sops over a fleet', () => {
 
   it('stops without a terminal when the user edited files, lists only those, and writes nothing', async () => {
     appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
-    writeFileSync(join(fleet, 'secrets/staging/kustomization.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - git-repository.yaml\n  - repo-auth.yaml\n');
+    appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '  suspend: true\n');
     // A deleted file would be re-created by a run that writes: it must stay missing.
     unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
     writeFileSync(join(fleet, 'NOTES.md'), 'the user’s own file\n');
@@ -133,7 +133,7 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.deepEqual(result, {
       status: 1,
       stdout: '',
-      stderr: `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n  secrets/staging/kustomization.yaml\n${CONFLICT_ADVICE}\n`,
+      stderr: `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n  clusters/staging/apps.yaml\n${CONFLICT_ADVICE}\n`,
     });
     assert.equal(hashTree(fleet), before);
   });
@@ -186,6 +186,26 @@ describe('re-runs of flux-sops over a fleet', () => {
     }
   });
 
+  it('keeps a sealed repo-auth.yaml and the kustomization.yaml that lists it, even with changed answers and --force', async () => {
+    const sealed = {
+      'secrets/staging/repo-auth.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo-auth\n# sealed by flux-sops secret git staging\n',
+      'secrets/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - git-repository.yaml\n  - repo-auth.yaml\n',
+    };
+    for (const [path, contents] of Object.entries(sealed)) {
+      writeFileSync(join(fleet, path), contents);
+    }
+    const changed = await rerun(fleet, '--branch', 'release');
+    assertSucceeded(changed, fleet);
+    const forced = await rerun(fleet, '--force', '--backup-age-recipients', 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq');
+    assertSucceeded(forced, fleet);
+    const after = readTree(fleet);
+    for (const [path, contents] of Object.entries(sealed)) {
+      assert.equal(after[path], contents, path);
+      assert.equal(loggedStatuses(forced.stderr)[path], 'skip', path);
+    }
+    assert.match(after['.sops.yaml'] ?? '', /age: age1q3uh32/);
+  });
+
   describe('in a terminal', () => {
     /** Runs the main generator in a terminal over the fleet; `answer` sees each question asked. */
     function runInTerminal(answer: (question: { name: string; message: string }) => unknown) {
@@ -212,8 +232,8 @@ describe('re-runs of flux-sops over a fleet', () => {
     });
 
     it('writes nothing when Ctrl-C comes at the second conflict question, the first already answered: cancelled, exit 130', async () => {
-      appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
-      appendFileSync(join(fleet, 'secrets/staging/kustomization.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/production/apps.yaml'), '# edited\n');
       unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
       const before = hashTree(fleet);
       const conflicts: string[] = [];
@@ -233,8 +253,8 @@ describe('re-runs of flux-sops over a fleet', () => {
           failure = error;
         },
       );
-      // README.md (answered "overwrite"), then secrets/staging/kustomization.yaml (Ctrl-C); the deleted file asks nothing.
-      assert.deepEqual(conflicts, ['Overwrite README.md?', 'Overwrite secrets/staging/kustomization.yaml?']);
+      // clusters/staging/apps.yaml (answered "overwrite"), then clusters/production/apps.yaml (Ctrl-C); the deleted file asks nothing.
+      assert.deepEqual(conflicts, ['Overwrite clusters/staging/apps.yaml?', 'Overwrite clusters/production/apps.yaml?']);
       assert.equal(hashTree(fleet), before, 'a file was written before every question was answered');
       assert.ok(failure instanceof FluxSopsError, `Ctrl-C ends the run as the product's cancellation, not as ${String(failure)}`);
       assert.deepEqual([failure.kind, failure.code, failure.message], ['cancelled', 130, 'Cancelled: nothing was written.']);
@@ -252,19 +272,18 @@ describe('re-runs of flux-sops over a fleet', () => {
     });
 
     it('Ctrl-C at the second conflict question, the first answered: "Cancelled: nothing was written.", exit 130, and nothing written', async () => {
-      appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
-      appendFileSync(join(fleet, 'secrets/staging/kustomization.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/production/apps.yaml'), '# edited\n');
       const before = hashTree(fleet);
       const { status, output } = await runCliInTerminal(
         [fleet],
         [
-          { when: 'Break-glass age public keys', send: '\r' }, // asked only while stored answers lack it (see above)
-          { when: 'Overwrite README.md?', send: 'y\r' },
-          { when: 'Overwrite secrets/staging/kustomization.yaml?', send: '\x03' },
+          { when: 'Overwrite clusters/staging/apps.yaml?', send: 'y\r' },
+          { when: 'Overwrite clusters/production/apps.yaml?', send: '\x03' },
         ],
       );
       assert.equal(hashTree(fleet), before, 'a file was written');
-      assert.ok(output.includes('Overwrite secrets/staging/kustomization.yaml?'), output);
+      assert.ok(output.includes('Overwrite clusters/production/apps.yaml?'), output);
       assert.equal(output.trimEnd().split('\n').at(-1), 'Cancelled: nothing was written.', output);
       assert.equal(status, 130, output);
     });

@@ -91,7 +91,7 @@ function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly Cre
           finding(
             file,
             'wrong-master-keys',
-            `${where}its master keys differ from those ${describeRule(rules, index)} of ${SOPS_CONFIG_FILE} names (${difference})`,
+            `${where}its master keys differ from those that ${describeRule(rules, index)} of ${SOPS_CONFIG_FILE} names (${difference})`,
             updateKeysFix(file),
           ),
         );

@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 export interface PlannedFile {
   readonly path: string;
   readonly contents: string;
-  /** Written only when missing: `flux bootstrap` fills these, and a re-run must keep what it wrote. */
+  /**
+   * Written only when missing, then kept whatever they hold: what `flux bootstrap` fills
+   * (gotk-*.yaml) and what `flux-sops secret` seals and lists (repo-auth.yaml, secrets/<env>/kustomization.yaml).
+   */
   readonly createOnly?: boolean;
 }
 

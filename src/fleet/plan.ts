@@ -77,9 +77,10 @@ const environmentTemplates = [
   { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
   { template: 'environment/apps-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/apps.yaml` },
-  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/kustomization.yaml` },
+  // Written once: `flux-sops secret` then lists what it seals here, and replaces the placeholder.
+  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/kustomization.yaml`, createOnly: true },
   { template: 'environment/git-repository.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/git-repository.yaml` },
-  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/repo-auth.yaml` },
+  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/repo-auth.yaml`, createOnly: true },
 ] as const;
 
 /** The IAM documents of an environment, built as objects (valid JSON by construction). */
