@@ -9,47 +9,11 @@ import {
   policyJson,
   trustPolicyOf,
 } from '../src/fleet/iam.js';
-import { parseKmsArn, partitionOf } from '../src/fleet/validators.js';
+import { environmentOf } from './environments.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ISSUER_ID = 'EXAMPLED539D4633E53DE1B71EXAMPLE';
 
-/** An environment as the planner resolves it, from the few values a scenario sets. */
-function environmentOf(values: {
-  name: string;
-  region?: string;
-  accountId?: string;
-  roleName?: string;
-  clusterName?: string;
-  identity?: 'irsa' | 'pod-identity';
-  kmsKeyArn?: string;
-  oidcIssuer?: string;
-}): IamEnvironment {
-  const region = values.region ?? 'eu-west-1';
-  const partition = partitionOf(region);
-  const accountId = values.accountId ?? '123456789012';
-  const roleName = values.roleName ?? `flux-kms-decryptor-${values.name}`;
-  const kmsKeyArn = values.kmsKeyArn ?? `arn:${partition}:kms:${region}:${accountId}:alias/flux-sops-${values.name}`;
-  const kmsKey = parseKmsArn(kmsKeyArn);
-  assert.ok(kmsKey, kmsKeyArn);
-  const oidcIssuer = values.oidcIssuer ?? `oidc.eks.${region}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}/id/REPLACE-WITH-CLUSTER-OIDC-ID`;
-  return {
-    name: values.name,
-    region,
-    partition,
-    accountId,
-    roleName,
-    roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
-    clusterName: values.clusterName ?? values.name,
-    identity: values.identity ?? 'irsa',
-    kmsKeyArn,
-    kmsKey,
-    kmsKeyGiven: values.kmsKeyArn !== undefined,
-    oidcIssuer,
-    oidcIssuerIsPlaceholder: values.oidcIssuer === undefined,
-    oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
-  };
-}
 
 const irsaStaging = environmentOf({ name: 'staging', oidcIssuer: `oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}` });
 const podIdentityProduction = environmentOf({

@@ -1,61 +1,23 @@
-// The Terraform module of an environment and the HCL writer under it: golden trees, every file parsed (HCL2 parser), facts read from the parsed files, the Terraform policies equivalent to iam.ts's, and `terraform fmt` layout.
+// The Terraform module of an environment and the HCL writer under it: every file parsed (HCL2 parser), facts read from the parsed files, the Terraform policies equivalent to iam.ts's, and `terraform fmt` layout.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
 import fc from 'fast-check';
 import { type HclValue, hclAttributes, hclKey, hclReference, hclString, hclValue } from '../src/fleet/hcl.js';
-import { type IamEnvironment, kmsDecryptPolicyOf, kmsKeyPolicyOf, trustPolicyOf } from '../src/fleet/iam.js';
+import { kmsDecryptPolicyOf, kmsKeyPolicyOf, trustPolicyOf } from '../src/fleet/iam.js';
 import type { PlannedFile } from '../src/fleet/layout.js';
 import { AWS_PROVIDER_VERSION, TERRAFORM_VERSION, planTerraformFiles } from '../src/fleet/terraform.js';
-import { parseKmsArn, partitionOf } from '../src/fleet/validators.js';
+import { environmentOf } from './environments.js';
 
-const goldenRoot = fileURLToPath(new URL('golden-terraform/', import.meta.url));
 // A fixed seed keeps the suite deterministic; set FAST_CHECK_SEED to explore other values.
 const SEED = Number(process.env.FAST_CHECK_SEED ?? 20261129);
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 /** Stands for the key's own ARN where Terraform resolves it (a created key, or an alias given). */
 const RESOLVED_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/0000aaaa-00aa-00aa-00aa-000000aaaaaa';
 
-/** An environment as the planner resolves it, from the few values a scenario sets. */
-function environmentOf(values: {
-  name: string;
-  region?: string;
-  accountId?: string;
-  roleName?: string;
-  clusterName?: string;
-  identity?: 'irsa' | 'pod-identity';
-  kmsKeyArn?: string;
-  oidcIssuer?: string;
-}): IamEnvironment {
-  const region = values.region ?? 'eu-west-1';
-  const partition = partitionOf(region);
-  const accountId = values.accountId ?? '123456789012';
-  const roleName = values.roleName ?? `flux-kms-decryptor-${values.name}`;
-  const kmsKeyArn = values.kmsKeyArn ?? `arn:${partition}:kms:${region}:${accountId}:alias/flux-sops-${values.name}`;
-  const kmsKey = parseKmsArn(kmsKeyArn);
-  assert.ok(kmsKey, kmsKeyArn);
-  const oidcIssuer = values.oidcIssuer ?? `oidc.eks.${region}.amazonaws.com${partition === 'aws-cn' ? '.cn' : ''}/id/REPLACE-WITH-CLUSTER-OIDC-ID`;
-  return {
-    name: values.name,
-    region,
-    partition,
-    accountId,
-    roleName,
-    roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
-    clusterName: values.clusterName ?? values.name,
-    identity: values.identity ?? 'irsa',
-    kmsKeyArn,
-    kmsKey,
-    kmsKeyGiven: values.kmsKeyArn !== undefined,
-    oidcIssuer,
-    oidcIssuerIsPlaceholder: values.oidcIssuer === undefined,
-    oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
-  };
-}
 
 /** (a) The default key (Terraform creates key and alias), IRSA, the cluster's issuer not known yet. */
 const aliasKeyIrsa = environmentOf({ name: 'staging' });
@@ -69,13 +31,10 @@ const existingKeyPodIdentity = environmentOf({
   kmsKeyArn: `arn:aws:kms:eu-west-1:210987654321:key/${KEY_ID}`,
 });
 
-const goldenScenarios = [
+/** Shapes of environment checked below: parsed, facts read back, policies equivalent, fmt layout. */
+const scenarios = [
   { scenario: 'alias-key-irsa-placeholder', env: aliasKeyIrsa },
   { scenario: 'existing-key-pod-identity', env: existingKeyPodIdentity },
-];
-/** More shapes, checked like the golden ones but not kept as trees. */
-const scenarios = [
-  ...goldenScenarios,
   {
     scenario: 'given-alias-in-another-account-and-region-irsa',
     env: environmentOf({
@@ -335,40 +294,9 @@ function evaluatedByTerraform(value: string, locals: Record<string, string> = {}
   });
 }
 
-function readGoldenTree(dir: string, prefix = ''): PlannedFile[] {
-  return readdirSync(join(dir, prefix), { withFileTypes: true })
-    .sort((left, right) => left.name.localeCompare(right.name))
-    .flatMap((entry) => {
-      const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      return entry.isDirectory() ? readGoldenTree(dir, path) : [{ path, contents: readFileSync(join(dir, path), 'utf8') }];
-    });
-}
-
-const byPath = (files: readonly PlannedFile[]) => [...files].sort((left, right) => left.path.localeCompare(right.path));
-
 describe('Terraform module of an environment', () => {
-  describe('golden trees', () => {
-    for (const { scenario, env } of goldenScenarios) {
-      it(`${scenario}: written as in test/golden-terraform/${scenario}`, () => {
-        const files = planTerraformFiles(env);
-        const goldenDir = join(goldenRoot, scenario);
-        if (process.env.UPDATE_GOLDEN === '1') {
-          if (process.env.CI) {
-            assert.fail('UPDATE_GOLDEN=1 is refused in CI: golden files are refreshed on a workstation and reviewed like code');
-          }
-          rmSync(goldenDir, { recursive: true, force: true });
-          for (const file of files) {
-            mkdirSync(dirname(join(goldenDir, file.path)), { recursive: true });
-            writeFileSync(join(goldenDir, file.path), file.contents);
-          }
-          return;
-        }
-        assert.ok(existsSync(goldenDir), `No golden tree for ${scenario}: run with UPDATE_GOLDEN=1 and review it`);
-        assert.deepStrictEqual(byPath(files), readGoldenTree(goldenDir));
-      });
-    }
-  });
-
+  // Golden trees of the whole module: test/golden/mixed-terraform/terraform/ (app.test.ts), written
+  // through the generator, an alias-key IRSA environment and an existing-key Pod Identity one.
   it('plans versions.tf, main.tf, variables.tf and outputs.tf under terraform/<env>/, in that order', () => {
     assert.deepStrictEqual(
       planTerraformFiles(aliasKeyIrsa).map((file) => file.path),
