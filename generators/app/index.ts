@@ -5,7 +5,8 @@ import {
   type FleetAnswers,
   type RawAnswers,
   environmentEntriesOf,
-  findAnswerWarnings,
+  findGivenAnswerWarnings,
+  howToGive,
   fleetInputs,
   mergeAnswers,
   perEnvironmentOptionInputs,
@@ -14,8 +15,8 @@ import {
   toStoredAnswers,
   validateAnswers,
 } from '../../src/fleet/inputs.js';
-import { type PlannedFile, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { nextSteps, planFleet } from '../../src/fleet/plan.js';
+import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
+import { nextSteps, planFleet, planStoredFleet } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
 
@@ -64,33 +65,16 @@ export default class FleetGenerator extends FluxSopsGenerator {
   }
 
   configuring(): void {
-    this.#answers = validateAnswers(this.#raw, (name) => {
-      const input = fleetInputs.find((each) => each.name === name);
-      return `give --${input?.option ?? name} or ${name} in the answers file${this.interactive ? '' : ' (nothing is prompted without a terminal)'}`;
-    });
-    // Warnings for values given in this run only: prompted ones were warned about when entered.
-    if (!this.#promptedEnvironments) {
-      const given = this.#answers.environments.filter((environment) =>
-        environmentEntriesOf(this.#given).some((entry) => typeof entry === 'object' && (entry as { name?: unknown }).name === environment.name),
-      );
-      for (const warning of findAnswerWarnings(this.#answers, given)) {
-        this.log.writeln(`Warning: ${warning}`);
-      }
+    this.#answers = validateAnswers(this.#raw, howToGive(this.interactive));
+    // Prompted keys were warned about when entered.
+    for (const warning of this.#promptedEnvironments ? [] : findGivenAnswerWarnings(this.#answers, this.#given)) {
+      this.log.writeln(`Warning: ${warning}`);
     }
     this.config.set(toStoredAnswers(this.#answers));
   }
 
   writing(): void {
-    writePlannedFiles(this, planFleet(this.#answers as FleetAnswers), this.interactive, this.#previousPlan());
-  }
-
-  /** What the stored answers generate, to tell files still as generated from the user's edits. */
-  #previousPlan(): PlannedFile[] {
-    try {
-      return planFleet(validateAnswers(this.#stored, () => ''));
-    } catch {
-      return []; // no stored answers, or ones that no longer validate: every difference is a conflict
-    }
+    writePlannedFiles(this, planFleet(this.#answers as FleetAnswers), this.interactive, planStoredFleet(this.#stored));
   }
 
   end(): void {

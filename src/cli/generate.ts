@@ -6,7 +6,7 @@ import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asCancellation, FluxSopsError, isFluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
-import { mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
+import { howToGive, mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
 import { NOT_A_FLEET, PACKAGE_ROOT, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { planAddEnvironment } from '../fleet/plan.js';
 import { assertWritable } from '../writable.js';
@@ -66,7 +66,7 @@ export function validateFleetInputs(destination: string, values: ParsedValues, i
   const fromFile = typeof values.answers === 'string' ? readAnswersFile(values.answers) : {};
   const raw = mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile)));
   if (!interactive) {
-    validateAnswers(raw, (name) => `give --${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} or ${name} in the answers file (nothing is prompted without a terminal)`);
+    validateAnswers(raw, howToGive(false));
   }
 }
 

@@ -562,7 +562,24 @@ export function kmsRegionWarning(environment: string, kmsKeyArn: string, region:
   );
 }
 
-/** Warnings for values given in this run (not for stored ones, already warned about). */
+/** How a missing required input can be given, for its error message. */
+export function howToGive(interactive: boolean): (name: string) => string {
+  return (name) => {
+    const option = fleetInputs.find((input) => input.name === name)?.option ?? name;
+    return `give --${option} or ${name} in the answers file${interactive ? '' : ' (nothing is prompted without a terminal)'}`;
+  };
+}
+
+/** Warnings for the environments given as mappings in `given` (this run's answers file and options, not the stored answers, already warned about). */
+export function findGivenAnswerWarnings(answers: FleetAnswers, given: RawAnswers): string[] {
+  const named = new Set(environmentEntriesOf(given).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)));
+  return findAnswerWarnings(
+    answers,
+    answers.environments.filter((environment) => named.has(environment.name)),
+  );
+}
+
+/** Warnings for these environments' values. */
 export function findAnswerWarnings(answers: FleetAnswers, given: readonly EnvironmentAnswers[]): string[] {
   return given
     .filter((environment) => environment.kmsKeyArn !== undefined)

@@ -216,6 +216,15 @@ export function planFleet(answers: FleetAnswers): PlannedFile[] {
   ];
 }
 
+/** What the stored answers generate (none when they do not validate), to tell files still as generated from the user's edits. */
+export function planStoredFleet(stored: RawAnswers): PlannedFile[] {
+  try {
+    return planFleet(validateAnswers(stored, () => ''));
+  } catch {
+    return [];
+  }
+}
+
 /** What `yo flux-sops:env` writes, computed and checked in full before anything is written. */
 export interface AddEnvironmentPlan {
   readonly answers: FleetAnswers;
