@@ -206,6 +206,21 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.match(after['.sops.yaml'] ?? '', /age: age1q3uh32/);
   });
 
+  it('switched from iac terraform to none, removes nothing and says so', async () => {
+    const withTerraform = await rerun(fleet, '--iac', 'terraform');
+    assert.equal(withTerraform.status, 0, withTerraform.stderr);
+    assert.ok(withTerraform.stderr.includes('(terraform -chdir=terraform/staging init && terraform -chdir=terraform/staging apply)'), withTerraform.stderr);
+    const terraformFiles = Object.keys(readTree(fleet)).filter((path) => path.startsWith('terraform/'));
+    assert.equal(terraformFiles.length, 8);
+    const back = await rerun(fleet, '--iac', 'none');
+    assertSucceeded(back, fleet);
+    assert.deepEqual(Object.keys(readTree(fleet)).filter((path) => path.startsWith('terraform/')), terraformFiles);
+    assert.ok(
+      back.stderr.includes('Note: iac is now none: terraform/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.'),
+      back.stderr,
+    );
+  });
+
   describe('in a terminal', () => {
     /** Runs the main generator in a terminal over the fleet; `answer` sees each question asked. */
     function runInTerminal(answer: (question: { name: string; message: string }) => unknown) {

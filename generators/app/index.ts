@@ -16,7 +16,7 @@ import {
   validateAnswers,
 } from '../../src/fleet/inputs.js';
 import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { nextSteps, planFleet, planStoredFleet } from '../../src/fleet/plan.js';
+import { findRerunNotes, nextSteps, planFleet, planStoredFleet } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
 
@@ -69,6 +69,9 @@ export default class FleetGenerator extends FluxSopsGenerator {
     // Prompted keys were warned about when entered.
     for (const warning of this.#promptedEnvironments ? [] : findGivenAnswerWarnings(this.#answers, this.#given)) {
       this.log.writeln(`Warning: ${warning}`);
+    }
+    for (const note of findRerunNotes(this.#stored, this.#answers)) {
+      this.log.writeln(`Note: ${note}`);
     }
     this.config.set(toStoredAnswers(this.#answers));
   }

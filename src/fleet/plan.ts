@@ -36,6 +36,7 @@ import {
   README_FILE,
   REPO_AUTH_PENDING_COMMENT,
   SOPS_CONFIG_FILE,
+  TERRAFORM_FOLDER,
   TRUST_POLICY_FILE,
   appsPathOf,
   clusterPathOf,
@@ -223,6 +224,13 @@ export function planStoredFleet(stored: RawAnswers): PlannedFile[] {
   } catch {
     return [];
   }
+}
+
+/** What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its terraform/ folder. */
+export function findRerunNotes(stored: RawAnswers, answers: FleetAnswers): string[] {
+  return stored.iac === 'terraform' && answers.iac === 'none'
+    ? [`iac is now none: ${TERRAFORM_FOLDER}/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.`]
+    : [];
 }
 
 /** What `yo flux-sops:env` writes, computed and checked in full before anything is written. */
