@@ -23,6 +23,7 @@ import {
 } from './inputs.js';
 import {
   ENCRYPTED_REGEX,
+  GIT_REPOSITORY_FILE,
   GITIGNORE_FILE,
   KMS_DECRYPT_POLICY_FILE,
   KMS_ENCRYPT_POLICY_FILE,
@@ -34,7 +35,9 @@ import {
   README_ENVIRONMENTS_END,
   README_ENVIRONMENTS_START,
   README_FILE,
+  REPO_AUTH_NAME,
   REPO_AUTH_PENDING_COMMENT,
+  SECRETS_KUSTOMIZATION,
   SOPS_CONFIG_FILE,
   TERRAFORM_FOLDER,
   TRUST_POLICY_FILE,
@@ -42,6 +45,7 @@ import {
   clusterPathOf,
   iamPathOf,
   sampleSecretPathsOf,
+  sealedSecretPathOf,
   secretsPathOf,
   sopsPathRegexFor,
   terraformPathOf,
@@ -79,9 +83,9 @@ const environmentTemplates = [
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
   { template: 'environment/apps-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/apps.yaml` },
   // Written once: `flux-sops secret` then lists what it seals here, and replaces the placeholder.
-  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/kustomization.yaml`, createOnly: true },
-  { template: 'environment/git-repository.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/git-repository.yaml` },
-  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/repo-auth.yaml`, createOnly: true },
+  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/${SECRETS_KUSTOMIZATION}`, createOnly: true },
+  { template: 'environment/git-repository.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/${GIT_REPOSITORY_FILE}` },
+  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => sealedSecretPathOf(env.name, REPO_AUTH_NAME), createOnly: true },
 ] as const;
 
 /** The IAM documents of an environment, built as objects (valid JSON by construction). */

@@ -22,11 +22,6 @@ export function isEmptyValue(value: Scalar | Comment): boolean {
   return false;
 }
 
-/** Whether a string has sops' encrypted-value shape. */
-export function looksEncrypted(value: string): boolean {
-  return ENC_RE.test(value);
-}
-
 function plainBytes(value: Scalar | Comment): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (typeof value === 'number' || typeof value === 'bigint') return Buffer.from(String(value), 'utf8');
