@@ -43,12 +43,18 @@ const parseWithYamlLibrary: FleetFileParser = (path, text): ParsedFile => {
       return { problem: { line: error.linePos?.[0].line, column: error.linePos?.[0].col } };
     }
     let complexKey = false;
+    let tooDeep = false;
     visit(document, {
       Pair: (_, pair) => {
         complexKey ||= isCollection(pair.key);
       },
+      // The product's limit (js-yaml's maxDepth 1000), stated here rather than left to the stack
+      // size, which differs between Node versions.
+      Node: (_, node, path) => {
+        tooDeep ||= isCollection(node) && path.filter(isCollection).length >= 1000;
+      },
     });
-    if (complexKey) {
+    if (complexKey || tooDeep) {
       return { problem: {} };
     }
     try {
