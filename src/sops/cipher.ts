@@ -1,7 +1,7 @@
 // Owns one value ⇄ `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, as sops' aes/cipher.go: AES-256-GCM, 32-byte random IV, the value's path as additional data.
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { Comment, GoFloat, GoTime, type Scalar, formatFloatF, sopsTypeOf } from './tree.js';
+import { Comment, GoFloat, GoTime, type Scalar, sopsTypeOf, toBytes } from './tree.js';
 
 const NONCE_SIZE = 32;
 const TAG_SIZE = 16;
@@ -22,17 +22,6 @@ export function isEmptyValue(value: Scalar | Comment): boolean {
   return false;
 }
 
-function plainBytes(value: Scalar | Comment): Buffer {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
-  if (typeof value === 'number' || typeof value === 'bigint') return Buffer.from(String(value), 'utf8');
-  if (typeof value === 'boolean') return Buffer.from(value ? 'True' : 'False', 'utf8');
-  if (value instanceof GoFloat) return Buffer.from(formatFloatF(value.value), 'utf8');
-  if (value instanceof GoTime) return Buffer.from(value.text, 'utf8');
-  if (value instanceof Comment) return Buffer.from(value.value, 'utf8');
-  if (value instanceof Uint8Array) return Buffer.from(value);
-  throw new CipherError('Value to encrypt has an unsupported type');
-}
-
 /**
  * Encrypts one value with the data key; `additionalData` is the path (`a:b:`) or, for the MAC,
  * the file's lastmodified. Empty strings and comments come back as '' (sops leaves them out).
@@ -44,7 +33,7 @@ export function encryptValue(value: Scalar | Comment, key: Uint8Array, additiona
   const nonce = iv ?? randomBytes(NONCE_SIZE);
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_SIZE });
   cipher.setAAD(Buffer.from(additionalData, 'utf8'));
-  const data = Buffer.concat([cipher.update(plainBytes(value)), cipher.final()]);
+  const data = Buffer.concat([cipher.update(toBytes(value)), cipher.final()]);
   const tag = cipher.getAuthTag();
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(nonce).toString('base64')},tag:${tag.toString('base64')},type:${type}]`;
 }

@@ -120,7 +120,8 @@ export function resolveScalar(tag: string, text: string): { tag: string; value: 
     const v = result.value;
     return { tag: '!!float', value: new GoFloat(Number(v)) };
   }
-  throw new ResolveError(`cannot decode ${result.tag} \`${text}\` as a ${tag}`);
+  // The value is not quoted: it may be a secret in a file being sealed or re-keyed.
+  throw new ResolveError(`cannot decode a ${result.tag} value as a ${tag}`);
 }
 
 function resolveUntagged(tag: string, text: string): { tag: ResolvedTag; value: Scalar } {
