@@ -1,8 +1,11 @@
-// Whether a fleet's files can be written, found before anything is: Yeoman and the sealing
-// commands write file by file, so a problem met halfway would leave half a fleet.
-import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+// Whether a fleet's files can be written, found before anything is (Yeoman and the sealing
+// commands write file by file, so a problem met halfway would leave half a fleet), and the
+// all-or-nothing writer of the commands that rewrite fleet files without Yeoman.
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { FluxSopsError } from './errors.js';
+import type { PlannedFile } from './fleet/layout.js';
 
 function accessProblem(path: string, mode: number): string | undefined {
   try {
@@ -83,5 +86,55 @@ export function assertWritable(root: string, paths: readonly string[]): void {
   const unwritable = findUnwritablePaths(root, paths);
   if (unwritable.length > 0) {
     throw unwritablePathsError(root, unwritable);
+  }
+}
+
+/**
+ * Writes every file or none: each goes to a temporary file beside its target (same folder, so
+ * the rename is atomic), then the temporary files are renamed into place; if one rename fails,
+ * the files already renamed get their previous contents back. Callers pass ciphertext and
+ * kustomizations only: a temporary file never holds a secret value.
+ */
+export function writeAllOrNothing(root: string, files: readonly PlannedFile[]): void {
+  assertWritable(root, files.map((file) => file.path));
+  const staged: { file: PlannedFile; target: string; temporary: string; previous: Buffer | null; mode: number }[] = [];
+  const removeStaged = () =>
+    staged.forEach(({ temporary }) => {
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // best effort: the error being reported is the one that matters
+      }
+    });
+  const failure = (path: string, error: unknown) => unwritablePathsError(root, [`${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  try {
+    for (const file of files) {
+      const target = join(root, file.path);
+      const stats = lstatSync(target, { throwIfNoEntry: false });
+      const temporary = join(dirname(target), `.${basename(target)}.flux-sops-${randomBytes(6).toString('hex')}`);
+      const mode = stats ? stats.mode & 0o777 : 0o644;
+      staged.push({ file, target, temporary, previous: stats ? readFileSync(target) : null, mode });
+      writeFileSync(temporary, file.contents, { mode, flag: 'wx' });
+    }
+  } catch (error) {
+    removeStaged();
+    throw failure(staged.at(-1)?.file.path ?? '?', error);
+  }
+  const renamed: typeof staged = [];
+  for (const each of staged) {
+    try {
+      renameSync(each.temporary, each.target);
+      renamed.push(each);
+    } catch (error) {
+      for (const done of renamed) {
+        if (done.previous === null) {
+          rmSync(done.target, { force: true });
+        } else {
+          writeFileSync(done.target, done.previous, { mode: done.mode });
+        }
+      }
+      removeStaged();
+      throw failure(each.file.path, error);
+    }
   }
 }

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { assertWritableFiles, writeAllOrNothing } from '../secret/fleet-files.js';
+import { assertWritable, writeAllOrNothing } from '../writable.js';
 
 export interface FileRewrite {
   /** POSIX path relative to the fleet root. */
@@ -18,7 +18,7 @@ export interface FileRewrite {
 
 /** Fails before any key is called when a file cannot be replaced (a symbolic link, no write permission). */
 export function assertReplaceable(root: string, paths: readonly string[]): void {
-  assertWritableFiles(root, paths);
+  assertWritable(root, paths);
 }
 
 /**

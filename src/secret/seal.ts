@@ -3,7 +3,7 @@
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { assertWritableFiles, writeAllOrNothing } from './fleet-files.js';
+import { assertWritable, writeAllOrNothing } from '../writable.js';
 import { type SecretManifest, keysOf } from './manifest.js';
 import type { SealingPlan } from './plan.js';
 
@@ -30,7 +30,7 @@ export async function assertMayReplace(plan: SealingPlan, force: boolean, confir
 
 /** Fails before any value is asked for when a file of the plan cannot be written. */
 export function assertPlanWritable(root: string, plan: SealingPlan): void {
-  assertWritableFiles(root, [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
+  assertWritable(root, [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
 }
 
 /** Encrypts, then writes the sealed file and the kustomization together; on any failure nothing changes. */
