@@ -70,6 +70,18 @@ export const terraformPathOf = (environment: string): string => `${TERRAFORM_FOL
 export const appsPathOf = (environment: string): string => `./${DEPLOY_FOLDER}/${environment}`;
 export const sealedSecretPathOf = (environment: string, name: string): string => `${secretsPathOf(environment)}/${name}.yaml`;
 
+/**
+ * The environment names recorded in a parsed `.yo-rc.json` (names, or `{ name, … }` entries under
+ * the stored-answers key); none for a fleet made by hand. Read by secret, updatekeys and check.
+ */
+export function storedEnvironmentNames(storedAnswersFile: unknown): string[] {
+  const stored = (storedAnswersFile as Record<string, { environments?: unknown } | undefined> | null)?.[STORAGE_NAME];
+  const entries: unknown[] = Array.isArray(stored?.environments) ? stored.environments : [];
+  return entries
+    .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry))
+    .filter((name): name is string => typeof name === 'string' && name !== '');
+}
+
 /** Escapes a literal string for use inside a Go RE2 / JS regular expression. */
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

@@ -3,7 +3,7 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, storedEnvironmentNames } from '../fleet/layout.js';
 import { readCreationRules } from '../sops/config.js';
 import type { CreationRule } from '../sops/rules.js';
 import type { FleetFile } from './plan.js';
@@ -40,10 +40,7 @@ export function readFleetRules(root: string): CreationRule[] {
 /** The environment names of the stored answers, if the fleet has them (a hand-made fleet may not). */
 function storedEnvironments(root: string): string[] {
   try {
-    const stored = (JSON.parse(readFileSync(join(root, STORED_ANSWERS_FILE), 'utf8')) as Record<string, { environments?: unknown } | undefined>)[STORAGE_NAME];
-    return (Array.isArray(stored?.environments) ? stored.environments : [])
-      .map((environment: unknown) => (typeof environment === 'object' && environment !== null ? (environment as { name?: unknown }).name : environment))
-      .filter((name): name is string => typeof name === 'string' && name !== '');
+    return storedEnvironmentNames(JSON.parse(readFileSync(join(root, STORED_ANSWERS_FILE), 'utf8')));
   } catch {
     return [];
   }

@@ -13,6 +13,7 @@ import {
   STORED_ANSWERS_FILE,
   sealedSecretPathOf,
   secretsPathOf,
+  storedEnvironmentNames,
 } from '../fleet/layout.js';
 import { validateEnvironmentName } from '../fleet/validators.js';
 import { readCreationRules } from '../sops/config.js';
@@ -84,20 +85,18 @@ export function readFleetFacts(storedAnswersText: string | null): FleetFacts | u
   if (storedAnswersText === null) {
     return undefined;
   }
-  let stored: unknown;
+  let file: unknown;
   try {
-    stored = (JSON.parse(storedAnswersText) as Record<string, unknown> | null)?.[STORAGE_NAME];
+    file = JSON.parse(storedAnswersText);
   } catch (error) {
     throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} is not valid JSON (${(error as Error).message}); nothing was written`);
   }
+  const stored = (file as Record<string, unknown> | null)?.[STORAGE_NAME];
   if (typeof stored !== 'object' || stored === null) {
     return undefined;
   }
-  const { environments, repoUrl } = stored as { environments?: unknown; repoUrl?: unknown };
-  const names = (Array.isArray(environments) ? environments : [])
-    .map((entry: unknown) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry))
-    .filter((name): name is string => typeof name === 'string');
-  return { environments: names, ...(typeof repoUrl === 'string' ? { repoUrl } : {}) };
+  const { repoUrl } = stored as { repoUrl?: unknown };
+  return { environments: storedEnvironmentNames(file), ...(typeof repoUrl === 'string' ? { repoUrl } : {}) };
 }
 
 /** The fleet's environments for a question or a message. */
