@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { runKeysCommand } from '../src/cli/keys.js';
 import type { FluxSopsError } from '../src/errors.js';
 import { decryptDocument, encryptDocument, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
+import { filesContaining } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 
 const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
@@ -298,6 +299,7 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       oldKeys.set(path, (await decryptDocument(before.get(path) ?? '')).dataKey);
     }
     kms.calls.length = 0;
+    const started = Date.now();
     const run = await runInProcess('rotate', ['--cwd', root]);
     assert.equal(run.status, 0);
     assert.equal(
@@ -330,6 +332,9 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
         assert.ok(!output.includes(value), 'no value is printed');
       }
     }
+    // Every value was decrypted in memory: none reached a file of the fleet or a temporary file.
+    const plaintexts = Object.values(VALUES).flatMap((each) => Object.values(each)).filter((value) => value.includes('never-printed'));
+    assert.deepEqual([...filesContaining(root, plaintexts), ...filesContaining(tmpdir(), plaintexts, started)], []);
   });
 
   it('leaves every file as it was when the second file fails (rotate: KMS refuses to encrypt)', async () => {

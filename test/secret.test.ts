@@ -18,7 +18,7 @@ import { buildSecretManifest, secretObject } from '../src/secret/manifest.js';
 import { type FleetTexts, classifyExisting, planSealing } from '../src/secret/plan.js';
 import { assertMayReplace, sealSecret } from '../src/secret/seal.js';
 import { passwordFromStdin, placeValue, splitKeyValue, textOf, validateSecretKey, validateSecretName } from '../src/secret/values.js';
-import { HTTPS_ANSWERS, SSH_ANSWERS, makeFleet, snapshot } from './fixtures/secret/fleet.js';
+import { HTTPS_ANSWERS, SSH_ANSWERS, filesContaining, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 
 /** Runs fn and returns the FluxSopsError it throws (fails the test otherwise). */
 function errorOf(fn: () => unknown): FluxSopsError {
@@ -40,6 +40,20 @@ async function rejectionOf(promise: Promise<unknown>): Promise<FluxSopsError> {
   }
   assert.fail('expected a rejection');
 }
+
+describe('the plaintext scan the sealing tests rely on', () => {
+  it('finds a planted value in a nested file, as text and as bytes, and skips files older than `since`', () => {
+    const root = makeFleet(HTTPS_ANSWERS, 'scan-');
+    try {
+      writeFileSync(join(root, 'secrets', 'staging', 'leak.txt'), 'x planted-value-4711 y');
+      assert.deepEqual(filesContaining(root, ['planted-value-4711']), [join(root, 'secrets', 'staging', 'leak.txt')]);
+      assert.deepEqual(filesContaining(root, [Buffer.from('planted-value-4711')]), [join(root, 'secrets', 'staging', 'leak.txt')]);
+      assert.deepEqual(filesContaining(root, ['planted-value-4711'], Date.now() + 60_000), []);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('secret: names, keys and values', () => {
   it('accepts DNS-1123 subdomains as Secret names, except the fleet\'s own files', () => {
