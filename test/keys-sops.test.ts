@@ -3,7 +3,7 @@
 // `.sops.yaml` and files sealed through the SOPS module, as `flux-sops secret` seals them.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import type { FluxSopsError } from '../src/errors.js';
 import { decryptDocument, encryptDocument, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
 import { filesContaining } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
+import { readTree } from './support.js';
 
 const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
 const PRODUCTION_KMS = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -94,20 +95,8 @@ async function writeFleet(rules: readonly Rule[]): Promise<string> {
   return root;
 }
 
-function snapshot(root: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (folder: string, prefix: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (entry.isDirectory()) {
-        walk(join(folder, entry.name), `${prefix}${entry.name}/`);
-      } else {
-        files.set(`${prefix}${entry.name}`, readFileSync(join(folder, entry.name), 'utf8'));
-      }
-    }
-  };
-  walk(root, '');
-  return files;
-}
+/** The fleet's files by path (test/support.ts reads them), as a map. */
+const snapshot = (root: string): Map<string, string> => new Map(Object.entries(readTree(root)));
 
 function sopsBlockOf(text: string): Record<string, unknown> {
   return (parse(text) as { sops: Record<string, unknown> }).sops;

@@ -2,7 +2,7 @@
 // what is refused), the report's exact text, and the all-or-nothing write, with the SOPS
 // module's key operations replaced by stand-ins. The real keys are in keys-sops.test.ts.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,6 +15,7 @@ import { differenceOf, type FilePlan, planKeyChanges } from '../src/keys/plan.js
 import { formatReport } from '../src/keys/report.js';
 import { type KeyOperations, runKeys } from '../src/keys/run.js';
 import { type CreationRule, type MasterKeys, masterKeysOfRule } from '../src/sops/rules.js';
+import { readTree } from './support.js';
 
 const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
 const PRODUCTION_KMS = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -197,20 +198,8 @@ function writeFleet(files: Record<string, string>): string {
   return root;
 }
 
-function snapshot(root: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (folder: string, prefix: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      if (entry.isDirectory()) {
-        walk(join(folder, entry.name), `${prefix}${entry.name}/`);
-      } else {
-        files.set(`${prefix}${entry.name}`, readFileSync(join(folder, entry.name), 'utf8'));
-      }
-    }
-  };
-  walk(root, '');
-  return files;
-}
+/** The fleet's files by path (test/support.ts reads them), as a map. */
+const snapshot = (root: string): Map<string, string> => new Map(Object.entries(readTree(root)));
 
 const SOPS_CONFIG = stringify({ creation_rules: [rule('staging', STAGING_KMS, BACKUP_AGE), rule('production', PRODUCTION_KMS)] });
 
