@@ -268,8 +268,9 @@ describe('re-runs of flux-sops over a fleet', () => {
           failure = error;
         },
       );
-      // clusters/staging/apps.yaml (answered "overwrite"), then clusters/production/apps.yaml (Ctrl-C); the deleted file asks nothing.
-      assert.deepEqual(conflicts, ['Overwrite clusters/staging/apps.yaml?', 'Overwrite clusters/production/apps.yaml?']);
+      // Both edited files are asked about (Yeoman's conflicter settles files in parallel, so in
+      // either order): the first answered "overwrite", Ctrl-C at the second; the deleted file asks nothing.
+      assert.deepEqual([...conflicts].sort(), ['Overwrite clusters/production/apps.yaml?', 'Overwrite clusters/staging/apps.yaml?']);
       assert.equal(hashTree(fleet), before, 'a file was written before every question was answered');
       assert.ok(failure instanceof FluxSopsError, `Ctrl-C ends the run as the product's cancellation, not as ${String(failure)}`);
       assert.deepEqual([failure.kind, failure.code, failure.message], ['cancelled', 130, 'Cancelled: nothing was written.']);
