@@ -19,6 +19,8 @@ export type ErrorKind =
   /** The user pressed Ctrl-C or chose to abort. */
   | 'cancelled';
 
+import { type SopsErrorCode, isSopsError } from './sops/errors.js';
+
 export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   input: 2,
   usage: 2,
@@ -41,6 +43,34 @@ export class FluxSopsError extends Error {
     this.name = 'FluxSopsError';
     this.code = EXIT_CODES[kind];
   }
+}
+
+/** The product's kind for each code of the SOPS library's errors; 'internal' is a bug, left as it is. */
+const KIND_OF_SOPS_CODE: Readonly<Record<SopsErrorCode, ErrorKind | undefined>> = {
+  'invalid-input': 'input',
+  'unreadable-file': 'fleet',
+  'metadata-not-found': 'fleet',
+  'invalid-selector': 'fleet',
+  'conflicting-parameters': 'fleet',
+  'unusable-key': 'fleet',
+  'no-key': 'fleet',
+  'could-not-retrieve-key': 'key',
+  'could-not-wrap-key': 'key',
+  'error-encrypting-tree': 'fleet',
+  'error-decrypting-tree': 'fleet',
+  'error-decrypting-mac': 'fleet',
+  'mac-mismatch': 'fleet',
+  internal: undefined,
+};
+
+/**
+ * The one mapping from the SOPS library to the product: a SopsError becomes the FluxSopsError of
+ * its code's kind (and exit status), with the same message; anything else is returned as it is.
+ * Called where the product calls the library (sealing, updatekeys, rotate).
+ */
+export function fromSopsError(error: unknown): unknown {
+  const kind = isSopsError(error) ? KIND_OF_SOPS_CODE[error.code] : undefined;
+  return kind === undefined ? error : new FluxSopsError(kind, (error as Error).message);
 }
 
 export function isFluxSopsError(error: unknown): error is FluxSopsError {

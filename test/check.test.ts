@@ -978,6 +978,9 @@ describe('flux-sops check', () => {
         'src/check/simple-yaml.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
+        'src/sops/errors.ts',
+        'src/sops/key-ids.ts',
+        'src/sops/master-keys.ts',
         'src/sops/rules.ts',
       ];
       const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), false);

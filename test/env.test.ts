@@ -12,7 +12,7 @@ import helpers from 'yeoman-test';
 import EnvironmentGenerator from '../generators/env/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { replaceReadmeEnvironmentsSection } from '../src/fleet/readme-section.js';
-import { addCreationRule } from '../src/sops/config.js';
+import { addCreationRule } from '../src/fleet/sops-config.js';
 import { findCreationRule } from '../src/sops/rules.js';
 import { loggedStatuses, outputLines, runCli, runCliInProcess } from './cli-runner.js';
 import { assertSopsRules, buildKustomizeFolders, creationRulesOf, requireKubectl, validateObjects } from './fleet-checks.js';

@@ -11,7 +11,8 @@ import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse, stringify } from 'yaml';
 import { runKeysCommand } from '../src/cli/keys.js';
 import type { FluxSopsError } from '../src/errors.js';
-import { decryptDocument, encryptDocument, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
+import type { SopsError } from '../src/sops/errors.js';
+import { decryptDocument, encryptDocument, masterKeysOfRule as keySetOfRule, usable } from '../src/sops/index.js';
 import { filesContaining } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 import { readTree } from './support.js';
@@ -88,7 +89,7 @@ async function writeFleet(rules: readonly Rule[]): Promise<string> {
       continue; // an environment this fleet does not have
     }
     const name = path.replace(/^.*\/|\.ya?ml$/g, '');
-    write(path, await encryptDocument(secretObject(name, values), { keys: masterKeysOfRule(rule), encryptedRegex: ENCRYPTED_REGEX }));
+    write(path, await encryptDocument(secretObject(name, values), { keys: usable(keySetOfRule(rule)), encryptedRegex: ENCRYPTED_REGEX }));
   }
   write('secrets/staging/repo-auth.yaml', PLACEHOLDER);
   write('secrets/staging/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\n');
@@ -196,7 +197,7 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     assert.deepEqual(opened.openedWith, { type: 'age', id: backupRecipient });
     assert.deepEqual((opened.document as { stringData: unknown }).stringData, VALUES['secrets/production/app.yaml']);
     // Without the identity, the only other key is KMS, which cannot be reached.
-    await assert.rejects(decryptDocument(text, { env: {} }), (error: FluxSopsError) => error.code === 1 && error.message.includes(`kms ${PRODUCTION_KMS}`));
+    await assert.rejects(decryptDocument(text, { env: {} }), (error: SopsError) => error.code === 'could-not-retrieve-key' && error.message.includes(`kms ${PRODUCTION_KMS}`));
   });
 
   it('updatekeys re-wraps for a recipient added to a rule, keeping values and MAC; --dry-run writes nothing', async () => {

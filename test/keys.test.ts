@@ -14,7 +14,11 @@ import { environmentsOf, selectEnvironments } from '../src/keys/fleet-files.js';
 import { differenceOf, type FilePlan, planKeyChanges } from '../src/keys/plan.js';
 import { formatReport } from '../src/keys/report.js';
 import { type KeyOperations, runKeys } from '../src/keys/run.js';
-import { type CreationRule, type MasterKeys, masterKeysOfRule } from '../src/sops/rules.js';
+import { keyIdsOf, type MasterKeys, masterKeysOfRule as keySetOfRule } from '../src/sops/master-keys.js';
+import type { CreationRule } from '../src/sops/rules.js';
+
+/** Every key a rule names, usable or not (the plan's own test of what it refuses is in keys-sops). */
+const masterKeysOfRule = (rule: CreationRule): MasterKeys => keyIdsOf(keySetOfRule(rule));
 import { readTree } from './support.js';
 
 const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse as parseYamlText } from 'yaml';
-import { FluxSopsError } from '../src/errors.js';
+import { FluxSopsError, fromSopsError } from '../src/errors.js';
+import { SopsError } from '../src/sops/errors.js';
 import { defaultAgeKeyFile, loadAgeIdentities } from '../src/sops/age.js';
 import { decryptDocument, decryptTree, encryptDocument, rotateDataKey, updateKeys } from '../src/sops/index.js';
-import { kmsRegionOf } from '../src/sops/kms.js';
+import { kmsRegionOf } from '../src/sops/key-ids.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 
 const FLEET_REGEX = '^(data|stringData)$';
@@ -107,12 +108,16 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     }
   });
 
-  it('a KMS refusal is FluxSopsError kind key naming the ARN, the AWS error and what permission is missing', async () => {
+  it('a KMS refusal is SopsError could-not-wrap-key (for the product: kind key, exit 1) naming the ARN, the AWS error and what permission is missing', async () => {
     kms.refuse(PRODUCTION, 'Encrypt');
     await assert.rejects(encryptDocument(secret(), { keys: { kms: [PRODUCTION], age: [] }, encryptedRegex: FLEET_REGEX }), (e: unknown) => {
-      assert.ok(e instanceof FluxSopsError);
-      assert.equal(e.kind, 'key');
-      assert.equal(e.code, 1);
+      assert.ok(e instanceof SopsError);
+      assert.equal(e.code, 'could-not-wrap-key');
+      const product = fromSopsError(e);
+      assert.ok(product instanceof FluxSopsError);
+      assert.equal(product.kind, 'key');
+      assert.equal(product.code, 1);
+      assert.equal(product.message, e.message);
       assert.match(e.message, new RegExp(`^AWS KMS could not encrypt the data key with ${PRODUCTION.replace(/[/.]/g, '\\$&')}: AccessDeniedException: `));
       assert.match(e.message, /needs kms:Encrypt on this key/);
       assertNothingSecret(e.message);
@@ -123,7 +128,8 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     kms.refuse(STAGING, 'Decrypt');
     const { dataKey } = await decryptDocument(text, { ageIdentities: [identity] });
     await assert.rejects(decryptDocument(text, { ageIdentities: [otherIdentity] }), (e: unknown) => {
-      assert.ok(e instanceof FluxSopsError && e.kind === 'key');
+      assert.ok(e instanceof SopsError && e.code === 'could-not-retrieve-key');
+      assert.equal((fromSopsError(e) as FluxSopsError).kind, 'key');
       assert.match(e.message, /^No master key of the file could decrypt its data key:\n/);
       assert.match(e.message, new RegExp(`- age ${recipient}: none of the 1 age identities available matches it`));
       assert.match(e.message, new RegExp(`- kms ${STAGING.replace(/[/.]/g, '\\$&')}: AccessDeniedException: .*kms:Decrypt`));
@@ -137,7 +143,7 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     const restoreCreds = setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_WEB_IDENTITY_TOKEN_FILE: undefined, AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined });
     try {
       await assert.rejects(encryptDocument(secret(), { keys: { kms: [STAGING], age: [] }, encryptedRegex: FLEET_REGEX }), (e: unknown) => {
-        assert.ok(e instanceof FluxSopsError && e.kind === 'key');
+        assert.ok(e instanceof SopsError && e.code === 'could-not-wrap-key');
         assert.match(e.message, /CredentialsProviderError: .*set AWS_PROFILE .* or run `aws sso login`/);
         return true;
       });
@@ -154,7 +160,7 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sops-none-'));
     try {
       await assert.rejects(decryptDocument(withPgp, { env: { XDG_CONFIG_HOME: dir } }), (e: unknown) => {
-        assert.ok(e instanceof FluxSopsError && e.kind === 'key');
+        assert.ok(e instanceof SopsError && e.code === 'could-not-retrieve-key');
         const lines = e.message.split('\n').slice(1);
         assert.equal(lines.length, 3, e.message);
         assert.match(lines[0]!, /^ {2}- age age1\S+: no age identity available \(SOPS_AGE_KEY_FILE, SOPS_AGE_KEY\)$/);
@@ -222,7 +228,7 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     assert.equal(block.kms![0]!.created_at, '2024-01-01T00:00:00Z', 'a kept KMS key keeps its created_at');
     assert.equal(block.kms![1]!.created_at, '2025-02-02T02:02:02Z');
     assert.notEqual(block.kms![0]!.enc, sopsBlock(text).kms![0]!.enc);
-    assert.throws(() => decryptTree(result.text, old.dataKey), (e: FluxSopsError) => e.kind === 'fleet');
+    assert.throws(() => decryptTree(result.text, old.dataKey), (e: SopsError) => e.code === 'error-decrypting-tree');
     assert.deepEqual(decryptTree(result.text, rotated.dataKey).document, secret());
     // Every value is encrypted again.
     for (const k of Object.keys(VALUES)) {
@@ -286,7 +292,7 @@ describe('sops: age identities as sops finds them', () => {
     const file = join(dir, 'keys.txt');
     writeFileSync(file, `${ids[1]}\n`);
     // The fake unwraps a wrong key: what matters is that it was handed the identity of the file.
-    await assert.rejects(decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file }, keySources: memory as never }), (e: FluxSopsError) => e.kind === 'fleet');
+    await assert.rejects(decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file }, keySources: memory as never }), (e: SopsError) => e.code === 'error-decrypting-tree');
     const real = await decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file } });
     assert.deepEqual(real.document, secret());
   });

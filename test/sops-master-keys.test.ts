@@ -4,8 +4,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYamlText } from 'yaml';
-import { FluxSopsError } from '../src/errors.js';
-import { masterKeysOfFile, usableMasterKeysOfRule as masterKeysOfRule } from '../src/sops/index.js';
+import { SopsError, keyIdsOf, masterKeysOfMetadata, masterKeysOfRule as keySetOfRule, usable } from '../src/sops/index.js';
+
+/** What sealing takes from a rule: its usable keys, or a SopsError naming what it cannot use. */
+const masterKeysOfRule = (rule: unknown) => usable(keySetOfRule(rule));
+
+/** What updatekeys takes from a file: its usable keys, and in words the entries it drops. */
+const masterKeysOfFile = (sops: unknown) => {
+  const set = masterKeysOfMetadata(sops);
+  return { ...keyIdsOf(set, 'usable'), unsupported: set.unusable };
+};
 
 const A = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const B = 'arn:aws:kms:us-east-2:123456789012:key/66666666-7777-8888-9999-000000000000';
@@ -56,9 +64,8 @@ describe('sops: masterKeysOfRule', () => {
       assert.throws(
         () => masterKeysOfRule(rule),
         (e: unknown) => {
-          assert.ok(e instanceof FluxSopsError, String(e));
-          assert.equal(e.kind, 'fleet');
-          assert.equal(e.code, 2);
+          assert.ok(e instanceof SopsError, String(e));
+          assert.equal(e.code, name === 'no key at all' ? 'no-key' : 'unusable-key');
           for (const p of patterns) assert.match(e.message, p);
           return true;
         },
@@ -67,7 +74,8 @@ describe('sops: masterKeysOfRule', () => {
   }
 
   it('names every unusable key of a rule at once, and the rule by its path_regex', () => {
-    assert.throws(() => masterKeysOfRule({ path_regex: 'secrets/prod/.*', kms: `${A}+${ROLE}`, pgp: 'FP', gcp_kms: 'g' }), (e: FluxSopsError) => {
+    assert.throws(() => masterKeysOfRule({ path_regex: 'secrets/prod/.*', kms: `${A}+${ROLE}`, pgp: 'FP', gcp_kms: 'g' }), (e: SopsError) => {
+      assert.equal(e.code, 'unusable-key');
       assert.match(e.message, /^The \.sops\.yaml creation rule \(path_regex "secrets\/prod\/\.\*"\) names master keys this tool cannot use: /);
       assert.match(e.message, /role to assume.*; pgp keys; gcp_kms keys\./);
       return true;
@@ -105,5 +113,16 @@ describe('sops: masterKeysOfFile', () => {
       unsupported: ['pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4', 'pgp D7229043384BCC60326C6FB9D8720D957C3D3074'],
     });
     assert.deepEqual(masterKeysOfFile(undefined), { kms: [], age: [], unsupported: [] });
+  });
+});
+
+describe('sops: one model for a rule and a file', () => {
+  it('names every key as written, usable or not, for a checker comparing a file with its rule', () => {
+    const rule = keySetOfRule({ kms: `${A}+${ROLE},${B}`, age: R1 });
+    assert.deepEqual(keyIdsOf(rule), { kms: [A, B], age: [R1] });
+    assert.deepEqual(keyIdsOf(rule, 'usable'), { kms: [B], age: [R1] });
+    const file = masterKeysOfMetadata({ kms: [{ arn: A, role: ROLE }, { arn: B }], age: [{ recipient: R1 }] });
+    assert.deepEqual(keyIdsOf(file), keyIdsOf(rule), 'the file sealed for the rule has the same keys');
+    assert.deepEqual(keyIdsOf(file, 'usable'), keyIdsOf(rule, 'usable'));
   });
 });

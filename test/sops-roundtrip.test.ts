@@ -5,7 +5,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { decrypt as sopsDecoderDecrypt } from 'sops-decoder';
 import { parse as parseYamlText } from 'yaml';
-import { FluxSopsError } from '../src/errors.js';
+import { SopsError } from '../src/sops/errors.js';
 import { type KeySourceFactory, type MasterKeySource, decryptDocument, decryptTree, encryptDocument } from '../src/sops/index.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 
@@ -173,13 +173,13 @@ sops:
   it('refuses a second selector, a "sops" key, and clear text sops would misread', async () => {
     const keys = memoryKeys();
     const k = { kms: [KMS_ARN], age: [] };
-    await assert.rejects(encryptDocument({ a: 1 }, { keys: k, encryptedRegex: 'a', unencryptedSuffix: '_x', keySources: keys }), (e: FluxSopsError) => e.kind === 'fleet');
-    await assert.rejects(encryptDocument({ sops: 1 }, { keys: k, keySources: keys }), (e: FluxSopsError) => e.kind === 'input');
+    await assert.rejects(encryptDocument({ a: 1 }, { keys: k, encryptedRegex: 'a', unencryptedSuffix: '_x', keySources: keys }), (e: SopsError) => e.code === 'conflicting-parameters');
+    await assert.rejects(encryptDocument({ sops: 1 }, { keys: k, keySources: keys }), (e: SopsError) => e.code === 'invalid-input');
     await assert.rejects(encryptDocument({ metadata: { note: 'a\u2028b' }, data: {} }, { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys }), /U\+2028/);
     // The same character in an encrypted value is fine.
     const text = await encryptDocument({ data: { v: 'a\u2028b' } }, { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys });
     assert.deepEqual((await decryptDocument(text, { keySources: keys, ageIdentities: [] })).document, { data: { v: 'a\u2028b' } });
-    await assert.rejects(encryptDocument({ a: 1 }, { keys: { kms: [], age: [] }, keySources: keys }), (e: FluxSopsError) => e.kind === 'fleet');
+    await assert.rejects(encryptDocument({ a: 1 }, { keys: { kms: [], age: [] }, keySources: keys }), (e: SopsError) => e.code === 'no-key');
   });
 
   it('a changed value, a moved value or a changed MAC is an error naming no value', async () => {
@@ -192,7 +192,8 @@ sops:
     const swapped = [...lines];
     swapped[pw] = `    password: ${lines[user]!.slice('    user: '.length)}`;
     swapped[user] = `    user: ${lines[pw]!.slice('    password: '.length)}`;
-    const noValue = (e: unknown) => e instanceof FluxSopsError && e.kind === 'fleet' && !/hunter2|admin/.test(e.message);
+    const noValue = (e: unknown) =>
+      e instanceof SopsError && ['error-decrypting-tree', 'error-decrypting-mac', 'mac-mismatch'].includes(e.code) && !/hunter2|admin/.test(e.message);
     await assert.rejects(open(swapped.join('\n')), noValue);
     const plainValue = text.replace(/^( {4}user: ).*$/m, '$1admin');
     await assert.rejects(open(plainValue), noValue);

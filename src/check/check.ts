@@ -7,7 +7,8 @@
 import { posix } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { CLUSTERS_FOLDER, SECRETS_FOLDER, SOPS_CONFIG_FILE } from '../fleet/layout.js';
-import { type CreationRule, indexCreationRules, type MasterKeys, masterKeysOfRule } from '../sops/rules.js';
+import { keyIdsOf, type MasterKeys, masterKeysOfRule } from '../sops/master-keys.js';
+import { type CreationRule, indexCreationRules } from '../sops/rules.js';
 import { checkCreationRules, describeRule, readCreationRules } from './creation-rules.js';
 import { type EncryptedFile, environmentOf, type FleetFacts, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
@@ -80,7 +81,7 @@ function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly Cre
     }
     let expected = keysOfRule.get(index);
     if (expected === undefined) {
-      expected = masterKeysOfRule(rules[index] ?? {});
+      expected = keyIdsOf(masterKeysOfRule(rules[index] ?? {}));
       keysOfRule.set(index, expected);
     }
     for (const [position, actual] of masterKeys.entries()) {

@@ -19,7 +19,7 @@ import {
   storedEnvironmentNames,
   TRUST_POLICY_FILE,
 } from '../fleet/layout.js';
-import { type MasterKeys, masterKeysOfMetadata } from '../sops/rules.js';
+import { keyIdsOf, type MasterKeys, masterKeysOfMetadata } from '../sops/master-keys.js';
 import { type Finding, finding } from './findings.js';
 import { describeProblem, type FleetFileParser } from './parse.js';
 
@@ -121,7 +121,7 @@ function readSopsMetadata(sops: unknown): SopsMetadata {
   const hasKey = groups.some((group) => SOPS_KEY_TYPES.some((type) => listOf(group[type]).length > 0));
   return {
     complete: typeof sops.mac === 'string' && sops.mac !== '' && hasKey,
-    masterKeys: masterKeysOfMetadata(sops),
+    masterKeys: keyIdsOf(masterKeysOfMetadata(sops)),
     placeholderMac: sops.mac === PLACEHOLDER_CIPHERTEXT,
   };
 }

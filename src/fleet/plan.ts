@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { FluxSopsError } from '../errors.js';
-import { addCreationRule } from '../sops/config.js';
+import { addCreationRule } from './sops-config.js';
 import type { CreationRule } from '../sops/rules.js';
 import { type IamEnvironment, kmsDecryptPolicyOf, kmsEncryptPolicyOf, policyJson, trustPolicyOf } from './iam.js';
 import {

@@ -4,7 +4,7 @@ import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, storedEnvironmentNames } from '../fleet/layout.js';
-import { readCreationRules } from '../sops/config.js';
+import { readCreationRules } from '../fleet/sops-config.js';
 import type { CreationRule } from '../sops/rules.js';
 import type { FleetFile } from './plan.js';
 

@@ -2,7 +2,8 @@
 // those this product cannot use), and `updateKeys` / `rotateDataKey`, which unwrap the data key
 // with any available master key (age identities from SOPS_AGE_KEY_FILE / SOPS_AGE_KEY, then AWS
 // KMS through the SDK's default chain) and wrap it for the rule's keys.
-import { type KeySourceFactory, usableMasterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys } from '../sops/index.js';
+import { fromSopsError } from '../errors.js';
+import { type KeySourceFactory, masterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys, usable } from '../sops/index.js';
 import type { KeyOperations } from './run.js';
 
 export interface SopsKeyOperationsOptions {
@@ -12,14 +13,24 @@ export interface SopsKeyOperationsOptions {
   readonly keySources?: KeySourceFactory;
 }
 
+function rethrown(error: unknown): never {
+  throw fromSopsError(error);
+}
+
 export function sopsKeyOperations(options: SopsKeyOperationsOptions = {}): KeyOperations {
   const rewrapOptions: RewrapOptions = {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.keySources === undefined ? {} : { keySources: options.keySources }),
   };
   return {
-    masterKeysOfRule: (rule) => usableMasterKeysOfRule(rule),
-    updateKeys: async (text, target) => (await updateKeys(text, target, rewrapOptions)).text,
-    rotateDataKey: async (text, target) => (await rotateDataKey(text, target, rewrapOptions)).text,
+    masterKeysOfRule: (rule) => {
+      try {
+        return usable(masterKeysOfRule(rule));
+      } catch (error) {
+        throw fromSopsError(error);
+      }
+    },
+    updateKeys: async (text, target) => (await updateKeys(text, target, rewrapOptions).catch(rethrown)).text,
+    rotateDataKey: async (text, target) => (await rotateDataKey(text, target, rewrapOptions).catch(rethrown)).text,
   };
 }

@@ -4,8 +4,8 @@
 import { parseAllDocuments } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SOPS_CONFIG_FILE } from '../fleet/layout.js';
-import { masterKeysOfFile } from '../sops/master-keys.js';
-import { type CreationRule, findCreationRule, type MasterKeys } from '../sops/rules.js';
+import { keyIdsOf, type MasterKeys, masterKeysOfMetadata } from '../sops/master-keys.js';
+import { type CreationRule, findCreationRule } from '../sops/rules.js';
 
 /** A file of the fleet as read: POSIX path relative to the fleet root, and its text. */
 export interface FleetFile {
@@ -145,7 +145,8 @@ export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[]
         `${path}: ${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): flux-sops ${command} would leave the file with none that can open it; nothing was written`,
       );
     }
-    const { added, removed } = differenceOf(masterKeysOfFile(metadata.sops), target);
+    const current = masterKeysOfMetadata(metadata.sops);
+    const { added, removed } = differenceOf({ ...keyIdsOf(current, 'usable'), unsupported: current.unusable }, target);
     if (command === 'updatekeys' && added.length === 0 && removed.length === 0) {
       plans.push({ kind: 'up-to-date', path, target });
     } else {

@@ -1,7 +1,7 @@
 // `updatekeys` and `rotate` as one run: read the fleet, plan, compute every new file text in
 // memory (the only step that calls keys), and only when all of them succeeded write them all.
 import { FluxSopsError } from '../errors.js';
-import type { MasterKeys } from '../sops/rules.js';
+import type { MasterKeys } from '../sops/master-keys.js';
 import { assertReplaceable, commitRewrites, type FileRewrite } from './commit.js';
 import { readFleetRules, readSecretFiles, selectEnvironments } from './fleet-files.js';
 import { type FilePlan, type KeysCommand, type MasterKeysOfRule, planKeyChanges } from './plan.js';

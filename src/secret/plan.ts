@@ -2,7 +2,7 @@
 // goes and for which master keys out, with the kustomization edit that lists it. Every problem
 // of the fleet or of a name is found here, before a value is asked for or a key is called.
 import { parseAllDocuments } from 'yaml';
-import { FluxSopsError } from '../errors.js';
+import { FluxSopsError, fromSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import {
   PLACEHOLDER_ANNOTATION,
@@ -16,8 +16,8 @@ import {
   storedEnvironmentNames,
 } from '../fleet/layout.js';
 import { validateEnvironmentName } from '../fleet/validators.js';
-import { readCreationRules } from '../sops/config.js';
-import { type MasterKeys, usableMasterKeysOfRule } from '../sops/master-keys.js';
+import { readCreationRules } from '../fleet/sops-config.js';
+import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { type CreationRule, findCreationRule } from '../sops/rules.js';
 import { type RepoScheme, repoSchemeOf } from './git-credentials.js';
 import { listResource } from './kustomization.js';
@@ -175,7 +175,12 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
     );
   }
   // The rule's KMS keys and age recipients; a 'fleet' error names any key this product cannot use.
-  const keys = usableMasterKeysOfRule(rule);
+  let keys: MasterKeys;
+  try {
+    keys = usable(masterKeysOfRule(rule));
+  } catch (error) {
+    throw fromSopsError(error);
+  }
   const kustomizationPath = `${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`;
   if (texts.kustomization === null) {
     throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);

@@ -3,14 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Decrypter, Encrypter, armor } from 'age-encryption';
-import { KeySourceError, type MasterKeySource } from './keysource.js';
-
-/** Recipients this implementation can encrypt to: X25519 (`age1…`) and hybrid post-quantum (`age1pq1…`). */
-export function isUsableAgeRecipient(recipient: string): boolean {
-  if (recipient.startsWith('age1pq1')) return /^age1pq1[02-9ac-hj-np-z]+$/.test(recipient);
-  // `age1<plugin>1…` names a plugin; sops runs it, this implementation cannot.
-  return /^age1[02-9ac-hj-np-z]{58}$/.test(recipient);
-}
+import { isUsableAgeRecipient } from './key-ids.js';
+import { type MasterKeySource, keySourceError } from './keysource.js';
 
 /** An identity line this implementation can use (sops' parseIdentity, plugins and SSH keys aside). */
 export function isUsableAgeIdentity(identity: string): boolean {
@@ -24,7 +18,7 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
     id: recipient,
     async wrap(dataKey: Uint8Array): Promise<string> {
       if (!isUsableAgeRecipient(recipient)) {
-        throw new KeySourceError('age', recipient, `"${recipient}" is not an age recipient this tool can encrypt to (age1…)`, 'not an age recipient');
+        throw keySourceError('wrap', `"${recipient}" is not an age recipient this tool can encrypt to (age1…)`, 'not an age recipient');
       }
       try {
         const e = new Encrypter();
@@ -32,14 +26,13 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
         return armor.encode(await e.encrypt(dataKey));
       } catch (error) {
         const reason = (error as Error).message;
-        throw new KeySourceError('age', recipient, `age could not encrypt the data key for ${recipient}: ${reason}`, reason);
+        throw keySourceError('wrap', `age could not encrypt the data key for ${recipient}: ${reason}`, reason);
       }
     },
     async unwrap(enc: string): Promise<Uint8Array> {
       if (identities.length === 0) {
-        throw new KeySourceError(
-          'age',
-          recipient,
+        throw keySourceError(
+          'unwrap',
           `no age identity is available for ${recipient} (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)`,
           'no age identity available (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY)',
         );
@@ -48,7 +41,7 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
       try {
         file = armor.decode(enc);
       } catch {
-        throw new KeySourceError('age', recipient, `the entry for ${recipient} does not hold an armored age file`, 'enc is not an armored age file');
+        throw keySourceError('unwrap', `the entry for ${recipient} does not hold an armored age file`, 'enc is not an armored age file');
       }
       const d = new Decrypter();
       for (const id of identities) d.addIdentity(id);
@@ -57,7 +50,7 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
       } catch (error) {
         const raw = (error as Error).message;
         const reason = /no identity matched/i.test(raw) ? `none of the ${identities.length} age identities available matches it` : raw;
-        throw new KeySourceError('age', recipient, `age could not decrypt the data key for ${recipient}: ${reason}`, reason);
+        throw keySourceError('unwrap', `age could not decrypt the data key for ${recipient}: ${reason}`, reason);
       }
     },
   };

@@ -1,16 +1,15 @@
 // Owns the public API of the SOPS implementation: seal a document, open a file, re-wrap a file's data key for other master keys, and rotate the data key, as the sops command does them.
 
 import { randomBytes } from 'node:crypto';
-import { FluxSopsError } from '../errors.js';
 import { ageKeySource, loadAgeIdentities } from './age.js';
-import { CipherError, decryptValue, encryptValue, parseRfc3339 } from './cipher.js';
-import { KeySourceError, type KeySourceFactory, type MasterKeySource } from './keysource.js';
+import { decryptValue, encryptValue } from './cipher.js';
+import { type SopsErrorCode, SopsError, isSopsError } from './errors.js';
+import { type KeySourceFactory, type MasterKeySource } from './keysource.js';
 import { kmsKeySource } from './kms.js';
 import { type MasterKeys } from './master-keys.js';
 import {
   type AgeEntry,
   type KmsEntry,
-  MetadataError,
   type OtherKeyType,
   SOPS_VERSION,
   type SopsMetadata,
@@ -20,14 +19,16 @@ import {
   readMetadata,
   rfc3339,
 } from './metadata.js';
-import { StoreError, emitYaml, parseYaml } from './store.js';
-import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue } from './tree.js';
-import { type CryptRules, RegexError, WalkError, decryptBranches, encryptBranches } from './walk.js';
+import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, parseRfc3339 } from './tree.js';
+import { type CryptRules, decryptBranches, encryptBranches } from './walk.js';
+import { emit, parse } from './yaml/index.js';
 
 export { loadAgeIdentities, ageKeySource, type AgeIdentities } from './age.js';
 export { kmsKeySource } from './kms.js';
-export { type KeySourceFactory, type MasterKeySource, type MasterKeyType, KeySourceError } from './keysource.js';
-export { masterKeysOfFile, usableMasterKeysOfRule, type FileMasterKeys, type MasterKeys } from './master-keys.js';
+export { type KeySourceFactory, type MasterKeySource, type MasterKeyType } from './keysource.js';
+export { SopsError, type SopsErrorCode, isSopsError } from './errors.js';
+export { keyIdsOf, masterKeysOfMetadata, masterKeysOfRule, usable, type MasterKey, type MasterKeys, type MasterKeySet } from './master-keys.js';
+export { type CreationRule, type CreationRuleIndex, compilePathRegex, findCreationRule, indexCreationRules, isAnchored, literalPrefixOf, ruleMatches } from './rules.js';
 export { SOPS_VERSION, type SopsMetadata, type KmsEntry, type AgeEntry, type OtherEntry } from './metadata.js';
 export { type CryptRules } from './walk.js';
 
@@ -50,7 +51,7 @@ export interface Selectors {
 }
 
 export interface EncryptOptions extends Selectors {
-  /** The master keys to seal the file for (a creation rule's, from usableMasterKeysOfRule). */
+  /** The master keys to seal the file for (a creation rule's, through `usable`). */
   keys: MasterKeys;
   /** The time written as lastmodified and as created_at of the KMS entries (default: now). */
   now?: Date;
@@ -174,7 +175,7 @@ const LINE_SEPARATORS = /[\u0085\u2028\u2029]/;
  */
 function checkPlainText(value: TreeValue, path: string[]): void {
   const fail = (at: string[]) => {
-    throw new FluxSopsError('input', `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, which sops reads back as a line break.`);
+    throw new SopsError('invalid-input', `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, which sops reads back as a line break.`);
   };
   if (value instanceof TreeBranch) {
     for (const item of value.items) {
@@ -197,62 +198,61 @@ interface ParsedFile {
   metadata: SopsMetadata;
 }
 
-function fleetError(what: string, error: unknown): FluxSopsError {
-  if (error instanceof FluxSopsError) return error;
-  const known = error instanceof StoreError || error instanceof MetadataError || error instanceof WalkError || error instanceof RegexError || error instanceof CipherError;
-  if (!known) throw error;
-  return new FluxSopsError('fleet', `${what}: ${(error as Error).message}`);
+/** A library error with what was being done said first; anything else is rethrown as it is. */
+function within(what: string, error: unknown): SopsError {
+  if (!isSopsError(error)) throw error;
+  return error.within(what);
 }
 
 /** sops' LoadEncryptedFile: the documents without their `sops` key, and the metadata of the first. */
 function parseEncrypted(text: string): ParsedFile {
   let branches: TreeBranch[];
   try {
-    branches = parseYaml(text);
+    branches = parse(text);
   } catch (error) {
-    throw fleetError('The encrypted file cannot be read as YAML', error);
+    throw within('The encrypted file cannot be read as YAML', error);
   }
   let metadataValue: TreeValue | undefined;
   const stripped = branches.map((branch, index) => {
     const items = branch.items.filter((item) => {
       if (item.key !== 'sops') return true;
       if (index === 0) {
-        if (metadataValue !== undefined) throw new FluxSopsError('fleet', 'The encrypted file has two sops entries.');
+        if (metadataValue !== undefined) throw new SopsError('unreadable-file', 'The encrypted file has two sops entries.');
         metadataValue = item.value;
       }
       return false;
     });
     return new TreeBranch(items);
   });
-  if (metadataValue === undefined) throw new FluxSopsError('fleet', 'The file has no sops metadata: it is not encrypted with sops.');
+  if (metadataValue === undefined) throw new SopsError('metadata-not-found', 'The file has no sops metadata: it is not encrypted with sops.');
   try {
     return { branches: stripped, metadata: readMetadata(metadataValue) };
   } catch (error) {
-    throw fleetError('The sops metadata of the file cannot be read', error);
+    throw within('The sops metadata of the file cannot be read', error);
   }
 }
 
 function emitEncrypted(branches: TreeBranch[], metadata: SopsMetadata, sopsVersion: string): string {
   const md = metadataToTree(metadata, sopsVersion);
-  return emitYaml(branches.map((b) => new TreeBranch([...b.items, { key: 'sops', value: md }])));
+  return emit(branches.map((b) => new TreeBranch([...b.items, { key: 'sops', value: md }])));
 }
 
-/** Decrypts the values and checks the MAC; throws FluxSopsError('fleet') when the file does not match its MAC. */
+/** Decrypts the values and checks the MAC; throws SopsError 'mac-mismatch' when the file does not match its MAC. */
 function decryptParsed(parsed: ParsedFile, dataKey: Uint8Array): { branches: TreeBranch[]; mac: string } {
   let result;
   try {
     result = decryptBranches(parsed.branches, dataKey, cryptRulesOf(parsed.metadata));
   } catch (error) {
-    throw fleetError('The file cannot be decrypted', error);
+    throw within('The file cannot be decrypted', error);
   }
   let stored: Scalar | Comment;
   try {
     stored = decryptValue(parsed.metadata.mac, dataKey, macAdditionalData(parsed.metadata.lastModified));
   } catch {
-    throw new FluxSopsError('fleet', 'Cannot decrypt the MAC of the file (its mac or lastmodified was changed, or it is corrupt).');
+    throw new SopsError('error-decrypting-mac', 'Cannot decrypt the MAC of the file (its mac or lastmodified was changed, or it is corrupt).');
   }
   if (stored !== result.mac) {
-    throw new FluxSopsError('fleet', 'MAC mismatch: the values of the file do not match its MAC (it was changed without sops, or is corrupt).');
+    throw new SopsError('mac-mismatch', 'MAC mismatch: the values of the file do not match its MAC (it was changed without sops, or is corrupt).');
   }
   return result;
 }
@@ -284,7 +284,7 @@ async function identitiesFor(options: OpenOptions): Promise<{ identities: readon
 /** Unwraps the data key with the first master key that can: age entries first, then KMS, as sops orders them. */
 async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ dataKey: Buffer; openedWith: KeyRef }> {
   if (md.keyGroups && md.keyGroups.length > 1) {
-    throw new FluxSopsError('fleet', `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool cannot open.`);
+    throw new SopsError('unusable-key', `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool cannot open.`);
   }
   const factory = options.keySources ?? defaultKeySources;
   const failures: string[] = [];
@@ -293,7 +293,7 @@ async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ 
     try {
       key = await source.unwrap(enc);
     } catch (error) {
-      if (error instanceof KeySourceError) {
+      if (isSopsError(error) && error.code === 'could-not-retrieve-key') {
         failures.push(`${source.type} ${source.id}: ${error.reason}`);
         return undefined;
       }
@@ -324,13 +324,13 @@ async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ 
     if (key) return { dataKey: key, openedWith: { type: 'kms', id: entry.arn } };
   }
   for (const other of md.other) failures.push(`${other.type} ${other.label}: not tried, this tool does not support ${other.type} keys`);
-  throw new FluxSopsError(
-    'key',
+  throw new SopsError(
+    'could-not-retrieve-key',
     `No master key of the file could decrypt its data key${ageNote}:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
   );
 }
 
-/** Wraps the data key for every key; throws FluxSopsError('key') listing each key that refused. */
+/** Wraps the data key for every key; throws SopsError 'could-not-wrap-key' listing each key that refused. */
 async function wrapDataKey(
   dataKey: Uint8Array,
   keys: MasterKeys,
@@ -353,12 +353,13 @@ async function wrapDataKey(
   const failures: string[] = [];
   for (const r of [...kms, ...age]) {
     if (r.status === 'rejected') {
-      if (r.reason instanceof KeySourceError) failures.push(r.reason.message);
+      if (isSopsError(r.reason) && r.reason.code === 'could-not-wrap-key') failures.push(r.reason.message);
       else throw r.reason;
     }
   }
-  if (failures.length === 1) throw new FluxSopsError('key', failures[0]!);
-  if (failures.length > 1) throw new FluxSopsError('key', `Could not encrypt the data key for ${failures.length} master keys:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  const code: SopsErrorCode = 'could-not-wrap-key';
+  if (failures.length === 1) throw new SopsError(code, failures[0]!);
+  if (failures.length > 1) throw new SopsError(code, `Could not encrypt the data key for ${failures.length} master keys:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
   return {
     kms: kms.map((r) => (r as PromiseFulfilledResult<KmsEntry>).value),
     age: age.map((r) => (r as PromiseFulfilledResult<AgeEntry>).value),
@@ -375,7 +376,7 @@ function selectorsOf(options: Selectors): CryptRules {
       set.push(k);
     }
   }
-  if (set.length > 1) throw new FluxSopsError('fleet', `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes may be set, not ${set.join(' and ')}.`);
+  if (set.length > 1) throw new SopsError('conflicting-parameters', `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes may be set, not ${set.join(' and ')}.`);
   if (set.length === 0) rules.unencryptedSuffix = '_unencrypted';
   if (options.macOnlyEncrypted) rules.macOnlyEncrypted = true;
   return rules;
@@ -383,7 +384,7 @@ function selectorsOf(options: Selectors): CryptRules {
 
 function checkKeys(keys: MasterKeys): MasterKeys {
   const k = uniqueKeys(keys);
-  if (k.kms.length + k.age.length === 0) throw new FluxSopsError('fleet', 'No master key to encrypt the data key with (no KMS key and no age recipient).');
+  if (k.kms.length + k.age.length === 0) throw new SopsError('no-key', 'No master key to encrypt the data key with (no KMS key and no age recipient).');
   return k;
 }
 
@@ -398,7 +399,7 @@ export async function encryptDocument(document: object, options: EncryptOptions)
   if (document === null || typeof document !== 'object' || Array.isArray(document)) throw new TypeError('the document must be an object');
   const tree = toTreeValue(document, []);
   if (!(tree instanceof TreeBranch)) throw new TypeError('the document must be an object');
-  if (tree.items.some((i) => i.key === 'sops')) throw new FluxSopsError('input', 'The document has a top-level "sops" key, which sops reserves for its metadata.');
+  if (tree.items.some((i) => i.key === 'sops')) throw new SopsError('invalid-input', 'The document has a top-level "sops" key, which sops reserves for its metadata.');
   const keys = checkKeys(options.keys);
   const rules = selectorsOf(options);
   const now = options.now ?? new Date();
@@ -410,7 +411,7 @@ export async function encryptDocument(document: object, options: EncryptOptions)
     try {
       walked = encryptBranches([tree], dataKey, rules);
     } catch (error) {
-      throw fleetError('The document cannot be encrypted', error);
+      throw within('The document cannot be encrypted', error);
     }
     checkPlainText(walked.branches[0]!, []);
     const lastModified = rfc3339(now);
@@ -484,7 +485,7 @@ export async function updateKeys(text: string, targetKeys: MasterKeys, options: 
     try {
       decryptValue(md.mac, dataKey, macAdditionalData(md.lastModified));
     } catch {
-      throw new FluxSopsError('fleet', 'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, or it is corrupt).');
+      throw new SopsError('error-decrypting-mac', 'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, or it is corrupt).');
     }
     const wrapped = await wrapDataKey(dataKey, target, options.keySources ?? defaultKeySources, rfc3339(options.now ?? new Date()), {
       kms: p.keepKms,
@@ -523,7 +524,7 @@ export async function rotateDataKey(text: string, targetKeys: MasterKeys, option
     try {
       walked = encryptBranches(branches, newKey, rules);
     } catch (error) {
-      throw fleetError('The file cannot be encrypted again', error);
+      throw within('The file cannot be encrypted again', error);
     }
     const lastModified = rfc3339(now);
     const metadata: SopsMetadata = {

@@ -1,5 +1,7 @@
 // Owns the one interface every master key implements (wrap/unwrap a data key), like sops' keys.MasterKey, and the factories a caller may inject.
 
+import { SopsError } from './errors.js';
+
 /** The key types this implementation can use. */
 export type MasterKeyType = 'kms' | 'age';
 
@@ -20,17 +22,10 @@ export interface KeySourceFactory {
 }
 
 /**
- * Why a master key could not wrap or unwrap a data key, in words for the user. The message never
- * holds the data key or a plaintext value.
+ * Why a master key could not wrap (code 'could-not-wrap-key') or unwrap ('could-not-retrieve-key')
+ * a data key: the message for the user, the reason without the key for a list of keys tried. It
+ * never holds the data key or a plaintext value.
  */
-export class KeySourceError extends Error {
-  override name = 'KeySourceError';
-  constructor(
-    readonly keyType: MasterKeyType,
-    readonly keyId: string,
-    message: string,
-    readonly reason: string,
-  ) {
-    super(message);
-  }
+export function keySourceError(operation: 'wrap' | 'unwrap', message: string, reason: string): SopsError {
+  return new SopsError(operation === 'wrap' ? 'could-not-wrap-key' : 'could-not-retrieve-key', message, reason);
 }

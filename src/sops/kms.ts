@@ -1,23 +1,15 @@
 // Owns AWS KMS as a master key (sops' kms/keysource.go): Encrypt/Decrypt through @aws-sdk/client-kms, the region taken from the ARN, the SDK's default credential chain and endpoint settings.
 
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
-import { KeySourceError, type MasterKeySource } from './keysource.js';
+import type { SopsError } from './errors.js';
+import { kmsRegionOf } from './key-ids.js';
+import { type MasterKeySource, keySourceError } from './keysource.js';
 
 // The SDK warns on every run under Node 20 (which this package supports) that its later releases
 // will not: noise on stderr that says nothing about the user's keys. An explicit setting wins.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** sops' arnRegex: the region is taken from the ARN. */
-const ARN_RE = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/;
-
-/** The region of a KMS key or alias ARN, or undefined when it is not one. */
-export function kmsRegionOf(arn: string): string | undefined {
-  return ARN_RE.exec(arn)?.[1];
-}
-
-/** Whether a string is a KMS key or alias ARN sops can use. */
-export function isKmsArn(arn: string): boolean {
-  return ARN_RE.test(arn);
+// Set when the first client is made, not when this module is loaded.
+function quietNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 interface AwsError {
@@ -29,7 +21,7 @@ interface AwsError {
 }
 
 /** The AWS error's name and message, with what to do for the two a user meets most. */
-export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', error: unknown): KeySourceError {
+export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', error: unknown): SopsError {
   const e = (error ?? {}) as AwsError;
   const name = e.name && e.name !== 'Error' ? e.name : (e.Code ?? e.code ?? 'Error');
   const code = e.Code && e.Code !== name ? ` (${e.Code})` : '';
@@ -44,7 +36,7 @@ export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', 
     hint = ' The AWS session has expired: run `aws sso login` (or refresh the credentials of AWS_PROFILE).';
   }
   const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
-  return new KeySourceError('kms', arn, `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, reason);
+  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, reason);
 }
 
 /** Options for a KMS key source; tests may pass a client factory, nothing else is needed in use. */
@@ -55,16 +47,18 @@ export interface KmsKeySourceOptions {
 
 /** AWS KMS master key: `enc` is the base64 CiphertextBlob of Encrypt(KeyId = ARN, Plaintext = data key). */
 export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): MasterKeySource {
-  const makeClient = (): KMSClient => {
+  const makeClient = (operation: 'wrap' | 'unwrap'): KMSClient => {
     const region = kmsRegionOf(arn);
-    if (!region) throw new KeySourceError('kms', arn, `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, 'not a KMS key ARN');
-    return options.client ? options.client(region) : new KMSClient({ region });
+    if (!region) throw keySourceError(operation, `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, 'not a KMS key ARN');
+    if (options.client) return options.client(region);
+    quietNodeVersionWarning();
+    return new KMSClient({ region });
   };
   return {
     type: 'kms',
     id: arn,
     async wrap(dataKey: Uint8Array): Promise<string> {
-      const client = makeClient();
+      const client = makeClient('wrap');
       try {
         const out = await client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }));
         if (!out.CiphertextBlob) throw new Error('the Encrypt response has no CiphertextBlob');
@@ -78,9 +72,9 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
     async unwrap(enc: string): Promise<Uint8Array> {
       const blob = Buffer.from(enc, 'base64');
       if (enc.trim() === '' || blob.length === 0) {
-        throw new KeySourceError('kms', arn, `the entry for ${arn} has no encrypted data key`, 'no encrypted data key');
+        throw keySourceError('unwrap', `the entry for ${arn} has no encrypted data key`, 'no encrypted data key');
       }
-      const client = makeClient();
+      const client = makeClient('unwrap');
       try {
         const out = await client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }));
         if (!out.Plaintext) throw new Error('the Decrypt response has no Plaintext');

@@ -1,7 +1,7 @@
 // Owns the `sops:` block of an encrypted file: reading it as sops does (stores/stores.go ToInternal) and writing it in the key order of the sops version being emulated.
 
-import { parseRfc3339 } from './cipher.js';
-import { Comment, GoFloat, GoTime, type Scalar, TreeBranch, type TreeValue, formatFloatF } from './tree.js';
+import { SopsError } from './errors.js';
+import { Comment, GoFloat, GoTime, type Scalar, TreeBranch, type TreeValue, formatFloatF, parseRfc3339 } from './tree.js';
 import { type CryptRules, DEFAULT_UNENCRYPTED_SUFFIX } from './walk.js';
 
 /** The sops release whose output this implementation writes (stores/metadata.go, sorted keys). */
@@ -54,8 +54,9 @@ export interface SopsMetadata extends CryptRules {
   version: string;
 }
 
-export class MetadataError extends Error {
-  override name = 'MetadataError';
+/** A `sops` block sops could not read either. */
+function metadataError(message: string): SopsError {
+  return new SopsError('unreadable-file', message);
 }
 
 /** A tree value as a plain value (mapstructure sees this): comments dropped, scalars as they are. */
@@ -77,7 +78,7 @@ function weakString(value: unknown, field: string): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
   if (value instanceof GoFloat) return formatFloatF(value.value);
   if (value instanceof GoTime) return value.text;
-  throw new MetadataError(`sops metadata field ${field} is not a string`);
+  throw metadataError(`sops metadata field ${field} is not a string`);
 }
 
 function weakBool(value: unknown, field: string): boolean {
@@ -88,7 +89,7 @@ function weakBool(value: unknown, field: string): boolean {
     if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
     if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(value)) return false;
   }
-  throw new MetadataError(`sops metadata field ${field} is not a boolean`);
+  throw metadataError(`sops metadata field ${field} is not a boolean`);
 }
 
 function weakInt(value: unknown, field: string): number {
@@ -96,15 +97,15 @@ function weakInt(value: unknown, field: string): number {
   if (typeof value === 'number' && Number.isInteger(value)) return value;
   if (typeof value === 'string' && /^[+-]?\d+$/.test(value)) return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
-  throw new MetadataError(`sops metadata field ${field} is not an integer`);
+  throw metadataError(`sops metadata field ${field} is not an integer`);
 }
 
 function list(value: unknown, field: string): Record<string, unknown>[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw new MetadataError(`sops metadata field ${field} is not a list`);
+  if (!Array.isArray(value)) throw metadataError(`sops metadata field ${field} is not a list`);
   return value.map((v, i) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof GoFloat || v instanceof GoTime || v instanceof Uint8Array) {
-      throw new MetadataError(`sops metadata field ${field}[${i}] is not a mapping`);
+      throw metadataError(`sops metadata field ${field}[${i}] is not a mapping`);
     }
     return v as Record<string, unknown>;
   });
@@ -114,7 +115,7 @@ function checkTime(text: string, field: string): void {
   try {
     parseRfc3339(text);
   } catch {
-    throw new MetadataError(`sops metadata field ${field} is not an RFC 3339 time`);
+    throw metadataError(`sops metadata field ${field} is not an RFC 3339 time`);
   }
 }
 
@@ -139,7 +140,7 @@ function readGroup(m: Record<string, unknown>, where: string): KeyGroup {
     const role = weakString(e.role, `${f}.role`);
     if (role !== '') entry.role = role;
     if (e.context !== undefined && e.context !== null) {
-      if (typeof e.context !== 'object' || Array.isArray(e.context)) throw new MetadataError(`sops metadata field ${f}.context is not a mapping`);
+      if (typeof e.context !== 'object' || Array.isArray(e.context)) throw metadataError(`sops metadata field ${f}.context is not a mapping`);
       const ctx: Record<string, string> = {};
       for (const [k, v] of Object.entries(e.context as Record<string, unknown>)) ctx[k] = weakString(v, `${f}.context.${k}`);
       entry.context = ctx;
@@ -166,7 +167,7 @@ function readGroup(m: Record<string, unknown>, where: string): KeyGroup {
 
 /** Reads a `sops` block as sops' ToInternal does; `branch` is the value of the `sops` key. */
 export function readMetadata(branch: TreeValue): SopsMetadata {
-  if (!(branch instanceof TreeBranch)) throw new MetadataError('Found sops entry that is not a mapping');
+  if (!(branch instanceof TreeBranch)) throw metadataError('Found sops entry that is not a mapping');
   const m = plain(branch) as Record<string, unknown>;
   const lastModified = weakString(m.lastmodified, 'lastmodified');
   checkTime(lastModified, 'lastmodified');
@@ -188,7 +189,7 @@ export function readMetadata(branch: TreeValue): SopsMetadata {
       md.other = g.other;
     }
   } else if (!hasTopKeys) {
-    throw new MetadataError('No keys found in file');
+    throw metadataError('No keys found in file');
   }
   const threshold = weakInt(m.shamir_threshold, 'shamir_threshold');
   if (threshold !== 0) md.shamirThreshold = threshold;
@@ -209,7 +210,7 @@ export function readMetadata(branch: TreeValue): SopsMetadata {
     }
   }
   if (count > 1) {
-    throw new MetadataError(
+    throw metadataError(
       'Cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file',
     );
   }

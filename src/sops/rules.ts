@@ -1,4 +1,4 @@
-// How the sops CLI picks a creation rule and which master keys it names, so the generator, the
+// How the sops CLI picks a creation rule, so the generator, the
 // sealing commands and the checker reason about `.sops.yaml` the way sops does: the path
 // relative to the `.sops.yaml` folder is matched against each rule's `path_regex` (unanchored,
 // like Go's MatchString), first match wins, and a rule without `path_regex` matches every file.
@@ -8,12 +8,6 @@ export interface CreationRule {
   readonly kms?: string;
   readonly encrypted_regex?: string;
   readonly [key: string]: unknown;
-}
-
-/** The master keys this product reads from a rule or a file: KMS key ARNs and age recipients. */
-export interface MasterKeys {
-  readonly kms: string[];
-  readonly age: string[];
 }
 
 /** Compiled once per pattern: the checker matches rules against hundreds of paths. */
@@ -191,61 +185,4 @@ export function indexCreationRules(rules: readonly CreationRule[]): CreationRule
     find: (path) => candidatesOf(path).find((index) => matches(index, path)) ?? -1,
     matching: (path) => candidatesOf(path).filter((index) => matches(index, path)),
   };
-}
-
-/** sops' comma-separated key lists (`kms: "arn1,arn2"`); a YAML list of strings is read too. */
-function keyListOf(value: unknown): string[] {
-  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-  return items.map((item) => item.trim()).filter((item) => item !== '');
-}
-
-/** A rule's KMS key with a role to assume is written `<key ARN>+<role ARN>`: the key is the part before `+`. */
-function keyArnOf(entry: string): string {
-  return entry.split('+')[0] ?? entry;
-}
-
-/** The ARNs of a list of sops KMS key entries (`[{ arn: … }]`, in key_groups and in a file's metadata). */
-export function arnsOfKmsEntries(entries: unknown): string[] {
-  return (Array.isArray(entries) ? entries : [])
-    .map((entry: unknown) => (typeof entry === 'string' ? keyArnOf(entry) : (entry as { arn?: unknown } | null)?.arn))
-    .filter((arn): arn is string => typeof arn === 'string');
-}
-
-/** The age recipients of a list of entries: strings in a rule's key_groups, `{ recipient: … }` in a file's metadata. */
-export function recipientsOfAgeEntries(entries: unknown): string[] {
-  return (Array.isArray(entries) ? entries : [])
-    .map((entry: unknown) => (typeof entry === 'string' ? entry.trim() : (entry as { recipient?: unknown } | null)?.recipient))
-    .filter((recipient): recipient is string => typeof recipient === 'string' && recipient !== '');
-}
-
-/** As sops reads a rule: its `key_groups` when it has any, otherwise its top-level keys as one group. */
-function keyGroupsOf(rule: CreationRule): { kms: string[]; age: string[] }[] {
-  const groups = Array.isArray(rule.key_groups) ? rule.key_groups.filter((group): group is Record<string, unknown> => typeof group === 'object' && group !== null) : [];
-  if (groups.length > 0) {
-    return groups.map((group) => ({ kms: arnsOfKmsEntries(group.kms), age: recipientsOfAgeEntries(group.age) }));
-  }
-  return [{ kms: keyListOf(rule.kms).map(keyArnOf), age: keyListOf(rule.age) }];
-}
-
-/** The KMS ARNs of a rule, in order: its `kms` (a comma-separated string or a list), or those of its `key_groups`. */
-export function kmsArnsOf(rule: CreationRule): string[] {
-  return keyGroupsOf(rule).flatMap((group) => group.kms);
-}
-
-/** The age recipients of a rule, in order: its `age` (a comma-separated string or a list), or those of its `key_groups`. */
-export function ageRecipientsOf(rule: CreationRule): string[] {
-  return keyGroupsOf(rule).flatMap((group) => group.age);
-}
-
-/** Every master key a file sealed under this rule must be wrapped for (`sops updatekeys` makes it so). */
-export function masterKeysOfRule(rule: CreationRule): MasterKeys {
-  return { kms: kmsArnsOf(rule), age: ageRecipientsOf(rule) };
-}
-
-/** The master keys recorded in a document's `sops` metadata: top level and `key_groups`. */
-export function masterKeysOfMetadata(sops: Record<string, unknown>): MasterKeys {
-  const groups = [sops, ...(Array.isArray(sops.key_groups) ? sops.key_groups : [])].filter(
-    (group): group is Record<string, unknown> => typeof group === 'object' && group !== null,
-  );
-  return { kms: groups.flatMap((group) => arnsOfKmsEntries(group.kms)), age: groups.flatMap((group) => recipientsOfAgeEntries(group.age)) };
 }

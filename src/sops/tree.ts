@@ -1,5 +1,7 @@
 // Owns the in-memory shape of a sops document (sops.go's TreeBranch, TreeItem, Comment and the Go value types) and sops' ToBytes, with Go's number formatting.
 
+import { SopsError } from './errors.js';
+
 /** A comment line, without its leading `#`; inline when it stood after a value on the same line. */
 export class Comment {
   constructor(
@@ -101,7 +103,7 @@ export function toBytes(value: Scalar | Comment): Buffer {
   if (value instanceof GoTime) return Buffer.from(value.text, 'utf8');
   if (value instanceof Comment) return Buffer.from(value.value, 'utf8');
   if (value instanceof Uint8Array) return Buffer.from(value);
-  throw new Error('Could not convert a value of unknown type to bytes');
+  throw new SopsError('internal', 'Could not convert a value of unknown type to bytes');
 }
 
 /** The type name sops' cipher writes in `type:` for a value. */
@@ -113,5 +115,35 @@ export function sopsTypeOf(value: Scalar | Comment): 'str' | 'int' | 'float' | '
   if (value instanceof GoTime) return 'time';
   if (value instanceof Comment) return 'comment';
   if (value instanceof Uint8Array) return 'bytes';
-  throw new Error('Value to encrypt has an unsupported type');
+  throw new SopsError('internal', 'Value to encrypt has an unsupported type');
+}
+
+/** Go's time.Time.UnmarshalText (RFC 3339), normalised back to MarshalText's RFC 3339 nano form. */
+export function parseRfc3339(text: string): GoTime {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!m) throw new SopsError('unreadable-file', 'a time value does not read as RFC 3339');
+  return new GoTime(formatGoTime(m.slice(1, 7).map(Number) as Six, m[7] ?? '', m[8]!.toUpperCase()));
+}
+
+type Six = [number, number, number, number, number, number];
+
+function daysIn(month: number, year: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** RFC 3339 with nanoseconds as Go prints it: trailing zeros of the fraction dropped, `Z` for a zero offset. */
+export function formatGoTime([year, month, day, hour, minute, second]: Six, fraction: string, zone: string): string {
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || second > 59) {
+    throw new SopsError('unreadable-file', 'a time value is out of range');
+  }
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const frac = fraction.slice(0, 9).replace(/0+$/, '');
+  let tz = zone;
+  if (zone !== 'Z') {
+    const sign = zone[0]!;
+    const [hh, mm] = zone.slice(1).split(':').map(Number) as [number, number];
+    tz = hh === 0 && mm === 0 ? 'Z' : `${sign}${p2(hh)}:${p2(mm)}`;
+  }
+  return `${String(year).padStart(4, '0')}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(minute)}:${p2(second)}${frac ? `.${frac}` : ''}${tz}`;
 }

@@ -1,7 +1,8 @@
 // Owns sops' tree walk (sops.go): which leaves are encrypted (suffix/regex/comment selectors), the path each is encrypted under, and the MAC over the values in document order.
 
 import { createHash } from 'node:crypto';
-import { CipherError, decryptValue, encryptValue } from './cipher.js';
+import { decryptValue, encryptValue } from './cipher.js';
+import { type SopsErrorCode, SopsError, isSopsError } from './errors.js';
 import { Comment, type Scalar, TreeBranch, type TreeValue, toBytes } from './tree.js';
 
 export const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
@@ -23,11 +24,6 @@ export interface CryptRules {
   macOnlyEncrypted?: boolean;
 }
 
-/** Thrown when a selector is not a regular expression this implementation can read. */
-export class RegexError extends Error {
-  override name = 'RegexError';
-}
-
 /**
  * Compiles a Go (RE2) regular expression as a JavaScript one. RE2 and JavaScript agree on the
  * patterns a rule uses in practice (anchors, classes, groups, alternation); a leading flag group
@@ -39,7 +35,7 @@ export function compileGoRegex(pattern: string): RegExp {
   let flags = '';
   const lead = /^\(\?([imsU]+)\)/.exec(source);
   if (lead) {
-    if (lead[1]!.includes('U')) throw new RegexError(`the regular expression ${JSON.stringify(pattern)} uses the U flag, which is not supported`);
+    if (lead[1]!.includes('U')) throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} uses the U flag, which is not supported`);
     flags = [...new Set(lead[1]!.split(''))].join('');
     source = source.slice(lead[0].length);
   }
@@ -47,7 +43,7 @@ export function compileGoRegex(pattern: string): RegExp {
     // (?P<name>…) is RE2's spelling of a named group.
     source = source.replace(/\(\?P</g, '(?<');
     if (/\(\?[a-zA-Z-]+[:)]/.test(source)) {
-      throw new RegexError(`the regular expression ${JSON.stringify(pattern)} uses inline flags, which are only supported at its start`);
+      throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} uses inline flags, which are only supported at its start`);
     }
   }
   source = source.replace(/\\A/g, '^').replace(/\\z/g, '$');
@@ -57,7 +53,7 @@ export function compileGoRegex(pattern: string): RegExp {
     try {
       return new RegExp(source, flags);
     } catch (error) {
-      throw new RegexError(`the regular expression ${JSON.stringify(pattern)} cannot be read: ${(error as Error).message}`);
+      throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} cannot be read: ${(error as Error).message}`);
     }
   }
 }
@@ -130,14 +126,8 @@ type Leaf = Scalar | Comment;
 type OnLeaf = (value: Leaf, path: string[], commentsStack: string[][]) => Leaf;
 
 /** Where a walk failed: the path of keys, never a value. */
-export class WalkError extends Error {
-  override name = 'WalkError';
-  constructor(
-    message: string,
-    readonly path: string[],
-  ) {
-    super(path.length > 0 ? `${message} (at ${path.join(':')})` : message);
-  }
+function walkError(code: SopsErrorCode, message: string, path: string[]): SopsError {
+  return new SopsError(code, path.length > 0 ? `${message} (at ${path.join(':')})` : message);
 }
 
 function walkValue(value: TreeValue, path: string[], stack: string[][], onLeaf: OnLeaf): TreeValue {
@@ -173,7 +163,7 @@ function walkBranch(branch: TreeBranch, path: string[], parentStack: string[][],
       const enc = walkValue(c, path, stack, onLeaf);
       if (enc instanceof Comment) items.push({ key: enc, value: item.value });
       else if (typeof enc === 'string') items.push({ key: new Comment(enc, c.inline), value: item.value });
-      else throw new WalkError('a comment walked to something else than a comment or a string', path);
+      else throw walkError('internal', 'a comment walked to something else than a comment or a string', path);
       continue;
     }
     const valueIsComment = item.value instanceof Comment;
@@ -210,10 +200,10 @@ export function encryptBranches(branches: TreeBranch[], dataKey: Uint8Array, rul
       try {
         enc = encryptValue(value, dataKey, pathString(path));
       } catch (error) {
-        throw new WalkError(`Could not encrypt value: ${(error as Error).message}`, path);
+        throw walkError('error-encrypting-tree', `Could not encrypt value: ${(error as Error).message}`, path);
       }
       if (isComment && compiled.unencryptedCommentRegex?.test(enc)) {
-        throw new WalkError('an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted comment', path);
+        throw walkError('invalid-selector', 'an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted comment', path);
       }
       return enc;
     }),
@@ -245,11 +235,11 @@ export function decryptBranches(branches: TreeBranch[], dataKey: Uint8Array, rul
           try {
             plain = decryptValue(value, dataKey, pathString(path));
           } catch (error) {
-            const reason = error instanceof CipherError ? error.message : 'unexpected error';
-            throw new WalkError(`Could not decrypt value: ${reason}`, path);
+            const reason = isSopsError(error) ? error.message : 'unexpected error';
+            throw walkError('error-decrypting-tree', `Could not decrypt value: ${reason}`, path);
           }
         } else {
-          throw new WalkError('Expected an encrypted value (a string), but found a plain one', path);
+          throw walkError('error-decrypting-tree', 'Expected an encrypted value (a string), but found a plain one', path);
         }
       }
       if ((!compiled.macOnlyEncrypted || encrypted) && !isComment) hash.update(toBytes(plain));

@@ -3,6 +3,8 @@
 // Kirill Simonov and 2011-2019 Canonical Ltd, under the MIT License; encode.go is Copyright
 // 2011-2019 Canonical Ltd, under the Apache License 2.0. See THIRD-PARTY-NOTICES.md.
 
+import { SopsError } from '../errors.js';
+
 /** Scalar styles, as yaml.v3 numbers them. */
 export const enum ScalarStyle {
   Any = 0,
@@ -146,7 +148,7 @@ const width = (c: number): number => {
   return 0;
 };
 
-class EmitterError extends Error {}
+const emitterError = (message: string): SopsError => new SopsError('internal', `yaml emitter: ${message}`);
 
 /** The yaml.v3 emitter, with indentation `bestIndent`, unicode on, no line wrapping. */
 class Emitter {
@@ -220,7 +222,7 @@ class Emitter {
 
   private write(s: Uint8Array, i: number): number {
     const w = width(at(s, i));
-    if (w === 0) throw new EmitterError('unknown character width');
+    if (w === 0) throw emitterError('unknown character width');
     for (let k = 0; k < w; k++) this.out.push(at(s, i + k));
     this.column++;
     return i + w;
@@ -360,12 +362,12 @@ class Emitter {
       case State.BlockMappingValue:
         return this.emitBlockMappingValue(ev, false);
       case State.End:
-        throw new EmitterError('expected nothing after STREAM-END');
+        throw emitterError('expected nothing after STREAM-END');
     }
   }
 
   private emitStreamStart(ev: YEvent): void {
-    if (ev.type !== EventType.StreamStart) throw new EmitterError('expected STREAM-START');
+    if (ev.type !== EventType.StreamStart) throw emitterError('expected STREAM-START');
     if (this.bestIndent < 2 || this.bestIndent > 9) this.bestIndent = 2;
     if (this.bestWidth >= 0 && this.bestWidth <= this.bestIndent * 2) this.bestWidth = 80;
     if (this.bestWidth < 0) this.bestWidth = 2 ** 31 - 1;
@@ -402,7 +404,7 @@ class Emitter {
       this.state = State.End;
       return;
     }
-    throw new EmitterError('expected DOCUMENT-START or STREAM-END');
+    throw emitterError('expected DOCUMENT-START or STREAM-END');
   }
 
   private emitDocumentContent(ev: YEvent): void {
@@ -414,7 +416,7 @@ class Emitter {
   }
 
   private emitDocumentEnd(ev: YEvent): void {
-    if (ev.type !== EventType.DocumentEnd) throw new EmitterError('expected DOCUMENT-END');
+    if (ev.type !== EventType.DocumentEnd) throw emitterError('expected DOCUMENT-END');
     this.footIndent = 0;
     this.processFootComment();
     this.footIndent = -1;
@@ -592,7 +594,7 @@ class Emitter {
           this.flowLevel > 0 || ev.flow || this.checkEmptyMapping() ? State.FlowMappingFirstKey : State.BlockMappingFirstKey;
         return;
       default:
-        throw new EmitterError('expected SCALAR, SEQUENCE-START, MAPPING-START, or ALIAS');
+        throw emitterError('expected SCALAR, SEQUENCE-START, MAPPING-START, or ALIAS');
     }
   }
 
@@ -688,7 +690,7 @@ class Emitter {
       case ScalarStyle.Literal:
         return this.writeLiteralScalar(v);
       default:
-        throw new EmitterError('unsupported scalar style');
+        throw emitterError('unsupported scalar style');
     }
   }
 

@@ -2,8 +2,8 @@
 // document so the user's comments, their own rules and the order of the rules survive.
 import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
-import { yamlScalar } from '../fleet/yaml-scalar.js';
-import { type CreationRule, ruleMatches } from './rules.js';
+import { yamlScalar } from './yaml-scalar.js';
+import { type CreationRule, ruleMatches } from '../sops/rules.js';
 
 /** `.sops.yaml` cannot take the new rule as it is: nothing is written, the user fixes the file. */
 function sopsConfigError(message: string): FluxSopsError {

@@ -3,16 +3,17 @@
 import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, Parser } from 'yaml';
 
 type CstToken = CST.Token;
-import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, formatFloatYaml } from './tree.js';
-import { ResolveError, canUsePlain, resolveScalar } from './yaml-resolve.js';
-import { ScalarStyle, type YNode, emitDocuments, encodedScalarStyle } from './yaml-emitter.js';
+import { SopsError, isSopsError } from '../errors.js';
+import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, formatFloatYaml } from '../tree.js';
+import { ScalarStyle, type YNode, emitDocuments, encodedScalarStyle } from './emitter.js';
+import { canUsePlain, resolveScalar } from './resolve.js';
 
 /** sops' default YAML indentation. */
 export const YAML_INDENT = 4;
 
 /** A YAML text that sops could not read either; the message names a line and column, never a value. */
-export class StoreError extends Error {
-  override name = 'StoreError';
+function storeError(message: string): SopsError {
+  return new SopsError('unreadable-file', message);
 }
 
 // ---------------------------------------------------------------- reading
@@ -125,7 +126,7 @@ function where(lines: LineIndex, offset: number): string {
 }
 
 function scalarValue(node: YamlNode, lines: LineIndex): Scalar {
-  if (!isScalar(node)) throw new StoreError('internal: not a scalar');
+  if (!isScalar(node)) throw new SopsError('internal', 'not a scalar');
   const text = node.value === null || node.value === undefined ? '' : String(node.value);
   const tag = shortTag(node.tag);
   const plain = node.type === 'PLAIN' || node.type === undefined;
@@ -133,7 +134,7 @@ function scalarValue(node: YamlNode, lines: LineIndex): Scalar {
   if (tag === "!!binary") {
     const compact = text.replace(/[\s]/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
-      throw new StoreError(`!!binary value contains invalid base64 data at ${where(lines, offset)}`);
+      throw storeError(`!!binary value contains invalid base64 data at ${where(lines, offset)}`);
     }
     return Buffer.from(compact, 'base64').toString('utf8');
   }
@@ -144,11 +145,11 @@ function scalarValue(node: YamlNode, lines: LineIndex): Scalar {
   try {
     resolved = resolveScalar(tag, text).value;
   } catch (error) {
-    if (error instanceof ResolveError) throw new StoreError(`${error.message} at ${where(lines, offset)}`);
+    if (isSopsError(error)) throw storeError(`${error.message} at ${where(lines, offset)}`);
     throw error;
   }
   if (typeof resolved === 'bigint' && (resolved < INT64_MIN || resolved > INT64_MAX)) {
-    throw new StoreError(`an integer beyond the 64-bit range (at ${where(lines, offset)}) cannot be used by sops`);
+    throw storeError(`an integer beyond the 64-bit range (at ${where(lines, offset)}) cannot be used by sops`);
   }
   return resolved;
 }
@@ -158,7 +159,7 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
   if (isAlias(node)) {
     const target = node.resolve(doc);
     const built = target ? seen.get(target as YamlNode) : undefined;
-    if (!built) throw new StoreError(`unknown anchor ${node.source} at ${where(lines, node.range?.[0] ?? 0)}`);
+    if (!built) throw storeError(`unknown anchor ${node.source} at ${where(lines, node.range?.[0] ?? 0)}`);
     return { kind: 'alias', target: built };
   }
   if (isScalar(node)) {
@@ -178,16 +179,16 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
       if (keyNode && isScalar(keyNode)) {
         const k = scalarValue(keyNode, lines);
         if (typeof k !== 'string') {
-          throw new StoreError(`a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`);
+          throw storeError(`a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`);
         }
         key = k;
       } else if (keyNode && isAlias(keyNode)) {
         const target = buildNode(keyNode, doc, lines, seen);
         const k = target.kind === 'alias' && target.target.kind === 'scalar' ? target.target.value : undefined;
-        if (typeof k !== 'string') throw new StoreError(`a mapping key at ${where(lines, keyOffset)} is not a string`);
+        if (typeof k !== 'string') throw storeError(`a mapping key at ${where(lines, keyOffset)} is not a string`);
         key = k;
       } else {
-        throw new StoreError(`a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`);
+        throw storeError(`a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`);
       }
       const valueNode = pair.value as YamlNode | null;
       const built = buildNode(valueNode, doc, lines, seen);
@@ -196,7 +197,7 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
         const target = (n: PosNode): PosNode => (n.kind === 'alias' ? target(n.target) : n);
         const v = target(built);
         const ok = v.kind === 'map' || (v.kind === 'seq' && v.items.every((i) => target(i.node).kind === 'map'));
-        if (!ok) throw new StoreError(`map merge requires map or sequence of maps as the value (at ${where(lines, keyOffset)})`);
+        if (!ok) throw storeError(`map merge requires map or sequence of maps as the value (at ${where(lines, keyOffset)})`);
       }
       const end = valueNode?.range?.[1] ?? keyNode?.range?.[1] ?? keyOffset;
       items.push({
@@ -235,7 +236,7 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
     seen.set(node, built);
     return built;
   }
-  throw new StoreError('unsupported YAML node');
+  throw new SopsError('internal', 'unsupported YAML node');
 }
 
 const isBlockCollection = (n: PosNode): n is Collection => (n.kind === 'map' || n.kind === 'seq') && n.block;
@@ -427,7 +428,7 @@ export function parseYaml(text: string): TreeBranch[] {
   if (odd) {
     // yaml.v3 reads these as line breaks (YAML 1.1) where a YAML 1.2 reader does not.
     const at = new LineIndex(text);
-    throw new StoreError(`a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`);
+    throw storeError(`a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`);
   }
   const lines = new LineIndex(text);
   const tokens = [...new Parser().parse(text)];
@@ -436,7 +437,7 @@ export function parseYaml(text: string): TreeBranch[] {
   const streamErrors = composer.streamInfo().errors;
   for (const error of [...list.flatMap((doc) => doc.errors), ...streamErrors]) {
     const at = error.pos ? ` at ${where(lines, error.pos[0])}` : '';
-    throw new StoreError(`Error unmarshaling input YAML: ${error.code}${at}`);
+    throw storeError(`Error unmarshaling input YAML: ${error.code}${at}`);
   }
   const { docOffsets, comments } = collectComments(tokens, lines);
   const kinds = classifyLines(text, new Set(comments.map((c) => c.offset)), lines.starts);
@@ -445,8 +446,8 @@ export function parseYaml(text: string): TreeBranch[] {
     if (contents === null || (isScalar(contents) && contents.type === 'PLAIN' && (contents.value === null || contents.value === '' || scalarValue(contents, lines) === null))) {
       return new TreeBranch();
     }
-    if (isSeq(contents)) throw new StoreError('YAML documents that are sequences are not supported');
-    if (!isMap(contents)) throw new StoreError('YAML documents that are values are not supported');
+    if (isSeq(contents)) throw storeError('YAML documents that are sequences are not supported');
+    if (!isMap(contents)) throw storeError('YAML documents that are values are not supported');
     const root = buildNode(contents, doc as Document, lines, new Map()) as Collection;
     const located = locate(root);
     const start = docOffsets[index] ?? 0;

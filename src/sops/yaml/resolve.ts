@@ -1,11 +1,7 @@
 // Owns how a YAML scalar's text becomes a value, as go.yaml.in/yaml/v3 v3.0.4 decides it (resolve.go): YAML 1.2 booleans, Go's integer syntax, timestamps, and when a string must be quoted.
 
-import { formatGoTime } from './cipher.js';
-import { GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar } from './tree.js';
-
-export class ResolveError extends Error {
-  override name = 'ResolveError';
-}
+import { SopsError } from '../errors.js';
+import { GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, formatGoTime } from '../tree.js';
 
 export type ResolvedTag = '!!str' | '!!int' | '!!float' | '!!bool' | '!!null' | '!!timestamp' | '!!merge' | '!!binary';
 
@@ -121,7 +117,7 @@ export function resolveScalar(tag: string, text: string): { tag: string; value: 
     return { tag: '!!float', value: new GoFloat(Number(v)) };
   }
   // The value is not quoted: it may be a secret in a file being sealed or re-keyed.
-  throw new ResolveError(`cannot decode a ${result.tag} value as a ${tag}`);
+  throw new SopsError('unreadable-file', `cannot decode a ${result.tag} value as a ${tag}`);
 }
 
 function resolveUntagged(tag: string, text: string): { tag: ResolvedTag; value: Scalar } {
