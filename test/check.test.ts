@@ -3,6 +3,7 @@
 // rule, severity, message, fix) asserted; then the command itself (table, JSON, exit status,
 // the fleet root found upward, usage errors) with its output captured.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -978,11 +979,12 @@ describe('flux-sops check', () => {
         'src/check/simple-yaml.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
+        'src/fleet/fleet-root.ts',
         'src/sops/errors.ts',
         'src/sops/key-ids.ts',
         'src/sops/master-keys.ts',
         'src/sops/rules.ts',
-      ];
+      ].sort();
       const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), false);
       assert.deepEqual(loaded.modules, modules);
       assert.deepEqual(
@@ -995,6 +997,13 @@ describe('flux-sops check', () => {
         withLazy.packages.filter((specifier) => !specifier.startsWith('node:')),
         ['js-yaml'],
       );
+    });
+
+    it('the planner, the layout and the KMS key source read no file and set no environment variable when loaded', () => {
+      const modules = ['src/fleet/plan.ts', 'src/fleet/layout.ts', 'src/sops/kms.ts'].map((each) => join(projectRoot, each));
+      const probe = join(projectRoot, 'test', 'helpers', 'load-probe.mjs');
+      const output = execFileSync(process.execPath, ['--import', 'tsx', probe, ...modules], { cwd: projectRoot, encoding: 'utf8' });
+      assert.deepEqual(JSON.parse(output), { calls: [], envChanged: false });
     });
 
     it('is reached from flux-sops by a lazy import, after nothing heavy', () => {

@@ -6,7 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FluxSopsError } from '../errors.js';
-import { findFleetRoot, SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
+import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
 import { applyStrictness, checkRules, exitStatusFor, type Finding } from './findings.js';
 

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { asCancellation, FluxSopsError, isFluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
 import { howToGive, mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
-import { NOT_A_FLEET, PACKAGE_ROOT, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
+import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { planAddEnvironment } from '../fleet/plan.js';
+import { packageRoot } from '../version.js';
 import { assertWritable } from '../writable.js';
 import type { ParsedValues } from './options.js';
 
@@ -88,7 +89,7 @@ export async function runGenerator(name: 'app' | 'env', destination: string, val
   // the imported class: yeoman-environment would require() a path first, which ESM sources refuse.
   const generatorUrl = new URL(`../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
   const { default: generator } = (await import(generatorUrl.href)) as { default: unknown };
-  (environment as unknown as { registerStub: (...args: unknown[]) => unknown }).registerStub(generator, `flux-sops:${name}`, fileURLToPath(generatorUrl), PACKAGE_ROOT);
+  (environment as unknown as { registerStub: (...args: unknown[]) => unknown }).registerStub(generator, `flux-sops:${name}`, fileURLToPath(generatorUrl), packageRoot());
   // Yeoman creates the destination when it starts: a folder it cannot create is said first.
   assertWritable(destination, []);
   const firstMissing = firstMissingFolder(destination);

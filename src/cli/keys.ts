@@ -1,7 +1,7 @@
 // `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines, their --help,
 // and the report. The work is in src/keys/; the SOPS module (and the AWS SDK) loads after --help.
 import { resolve } from 'node:path';
-import { findFleetRoot } from '../fleet/layout.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
 import { assertFolder } from '../keys/fleet-files.js';
 import type { KeysCommand } from '../keys/plan.js';
 import { formatReport, ROTATE_REMINDER } from '../keys/report.js';

@@ -1,15 +1,11 @@
 // `flux-sops`: dispatches to its subcommands and is the one place that prints an error. Each
 // subcommand loads only what it uses: `check` and bad input never load Yeoman. The executable is
 // main.ts; tests run command lines in-process through runCommandLine.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
-import { findFleetRoot, PACKAGE_ROOT } from '../fleet/layout.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
+import { packageVersion } from '../version.js';
 import { debugRequested, environmentCommand, generateCommand, helpText, parseCommandLine } from './options.js';
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
 export async function main(argv: readonly string[]): Promise<number> {

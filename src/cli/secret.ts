@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
 import { describeValue } from '../fleet/inputs.js';
-import { findFleetRoot, REPO_AUTH_NAME } from '../fleet/layout.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
+import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 const runOptions = [

@@ -1,10 +1,7 @@
 // The fleet's layout, declared once: folder and file names, path builders, sample paths, README
 // markers and the stored-answers key. The planner writes these paths, the generators and the
-// CLI find files by them, and `flux-sops check` reads them back. Node built-ins only: the
-// checker loads it without the template engine.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// CLI find files by them, and `flux-sops check` reads them back. Pure: no import, nothing read
+// from disk; the checker loads it without the template engine.
 
 /** A file of the fleet as planned: POSIX path relative to the fleet root, and its text. */
 export interface PlannedFile {
@@ -101,32 +98,4 @@ export function sampleSecretPathsOf(environment: string): string[] {
 export function environmentOfPath(path: string): { folder: string; environment: string } | undefined {
   const [folder, environment, ...rest] = path.split('/');
   return folder !== undefined && environment !== undefined && rest.length > 0 ? { folder, environment } : undefined;
-}
-
-/**
- * The package's root folder (the one with package.json and templates/), found upward from this
- * module, so the same code works from the TypeScript sources and from the compiled dist/.
- */
-export const PACKAGE_ROOT: string = (() => {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) {
-    folder = dirname(folder);
-  }
-  return folder;
-})();
-export const TEMPLATES_FOLDER = join(PACKAGE_ROOT, 'templates');
-
-/**
- * The fleet a command works on: `--cwd` when given, else the nearest folder from `start` upward
- * that holds `.sops.yaml` (as sops and git look upward), else `start` itself.
- */
-export function findFleetRoot(start: string): string {
-  for (let folder = start; ; folder = dirname(folder)) {
-    if (existsSync(join(folder, SOPS_CONFIG_FILE))) {
-      return folder;
-    }
-    if (dirname(folder) === folder) {
-      return start;
-    }
-  }
 }

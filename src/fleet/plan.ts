@@ -1,10 +1,9 @@
 // The pure planning step: validated answers (and, for edits, the current texts of the files
 // edited) in, the files of the fleet out. Nothing here touches the disk; the generators and the
 // CLI only gather input, call these, and hand the result to Yeoman's file system.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { FluxSopsError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { addCreationRule } from './sops-config.js';
 import type { CreationRule } from '../sops/rules.js';
 import { type IamEnvironment, kmsDecryptPolicyOf, kmsEncryptPolicyOf, policyJson, trustPolicyOf } from './iam.js';
@@ -27,7 +26,6 @@ import {
   GITIGNORE_FILE,
   KMS_DECRYPT_POLICY_FILE,
   KMS_ENCRYPT_POLICY_FILE,
-  PACKAGE_ROOT,
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
   PLACEHOLDER_OIDC_ID,
@@ -95,8 +93,6 @@ const iamDocuments = [
   { file: KMS_ENCRYPT_POLICY_FILE, build: kmsEncryptPolicyOf },
 ] as const;
 
-const packageVersion: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
 function oidcIssuerPlaceholder(region: string): string {
   return `oidc.eks.${region}.amazonaws.com${partitionOf(region) === 'aws-cn' ? '.cn' : ''}/id/${PLACEHOLDER_OIDC_ID}`;
 }
@@ -160,7 +156,7 @@ function templateContext(answers: FleetAnswers) {
     placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingRepoAuth: REPO_AUTH_PENDING_COMMENT },
     encryptedRegex: ENCRYPTED_REGEX,
     readmeMarkers: { start: README_ENVIRONMENTS_START, end: README_ENVIRONMENTS_END },
-    packageVersion,
+    packageVersion: packageVersion(),
     yaml: yamlScalar,
     quoted: doubleQuoted,
     json: (value: unknown) => JSON.stringify(value),

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ejs from 'ejs';
-import { TEMPLATES_FOLDER } from './layout.js';
+import { packageRoot } from '../version.js';
 
 const compiled = new Map<string, ejs.TemplateFunction>();
 
@@ -11,7 +11,7 @@ const compiled = new Map<string, ejs.TemplateFunction>();
 export function renderTemplate(name: string, context: object): string {
   let template = compiled.get(name);
   if (!template) {
-    const path = join(TEMPLATES_FOLDER, name);
+    const path = join(packageRoot(), 'templates', name);
     template = ejs.compile(readFileSync(path, 'utf8'), { filename: path, strict: true, localsName: 'it' });
     compiled.set(name, template);
   }
