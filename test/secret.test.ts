@@ -3,7 +3,8 @@
 // master keys, placeholder vs sealed). No KMS, no disk beyond a fleet written to a temporary folder.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import sshpk from 'sshpk';
 import { FluxSopsError } from '../src/errors.js';
@@ -358,14 +359,44 @@ describe('secret: the plan', () => {
       ]);
       assert.equal(readFileSync(join(folder, 'secrets/staging/a.yaml'), 'utf8'), 'a: 1\n');
       const before = snapshot(folder);
-      const error = errorOf(() =>
+      // The pre-flight refuses a folder where a file must go, before anything is written.
+      const refused = errorOf(() =>
         writeAllOrNothing(folder, [
           { path: 'secrets/staging/a.yaml', contents: 'a: 2\n' },
           { path: 'secrets/staging', contents: 'x' },
         ]),
       );
-      assert.equal(error.kind, 'unwritable');
-      assert.match(error.message, /secrets\/staging: is a folder where a file must go/);
+      assert.equal(refused.kind, 'unwritable');
+      assert.match(refused.message, /secrets\/staging: is a folder where a file must go/);
+      assert.deepEqual(snapshot(folder), before);
+      // Past the pre-flight: the second rename fails after the first replaced a.yaml and created
+      // b.yaml; both are rolled back and no temporary file stays.
+      const rename = fs.renameSync;
+      let renames = 0;
+      fs.renameSync = (from, to) => {
+        renames += 1;
+        if (renames === 3) {
+          throw Object.assign(new Error('rename failed'), { code: 'EIO' });
+        }
+        rename(from, to);
+      };
+      syncBuiltinESMExports();
+      let failed: FluxSopsError;
+      try {
+        failed = errorOf(() =>
+          writeAllOrNothing(folder, [
+            { path: 'secrets/staging/a.yaml', contents: 'a: 2\n' },
+            { path: 'secrets/staging/b.yaml', contents: 'b: 2\n' },
+            { path: 'secrets/staging/kustomization.yaml', contents: 'resources: [a.yaml, b.yaml]\n' },
+          ]),
+        );
+      } finally {
+        fs.renameSync = rename;
+        syncBuiltinESMExports();
+      }
+      assert.equal(renames, 3, 'the third rename was the one that failed');
+      assert.equal(failed.kind, 'unwritable');
+      assert.match(failed.message, /secrets\/staging\/kustomization\.yaml: EIO/);
       assert.deepEqual(snapshot(folder), before);
     } finally {
       rmSync(folder, { recursive: true, force: true });
