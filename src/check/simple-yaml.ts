@@ -11,10 +11,8 @@
 
 type Container = Record<string, unknown> | unknown[];
 
-/** Gives up on this text: js-yaml reads it. */
-class NotSimple extends Error {}
-
-const NOT_SIMPLE = new NotSimple();
+/** Gives up on this text: js-yaml reads it (one instance, recognised by identity). */
+const NOT_SIMPLE = new Error('not simple YAML: left to js-yaml');
 /** A plain key: letters, digits and `_ . / -`, as Kubernetes keys and annotation names are written. */
 const PLAIN_KEY = /^[A-Za-z0-9_./][A-Za-z0-9_./-]*$/;
 /** Characters that may not start a plain scalar, or start something this reader does not read. */
