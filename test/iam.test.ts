@@ -189,10 +189,11 @@ describe('IAM documents', () => {
       kmsKeyPolicyOf(env),
     ]);
 
-    it('writes the document IAM reads, two-space indented, with a final newline', () => {
-      // The whole text of one trust policy, as the file holds it: its conditions and its layout.
-      assert.equal(
-        policyJson(trustPolicyOf(irsaStaging)),
+    // The whole text of a file, as IAM reads it: a condition or a principal that changes shows.
+    const texts: [string, PolicyDocument, string[]][] = [
+      [
+        'the IRSA trust policy, its principal and both conditions',
+        trustPolicyOf(irsaStaging),
         [
           '{',
           '  "Version": "2012-10-17",',
@@ -214,23 +215,11 @@ describe('IAM documents', () => {
           '  ]',
           '}',
           '',
-        ].join('\n'),
-      );
-      for (const document of documents) {
-        const text = policyJson(document);
-        assert.ok(text.endsWith('}\n') && !text.endsWith('\n\n'));
-        assert.match(text, /^\{\n {2}"Version": "2012-10-17",\n {2}"Statement": \[\n {4}\{\n {6}"Sid": /);
-      }
-    });
-
-    it('keeps the statement keys in IAM reading order', () => {
-      assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Principal', 'Action', 'Condition']);
-      assert.deepStrictEqual(Object.keys(kmsDecryptPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
-    });
-
-    it('writes what the hand-laid templates wrote for the same environment', () => {
-      assert.equal(
-        policyJson(kmsDecryptPolicyOf(irsaStaging)),
+        ],
+      ],
+      [
+        'the decrypt policy, as the hand-laid templates wrote it for the same environment',
+        kmsDecryptPolicyOf(irsaStaging),
         [
           '{',
           '  "Version": "2012-10-17",',
@@ -252,8 +241,24 @@ describe('IAM documents', () => {
           '  ]',
           '}',
           '',
-        ].join('\n'),
-      );
+        ],
+      ],
+    ];
+    for (const [title, document, lines] of texts) {
+      it(`writes ${title}`, () => assert.equal(policyJson(document), lines.join('\n')));
+    }
+
+    it('writes every document two-space indented, with a final newline', () => {
+      for (const document of documents) {
+        const text = policyJson(document);
+        assert.ok(text.endsWith('}\n') && !text.endsWith('\n\n'));
+        assert.match(text, /^\{\n {2}"Version": "2012-10-17",\n {2}"Statement": \[\n {4}\{\n {6}"Sid": /);
+      }
+    });
+
+    it('keeps the statement keys in IAM reading order', () => {
+      assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Principal', 'Action', 'Condition']);
+      assert.deepStrictEqual(Object.keys(kmsDecryptPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
     });
   });
 });
