@@ -345,7 +345,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     const callsBefore = kms.calls.length;
     const unknown = await runSecret(['git', 'qa', '--username', 'bot', '--password-stdin', '--cwd', root], 'x');
     assert.equal(unknown.status, 2);
-    assert.equal(unknown.stderr, 'flux-sops: Unknown environment "qa": this fleet has staging, production (add one with flux-sops env <name>)\n');
+    assert.equal(unknown.stderr, 'flux-sops: Unknown environment "qa": this fleet has staging, production (add one with flux-sops env add <name>)\n');
     writeFileSync(join(root, '.sops.yaml'), read(root, '.sops.yaml').replace(/^ {2}- path_regex: "\^secrets\/production.*\n(?: {4}.*\n)*/m, ''));
     const uncovered = await runSecret(['generic', 'production', 'db', '--from-literal', 'a=b', '--cwd', root]);
     assert.equal(uncovered.status, 2);

@@ -291,7 +291,7 @@ describe('secret: the plan', () => {
 
   it('refuses an unknown environment and a path no rule covers (exit 2)', () => {
     const unknown = errorOf(() => plan(root, 'qa'));
-    assert.equal(unknown.message, 'Unknown environment "qa": this fleet has staging, production (add one with flux-sops env <name>)');
+    assert.equal(unknown.message, 'Unknown environment "qa": this fleet has staging, production (add one with flux-sops env add <name>)');
     assert.equal(unknown.code, 2);
     assert.equal(errorOf(() => plan(root, '../x')).code, 2);
     const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace(/^ {2}- path_regex: "\^secrets\/staging.*\n(?: {4}.*\n)*/m, '');

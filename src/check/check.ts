@@ -44,7 +44,8 @@ function groupBy<T>(items: readonly T[], keysOf: (item: T) => readonly string[])
 // ---------------------------------------------------------------------------------------------
 // Master keys
 
-function describeDifference(expected: MasterKeys, actual: MasterKeys): string | undefined {
+/** How a file's master keys differ from its rule's (`missing: …; extra: …`), or undefined when they agree. */
+export function describeDifference(expected: MasterKeys, actual: MasterKeys): string | undefined {
   const expectedKeys = new Set([...expected.kms, ...expected.age]);
   const actualKeys = new Set([...actual.kms, ...actual.age]);
   const missing = [...expectedKeys].filter((key) => !actualKeys.has(key));

@@ -52,12 +52,58 @@ export const secretGenericCommand: CommandSpec = {
   ],
 };
 
+export const secretListCommand: CommandSpec = {
+  usage: 'flux-sops secret list [<env>…] [options]',
+  summary:
+    'List every sealed Secret of the given environments (all when none is given): file, namespace/name, keys\n' +
+    '(names only), master keys, lastmodified, and its status: sealed or placeholder, "stale keys" when its\n' +
+    'master keys differ from its .sops.yaml rule (flux-sops updatekeys), "unlisted" when secrets/<env>/\n' +
+    'kustomization.yaml does not list it. Never decrypts; needs no AWS access.',
+  options: [{ name: 'json', type: 'boolean', description: 'Print {"secrets": [{environment, file, kind, namespace, name, keys, masterKeys, lastModified, placeholder, stale, listed, status}]}' }, cwdOption, ...commonOptions],
+};
+
+export const secretShowCommand: CommandSpec = {
+  usage: 'flux-sops secret show <env> <name> [options]',
+  summary:
+    'Decrypt the sealed Secret <name> of <env> and print it (like sops -d), or one value with --key, on stdout\n' +
+    'only. The data key is unwrapped with AWS KMS (the SDK\'s default credential chain) or an age identity from\n' +
+    'SOPS_AGE_KEY_FILE or SOPS_AGE_KEY; a file whose MAC does not match its values is refused.',
+  options: [
+    { name: 'key', type: 'string', placeholder: '<key>', description: 'Print only this value, as its bytes (a data value decoded from base64), without a line break added' },
+    cwdOption,
+    ...commonOptions,
+  ],
+};
+
+export const secretSetCommand: CommandSpec = {
+  usage: 'flux-sops secret set <env> <name> [options]',
+  summary:
+    'Change values of the sealed Secret <name> of <env>: the other values are kept, every value is encrypted\n' +
+    'again with fresh IVs under the file\'s data key, with a new MAC and lastmodified; the file\'s master keys are\n' +
+    'kept (flux-sops updatekeys makes them follow .sops.yaml). Needs decrypt rights (KMS or an age identity).\n' +
+    'Nothing is written unencrypted; the file is replaced all or nothing.',
+  options: [
+    { name: 'from-literal', type: 'string', multiple: true, placeholder: '<key>=<value>', description: 'Set a key to a value (repeatable; prefer --from-file for credentials: arguments show in ps and shell history)' },
+    { name: 'from-file', type: 'string', multiple: true, placeholder: '<key>=<path>', description: 'Set a key to the content of a file, or just <path> to use its file name as key (repeatable; /dev/stdin works)' },
+    { name: 'unset', type: 'string', multiple: true, placeholder: '<key>', description: 'Remove a key (repeatable; the last key of a Secret cannot be removed)' },
+    cwdOption,
+    ...commonOptions,
+  ],
+};
+
+const secretCommands = [
+  [secretGitCommand, "Git credentials of the fleet's repoUrl"],
+  [secretGenericCommand, 'any Secret, from files and literals'],
+  [secretListCommand, 'every sealed Secret, never decrypted'],
+  [secretShowCommand, 'a sealed Secret, decrypted to stdout'],
+  [secretSetCommand, 'change or remove values of a sealed Secret'],
+] as const;
+
 const secretCommand: CommandSpec = {
-  usage: 'flux-sops secret git|generic … [options]',
+  usage: 'flux-sops secret git|generic|list|show|set … [options]',
   summary: [
-    'Seal a Secret into the fleet with SOPS, without plaintext on disk:',
-    `  ${secretGitCommand.usage.padEnd(secretGenericCommand.usage.length)}  Git credentials of the fleet's repoUrl (secret git --help)`,
-    `  ${secretGenericCommand.usage}  any Secret, from files and literals (secret generic --help)`,
+    'Seal, list, show and change Secrets of the fleet with SOPS, without plaintext on disk:',
+    ...secretCommands.map(([command, what]) => `  ${command.usage.replace(' [options]', '').padEnd(46)}  ${what} (secret ${command.usage.split(' ')[2]} --help)`),
   ].join('\n'),
   options: [cwdOption, ...commonOptions],
 };
@@ -95,6 +141,42 @@ async function runGeneric(argv: readonly string[]): Promise<number> {
   return sealGenericSecret(fleetRootOf(values), environment, name, values);
 }
 
+async function runList(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(secretListCommand, argv);
+  if (values.help) {
+    process.stdout.write(helpText(secretListCommand));
+    return 0;
+  }
+  const { runList: list } = await import('../secret/day-to-day.js');
+  return list(fleetRootOf(values), positionals, values.json === true);
+}
+
+async function runShow(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(secretShowCommand, argv);
+  if (values.help) {
+    process.stdout.write(helpText(secretShowCommand));
+    return 0;
+  }
+  const [environment = '', name = ''] = positionalsOf(secretShowCommand, positionals, 2, 'an environment and a Secret name');
+  const { runShow: show } = await import('../secret/day-to-day.js');
+  return show(fleetRootOf(values), environment, name, typeof values.key === 'string' ? values.key : undefined);
+}
+
+async function runSet(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(secretSetCommand, argv);
+  if (values.help) {
+    process.stdout.write(helpText(secretSetCommand));
+    return 0;
+  }
+  const [environment = '', name = ''] = positionalsOf(secretSetCommand, positionals, 2, 'an environment and a Secret name');
+  const literals = (values['from-literal'] as string[] | undefined) ?? [];
+  const files = (values['from-file'] as string[] | undefined) ?? [];
+  const { genericValues } = await import('../secret/inputs.js');
+  const { runSet: set } = await import('../secret/day-to-day.js');
+  const changes = { set: literals.length + files.length === 0 ? [] : genericValues(literals, files), unset: (values.unset as string[] | undefined) ?? [] };
+  return set(fleetRootOf(values), environment, name, changes);
+}
+
 export async function runSecretCommand(argv: readonly string[]): Promise<number> {
   const [kind, ...rest] = argv;
   switch (kind) {
@@ -102,6 +184,12 @@ export async function runSecretCommand(argv: readonly string[]): Promise<number>
       return runGit(rest);
     case 'generic':
       return runGeneric(rest);
+    case 'list':
+      return runList(rest);
+    case 'show':
+      return runShow(rest);
+    case 'set':
+      return runSet(rest);
     case '--help':
     case '-h':
     case 'help':
@@ -110,7 +198,7 @@ export async function runSecretCommand(argv: readonly string[]): Promise<number>
     default:
       throw new FluxSopsError(
         'usage',
-        `${kind === undefined ? 'Missing' : `Unknown kind ${describeValue(kind)}:`} flux-sops secret takes git or generic\nUsage: ${secretGitCommand.usage}\n       ${secretGenericCommand.usage}`,
+        `${kind === undefined ? 'Missing' : `Unknown kind ${describeValue(kind)}:`} flux-sops secret takes git, generic, list, show or set\nUsage: ${secretCommands.map(([command]) => command.usage).join('\n       ')}`,
       );
   }
 }

@@ -136,6 +136,21 @@ export function classifyExisting(text: string | null): ExistingSecret {
   }
 }
 
+/** The stored answers' facts, once `environment` is known to be one of the fleet's (with its `secrets/<env>/` folder); else a 'fleet' error. */
+export function assertKnownEnvironment(texts: Pick<FleetTexts, 'storedAnswers' | 'secretsFolder'>, environment: string): FleetFacts | undefined {
+  const facts = readFleetFacts(texts.storedAnswers);
+  if (validateEnvironmentName(environment) !== true || !texts.secretsFolder || (facts !== undefined && !facts.environments.includes(environment))) {
+    const known = facts?.environments ?? [];
+    throw new FluxSopsError(
+      'fleet',
+      `Unknown environment ${describeValue(environment)}: this fleet has ${describeEnvironments(known)}` +
+        (facts !== undefined && facts.environments.includes(environment) ? ` (but no ${secretsPathOf(environment)}/ folder)` : '') +
+        ' (add one with flux-sops env add <name>)',
+    );
+  }
+  return facts;
+}
+
 /**
  * Where and for which keys the Secret is sealed. Errors, each before anything is asked or
  * written: an unknown environment or a path no `.sops.yaml` rule covers ('fleet', exit 2), a bad
@@ -146,16 +161,7 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (texts.sopsConfig === null) {
     throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} here: run this in a fleet repository (or a folder inside one), or pass --cwd <dir>`);
   }
-  const facts = readFleetFacts(texts.storedAnswers);
-  if (validateEnvironmentName(environment) !== true || !texts.secretsFolder || (facts !== undefined && !facts.environments.includes(environment))) {
-    const known = facts?.environments ?? [];
-    throw new FluxSopsError(
-      'fleet',
-      `Unknown environment ${describeValue(environment)}: this fleet has ${describeEnvironments(known)}` +
-        (facts !== undefined && facts.environments.includes(environment) ? ` (but no ${secretsPathOf(environment)}/ folder)` : '') +
-        ' (add one with flux-sops env <name>)',
-    );
-  }
+  const facts = assertKnownEnvironment(texts, environment);
   const nameValid = validateSecretName(name);
   if (nameValid !== true) {
     throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);

@@ -550,3 +550,45 @@ export async function rotateDataKey(text: string, targetKeys: MasterKeys, option
   }
 }
 
+
+/** A mapping as `editValues` hands it over: a Map keeps the file's key order (an object would move "1" first). */
+function toMaps(value: TreeValue): unknown {
+  if (value instanceof TreeBranch) {
+    return new Map(value.items.filter((item) => !(item.key instanceof Comment)).map((item) => [item.key as string, toMaps(item.value)]));
+  }
+  if (Array.isArray(value)) return value.filter((v) => !(v instanceof Comment)).map(toMaps);
+  return fromTreeValue(value);
+}
+
+/**
+ * Changes the values of a one-document encrypted file under its own data key, as `sops edit`
+ * does: opens it (the MAC verified before `edit` sees anything), hands the plain document (its
+ * mappings as Maps) to `edit`, then encrypts every value of the result again with fresh IVs,
+ * with a new MAC and lastmodified. The master key entries are kept as they are (no key is
+ * called to wrap), so only one unwrap is needed. Comments inside the document are not kept.
+ */
+export async function editValues(text: string, edit: (document: Map<string, unknown>) => Map<string, unknown>, options: RewrapOptions = {}): Promise<string> {
+  const parsed = parseEncrypted(text);
+  if (parsed.branches.length !== 1) {
+    throw new FluxSopsError('fleet', `The file holds ${parsed.branches.length} YAML documents; only a file of one document can be changed.`);
+  }
+  const md = parsed.metadata;
+  const { dataKey } = await unwrapDataKey(md, options);
+  try {
+    const { branches } = decryptParsed(parsed, dataKey);
+    const tree = toTreeValue(edit(toMaps(branches[0]!) as Map<string, unknown>), []);
+    if (!(tree instanceof TreeBranch)) throw new TypeError('the edited document must be a mapping');
+    let walked;
+    try {
+      walked = encryptBranches([tree], dataKey, cryptRulesOf(md));
+    } catch (error) {
+      throw fleetError('The file cannot be encrypted again', error);
+    }
+    checkPlainText(walked.branches[0]!, []);
+    const lastModified = rfc3339(options.now ?? new Date());
+    const metadata: SopsMetadata = { ...md, lastModified, mac: encryptValue(walked.mac, dataKey, lastModified) };
+    return emitEncrypted(walked.branches, metadata, options.sopsVersion ?? SOPS_VERSION);
+  } finally {
+    dataKey.fill(0);
+  }
+}
