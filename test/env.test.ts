@@ -452,7 +452,7 @@ creation_rules:
         kind: 'usage',
         status: 2,
         message: 'Missing the name of the environment to add.\nUsage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options',
-        cliMessage: 'flux-sops env takes exactly one environment name, got 0\nUsage: flux-sops env <name> [options]',
+        cliMessage: 'flux-sops env add takes exactly one environment name, got 0\nUsage: flux-sops env add <name> [options]',
       },
       {
         what: 'on an existing name',
@@ -574,7 +574,7 @@ creation_rules:
       assert.deepEqual(result, {
         status: 2,
         stdout: '',
-        stderr: 'flux-sops: flux-sops env takes exactly one environment name, got 2\nUsage: flux-sops env <name> [options]\n',
+        stderr: 'flux-sops: flux-sops env add takes exactly one environment name, got 2\nUsage: flux-sops env add <name> [options]\n',
       });
       assert.equal(hashTree(dir), before);
     });

@@ -3,9 +3,8 @@
 // main.ts; tests run command lines in-process through runCommandLine.
 import { resolve } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
 import { packageVersion } from '../version.js';
-import { debugRequested, environmentCommand, generateCommand, helpText, parseCommandLine } from './options.js';
+import { debugRequested, generateCommand, helpText, parseCommandLine } from './options.js';
 
 /** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -25,20 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return runKeysCommand(first, rest);
     }
     case 'env': {
-      const { values, positionals } = parseCommandLine(environmentCommand, rest);
-      if (values.help) {
-        process.stdout.write(helpText(environmentCommand));
-        return 0;
-      }
-      const { FluxSopsError } = await import('../errors.js');
-      if (positionals.length !== 1) {
-        throw new FluxSopsError('usage', `flux-sops env takes exactly one environment name, got ${positionals.length}\nUsage: ${environmentCommand.usage}`);
-      }
-      const fleet = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
-      const { runGenerator, validateEnvironmentInputs } = await import('./generate.js');
-      validateEnvironmentInputs(fleet, positionals[0] as string, values);
-      await runGenerator('env', fleet, values, positionals);
-      return 0;
+      const { runEnvironmentCommand } = await import('./env.js');
+      return runEnvironmentCommand(rest);
     }
     default: {
       const { values, positionals } = parseCommandLine(generateCommand, argv);

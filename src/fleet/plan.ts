@@ -203,6 +203,19 @@ function planEnvironment(context: TemplateContext, environment: ResolvedEnvironm
   ];
 }
 
+/**
+ * The files the generator writes for one environment of the fleet (clusters/, secrets/, iam/
+ * and, with Terraform, terraform/): what `env add` writes and `env remove` takes out again.
+ */
+export function planEnvironmentFiles(answers: FleetAnswers, name: string): PlannedFile[] {
+  const context = templateContext(answers);
+  const environment = context.environments.find((each) => each.name === name);
+  if (environment === undefined) {
+    throw new Error(`Bug: ${name} is not an environment of the answers`);
+  }
+  return planEnvironment(context, environment);
+}
+
 /** The README section that lists the environments: the `env` generator replaces only this. */
 export function planReadmeEnvironmentsSection(answers: FleetAnswers): string {
   return renderTemplate('README-environments.md.ejs', templateContext(answers));
@@ -291,11 +304,10 @@ export function planAddEnvironment(
   } else {
     edits.push({ path: README_FILE, contents: readme });
   }
-  const context = templateContext(answers);
   return {
     answers,
     environment: resolved,
-    files: planEnvironment(context, context.environments.find((each) => each.name === resolved.name) as ResolvedEnvironment),
+    files: planEnvironmentFiles(answers, resolved.name),
     edits,
     notes,
     warnings: findAnswerWarnings(answers, [environment]),

@@ -101,3 +101,21 @@ export function readCreationRules(sopsConfigText: string): CreationRule[] {
   }
   return rules as CreationRule[];
 }
+
+/**
+ * Returns the text of `.sops.yaml` without the rules whose `path_regex` is exactly `pathRegex`
+ * (the rule an environment was given), edited as a document: comments and the other rules stay.
+ * Undefined when no rule has that `path_regex` (the user changed or removed it: theirs to edit).
+ */
+export function removeCreationRule(sopsConfigText: string, pathRegex: string): string | undefined {
+  const document = parseDocument(sopsConfigText);
+  readCreationRules(sopsConfigText); // the same errors as every command for a file it cannot use
+  const rules = (document.contents as YAMLMap<unknown, unknown>).get('creation_rules', true) as unknown as YAMLSeq;
+  const plain = (document.toJS() as { creation_rules: CreationRule[] }).creation_rules;
+  const kept = rules.items.filter((_, index) => plain[index]?.path_regex !== pathRegex);
+  if (kept.length === rules.items.length) {
+    return undefined;
+  }
+  rules.items = kept;
+  return document.toString({ lineWidth: 0 });
+}

@@ -100,9 +100,15 @@ export function validateAgeRecipients(values: unknown): Validation {
   return true;
 }
 
+/** Subcommands of `flux-sops env` and `flux-sops secret`: no environment (or tenant) may be named so. */
+export const RESERVED_NAMES: readonly string[] = ['add', 'remove', 'list'];
+
 export function validateEnvironmentName(value: unknown): Validation {
   if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_1123_LABEL.test(value)) {
     return 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
+  }
+  if (RESERVED_NAMES.includes(value)) {
+    return `is a word of the flux-sops commands (${RESERVED_NAMES.join(', ')}: flux-sops env add|remove <name>): choose another name`;
   }
   return true;
 }
