@@ -43,8 +43,12 @@ export const secretGenericCommand: CommandSpec = {
   usage: 'flux-sops secret generic <env> <name> [options]',
   summary:
     'Seal a Secret <name> into secrets/<env>/<name>.yaml (SOPS, with the keys of the .sops.yaml rule for that path)\n' +
-    'and list it in secrets/<env>/kustomization.yaml. Text values go to stringData, binary file content to data.',
+    'and list it in secrets/<env>/kustomization.yaml. Text values go to stringData, binary file content to data.\n' +
+    "In a tenant's repository (its nearest .sops.yaml has no fleet beside it): flux-sops secret generic <name>\n" +
+    '--namespace <namespace> --out <path> seals into <path> by the first rule of that .sops.yaml matching it, and\n' +
+    'lists nothing.',
   options: [
+    { name: 'out', type: 'string', placeholder: '<path>', description: "In a tenant's repository: the file to seal into (relative to the current folder or --cwd)" },
     { name: 'from-literal', type: 'string', multiple: true, placeholder: '<key>=<value>', description: 'A key and its value (repeatable; prefer --from-file for credentials: arguments show in ps and shell history)' },
     { name: 'from-file', type: 'string', multiple: true, placeholder: '<key>=<path>', description: 'A key and the file holding its value, or just <path> to use its file name as key (repeatable; /dev/stdin works)' },
     namespaceOption,
@@ -135,6 +139,11 @@ async function runGeneric(argv: readonly string[]): Promise<number> {
   if (values.help) {
     process.stdout.write(helpText(secretGenericCommand));
     return 0;
+  }
+  if (typeof values.out === 'string') {
+    const [name = ''] = positionalsOf(secretGenericCommand, positionals, 1, 'one Secret name with --out (in a tenant\'s repository)');
+    const { sealInTenantRepository } = await import('../secret/command.js');
+    return sealInTenantRepository(resolve(typeof values.cwd === 'string' ? values.cwd : '.'), name, values.out, values);
   }
   const [environment = '', name = ''] = positionalsOf(secretGenericCommand, positionals, 2, 'an environment and a Secret name');
   const { sealGenericSecret } = await import('../secret/command.js');

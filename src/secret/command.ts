@@ -4,14 +4,17 @@
 // when a Secret is sealed, so `--help` and usage errors answer without the AWS SDK.
 import { FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
+import { encryptDocument } from '../sops/index.js';
+import { assertWritable, writeAllOrNothing } from '../writable.js';
 import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
 import { readFleetTexts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
 import { type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
-import { buildSecretManifest } from './manifest.js';
+import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
 import { type SealingPlan, planSealing } from './plan.js';
-import { assertMayReplace, assertPlanWritable, deployKeyInstruction, nextSteps, sealedSummary, sealSecret } from './seal.js';
+import { assertMayReplace, assertPlanWritable, deployKeyInstruction, describeKeys, nextSteps, sealedSummary, sealSecret } from './seal.js';
+import { planTenantSealing } from './tenant-repository.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from './terminal.js';
 import { passwordFromStdin, validateCredential } from './values.js';
 
@@ -131,4 +134,28 @@ export async function sealGenericSecret(root: string, environment: string, name:
   assertPlanWritable(root, plan);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   return seal(root, plan, { entries });
+}
+
+/**
+ * `flux-sops secret generic <name> --namespace N --out PATH` in a tenant's repository: sealed
+ * into PATH by the first rule of the nearest `.sops.yaml` matching it; nothing is listed.
+ */
+export async function sealInTenantRepository(start: string, name: string, out: string, values: CommandValues): Promise<number> {
+  const plan = planTenantSealing(start, name, stringOption(values, 'namespace'), out);
+  const entries = genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
+  assertWritable(plan.root, [plan.path]);
+  await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
+  const manifest = buildSecretManifest(plan.name, plan.namespace, entries);
+  const sealed = await encryptDocument(secretObject(manifest), { keys: { kms: [...plan.keys.kms], age: [...plan.keys.age] }, ...plan.selectors });
+  writeAllOrNothing(plan.root, [{ path: plan.path, contents: sealed }]);
+  process.stderr.write(
+    [
+      `Sealed ${plan.path}${plan.existing === 'sealed' ? ' (replacing the previous Secret)' : ''} in ${plan.root}: Secret ${plan.namespace}/${plan.name} (${keysOf(manifest).join(', ')}) for ${describeKeys(plan)}.`,
+      'Nothing was listed: add it to the kustomization of your repository that Flux applies.',
+      'Next:',
+      `  git add ${plan.path} && git commit -m "Seal ${plan.name}" && git push`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
 }

@@ -104,7 +104,8 @@ export function describeEnvironments(environments: readonly string[]): string {
   return environments.length === 0 ? 'none' : environments.join(', ');
 }
 
-function selectorsOf(rule: CreationRule): EncryptionSelectors {
+/** The selectors of a creation rule (encrypted_regex and its kin) that sealing writes into the file. */
+export function selectorsOf(rule: CreationRule): EncryptionSelectors {
   const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
   const selectors: Record<string, string | boolean | undefined> = {
     encryptedRegex: text(rule.encrypted_regex),

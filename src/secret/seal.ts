@@ -15,7 +15,7 @@ export type Encrypter = (manifest: SecretManifest, plan: SealingPlan) => Promise
  * only with `--force` or a yes in a terminal, otherwise a conflict (exit 1), before any value is
  * asked for.
  */
-export async function assertMayReplace(plan: SealingPlan, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
+export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'path'>, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
   if (plan.existing !== 'sealed' || force) {
     return;
   }
@@ -43,7 +43,8 @@ export async function sealSecret(root: string, plan: SealingPlan, manifest: Secr
   ]);
 }
 
-function describeKeys(plan: SealingPlan): string {
+/** The master keys of a plan for a message: KMS ARNs, and how many age recipients. */
+export function describeKeys(plan: Pick<SealingPlan, 'keys'>): string {
   const recipients = plan.keys.age.length;
   return [...plan.keys.kms, ...(recipients > 0 ? [`${recipients} age recipient${recipients === 1 ? '' : 's'}`] : [])].join(', ');
 }
