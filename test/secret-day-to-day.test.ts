@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { decrypt as decodeIndependently } from 'sops-decoder';
 import { parse } from 'yaml';
+import helpers from 'yeoman-test';
+import SecretGenerator from '../generators/secret/index.js';
 import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/check/command.js';
 import { applyStrictness } from '../src/check/findings.js';
@@ -17,6 +19,7 @@ import { decryptDocument } from '../src/sops/index.js';
 import { type CliResult, runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, filesContaining, makeFleet } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
+import { projectRoot } from './support.js';
 
 const STAGING_ALIAS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
 const PRODUCTION_ALIAS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production';
@@ -229,5 +232,17 @@ describe('flux-sops secret list, show and set', function () {
     );
     const sops = (parse(read('secrets/production/api.yaml')) as { sops: { age: { recipient: string }[] } }).sops;
     assert.deepEqual(sops.age.map((entry) => entry.recipient), [recipient]);
+  });
+
+  it('yo flux-sops:secret "change": picks a sealed Secret, asks the new values masked, keeps the others', async () => {
+    const value = `yo-${randomBytes(12).toString('hex')}`;
+    await helpers
+      .run(SecretGenerator, { namespace: 'flux-sops:secret', resolved: join(projectRoot, 'generators/secret/index.ts') }, { force: false })
+      .cd(root)
+      .withOptions({ interactive: true, force: false } as Record<string, unknown>)
+      .withAnswers({ environment: 'staging', kind: 'change', name: 'db', set: 'password', value_0: value, unset: '' });
+    const opened = await decryptDocument(read('secrets/staging/db.yaml'), { ageIdentities: [identity] });
+    assert.deepEqual((opened.document as { stringData: unknown }).stringData, { username, password: value });
+    assert.deepEqual(filesContaining(root, [value, username]), []);
   });
 });

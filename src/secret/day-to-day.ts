@@ -58,16 +58,17 @@ export async function runShow(root: string, environment: string, name: string, k
 }
 
 /**
- * `flux-sops secret set <env> <name> …`: the other values kept, every value encrypted again
- * under the file's data key with fresh IVs, a new MAC and lastmodified; the file's master keys
- * kept (a warning names `updatekeys` when they lag behind its rule). Written all or nothing.
+ * Changes values of a sealed Secret (`flux-sops secret set`, and `yo flux-sops:secret`'s
+ * "change"): the other values kept, every value encrypted again under the file's data key with
+ * fresh IVs, a new MAC and lastmodified; the file's master keys kept (`warn` names `updatekeys`
+ * when they lag behind its rule). Written all or nothing. Returns what to tell the user.
  */
-export async function runSet(root: string, environment: string, name: string, changes: ValueChanges): Promise<number> {
+export async function changeSealedSecret(root: string, environment: string, name: string, changes: ValueChanges, warn: (warning: string) => void): Promise<string> {
   assertValidChanges(changes);
   const { listing, text } = sealedSecretOf(root, environment, name);
   assertWritable(root, [listing.file]);
   if (listing.stale !== null) {
-    process.stderr.write(`Warning: ${listing.file} has master keys that differ from its .sops.yaml rule (${listing.stale}); they are kept: run flux-sops updatekeys ${environment} to follow the rule.\n`);
+    warn(`${listing.file} has master keys that differ from its .sops.yaml rule (${listing.stale}); they are kept: run flux-sops updatekeys ${environment} to follow the rule.`);
   }
   let before: string[] = [];
   const changed = await editValues(text, (document) => {
@@ -78,15 +79,19 @@ export async function runSet(root: string, environment: string, name: string, ch
   });
   writeAllOrNothing(root, [{ path: listing.file, contents: changed }]);
   const keys = [...listing.masterKeys.kms, ...listing.masterKeys.age.map((recipient) => `${recipient.slice(0, 12)}…`)];
-  process.stderr.write(
-    [
-      `Changed ${listing.file} (Secret ${listing.namespace ?? ''}/${name}): ${describeChanges(before, changes)}.`,
-      `Every value is encrypted again under its data key, for the same master keys (${keys.join(', ')}), with a new MAC.`,
-      'Next:',
-      `  git add ${listing.file}`,
-      `  git commit -m "Change ${name} in ${environment}" && git push`,
-      '',
-    ].join('\n'),
-  );
+  return [
+    `Changed ${listing.file} (Secret ${listing.namespace ?? ''}/${name}): ${describeChanges(before, changes)}.`,
+    `Every value is encrypted again under its data key, for the same master keys (${keys.join(', ')}), with a new MAC.`,
+    'Next:',
+    `  git add ${listing.file}`,
+    `  git commit -m "Change ${name} in ${environment}" && git push`,
+    '',
+  ].join('\n');
+}
+
+/** `flux-sops secret set <env> <name> …`: changeSealedSecret, its messages on stderr. */
+export async function runSet(root: string, environment: string, name: string, changes: ValueChanges): Promise<number> {
+  const summary = await changeSealedSecret(root, environment, name, changes, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  process.stderr.write(summary);
   return 0;
 }

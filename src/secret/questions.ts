@@ -7,9 +7,13 @@ import type { Ask, Question } from '../yeoman/prompts.js';
 import { httpsCredentials } from './git-credentials.js';
 import { type GatheredValues, assertUniqueKeys, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import type { SealingPlan } from './plan.js';
+import type { ValueChanges } from './change.js';
 import { type SecretEntry, validateCredential, validateSecretKey, validateSecretName } from './values.js';
 
 export type SecretKind = 'git' | 'generic';
+
+/** What `yo flux-sops:secret` does: seal a new Secret of a kind, or change a sealed one. */
+export type SecretTask = SecretKind | 'change';
 
 const GENERATE_KEY = 'Generate a new ed25519 deploy key (its public key is shown to add to the Git host)';
 const EXISTING_KEY = 'Use an existing private key file (without passphrase)';
@@ -35,7 +39,7 @@ export function targetQuestions(environments: readonly string[]): Question[] {
   }
   return [
     { type: 'select', name: 'environment', message: 'Environment', choices: [...environments] },
-    { type: 'select', name: 'kind', message: 'Kind of Secret', choices: ['git', 'generic'], default: 'git' },
+    { type: 'select', name: 'kind', message: 'Seal a git or generic Secret, or change a sealed one', choices: ['git', 'generic', 'change'], default: 'git' },
   ];
 }
 
@@ -98,4 +102,31 @@ export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretK
     entries.push({ key, value: String(answer[`value_${index}`]) });
   }
   return { entries };
+}
+
+/** Which sealed Secret to change: one of the environment's, by name. */
+export function sealedSecretQuestion(names: readonly string[], environment: string): Question {
+  if (names.length === 0) {
+    throw new FluxSopsError('fleet', `${environment} has no sealed Secret to change (flux-sops secret list ${environment})`);
+  }
+  return { type: 'select', name: 'name', message: 'Sealed Secret to change', choices: [...names] };
+}
+
+/** The keys to set (each value asked masked) and to remove, of a sealed Secret that has `keys`. */
+export async function askValueChanges(ask: Ask, keys: readonly string[]): Promise<ValueChanges> {
+  const { set } = (await ask([
+    { type: 'input', name: 'set', message: `Keys to set or add, comma-separated (it has ${keys.join(', ')}; values are asked next, hidden; empty for none)`, validate: (value) => value.trim() === '' || validateKeyList(value) },
+  ])) as { set: string };
+  const entries: SecretEntry[] = [];
+  for (const [index, key] of splitKeys(set).entries()) {
+    const answer = await ask([hidden(`value_${index}`, `New value of ${key}`)]);
+    entries.push({ key, value: String(answer[`value_${index}`]) });
+  }
+  const setKeys = new Set(entries.map((entry) => entry.key));
+  const validateUnset = (value: string): true | string => {
+    const unknown = splitKeys(value).filter((key) => !keys.includes(key) || setKeys.has(key));
+    return unknown.length === 0 ? true : `${unknown.join(', ')}: not a key it keeps (it has ${keys.join(', ')})`;
+  };
+  const { unset } = (await ask([{ type: 'input', name: 'unset', message: 'Keys to remove, comma-separated (empty for none)', validate: validateUnset }])) as { unset: string };
+  return { set: entries, unset: splitKeys(unset ?? '') };
 }
