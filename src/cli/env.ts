@@ -45,17 +45,6 @@ async function addEnvironment(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function readText(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return undefined;
-    }
-    throw new FluxSopsError('fleet', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
 function entriesOf(folder: string): Dirent[] {
   try {
     return readdirSync(folder, { withFileTypes: true });
@@ -104,11 +93,12 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   const root = fleetRootOf(values);
   const { filesToDelete, planRemoveEnvironment, removableFoldersOf } = await import('../fleet/remove.js');
   const { assertWritable, writeAllOrNothing } = await import('../writable.js');
-  const storedAnswers = readText(join(root, STORED_ANSWERS_FILE)) ?? null;
+  const { readText } = await import('../secret/fleet-files.js');
+  const storedAnswers = readText(join(root, STORED_ANSWERS_FILE));
   const files = new Map<string, string>();
   for (const path of [SOPS_CONFIG_FILE, README_FILE]) {
     const text = readText(join(root, path));
-    if (text !== undefined) {
+    if (text !== null) {
       files.set(path, text);
     }
   }

@@ -7,7 +7,8 @@ import { FluxSopsError } from '../errors.js';
 import { SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, sealedSecretPathOf, secretsPathOf } from '../fleet/layout.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
-function readText(path: string): string | null {
+/** A file's text, or null when it does not exist; any other failure is a 'fleet' error naming it. */
+export function readText(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {

@@ -3,7 +3,6 @@
 // `.yo-rc.json` holding generator-flux-sops answers, not by `.sops.yaml` alone). The Secret is
 // sealed into PATH for the first rule of that `.sops.yaml` matching PATH, with the same
 // guarantees as in a fleet; nothing is listed (the tenant's kustomization is theirs).
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
@@ -11,6 +10,7 @@ import { findFleetRoot, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } fr
 import { readCreationRules } from '../sops/config.js';
 import { type MasterKeys, usableMasterKeysOfRule } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
+import { readText } from './fleet-files.js';
 import { type EncryptionSelectors, type ExistingSecret, classifyExisting, readFleetFacts, selectorsOf } from './plan.js';
 import { validateNamespace, validateSecretName } from './values.js';
 
@@ -25,18 +25,6 @@ export interface TenantSealingPlan {
   readonly keys: MasterKeys;
   readonly selectors: EncryptionSelectors;
   readonly existing: ExistingSecret;
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return null;
-    }
-    throw new FluxSopsError('fleet', `${path} cannot be read (${code ?? (error as Error).message})`);
-  }
 }
 
 /** Whether the folder holds a fleet: its `.yo-rc.json` holds generator-flux-sops answers. */
