@@ -241,6 +241,7 @@ describe('flux-sops secret list, show and set', function () {
       .cd(root)
       .withOptions({ interactive: true, force: false } as Record<string, unknown>)
       .withAnswers({ environment: 'staging', kind: 'change', name: 'db', set: 'password', value_0: value, unset: '' });
+    process.chdir(projectRoot); // yeoman-test left the process in the fleet, which after() deletes
     const opened = await decryptDocument(read('secrets/staging/db.yaml'), { ageIdentities: [identity] });
     assert.deepEqual((opened.document as { stringData: unknown }).stringData, { username, password: value });
     assert.deepEqual(filesContaining(root, [value, username]), []);

@@ -138,6 +138,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
   after(async () => {
     restoreEnvironment();
     await kms.stop();
+    process.chdir(projectRoot); // yeoman-test leaves the process in the last fleet it ran in, deleted below
     for (const root of [...fleets, ...inputFolders]) {
       rmSync(root, { recursive: true, force: true });
     }
