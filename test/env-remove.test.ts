@@ -102,6 +102,8 @@ describe('flux-sops env remove', function () {
     requireKubectl(this);
     const root = fleet();
     writeFileSync(join(root, 'secrets/staging/db.yaml'), sealedLookingSecret(root));
+    // Listed as flux-sops secret lists it: the kustomization does not count as edited for that.
+    writeFileSync(join(root, 'secrets/staging/kustomization.yaml'), `${readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8')}  - db.yaml\n`);
     writeFileSync(join(root, 'clusters/staging/secrets.yaml'), `${readFileSync(join(root, 'clusters/staging/secrets.yaml'), 'utf8')}# tuned by us\n`);
     const before = hashTree(root);
     const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
@@ -126,6 +128,14 @@ describe('flux-sops env remove', function () {
     const findings = checkFleet(readFleetFiles(root));
     assert.equal(exitStatusFor(findings), 0, JSON.stringify(findings, null, 2));
     buildKustomizeFolders(root, readTree(root));
+  });
+
+  it('counts a kustomization that lists more than sealed Secrets as edited', async () => {
+    const root = fleet();
+    writeFileSync(join(root, 'secrets/staging/kustomization.yaml'), `${readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8')}  - extra.yaml\n`);
+    const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^ {2}secrets\/staging\/kustomization\.yaml {2}\(edited\)$/m);
   });
 
   it('refuses the last environment and an unknown one (exit 2, nothing removed)', async () => {

@@ -3,6 +3,7 @@
 // `.sops.yaml`, the README and `.yo-rc.json`, and the AWS clean-up to print out. The files the
 // generator writes for an environment come from the same planner that writes them
 // (planEnvironmentFiles), so removal deletes exactly those and the Secrets sealed beside them.
+import { parse } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { isPlaceholder, sopsMetadataOf } from '../keys/plan.js';
 import { removeCreationRule } from '../sops/config.js';
@@ -48,6 +49,20 @@ export interface EnvironmentRemovalPlan {
 
 /** The files `flux bootstrap` fills in: their content is Flux's, not the user's. */
 const BOOTSTRAP_FILES = /\/flux-system\/gotk-(components|sync)\.yaml$/;
+
+/**
+ * Whether a kustomization differs from the generated one only as `flux-sops secret` changes it:
+ * more resources, each a sealed Secret of the folder (comments aside, everything else equal).
+ */
+function onlyListsSealed(current: string, generated: string, sealed: readonly string[]): boolean {
+  try {
+    const { resources: listed = [], ...rest } = (parse(current) ?? {}) as { resources?: unknown[] };
+    const { resources: written = [], ...restWritten } = (parse(generated) ?? {}) as { resources?: unknown[] };
+    return JSON.stringify(rest) === JSON.stringify(restWritten) && listed.every((each) => written.includes(each) || sealed.includes(String(each)));
+  } catch {
+    return false;
+  }
+}
 
 function storedAnswersOf(storedAnswersText: string | null): { file: Record<string, unknown>; stored: RawAnswers } {
   let file: unknown;
@@ -143,6 +158,16 @@ export function planRemoveEnvironment(storedAnswersText: string | null, name: st
       plan.edited.push(path);
     }
   }
+  // A kustomization that only lists the sealed Secrets beside it is as flux-sops secret left it.
+  plan.edited = plan.edited.filter((path) => {
+    const folder = path.slice(0, path.lastIndexOf('/') + 1);
+    const sealedHere = plan.sealed.filter((each) => each.startsWith(folder) && !each.slice(folder.length).includes('/')).map((each) => each.slice(folder.length));
+    const listsOnlySealed = path.endsWith('/kustomization.yaml') && onlyListsSealed(files.get(path) as string, generated.get(path) as string, sealedHere);
+    if (listsOnlySealed) {
+      plan.unchanged.push(path);
+    }
+    return !listsOnlySealed;
+  });
 
   const edits: PlannedFile[] = [];
   const notes: string[] = [];
