@@ -5,7 +5,8 @@
 import { type Dirent, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { findFleetRoot, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
+import { README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { type CommandSpec, commonOptions, cwdOption, environmentCommand, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {

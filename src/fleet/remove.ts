@@ -6,7 +6,7 @@
 import { parse } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { isPlaceholder, sopsMetadataOf } from '../keys/plan.js';
-import { removeCreationRule } from '../sops/config.js';
+import { removeCreationRule } from './sops-config.js';
 import { FLUX_NAMESPACE, FLUX_SERVICE_ACCOUNT } from './iam.js';
 import { describeValue, environmentEntriesOf, type FleetAnswers, type RawAnswers, validateAnswers } from './inputs.js';
 import {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { readFleetFiles } from '../check/command.js';
-import { FluxSopsError } from '../errors.js';
+import { FluxSopsError, fromSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { selectEnvironments } from '../keys/fleet-files.js';
 import { decryptDocument, editValues } from '../sops/index.js';
@@ -32,6 +32,12 @@ function sealedSecretOf(root: string, environment: string, name: string): { list
   return { listing, text: readFileSync(join(root, listing.file), 'utf8') };
 }
 
+/** A library or product error about one file, with the file named; anything else as it is. */
+function inFile(file: string, error: unknown): unknown {
+  const mapped = fromSopsError(error);
+  return mapped instanceof FluxSopsError ? new FluxSopsError(mapped.kind, `${file}: ${mapped.message}`) : mapped;
+}
+
 /**
  * `flux-sops secret show <env> <name> [--key K]`: the decrypted Secret as YAML (like `sops -d`),
  * or the bytes of one value (a `data` value decoded from base64), on stdout only. A file whose
@@ -40,7 +46,7 @@ function sealedSecretOf(root: string, environment: string, name: string): { list
 export async function runShow(root: string, environment: string, name: string, key: string | undefined): Promise<number> {
   const { listing, text } = sealedSecretOf(root, environment, name);
   const { document } = await decryptDocument(text).catch((error: unknown) => {
-    throw error instanceof FluxSopsError ? new FluxSopsError(error.kind, `${listing.file}: ${error.message}`) : error;
+    throw inFile(listing.file, error);
   });
   if (key === undefined) {
     process.stdout.write(stringify(document, { lineWidth: 0 }));
@@ -75,7 +81,7 @@ export async function changeSealedSecret(root: string, environment: string, name
     before = secretKeysOf(document);
     return applyValueChanges(document, changes);
   }).catch((error: unknown) => {
-    throw error instanceof FluxSopsError ? new FluxSopsError(error.kind, `${listing.file}: ${error.message}`) : error;
+    throw inFile(listing.file, error);
   });
   writeAllOrNothing(root, [{ path: listing.file, contents: changed }]);
   const keys = [...listing.masterKeys.kms, ...listing.masterKeys.age.map((recipient) => `${recipient.slice(0, 12)}…`)];

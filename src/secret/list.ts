@@ -6,8 +6,9 @@ import { posix } from 'node:path';
 import { describeDifference } from '../check/check.js';
 import { parseFleetFile } from '../check/parse.js';
 import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, secretsPathOf } from '../fleet/layout.js';
-import { readCreationRules } from '../sops/config.js';
-import { findCreationRule, type MasterKeys, masterKeysOfMetadata, masterKeysOfRule } from '../sops/rules.js';
+import { readCreationRules } from '../fleet/sops-config.js';
+import { keyIdsOf, type MasterKeys, masterKeysOfMetadata, masterKeysOfRule } from '../sops/master-keys.js';
+import { findCreationRule } from '../sops/rules.js';
 
 export interface SealedSecretListing {
   readonly environment: string;
@@ -95,7 +96,7 @@ export function listSealedSecrets(files: ReadonlyMap<string, string>, environmen
       }
       const { sops } = object;
       const metadata = isObject(object.metadata) ? object.metadata : {};
-      const masterKeys = masterKeysOfMetadata(sops);
+      const masterKeys = keyIdsOf(masterKeysOfMetadata(sops));
       const placeholder = isPlaceholder(object, sops);
       const rule = rules[findCreationRule(rules, file)];
       listings.push({
@@ -108,7 +109,7 @@ export function listSealedSecrets(files: ReadonlyMap<string, string>, environmen
         masterKeys,
         lastModified: placeholder ? null : textOrNull(sops.lastmodified),
         placeholder,
-        stale: placeholder ? null : rule === undefined ? `no ${SOPS_CONFIG_FILE} rule matches it` : (describeDifference(masterKeysOfRule(rule), masterKeys) ?? null),
+        stale: placeholder ? null : rule === undefined ? `no ${SOPS_CONFIG_FILE} rule matches it` : (describeDifference(keyIdsOf(masterKeysOfRule(rule)), masterKeys) ?? null),
         listed: listed.has(file),
       });
     }

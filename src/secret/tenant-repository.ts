@@ -6,9 +6,10 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
-import { findFleetRoot, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
-import { readCreationRules } from '../sops/config.js';
-import { type MasterKeys, usableMasterKeysOfRule } from '../sops/master-keys.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
+import { SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { readCreationRules } from '../fleet/sops-config.js';
+import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
 import { readText } from './fleet-files.js';
 import { type EncryptionSelectors, type ExistingSecret, classifyExisting, readFleetFacts, selectorsOf } from './plan.js';
@@ -71,5 +72,5 @@ export function planTenantSealing(start: string, name: string, namespace: string
   if (rule === undefined) {
     throw new FluxSopsError('fleet', `No creation rule in ${join(root, SOPS_CONFIG_FILE)} matches ${path}, so it has no key to be sealed for (sops would refuse it too); nothing was written`);
   }
-  return { root, path, name, namespace, keys: usableMasterKeysOfRule(rule), selectors: selectorsOf(rule), existing: classifyExisting(readText(join(root, path))) };
+  return { root, path, name, namespace, keys: usable(masterKeysOfRule(rule)), selectors: selectorsOf(rule), existing: classifyExisting(readText(join(root, path))) };
 }

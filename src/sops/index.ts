@@ -570,7 +570,7 @@ function toMaps(value: TreeValue): unknown {
 export async function editValues(text: string, edit: (document: Map<string, unknown>) => Map<string, unknown>, options: RewrapOptions = {}): Promise<string> {
   const parsed = parseEncrypted(text);
   if (parsed.branches.length !== 1) {
-    throw new FluxSopsError('fleet', `The file holds ${parsed.branches.length} YAML documents; only a file of one document can be changed.`);
+    throw new SopsError('unreadable-file', `The file holds ${parsed.branches.length} YAML documents; only a file of one document can be changed.`);
   }
   const md = parsed.metadata;
   const { dataKey } = await unwrapDataKey(md, options);
@@ -578,12 +578,7 @@ export async function editValues(text: string, edit: (document: Map<string, unkn
     const { branches } = decryptParsed(parsed, dataKey);
     const tree = toTreeValue(edit(toMaps(branches[0]!) as Map<string, unknown>), []);
     if (!(tree instanceof TreeBranch)) throw new TypeError('the edited document must be a mapping');
-    let walked;
-    try {
-      walked = encryptBranches([tree], dataKey, cryptRulesOf(md));
-    } catch (error) {
-      throw fleetError('The file cannot be encrypted again', error);
-    }
+    const walked = encryptBranches([tree], dataKey, cryptRulesOf(md));
     checkPlainText(walked.branches[0]!, []);
     const lastModified = rfc3339(options.now ?? new Date());
     const metadata: SopsMetadata = { ...md, lastModified, mac: encryptValue(walked.mac, dataKey, lastModified) };
