@@ -14,6 +14,8 @@ export type ErrorKind =
   | 'conflict'
   /** The destination cannot take the files (permissions, a file where a folder must go). */
   | 'unwritable'
+  /** A sealed fleet file that must be read cannot be (not YAML, truncated, an alias bomb): nothing was written. */
+  | 'unreadable'
   /** A master key refused to wrap or unwrap a data key (KMS error, no usable age identity). */
   | 'key'
   /** The user pressed Ctrl-C or chose to abort. */
@@ -27,6 +29,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   fleet: 2,
   conflict: 1,
   unwritable: 1,
+  unreadable: 1,
   key: 1,
   cancelled: 130,
 };

@@ -69,7 +69,7 @@ const parseWithYamlLibrary: FleetFileParser = (path, text): ParsedFile => {
 /** Where the two readers may word a parse error differently, only that it is one counts. */
 function conclusions(files: ReadonlyMap<string, string>, parse: FleetFileParser): unknown {
   try {
-    return checkFleet(files, parse).map((each: Finding) => (each.rule === 'unparsable-file' ? { ...each, message: 'unparsable', fix: '' } : each));
+    return checkFleet(files, parse).map((each: Finding) => (each.rule === 'unparsable-file' || each.rule === 'unparsable-secret' ? { ...each, message: 'unparsable', fix: '' } : each));
   } catch (error) {
     return { error: (error as { kind?: string }).kind };
   }
@@ -174,7 +174,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
       const quoted = `${secretHead}stringData:\n  "<<": hunter2\n`;
       assert.deepEqual(plantedFindings('backup/db.yaml', quoted), ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.<< is plaintext']);
       assert.deepEqual(plantedFindings('backup/db.yaml', `${secretHead}stringData:\n  <<: hunter2\n`), [
-        'unparsable-file: not checked: it does not parse as YAML (cannot merge mappings; the provided source object is unacceptable at line 6, column 3)',
+        'unparsable-secret: not checked: it does not parse as YAML (cannot merge mappings; the provided source object is unacceptable at line 6, column 3): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
       ]);
     });
 
@@ -197,7 +197,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
       const text = `${secretHead}stringData:\n  password: ${CIPHERTEXT}\nstringData:\n  password: hunter2\n`;
       assert.deepEqual(parseFleetFile('backup/db.yaml', text), { problem: { reason: 'duplicated mapping key', line: 7, column: 1 } });
       assert.deepEqual(plantedFindings('backup/db.yaml', text), [
-        'unparsable-file: not checked: it does not parse as YAML (duplicated mapping key at line 7, column 1)',
+        'unparsable-secret: not checked: it does not parse as YAML (duplicated mapping key at line 7, column 1): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
       ]);
     });
 
@@ -232,7 +232,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
       const text = `a: &pw hunter2\n---\n${secretHead}stringData:\n  password: *pw\n`;
       assert.deepEqual(
         plantedFindings('backup/db.yaml', text).map((each) => each.replace(/\(.*\)/, '(…)')),
-        ['unparsable-file: not checked: it does not parse as YAML (…)'],
+        ['unparsable-secret: not checked: it does not parse as YAML (…)'],
       );
     });
   });

@@ -805,27 +805,27 @@ describe('flux-sops check', () => {
   });
 
   describe('what it reads', () => {
-    it('warns about a file it cannot parse, giving the position but not the text', () => {
+    it('reports a Secret it cannot parse as an error, giving the position but not the text', () => {
       const files = fleet();
       files.set('clusters/staging/broken.yaml', `apiVersion: v1\nkind: Secret\nstringData:\n  password: ${PLAINTEXT_PASSWORD}\n  password: again\n`);
       const findings = planted(checkFleet(files));
       assert.deepEqual(findings, [
         {
           file: 'clusters/staging/broken.yaml',
-          rule: 'unparsable-file',
-          severity: 'warning',
-          message: 'not checked: it does not parse as YAML (duplicated mapping key at line 5, column 3)',
+          rule: 'unparsable-secret',
+          severity: 'error',
+          message: 'not checked: it does not parse as YAML (duplicated mapping key at line 5, column 3): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
           fix: 'correct it at line 5: kubectl, kustomize and sops cannot read it either',
         },
       ]);
       assertNoSecretValues(JSON.stringify(findings));
     });
 
-    it('warns about a JSON file it cannot parse, without quoting it', () => {
+    it('reports a JSON Secret it cannot parse as an error, without quoting it', () => {
       const files = fleet();
       files.set('backup/db.json', `{"kind": "Secret", "stringData": {"password": "${PLAINTEXT_PASSWORD}" "x": 1}}`);
       const findings = planted(checkFleet(files));
-      assert.deepEqual(located(findings), ['warning unparsable-file backup/db.json']);
+      assert.deepEqual(located(findings), ['error unparsable-secret backup/db.json']);
       assertNoSecretValues(JSON.stringify(findings));
     });
 
@@ -976,26 +976,31 @@ describe('flux-sops check', () => {
         'src/check/facts.ts',
         'src/check/findings.ts',
         'src/check/parse.ts',
+        'src/check/pathological.ts',
         'src/check/simple-yaml.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
         'src/fleet/fleet-root.ts',
+        'src/fleet/validators.ts',
         'src/sops/errors.ts',
         'src/sops/key-ids.ts',
         'src/sops/master-keys.ts',
+        'src/sops/regex.ts',
         'src/sops/rules.ts',
+        'src/writable.ts',
       ].sort();
       const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), false);
       assert.deepEqual(loaded.modules, modules);
       assert.deepEqual(
         loaded.packages.filter((specifier) => !specifier.startsWith('node:')),
-        [],
+        ['re2js'],
+        'RE2, as sops matches path_regex (a pure-JavaScript module without dependencies)',
       );
       const withLazy = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), true);
       assert.deepEqual(withLazy.modules, modules);
       assert.deepEqual(
-        withLazy.packages.filter((specifier) => !specifier.startsWith('node:')),
-        ['js-yaml'],
+        withLazy.packages.filter((specifier) => !specifier.startsWith('node:')).sort(),
+        ['js-yaml', 're2js'],
       );
     });
 

@@ -349,7 +349,7 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       error.message,
       [
         'secrets/staging/app.yaml: No master key of the file could decrypt its data key:',
-        `  - kms ${STAGING_KMS}: AccessDeniedException: User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Decrypt on resource: ${kms.keyOf(STAGING_KMS)} because no identity-based policy allows the kms:Decrypt action`,
+        `  - kms ${STAGING_KMS}: AccessDeniedException: User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Decrypt on resource: ${kms.keyOf(STAGING_KMS)} because no identity-based policy allows the kms:Decrypt action. The AWS identity in use needs kms:Decrypt on this key (check the key policy and IAM policies, and AWS_PROFILE).`,
         'No file was written.',
       ].join('\n'),
     );

@@ -97,19 +97,19 @@ describe('secret: names, keys and values', () => {
     assert.equal(splitKeyValue('s3cr3t', 'from-literal'), '--from-literal takes KEY=VALUE, got an item without "="');
   });
 
-  it('reads generic values from literals and files, in order, refusing duplicate keys', () => {
+  it('reads generic values from literals and files, in order, refusing duplicate keys', async () => {
     const folder = makeFleet(HTTPS_ANSWERS);
     try {
       writeFileSync(join(folder, 'cert.bin'), Buffer.from([1, 2, 255]));
-      const entries = genericValues(['user=admin'], [`cert=${join(folder, 'cert.bin')}`]);
+      const entries = await genericValues(['user=admin'], [`cert=${join(folder, 'cert.bin')}`]);
       assert.deepEqual(entries.map((entry) => entry.key), ['user', 'cert']);
       assert.deepEqual(Buffer.from(entries[1]?.value as Uint8Array), Buffer.from([1, 2, 255]));
-      assert.equal(errorOf(() => genericValues(['a=1', 'a=2'], [])).message, 'Key given more than once: a (each key of a Secret holds one value)');
-      assert.equal(errorOf(() => genericValues(['bad key=v'], [])).message, 'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
-      const missing = errorOf(() => genericValues([], ['x=/no/such/file']));
+      assert.equal((await rejectionOf(genericValues(['a=1', 'a=2'], []))).message, 'Key given more than once: a (each key of a Secret holds one value)');
+      assert.equal((await rejectionOf(genericValues(['bad key=v'], []))).message, 'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
+      const missing = await rejectionOf(genericValues([], ['x=/no/such/file']));
       assert.equal(missing.message, '--from-file x: "/no/such/file" cannot be read (ENOENT)');
       assert.equal(missing.code, 2);
-      assert.equal(errorOf(() => genericValues([], [])).kind, 'usage');
+      assert.equal((await rejectionOf(genericValues([], []))).kind, 'usage');
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

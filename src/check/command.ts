@@ -9,7 +9,8 @@ import { FluxSopsError } from '../errors.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
 import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
-import { applyStrictness, checkRules, exitStatusFor, type Finding } from './findings.js';
+import { findTemporaryFiles, resolveInsideFleet } from '../writable.js';
+import { applyStrictness, checkRules, exitStatusFor, type Finding, finding } from './findings.js';
 
 const USAGE = 'flux-sops check [dir] [--cwd DIR] [--json] [--strict]';
 const HELP_HINT = 'Run flux-sops check --help for the usage.';
@@ -67,10 +68,17 @@ export function readFleetFiles(root: string): Map<string, string> {
         }
       } else if (entry.isFile() && CHECKED_FILE.test(entry.name) && !TERRAFORM_JSON.test(entry.name)) {
         files.set(`${prefix}${entry.name}`, readFileSync(`${folder}${sep}${entry.name}`, 'utf8'));
+      } else if (entry.isSymbolicLink() && CHECKED_FILE.test(entry.name)) {
+        // The one link policy: read when it stays inside the fleet, refused (exit 2) when it leaves.
+        const target = resolveInsideFleet(fleet, `${prefix}${entry.name}`);
+        if (target !== undefined && statSync(target).isFile()) {
+          files.set(`${prefix}${entry.name}`, readFileSync(target, 'utf8'));
+        }
       }
     }
   };
-  walk(resolve(root), '');
+  const fleet = resolve(root);
+  walk(fleet, '');
   return files;
 }
 
@@ -165,8 +173,12 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
   if (root !== start) {
     process.stderr.write(`Checking the fleet at ${root}, the nearest folder above ${shownStart} with ${SOPS_CONFIG_FILE}\n`);
   }
+  resolveInsideFleet(root, SOPS_CONFIG_FILE); // a .sops.yaml linking out of the fleet is refused
   const files = readFleetFiles(root);
-  const findings = applyStrictness(checkFleet(files), Boolean(values.strict));
+  const leftovers = findTemporaryFiles(root).map((file) =>
+    finding(file, 'leftover-temporary', 'left by an interrupted flux-sops run (ignored by Git)', 'run any writing flux-sops command (it removes it), or delete it'),
+  );
+  const findings = applyStrictness([...checkFleet(files), ...leftovers], Boolean(values.strict));
   process.stdout.write(values.json ? formatJson(findings, files.size) : formatTable(findings, files.size));
   return exitStatusFor(findings);
 }

@@ -21,7 +21,11 @@ import {
 } from '../fleet/layout.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfMetadata } from '../sops/master-keys.js';
 import { type Finding, finding } from './findings.js';
-import { describeProblem, type FleetFileParser } from './parse.js';
+import { describeProblem, type FleetFileParser, type ParsedFile } from './parse.js';
+import { pathologyOf } from './pathological.js';
+
+/** A `kind: Secret` line, whatever the parser makes of the rest of the file. */
+const SECRET_KIND = /^\s*(?:-\s+)?["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:#.*)?$|[{,]\s*["']?kind["']?\s*:\s*["']?Secret\b/m;
 
 /** The fleet's YAML and JSON files by POSIX path relative to the folder of `.sops.yaml`. */
 export type FleetFiles = ReadonlyMap<string, string>;
@@ -314,14 +318,29 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
     if (file.startsWith(`${IAM_FOLDER}/`)) {
       checkOidcPlaceholder(file, text, facts.findings);
     }
-    const parsed = parse(file, text);
+    const pathology = pathologyOf(text);
+    if (pathology !== undefined) {
+      facts.findings.push(finding(file, 'pathological-file', `not checked: ${pathology}`, 'remove it or make it an ordinary manifest: kubectl, kustomize and sops would stall or fail on it too'));
+      continue;
+    }
+    let parsed: ParsedFile;
+    try {
+      parsed = parse(file, text);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        facts.findings.push(finding(file, 'pathological-file', 'not checked: reading it exhausted the stack', 'remove it or make it an ordinary manifest'));
+        continue;
+      }
+      throw error;
+    }
     if ('problem' in parsed) {
       const where = describeProblem(parsed.problem);
+      const secret = SECRET_KIND.test(text);
       facts.findings.push(
         finding(
           file,
-          'unparsable-file',
-          `not checked: it does not parse as YAML (${where})`,
+          secret ? 'unparsable-secret' : 'unparsable-file',
+          `not checked: it does not parse as YAML (${where})${secret ? ': a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)' : ''}`,
           `correct it${parsed.problem.line === undefined ? '' : ` at line ${parsed.problem.line}`}: kubectl, kustomize and sops cannot read it either`,
         ),
       );

@@ -66,6 +66,18 @@ export const checkRules = {
     severity: 'warning',
     description: 'a .sops.yaml below the root: sops run from that folder ignores the root rules',
   },
+  'unparsable-secret': {
+    severity: 'error',
+    description: 'a file holding kind: Secret that does not parse, so it cannot be shown to be encrypted (kubectl may still apply it)',
+  },
+  'pathological-file': {
+    severity: 'error',
+    description: 'a file built to stall or crash a reader: larger than 4 MiB, aliases expanding to more than 10,000 copies, or nested more than 1,000 levels',
+  },
+  'leftover-temporary': {
+    severity: 'warning',
+    description: 'a temporary file (.*.flux-sops-*) an interrupted run left; the next writing command removes it',
+  },
   'unparsable-file': {
     severity: 'warning',
     description: 'a YAML or JSON file that does not parse, so it could not be checked',

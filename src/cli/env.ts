@@ -93,7 +93,7 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   const name = onlyName(environmentRemoveCommand, positionals);
   const root = fleetRootOf(values);
   const { filesToDelete, planRemoveEnvironment, removableFoldersOf } = await import('../fleet/remove.js');
-  const { assertWritable, writeAllOrNothing } = await import('../writable.js');
+  const { assertWritable, withFleetLock, writeAllOrNothing } = await import('../writable.js');
   const { readText } = await import('../secret/fleet-files.js');
   const storedAnswers = readText(join(root, STORED_ANSWERS_FILE));
   const files = new Map<string, string>();
@@ -109,10 +109,12 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   const full = planRemoveEnvironment(storedAnswers, name, files);
   const deleted = filesToDelete(full, values.force === true);
   assertWritable(root, [...full.edits.map((edit) => edit.path), ...deleted]);
-  writeAllOrNothing(root, full.edits);
-  for (const path of deleted) {
-    rmSync(join(root, path));
-  }
+  withFleetLock(root, () => {
+    writeAllOrNothing(root, full.edits);
+    for (const path of deleted) {
+      rmSync(join(root, path));
+    }
+  });
   for (const folder of removableFoldersOf(name)) {
     removeEmptyFolders(root, folder);
   }

@@ -1,7 +1,10 @@
 // The fleet's layout, declared once: folder and file names, path builders, sample paths, README
 // markers and the stored-answers key. The planner writes these paths, the generators and the
-// CLI find files by them, and `flux-sops check` reads them back. Pure: no import, nothing read
-// from disk; the checker loads it without the template engine.
+// CLI find files by them, and `flux-sops check` reads them back. Pure: nothing read from disk
+// (the only imports are the error type and the name validator); the checker loads it without
+// the template engine.
+import { FluxSopsError } from '../errors.js';
+import { validateEnvironmentName } from './validators.js';
 
 /** A file of the fleet as planned: POSIX path relative to the fleet root, and its text. */
 export interface PlannedFile {
@@ -74,9 +77,22 @@ export const sealedSecretPathOf = (environment: string, name: string): string =>
 export function storedEnvironmentNames(storedAnswersFile: unknown): string[] {
   const stored = (storedAnswersFile as Record<string, { environments?: unknown } | undefined> | null)?.[STORAGE_NAME];
   const entries: unknown[] = Array.isArray(stored?.environments) ? stored.environments : [];
-  return entries
+  const names = entries
     .map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry))
     .filter((name): name is string => typeof name === 'string' && name !== '');
+  names.forEach((name) => assertEnvironmentNameOf(STORED_ANSWERS_FILE, name));
+  return names;
+}
+
+/**
+ * An environment name read from a fleet file or folder is validated like a typed one: a pull
+ * request could put `../../x` there, and every command builds paths from it. 'fleet' (exit 2).
+ */
+export function assertEnvironmentNameOf(where: string, name: string): void {
+  const valid = validateEnvironmentName(name);
+  if (valid !== true) {
+    throw new FluxSopsError('fleet', `${where}: the environment name ${JSON.stringify(name)} is not allowed: it ${valid}. Nothing was read or written for it; correct ${where}.`);
+  }
 }
 
 /** Escapes a literal string for use inside a Go RE2 / JS regular expression. */

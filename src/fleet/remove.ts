@@ -148,7 +148,8 @@ export function planRemoveEnvironment(storedAnswersText: string | null, name: st
       continue;
     }
     const metadata = path.startsWith(`${SECRETS_FOLDER}/`) && /\.ya?ml$/.test(path) ? sopsMetadataOf(text) : 'none';
-    if (typeof metadata === 'object' && !isPlaceholder(metadata)) {
+    // A file that looks sealed but cannot be read counts as sealed: kept unless --force.
+    if (typeof metadata === 'object' && ('unreadable' in metadata || !isPlaceholder(metadata))) {
       plan.sealed.push(path);
     } else if (!generated.has(path)) {
       plan.foreign.push(path);

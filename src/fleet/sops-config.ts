@@ -3,7 +3,8 @@
 import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { yamlScalar } from './yaml-scalar.js';
-import { type CreationRule, ruleMatches } from '../sops/rules.js';
+import { isSopsError } from '../sops/errors.js';
+import { assertRulesCompile, type CreationRule, ruleMatches } from '../sops/rules.js';
 
 /** `.sops.yaml` cannot take the new rule as it is: nothing is written, the user fixes the file. */
 function sopsConfigError(message: string): FluxSopsError {
@@ -71,10 +72,11 @@ export function addCreationRule(sopsConfigText: string, rule: CreationRule, secr
     throw sopsConfigError('has a creation_rules that is not a list');
   }
   // toJS of the whole document, so anchors and aliases in the user's rules resolve.
-  const existing = (document.toJS() as { creation_rules: unknown[] }).creation_rules;
+  const existing = (contentsOf(document) as { creation_rules: unknown[] }).creation_rules;
   if (existing.some((each) => typeof each !== 'object' || each === null || Array.isArray(each))) {
     throw sopsConfigError('has a creation rule that is not a mapping');
   }
+  assertCompiles(existing as CreationRule[]);
   if (rules.items.length === 0) {
     rules.flow = false; // `creation_rules: []` becomes a block list, like the generated file
   }
@@ -94,11 +96,12 @@ export function readCreationRules(sopsConfigText: string): CreationRule[] {
     const [where] = problem.linePos ?? [];
     throw sopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`);
   }
-  const content = document.toJS() as { creation_rules?: unknown } | null;
+  const content = contentsOf(document) as { creation_rules?: unknown } | null;
   const rules = content?.creation_rules;
   if (!Array.isArray(rules) || rules.some((rule) => typeof rule !== 'object' || rule === null || Array.isArray(rule))) {
     throw sopsConfigError('must be a mapping with a creation_rules list of rules');
   }
+  assertCompiles(rules as CreationRule[]);
   return rules as CreationRule[];
 }
 
@@ -118,4 +121,28 @@ export function removeCreationRule(sopsConfigText: string, pathRegex: string): s
   }
   rules.items = kept;
   return document.toString({ lineWidth: 0 });
+}
+
+/** The document as plain data; an alias bomb (aliases expanding past the yaml library's limit) is a 'fleet' error. */
+function contentsOf(document: Document): unknown {
+  try {
+    return document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (error instanceof ReferenceError && /alias/i.test(error.message)) {
+      throw sopsConfigError('uses too many aliases (more than 100 expanded): a file built to exhaust memory is not read');
+    }
+    throw error;
+  }
+}
+
+/** Every regex of every rule compiles with RE2, or the file is a 'fleet' error naming the rule (exit 2). */
+function assertCompiles(rules: readonly CreationRule[]): void {
+  try {
+    assertRulesCompile(rules);
+  } catch (error) {
+    if (isSopsError(error) && error.code === 'invalid-selector') {
+      throw sopsConfigError(`${error.message} (every rule must compile, even one sops would not reach)`);
+    }
+    throw error;
+  }
 }

@@ -3,8 +3,9 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, storedEnvironmentNames } from '../fleet/layout.js';
+import { assertEnvironmentNameOf, SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, storedEnvironmentNames } from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
+import { resolveInsideFleet } from '../writable.js';
 import type { CreationRule } from '../sops/rules.js';
 import type { FleetFile } from './plan.js';
 
@@ -30,8 +31,11 @@ function entriesOf(folder: string): Dirent[] {
 export function readFleetRules(root: string): CreationRule[] {
   let text: string;
   try {
-    text = readFileSync(join(root, SOPS_CONFIG_FILE), 'utf8');
-  } catch {
+    text = readFileSync(resolveInsideFleet(root, SOPS_CONFIG_FILE) ?? join(root, SOPS_CONFIG_FILE), 'utf8');
+  } catch (error) {
+    if (error instanceof FluxSopsError) {
+      throw error;
+    }
     throw new FluxSopsError('fleet', `${root} has no ${SOPS_CONFIG_FILE}: run this in a fleet repository or pass --cwd <dir>`);
   }
   return readCreationRules(text);
@@ -41,7 +45,10 @@ export function readFleetRules(root: string): CreationRule[] {
 function storedEnvironments(root: string): string[] {
   try {
     return storedEnvironmentNames(JSON.parse(readFileSync(join(root, STORED_ANSWERS_FILE), 'utf8')));
-  } catch {
+  } catch (error) {
+    if (error instanceof FluxSopsError) {
+      throw error;
+    }
     return [];
   }
 }
@@ -51,6 +58,7 @@ export function environmentsOf(root: string): string[] {
   const folders = entriesOf(join(root, SECRETS_FOLDER))
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name);
+  folders.forEach((folder) => assertEnvironmentNameOf(`${SECRETS_FOLDER}/${folder}/`, folder));
   return [...new Set([...folders, ...storedEnvironments(root)])].sort();
 }
 
@@ -73,7 +81,8 @@ export function selectEnvironments(root: string, requested: readonly string[]): 
 
 /**
  * The YAML files under `secrets/<env>/` of each environment (at any depth, sorted), with their
- * text. Symbolic links are not followed: a file outside the fleet is never rewritten.
+ * text. Symbolic links are not followed: a file outside the fleet is never rewritten, and a link
+ * leaving the fleet is a 'fleet' error naming it.
  */
 export function readSecretFiles(root: string, environments: readonly string[]): FleetFile[] {
   const files: FleetFile[] = [];
@@ -84,6 +93,8 @@ export function readSecretFiles(root: string, environments: readonly string[]): 
         walk(path);
       } else if (entry.isFile() && YAML_FILE.test(entry.name)) {
         files.push({ path, text: readFileSync(join(root, path), 'utf8') });
+      } else if (entry.isSymbolicLink()) {
+        resolveInsideFleet(root, path); // a link leaving the fleet is refused; one inside it is the file it points to, met on its own
       }
     }
   };

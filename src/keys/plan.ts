@@ -18,8 +18,6 @@ export type KeysCommand = 'updatekeys' | 'rotate';
 
 /** One file's part of the run. */
 export type FilePlan =
-  /** A file that is not valid YAML: it may be a sealed file, but no tool can open it (`flux-sops check` says why). */
-  | { readonly kind: 'unreadable'; readonly path: string }
   /** The generated repo-auth placeholder: not a real ciphertext, nothing to re-wrap. */
   | { readonly kind: 'placeholder'; readonly path: string }
   /** A sealed file whose keys already are its rule's (updatekeys leaves it alone). */
@@ -47,31 +45,35 @@ function isMapping(value: unknown): value is Metadata {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What makes a file look SOPS-encrypted: a top-level `sops` key, or a value sops encrypted. */
+const LOOKS_LIKE_SOPS = /^sops\s*:|ENC\[AES256_GCM,/m;
+
 /**
  * The `sops` metadata of a SOPS-encrypted file: a top-level `sops` mapping with a `mac`, as sops
  * writes it (in a multi-document file, the first document that has one); 'none' for any other
- * YAML file, 'unreadable' for a file that is not YAML.
+ * YAML file; `{ unreadable }` (why) for a file that is not YAML, or looks SOPS-encrypted (a `sops`
+ * key, an `ENC[…]` value) without a complete `sops` block: truncated, or its block removed.
  */
-export function sopsMetadataOf(text: string): { sops: Metadata; document: Metadata } | 'none' | 'unreadable' {
+export function sopsMetadataOf(text: string): { sops: Metadata; document: Metadata } | 'none' | { unreadable: string } {
   const documents = parseAllDocuments(text, { prettyErrors: false });
   if (!Array.isArray(documents)) {
     return 'none'; // empty
   }
   for (const document of documents) {
     if (document.errors.length > 0) {
-      return 'unreadable';
+      return { unreadable: 'it is not valid YAML' };
     }
     let content: unknown;
     try {
-      content = document.toJS();
+      content = document.toJS({ maxAliasCount: 100 });
     } catch {
-      return 'unreadable'; // aliases beyond the yaml library's limit
+      return { unreadable: 'it expands more than 100 aliases (a file built to exhaust memory)' };
     }
     if (isMapping(content) && isMapping(content.sops) && typeof content.sops.mac === 'string') {
       return { sops: content.sops, document: content };
     }
   }
-  return 'none';
+  return LOOKS_LIKE_SOPS.test(text) ? { unreadable: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)' } : 'none';
 }
 
 /** The generated `repo-auth` placeholder, marked by its annotation and its placeholder MAC. */
@@ -110,14 +112,18 @@ function describeRule(rule: CreationRule, index: number): string {
  * (exit 2) before any key is called: nothing would be left that can open the file.
  */
 export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[], rules: readonly CreationRule[], masterKeysOfRule: MasterKeysOfRule): FilePlan[] {
+  const read = files.map(({ path, text }) => ({ path, metadata: sopsMetadataOf(text) }));
+  const unreadable = read.flatMap(({ path, metadata }) => (typeof metadata === 'object' && 'unreadable' in metadata ? [`  ${path}: ${metadata.unreadable}`] : []));
+  if (unreadable.length > 0) {
+    throw new FluxSopsError(
+      'unreadable',
+      `Cannot read ${unreadable.length === 1 ? 'this file' : 'these files'} under secrets/, so flux-sops ${command} cannot re-seal ${unreadable.length === 1 ? 'it' : 'them'}:\n${unreadable.join('\n')}\n` +
+        'Nothing was written. Restore each from Git (git checkout -- <file>) or seal it again (flux-sops secret … --force), then run again.',
+    );
+  }
   const plans: FilePlan[] = [];
-  for (const { path, text } of files) {
-    const metadata = sopsMetadataOf(text);
-    if (metadata === 'none') {
-      continue;
-    }
-    if (metadata === 'unreadable') {
-      plans.push({ kind: 'unreadable', path });
+  for (const { path, metadata } of read) {
+    if (metadata === 'none' || 'unreadable' in metadata) {
       continue;
     }
     if (isPlaceholder(metadata)) {

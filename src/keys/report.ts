@@ -30,8 +30,6 @@ function fileLines(command: KeysCommand, plan: FilePlan, dryRun: boolean): strin
   switch (plan.kind) {
     case 'placeholder':
       return [placeholderLine(plan.path)];
-    case 'unreadable':
-      return [`${printable(plan.path)}: skipped: not valid YAML (flux-sops check says why)`];
     case 'up-to-date':
       return [`${printable(plan.path)}: up to date`];
     case 'rewrite':
@@ -59,10 +57,6 @@ export function formatReport(command: KeysCommand, result: KeysRunResult, dryRun
   const placeholders = count('placeholder');
   if (placeholders > 0) {
     parts.push(`${plural(placeholders, 'placeholder')} skipped`);
-  }
-  const unreadable = count('unreadable');
-  if (unreadable > 0) {
-    parts.push(`${plural(unreadable, 'unreadable file')} skipped`);
   }
   const tail = dryRun ? ' (dry run: nothing was written)' : '';
   return [...plans.flatMap((plan) => fileLines(command, plan, dryRun)), `${parts.join(', ')}${tail}.`, ''].join('\n');

@@ -2,6 +2,7 @@
 // memory (the only step that calls keys), and only when all of them succeeded write them all.
 import { FluxSopsError } from '../errors.js';
 import type { MasterKeys } from '../sops/master-keys.js';
+import { withFleetLock } from '../writable.js';
 import { assertReplaceable, commitRewrites, type FileRewrite } from './commit.js';
 import { readFleetRules, readSecretFiles, selectEnvironments } from './fleet-files.js';
 import { type FilePlan, type KeysCommand, type MasterKeysOfRule, planKeyChanges } from './plan.js';
@@ -75,6 +76,9 @@ async function computeAll<T, R>(items: readonly T[], limit: number, compute: (it
  */
 export async function runKeys(command: KeysCommand, root: string, options: KeysRunOptions, operations: KeyOperations): Promise<KeysRunResult> {
   const rules = readFleetRules(root);
+  if (!options.dryRun) {
+    withFleetLock(root, () => undefined); // an interrupted run's writes finished or cleaned before reading
+  }
   const environments = selectEnvironments(root, options.environments);
   const files = readSecretFiles(root, environments);
   const plans = planKeyChanges(command, files, rules, operations.masterKeysOfRule);
@@ -96,6 +100,6 @@ export async function runKeys(command: KeysCommand, root: string, options: KeysR
       throw namingFile(path, error);
     }
   });
-  commitRewrites(root, rewritten);
+  withFleetLock(root, () => commitRewrites(root, rewritten));
   return { environments, plans, written: true };
 }

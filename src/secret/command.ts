@@ -10,7 +10,7 @@ import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
 import { readFleetTexts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
-import { type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
+import { assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
 import { type SealingPlan, planSealing } from './plan.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, describeKeys, nextSteps, sealedSummary, sealSecret } from './seal.js';
@@ -104,6 +104,7 @@ async function sshValuesOf(plan: SealingPlan, values: CommandValues, interactive
 }
 
 async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): Promise<number> {
+  assertSecretSize(gathered.entries);
   const manifest = buildSecretManifest(plan.name, plan.namespace, gathered.entries);
   await sealSecret(root, plan, manifest, encryptSecret);
   process.stderr.write(sealedSummary(plan, manifest));
@@ -130,7 +131,7 @@ export async function sealGitCredentials(root: string, environment: string, valu
 /** `flux-sops secret generic <env> <name>`: any Secret, from --from-literal and --from-file. */
 export async function sealGenericSecret(root: string, environment: string, name: string, values: CommandValues): Promise<number> {
   const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'generic' });
-  const entries = genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
+  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
   assertPlanWritable(root, plan);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   return seal(root, plan, { entries });
@@ -142,7 +143,7 @@ export async function sealGenericSecret(root: string, environment: string, name:
  */
 export async function sealInTenantRepository(start: string, name: string, out: string, values: CommandValues): Promise<number> {
   const plan = planTenantSealing(start, name, stringOption(values, 'namespace'), out);
-  const entries = genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
+  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
   assertWritable(plan.root, [plan.path]);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   const manifest = buildSecretManifest(plan.name, plan.namespace, entries);

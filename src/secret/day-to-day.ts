@@ -10,7 +10,7 @@ import { FluxSopsError, fromSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { selectEnvironments } from '../keys/fleet-files.js';
 import { decryptDocument, editValues } from '../sops/index.js';
-import { assertWritable, writeAllOrNothing } from '../writable.js';
+import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
 import { applyValueChanges, assertValidChanges, describeChanges, findSealedSecret, secretKeysOf, type ValueChanges } from './change.js';
 import { formatListing, formatListingJson, listSealedSecrets, type SealedSecretListing } from './list.js';
 
@@ -83,7 +83,13 @@ export async function changeSealedSecret(root: string, environment: string, name
   }).catch((error: unknown) => {
     throw inFile(listing.file, error);
   });
-  writeAllOrNothing(root, [{ path: listing.file, contents: changed }]);
+  // Under the fleet lock, and only if the file still holds the text the change was made from.
+  withFleetLock(root, () => {
+    if (readFileSync(join(root, listing.file), 'utf8') !== text) {
+      throw new FluxSopsError('conflict', `${listing.file} changed while flux-sops ran: nothing was written. Run the command again.`);
+    }
+    writeAllOrNothing(root, [{ path: listing.file, contents: changed }]);
+  });
   const keys = [...listing.masterKeys.kms, ...listing.masterKeys.age.map((recipient) => `${recipient.slice(0, 12)}…`)];
   return [
     `Changed ${listing.file} (Secret ${listing.namespace ?? ''}/${name}): ${describeChanges(before, changes)}.`,

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, sealedSecretPathOf, secretsPathOf } from '../fleet/layout.js';
+import { resolveInsideFleet, withFleetLock } from '../writable.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
 /** A file's text, or null when it does not exist; any other failure is a 'fleet' error naming it. */
@@ -20,17 +21,35 @@ export function readText(path: string): string | null {
   }
 }
 
+/** `.sops.yaml`, read by the product's one symbolic-link policy (a link leaving the fleet is refused). */
+function readSopsConfig(root: string): string | null {
+  const path = resolveInsideFleet(root, SOPS_CONFIG_FILE);
+  return path === undefined ? null : readText(path);
+}
+
 function isFolder(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
+/**
+ * What planSealing reads. In a fleet (a `.sops.yaml` at root), read holding the fleet lock, after
+ * an interrupted run is finished or cleaned (src/writable.ts): `resumed` says the Secret at the
+ * path is the one such a run wrote.
+ */
 export function readFleetTexts(root: string, environment: string, name: string): FleetTexts {
+  if (resolveInsideFleet(root, SOPS_CONFIG_FILE) === undefined) {
+    return readTexts(root, environment, name);
+  }
+  return withFleetLock(root, ({ completed }) => ({ ...readTexts(root, environment, name), resumed: completed.includes(sealedSecretPathOf(environment, name)) }));
+}
+
+function readTexts(root: string, environment: string, name: string): FleetTexts {
   // Only plain names reach the paths: planSealing rejects the rest before they are used.
   const safe = (value: string) => /^[a-z0-9][a-z0-9.-]*$/.test(value) && !value.includes('..');
   const environmentSafe = safe(environment);
   return {
     storedAnswers: readText(join(root, STORED_ANSWERS_FILE)),
-    sopsConfig: readText(join(root, SOPS_CONFIG_FILE)),
+    sopsConfig: readSopsConfig(root),
     secretsFolder: environmentSafe && isFolder(join(root, secretsPathOf(environment))),
     kustomization: environmentSafe ? readText(join(root, secretsPathOf(environment), SECRETS_KUSTOMIZATION)) : null,
     existingSecret: environmentSafe && safe(name) ? readText(join(root, sealedSecretPathOf(environment, name))) : null,
@@ -38,6 +57,11 @@ export function readFleetTexts(root: string, environment: string, name: string):
 }
 
 /** The fleet's stored answers (environments, Git URL), or undefined without `.yo-rc.json` answers. */
+/** The texts at the plan's paths now: read again under the fleet lock just before writing. */
+export function readCurrentTexts(root: string, plan: { path: string; kustomizationPath: string }): { existing: string | null; kustomization: string | null } {
+  return { existing: readText(join(root, plan.path)), kustomization: readText(join(root, plan.kustomizationPath)) };
+}
+
 export function readStoredFleetFacts(root: string): FleetFacts | undefined {
   return readFleetFacts(readText(join(root, STORED_ANSWERS_FILE)));
 }

@@ -2,7 +2,7 @@
 // answers to `yo flux-sops:secret`): the SSH key and known_hosts of a Git Secret, and the
 // `--from-file`/`--from-literal` items of a generic one. Errors name options, keys and paths,
 // never the content.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { type SshKeyPair, generateDeployKey, readPrivateKey, sshCredentials, validateKnownHosts } from './git-credentials.js';
@@ -16,12 +16,83 @@ export interface GatheredValues {
   readonly generatedKey?: SshKeyPair;
 }
 
-/** Reads a file named by the user; `label` names it in an error (`--from-file token=`). */
+/** Kubernetes stores a Secret of at most 1 MiB: no value, and no Secret, may be larger. */
+export const MAX_SECRET_BYTES = 1024 * 1024;
+
+/** What a path names, for a message: only regular files (and standard input) are read. */
+function kindOf(stats: Stats): string {
+  return stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : stats.isDirectory() ? 'a folder' : 'not a regular file';
+}
+
+function tooLarge(label: string, path: string): FluxSopsError {
+  return new FluxSopsError('input', `${label} ${describeValue(path)} is larger than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a Kubernetes Secret holds`);
+}
+
+/**
+ * Reads a file named by the user, at most 1 MiB of it; `label` names it in an error
+ * (`--from-file token:`). Only a regular file is read: a named pipe could block forever and a
+ * device (`/dev/zero`) never ends. Standard input is read through `-` or `/dev/stdin`.
+ */
 export function readInputFile(path: string, label: string): Buffer {
+  const fail = (error: unknown) => new FluxSopsError('input', `${label} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  let descriptor: number;
   try {
-    return readFileSync(path);
+    const stats = statSync(path);
+    if (!stats.isFile()) {
+      throw new FluxSopsError('input', `${label} ${describeValue(path)} is ${kindOf(stats)}: only a regular file is read (standard input: - or /dev/stdin)`);
+    }
+    if (stats.size > MAX_SECRET_BYTES) {
+      throw tooLarge(label, path);
+    }
+    descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    throw new FluxSopsError('input', `${label} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw error instanceof FluxSopsError ? error : fail(error);
+  }
+  try {
+    if (!fstatSync(descriptor).isFile()) {
+      throw new FluxSopsError('input', `${label} ${describeValue(path)} changed while it was read: only a regular file is read`);
+    }
+    const buffer = Buffer.alloc(MAX_SECRET_BYTES + 1);
+    let length = 0;
+    for (let read = -1; read !== 0 && length < buffer.length; length += read) {
+      read = readSync(descriptor, buffer, length, buffer.length - length, null);
+    }
+    if (length > MAX_SECRET_BYTES) {
+      throw tooLarge(label, path);
+    }
+    return buffer.subarray(0, length);
+  } catch (error) {
+    throw error instanceof FluxSopsError ? error : fail(error);
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** Whether a `--from-file` path means standard input (a pipe, a file or a socket: read as a stream). */
+export function isStandardInput(path: string): boolean {
+  return path === '-' || path === '/dev/stdin';
+}
+
+/** Reads standard input as a stream, at most 1 MiB (`label` names it in an error). */
+export async function readStandardInput(label: string, input: AsyncIterable<Buffer | string> = process.stdin): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of input) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    length += bytes.length;
+    if (length > MAX_SECRET_BYTES) {
+      throw tooLarge(label, 'standard input');
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The size a Secret's values take, refused over 1 MiB before any key is called (exit 2). */
+export function assertSecretSize(entries: readonly SecretEntry[]): void {
+  const total = entries.reduce((sum, { key, value }) => sum + Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length), 0);
+  if (total > MAX_SECRET_BYTES) {
+    throw new FluxSopsError('input', `The Secret's keys and values take ${total} bytes: Kubernetes refuses a Secret over 1 MiB (${MAX_SECRET_BYTES} bytes). Nothing was sealed; split it into several Secrets`);
   }
 }
 
@@ -60,13 +131,16 @@ export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
   }
 }
 
-/** The entries of `--from-literal KEY=VALUE` and `--from-file KEY=PATH` (or `PATH`) items, in the order given. */
-export function genericValues(literals: readonly string[], files: readonly string[]): SecretEntry[] {
+/**
+ * The entries of `--from-literal KEY=VALUE` and `--from-file KEY=PATH` (or `PATH`) items, in the
+ * order given; `-` or `/dev/stdin` as PATH reads standard input (once).
+ */
+export async function genericValues(literals: readonly string[], files: readonly string[]): Promise<SecretEntry[]> {
   const items = [...literals.map((item) => ({ option: 'from-literal' as const, item })), ...files.map((item) => ({ option: 'from-file' as const, item }))];
   if (items.length === 0) {
     throw new FluxSopsError('usage', 'Give the values: --from-file <key>=<path> or --from-literal <key>=<value>, each repeatable');
   }
-  const entries: SecretEntry[] = [];
+  const entries: (SecretEntry & { fromStandardInput?: boolean })[] = [];
   for (const { option, item } of items) {
     const split = splitKeyValue(item, option);
     if (typeof split === 'string') {
@@ -76,8 +150,17 @@ export function genericValues(literals: readonly string[], files: readonly strin
     if (valid !== true) {
       throw new FluxSopsError('input', `Invalid key ${describeValue(split.key)} in --${option}: ${valid}`);
     }
-    entries.push({ key: split.key, value: option === 'from-file' ? readInputFile(split.value, `--from-file ${split.key}:`) : split.value });
+    const label = `--from-file ${split.key}:`;
+    if (option === 'from-file' && isStandardInput(split.value) && entries.some((entry) => entry.fromStandardInput)) {
+      throw new FluxSopsError('usage', `${label} standard input can be read for one key only`);
+    }
+    if (option === 'from-file' && isStandardInput(split.value)) {
+      entries.push({ key: split.key, value: await readStandardInput(label), fromStandardInput: true });
+    } else {
+      entries.push({ key: split.key, value: option === 'from-file' ? readInputFile(split.value, label) : split.value });
+    }
   }
   assertUniqueKeys(entries);
-  return entries;
+  assertSecretSize(entries);
+  return entries.map(({ key, value }) => ({ key, value }));
 }

@@ -32,6 +32,8 @@ export interface FleetTexts {
   readonly kustomization: string | null;
   /** The current `secrets/<env>/<name>.yaml`. */
   readonly existingSecret: string | null;
+  /** Whether that file was written by an interrupted seal that this run finished (it may be replaced without --force). */
+  readonly resumed?: boolean;
 }
 
 /** The fleet as its stored answers describe it: its environments and its Git URL. */
@@ -64,6 +66,10 @@ export interface SealingPlan {
   readonly keys: MasterKeys;
   readonly selectors: EncryptionSelectors;
   readonly existing: ExistingSecret;
+  /** The text read at the path when planning: the file must still hold it when the sealed one is written. */
+  readonly existingText: string | null;
+  /** The file at the path was written by an interrupted seal, finished now: replaced without --force. */
+  readonly resumed: boolean;
   readonly kustomizationPath: string;
   /** The kustomization's new text, or undefined when the file is listed already. */
   readonly kustomization: string | undefined;
@@ -157,6 +163,11 @@ export function assertKnownEnvironment(texts: Pick<FleetTexts, 'storedAnswers' |
  * written: an unknown environment or a path no `.sops.yaml` rule covers ('fleet', exit 2), a bad
  * name or namespace ('input', exit 2).
  */
+/** The longest file name Linux and macOS file systems take. */
+const MAX_FILE_NAME_BYTES = 255;
+/** The longest Secret name whose file and temporary file fit a file name. */
+const MAX_SECRET_NAME_LENGTH = MAX_FILE_NAME_BYTES - '..yaml.flux-sops-000000000000'.length;
+
 export function planSealing(texts: FleetTexts, request: SealingRequest): SealingPlan {
   const { environment, name, namespace, kind } = request;
   if (texts.sopsConfig === null) {
@@ -166,6 +177,10 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   const nameValid = validateSecretName(name);
   if (nameValid !== true) {
     throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);
+  }
+  // The temporary file beside it (`.<name>.yaml.flux-sops-<12 hex>`) must fit a file name too: told before any key is called.
+  if (Buffer.byteLength(`.${name}.yaml.flux-sops-000000000000`) > MAX_FILE_NAME_BYTES) {
+    throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: at most ${MAX_SECRET_NAME_LENGTH} characters here (it is a file name, secrets/<env>/<name>.yaml, and file names hold 255 bytes)`);
   }
   const namespaceValid = validateNamespace(namespace);
   if (namespaceValid !== true) {
@@ -208,6 +223,8 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
     keys,
     selectors: selectorsOf(rule),
     existing: classifyExisting(texts.existingSecret),
+    existingText: texts.existingSecret,
+    resumed: texts.resumed === true,
     kustomizationPath,
     kustomization: listResource(texts.kustomization, `${name}.yaml`, kustomizationPath),
     ...repo,

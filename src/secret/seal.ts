@@ -3,7 +3,9 @@
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { assertWritable, writeAllOrNothing } from '../writable.js';
+import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
+import { readCurrentTexts } from './fleet-files.js';
+import { listResource } from './kustomization.js';
 import { type SecretManifest, keysOf } from './manifest.js';
 import type { SealingPlan } from './plan.js';
 
@@ -15,8 +17,8 @@ export type Encrypter = (manifest: SecretManifest, plan: SealingPlan) => Promise
  * only with `--force` or a yes in a terminal, otherwise a conflict (exit 1), before any value is
  * asked for.
  */
-export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'path'>, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
-  if (plan.existing !== 'sealed' || force) {
+export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'path'> & { readonly resumed?: boolean }, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
+  if (plan.existing !== 'sealed' || plan.resumed === true || force) {
     return;
   }
   if (confirm && (await confirm(`${plan.path} exists (a sealed Secret). Replace it?`))) {
@@ -33,14 +35,26 @@ export function assertPlanWritable(root: string, plan: SealingPlan): void {
   assertWritable(root, [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
 }
 
-/** Encrypts, then writes the sealed file and the kustomization together; on any failure nothing changes. */
+/**
+ * Encrypts, then, holding the fleet lock, writes the sealed file and the kustomization together
+ * (one commit: on any failure nothing changes). The kustomization is read again under the lock,
+ * so a run sealing another name meanwhile keeps its listing; a file at the path that changed
+ * since it was planned (another run sealed the same name) is a 'conflict', nothing is written.
+ */
 export async function sealSecret(root: string, plan: SealingPlan, manifest: SecretManifest, encrypt: Encrypter): Promise<void> {
   assertPlanWritable(root, plan);
   const sealed = await encrypt(manifest, plan);
-  writeAllOrNothing(root, [
-    { path: plan.path, contents: sealed },
-    ...(plan.kustomization === undefined ? [] : [{ path: plan.kustomizationPath, contents: plan.kustomization }]),
-  ]);
+  withFleetLock(root, () => {
+    const now = readCurrentTexts(root, plan);
+    if (now.existing !== plan.existingText) {
+      throw new FluxSopsError('conflict', `${plan.path} changed while flux-sops ran (another run sealed it?): nothing was written. Run the command again.`);
+    }
+    if (now.kustomization === null) {
+      throw new FluxSopsError('fleet', `${plan.kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);
+    }
+    const kustomization = listResource(now.kustomization, `${plan.name}.yaml`, plan.kustomizationPath);
+    writeAllOrNothing(root, [{ path: plan.path, contents: sealed }, ...(kustomization === undefined ? [] : [{ path: plan.kustomizationPath, contents: kustomization }])]);
+  });
 }
 
 /** The master keys of a plan for a message: KMS ARNs, and how many age recipients. */

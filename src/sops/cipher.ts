@@ -34,10 +34,20 @@ export function encryptValue(value: Scalar | Comment, key: Uint8Array, additiona
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(nonce).toString('base64')},tag:${tag.toString('base64')},type:${type}]`;
 }
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Go's strict StdEncoding: groups of four, `=` padding only at the end. A loop, not a regex: any length, no recursion. */
+export function isStrictBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  for (let index = 0; index < text.length - padding; index += 1) {
+    const code = text.charCodeAt(index);
+    const valid = (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47;
+    if (!valid) return false;
+  }
+  return true;
+}
 
 function base64Field(text: string, what: string): Buffer {
-  if (!STRICT_BASE64.test(text)) throw new SopsError('error-decrypting-tree', `Error base64-decoding ${what}`);
+  if (!isStrictBase64(text)) throw new SopsError('error-decrypting-tree', `Error base64-decoding ${what}`);
   return Buffer.from(text, 'base64');
 }
 

@@ -36,7 +36,30 @@ export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', 
     hint = ' The AWS session has expired: run `aws sso login` (or refresh the credentials of AWS_PROFILE).';
   }
   const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
-  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, reason);
+  // The hint goes into the short reason too: updatekeys and rotate list the reason of each key tried.
+  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, hint === '' ? reason : `${reason}.${hint}`);
+}
+
+/** The default limit of one KMS call (connection, request and retries together), in seconds. */
+export const DEFAULT_KMS_TIMEOUT_SECONDS = 30;
+
+/** The limit of one KMS call in milliseconds: FLUX_SOPS_KMS_TIMEOUT_SECONDS (read when a call is made), or the default. */
+export function kmsTimeoutMilliseconds(environment: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(environment.FLUX_SOPS_KMS_TIMEOUT_SECONDS);
+  return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_KMS_TIMEOUT_SECONDS) * 1000;
+}
+
+/** The endpoint the SDK calls for a region, as named in a message. */
+function kmsEndpointOf(region: string): string {
+  return process.env.AWS_ENDPOINT_URL_KMS ?? process.env.AWS_ENDPOINT_URL ?? `https://kms.${region}.amazonaws.com`;
+}
+
+/** A KMS call that got no answer in time, naming the key and the endpoint. */
+function timeoutError(arn: string, operation: 'Encrypt' | 'Decrypt', milliseconds: number): SopsError {
+  const region = kmsRegionOf(arn) ?? '?';
+  const reason = `TimeoutError: the endpoint ${kmsEndpointOf(region)} gave no answer within ${milliseconds / 1000} s (set FLUX_SOPS_KMS_TIMEOUT_SECONDS to wait longer; check the network, a proxy, AWS_ENDPOINT_URL_KMS)`;
+  const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
+  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.`, reason);
 }
 
 /** Options for a KMS key source; tests may pass a client factory, nothing else is needed in use. */
@@ -52,7 +75,22 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
     if (!region) throw keySourceError(operation, `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, 'not a KMS key ARN');
     if (options.client) return options.client(region);
     quietNodeVersionWarning();
-    return new KMSClient({ region });
+    const milliseconds = kmsTimeoutMilliseconds();
+    return new KMSClient({ region, requestHandler: { connectionTimeout: milliseconds, requestTimeout: milliseconds } });
+  };
+  /** One call, ended after the time limit whatever the SDK's retries do. */
+  const send = async <T>(operation: 'Encrypt' | 'Decrypt', call: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const milliseconds = kmsTimeoutMilliseconds();
+    const signal = AbortSignal.timeout(milliseconds);
+    try {
+      return await call(signal);
+    } catch (error) {
+      const name = (error as Error | undefined)?.name;
+      if (signal.aborted || name === 'TimeoutError' || name === 'AbortError') {
+        throw timeoutError(arn, operation, milliseconds);
+      }
+      throw describeKmsError(arn, operation, error);
+    }
   };
   return {
     type: 'kms',
@@ -60,11 +98,9 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
     async wrap(dataKey: Uint8Array): Promise<string> {
       const client = makeClient('wrap');
       try {
-        const out = await client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }));
-        if (!out.CiphertextBlob) throw new Error('the Encrypt response has no CiphertextBlob');
+        const out = await send('Encrypt', (abortSignal) => client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }), { abortSignal }));
+        if (!out.CiphertextBlob) throw describeKmsError(arn, 'Encrypt', new Error('the Encrypt response has no CiphertextBlob'));
         return Buffer.from(out.CiphertextBlob).toString('base64');
-      } catch (error) {
-        throw describeKmsError(arn, 'Encrypt', error);
       } finally {
         if (!options.client) client.destroy();
       }
@@ -76,11 +112,9 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
       }
       const client = makeClient('unwrap');
       try {
-        const out = await client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }));
-        if (!out.Plaintext) throw new Error('the Decrypt response has no Plaintext');
+        const out = await send('Decrypt', (abortSignal) => client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }), { abortSignal }));
+        if (!out.Plaintext) throw describeKmsError(arn, 'Decrypt', new Error('the Decrypt response has no Plaintext'));
         return new Uint8Array(out.Plaintext);
-      } catch (error) {
-        throw describeKmsError(arn, 'Decrypt', error);
       } finally {
         if (!options.client) client.destroy();
       }

@@ -1,7 +1,11 @@
 // How the sops CLI picks a creation rule, so the generator, the
 // sealing commands and the checker reason about `.sops.yaml` the way sops does: the path
 // relative to the `.sops.yaml` folder is matched against each rule's `path_regex` (unanchored,
-// like Go's MatchString), first match wins, and a rule without `path_regex` matches every file.
+// like Go's MatchString, with RE2: src/sops/regex.ts), first match wins, and a rule without
+// `path_regex` matches every file.
+
+import { SopsError } from './errors.js';
+import { compileRe2, type Re2Pattern, re2Problem } from './regex.js';
 
 export interface CreationRule {
   readonly path_regex?: string;
@@ -10,27 +14,40 @@ export interface CreationRule {
   readonly [key: string]: unknown;
 }
 
-/** Compiled once per pattern: the checker matches rules against hundreds of paths. */
-const compiledPathRegexes = new Map<string, RegExp | undefined>();
-
-/** Go RE2 and JavaScript agree on the syntax these rules use; an invalid pattern matches nothing. */
-export function compilePathRegex(pattern: string): RegExp | undefined {
-  if (!compiledPathRegexes.has(pattern)) {
-    let compiled: RegExp | undefined;
-    try {
-      compiled = new RegExp(pattern);
-    } catch {
-      compiled = undefined;
-    }
-    compiledPathRegexes.set(pattern, compiled);
-  }
-  return compiledPathRegexes.get(pattern);
+/** The rule's path_regex compiled with RE2 (as sops), or undefined when RE2 cannot compile it. */
+export function compilePathRegex(pattern: string): Re2Pattern | undefined {
+  return re2Problem(pattern) === undefined ? compileRe2(pattern) : undefined;
 }
+
+/**
+ * Every regular expression of the rules (path_regex and the selectors), compiled with RE2: the
+ * first one RE2 cannot compile is thrown as a SopsError('invalid-selector') naming the rule. Stricter than sops,
+ * which compiles a path_regex only when it reaches that rule: a broken rule never hands a file
+ * to the next rule's keys.
+ */
+export function assertRulesCompile(rules: readonly CreationRule[]): void {
+  rules.forEach((rule, index) => {
+    for (const field of RULE_REGEX_FIELDS) {
+      const pattern = rule[field];
+      if (pattern === undefined || pattern === null) {
+        continue;
+      }
+      const problem = typeof pattern === 'string' ? re2Problem(pattern) : `${field} must be a string`;
+      if (problem !== undefined) {
+        throw new SopsError('invalid-selector', `creation rule ${index + 1}: ${field}: ${problem}`);
+      }
+    }
+  });
+}
+
+/** The fields of a creation rule that hold a regular expression. */
+const RULE_REGEX_FIELDS = ['path_regex', 'encrypted_regex', 'unencrypted_regex', 'encrypted_comment_regex', 'unencrypted_comment_regex'] as const;
 
 export function ruleMatches(rule: CreationRule, relativePath: string): boolean {
   if (rule.path_regex === undefined) {
     return true;
   }
+  // A rule RE2 cannot compile matches nothing here; reading `.sops.yaml` refuses it (assertRulesCompile).
   return compilePathRegex(String(rule.path_regex))?.test(relativePath) ?? false;
 }
 
@@ -92,10 +109,10 @@ function splitLiteralPrefix(pattern: string): { prefix: string; rest: string } {
  * a lookbehind or a word boundary would look back into the prefix, and `^` would match where
  * the rest starts.
  */
-const LOOKS_BACK = /\(\?<|\\[bB]|\^/;
+const LOOKS_BACK = /\(\?<|\\[bBA]|\^/;
 
 /** The rest patterns, compiled once each: a fleet's rules usually share one (`.+\.ya?ml$`). */
-const compiledRests = new Map<string, RegExp | undefined>();
+const compiledRests = new Map<string, Re2Pattern | undefined>();
 
 /**
  * A test for one rule's path_regex: a literal prefix compared as text, and the rest (which the
@@ -111,13 +128,8 @@ function pathTestOf(pattern: string): (path: string) => boolean {
     return (path) => whole.test(path);
   }
   if (!compiledRests.has(rest)) {
-    let compiled: RegExp | undefined;
-    try {
-      compiled = new RegExp(`^(?:${rest})`);
-    } catch {
-      compiled = undefined; // cannot stand alone: the whole pattern is tested instead
-    }
-    compiledRests.set(rest, compiled);
+    // undefined when the rest cannot stand alone: the whole pattern is tested instead.
+    compiledRests.set(rest, re2Problem(`^(?:${rest})`) === undefined ? compileRe2(`^(?:${rest})`) : undefined);
   }
   const restRegex = compiledRests.get(rest);
   if (restRegex === undefined) {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { decryptValue, encryptValue } from './cipher.js';
 import { type SopsErrorCode, SopsError, isSopsError } from './errors.js';
+import { compileRe2, type Re2Pattern } from './regex.js';
 import { Comment, type Scalar, TreeBranch, type TreeValue, toBytes } from './tree.js';
 
 export const DEFAULT_UNENCRYPTED_SUFFIX = '_unencrypted';
@@ -24,52 +25,19 @@ export interface CryptRules {
   macOnlyEncrypted?: boolean;
 }
 
-/**
- * Compiles a Go (RE2) regular expression as a JavaScript one. RE2 and JavaScript agree on the
- * patterns a rule uses in practice (anchors, classes, groups, alternation); a leading flag group
- * such as `(?i)` becomes a flag, and `\A`/`\z` become `^`/`$`. Like Go's regexp.Match, the
- * pattern is searched for anywhere in the key.
- */
-export function compileGoRegex(pattern: string): RegExp {
-  let source = pattern;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    if (lead[1]!.includes('U')) throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} uses the U flag, which is not supported`);
-    flags = [...new Set(lead[1]!.split(''))].join('');
-    source = source.slice(lead[0].length);
-  }
-  if (/\(\?[a-zA-Z-]+[:)]/.test(source) || /\(\?P</.test(source)) {
-    // (?P<name>…) is RE2's spelling of a named group.
-    source = source.replace(/\(\?P</g, '(?<');
-    if (/\(\?[a-zA-Z-]+[:)]/.test(source)) {
-      throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} uses inline flags, which are only supported at its start`);
-    }
-  }
-  source = source.replace(/\\A/g, '^').replace(/\\z/g, '$');
-  try {
-    return new RegExp(source, `${flags}u`);
-  } catch {
-    try {
-      return new RegExp(source, flags);
-    } catch (error) {
-      throw new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} cannot be read: ${(error as Error).message}`);
-    }
-  }
-}
 
 interface CompiledRules {
   unencryptedSuffix: string;
   encryptedSuffix: string;
-  unencryptedRegex?: RegExp;
-  encryptedRegex?: RegExp;
-  unencryptedCommentRegex?: RegExp;
-  encryptedCommentRegex?: RegExp;
+  unencryptedRegex?: Re2Pattern;
+  encryptedRegex?: Re2Pattern;
+  unencryptedCommentRegex?: Re2Pattern;
+  encryptedCommentRegex?: Re2Pattern;
   macOnlyEncrypted: boolean;
 }
 
 function compileRules(rules: CryptRules): CompiledRules {
-  const re = (p: string | undefined) => (p ? compileGoRegex(p) : undefined);
+  const re = (p: string | undefined) => (p ? compileRe2(p) : undefined);
   return {
     unencryptedSuffix: rules.unencryptedSuffix ?? '',
     encryptedSuffix: rules.encryptedSuffix ?? '',
