@@ -375,7 +375,7 @@ describe('secret: the plan', () => {
       let renames = 0;
       fs.renameSync = (from, to) => {
         renames += 1;
-        if (renames === 3) {
+        if (renames === 4) { // 1: the commit's journal, 2: a.yaml, 3: b.yaml, 4: kustomization.yaml
           throw Object.assign(new Error('rename failed'), { code: 'EIO' });
         }
         rename(from, to);
@@ -394,7 +394,7 @@ describe('secret: the plan', () => {
         fs.renameSync = rename;
         syncBuiltinESMExports();
       }
-      assert.equal(renames, 3, 'the third rename was the one that failed');
+      assert.equal(renames, 4, 'the rename of the third file was the one that failed');
       assert.equal(failed.kind, 'unwritable');
       assert.match(failed.message, /secrets\/staging\/kustomization\.yaml: EIO/);
       assert.deepEqual(snapshot(folder), before);
