@@ -16,6 +16,7 @@ import { findTemporaryFiles, writeAllOrNothing, type WriterFileSystem } from '..
 import { cliPath, runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
+import { projectRoot } from './support.js';
 
 const STAGING = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging';
 const PRODUCTION = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production';
@@ -58,6 +59,7 @@ describe('fleet files are untrusted input', function () {
     runCliInProcess(['secret', 'generic', environment, name, '--from-literal', `password=${randomBytes(8).toString('hex')}`, '--no-interactive', '--cwd', root, ...extra]);
 
   before(async () => {
+    process.chdir(projectRoot); // an earlier test file may have left the process in a folder since removed
     kms = await startLocalKms([STAGING, PRODUCTION]);
     restore = setEnv({ ...localAwsEnv(kms.url), CI: undefined, FLUX_SOPS_KMS_TIMEOUT_SECONDS: undefined });
   });
