@@ -13,6 +13,7 @@ import { checkFleet } from '../src/check/check.js';
 import { checkRules, type Finding } from '../src/check/findings.js';
 import { readFleetFiles, runCheckCommand } from '../src/check/command.js';
 import { FluxSopsError } from '../src/errors.js';
+import { shippedCheckerFile as shippedChecker } from './support.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const exampleFleet = join(projectRoot, 'test', 'golden', 'example');
@@ -185,7 +186,7 @@ async function runCheck(args: readonly string[]): Promise<Run> {
     return true;
   }) as typeof process.stderr.write;
   try {
-    const status = await runCheckCommand([...args]);
+    const status = await runCheckCommand([...args], { command: 'flux-sops check', shippedCheckerFile: shippedChecker });
     return { status, stdout, stderr };
   } catch (error) {
     if (!(error instanceof FluxSopsError)) {
@@ -968,15 +969,18 @@ describe('flux-sops check', () => {
 
     const HEAVY = /^(yeoman-|@yeoman\/|ejs$|inquirer|@inquirer\/|mem-fs|yaml$|@aws-sdk\/|age-encryption$|sshpk$)/;
 
-    it('loads only node: modules, and js-yaml only for a file the line reader declines: never yaml, Yeoman, prompts or templates', () => {
+    it('loads only node: modules, js-yaml, ignore and re2js: never yaml, Yeoman, prompts or templates', () => {
+      const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), true);
       const modules = [
         'src/check/check.ts',
         'src/check/command.ts',
         'src/check/creation-rules.ts',
         'src/check/facts.ts',
         'src/check/findings.ts',
+        'src/check/git-ignored.ts',
         'src/check/parse.ts',
         'src/check/pathological.ts',
+        'src/check/repository.ts',
         'src/check/simple-yaml.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
@@ -989,18 +993,11 @@ describe('flux-sops check', () => {
         'src/sops/rules.ts',
         'src/writable.ts',
       ].sort();
-      const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), false);
       assert.deepEqual(loaded.modules, modules);
       assert.deepEqual(
-        loaded.packages.filter((specifier) => !specifier.startsWith('node:')),
-        ['re2js'],
-        'RE2, as sops matches path_regex (a pure-JavaScript module without dependencies)',
-      );
-      const withLazy = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), true);
-      assert.deepEqual(withLazy.modules, modules);
-      assert.deepEqual(
-        withLazy.packages.filter((specifier) => !specifier.startsWith('node:')).sort(),
-        ['js-yaml', 're2js'],
+        loaded.packages.filter((specifier) => !specifier.startsWith('node:')).sort(),
+        ['ignore', 'js-yaml', 're2js'],
+        "js-yaml, ignore (Git's rules) and RE2, as sops matches path_regex (pure-JavaScript modules without dependencies)",
       );
     });
 

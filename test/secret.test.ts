@@ -3,8 +3,9 @@
 // master keys, placeholder vs sealed). No KMS, no disk beyond a fleet written to a temporary folder.
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import fs, { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sshpk from 'sshpk';
 import { FluxSopsError } from '../src/errors.js';
@@ -99,17 +100,39 @@ describe('secret: names, keys and values', () => {
 
   it('reads generic values from literals and files, in order, refusing duplicate keys', async () => {
     const folder = makeFleet(HTTPS_ANSWERS);
+    const outside = mkdtempSync(join(tmpdir(), 'values-'));
     try {
-      writeFileSync(join(folder, 'cert.bin'), Buffer.from([1, 2, 255]));
-      const entries = await genericValues(['user=admin'], [`cert=${join(folder, 'cert.bin')}`]);
+      writeFileSync(join(outside, 'cert.bin'), Buffer.from([1, 2, 255]));
+      const entries = await genericValues(['user=admin'], [`cert=${join(outside, 'cert.bin')}`], folder);
       assert.deepEqual(entries.map((entry) => entry.key), ['user', 'cert']);
       assert.deepEqual(Buffer.from(entries[1]?.value as Uint8Array), Buffer.from([1, 2, 255]));
-      assert.equal((await rejectionOf(genericValues(['a=1', 'a=2'], []))).message, 'Key given more than once: a (each key of a Secret holds one value)');
-      assert.equal((await rejectionOf(genericValues(['bad key=v'], []))).message, 'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
-      const missing = await rejectionOf(genericValues([], ['x=/no/such/file']));
+      assert.equal((await rejectionOf(genericValues(['a=1', 'a=2'], [], folder))).message, 'Key given more than once: a (each key of a Secret holds one value)');
+      assert.equal((await rejectionOf(genericValues(['bad key=v'], [], folder))).message, 'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
+      const missing = await rejectionOf(genericValues([], ['x=/no/such/file'], folder));
       assert.equal(missing.message, '--from-file x: "/no/such/file" cannot be read (ENOENT)');
       assert.equal(missing.code, 2);
-      assert.equal((await rejectionOf(genericValues([], []))).kind, 'usage');
+      assert.equal((await rejectionOf(genericValues([], [], folder))).kind, 'usage');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a file of values inside the fleet that Git would commit, and takes one it ignores', async () => {
+    const folder = makeFleet(HTTPS_ANSWERS);
+    try {
+      writeFileSync(join(folder, '.gitignore'), 'deploy_key*\n');
+      mkdirSync(join(folder, 'keys'));
+      writeFileSync(join(folder, 'keys', 'token.txt'), 'abc');
+      writeFileSync(join(folder, 'keys', 'deploy_key'), 'abc');
+      const refused = await rejectionOf(genericValues([], [`token=${join(folder, 'keys', 'token.txt')}`], folder));
+      assert.equal(
+        refused.message,
+        `--from-file token: ${JSON.stringify(join(folder, 'keys', 'token.txt'))} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
+          "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, *.pem or identity)",
+      );
+      assert.equal(refused.code, 2);
+      assert.deepEqual((await genericValues([], [`key=${join(folder, 'keys', 'deploy_key')}`], folder)).map((entry) => entry.key), ['key']);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -1,6 +1,7 @@
 // Shared test helpers: running the generators in temporary folders, reading written trees,
 // and comparing them with the committed golden trees.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,15 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
 import FleetGenerator from '../generators/app/index.js';
+import { FLEET_CHECKER_FILE, SHIPPED_CHECKER_FILE } from '../src/fleet/layout.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * The checker the package ships, which every generated fleet carries: bundled from the current
+ * sources once per test run (when this module is first loaded), as `npm run build` bundles it.
+ */
+export const shippedCheckerFile = join(projectRoot, SHIPPED_CHECKER_FILE);
+execFileSync(process.execPath, [join(projectRoot, 'scripts', 'bundle-check.mjs')], { stdio: 'inherit' });
 export const goldenRoot = join(projectRoot, 'test', 'golden');
 export const exampleAnswers = join(projectRoot, 'examples', 'fleet.yaml');
 
@@ -52,11 +60,30 @@ export function writeTree(dir: string, tree: Tree): void {
 }
 
 /**
+ * A written tree as golden trees hold it: the fleet's checker (about 200 KB, changed by every
+ * change to check's sources) as its SHA-256 in `.flux-sops/check.cjs.sha256`, once it is shown
+ * to be byte for byte the checker the package ships.
+ */
+function goldenView(tree: Tree): Tree {
+  const view: Tree = {};
+  for (const [path, contents] of Object.entries(tree)) {
+    if (path === FLEET_CHECKER_FILE) {
+      assert.equal(contents, readFileSync(shippedCheckerFile, 'utf8'), `${path} is not the checker the package ships`);
+      view[`${path}.sha256`] = `${createHash('sha256').update(contents).digest('hex')}  check.cjs\n`;
+    } else {
+      view[path] = contents;
+    }
+  }
+  return view;
+}
+
+/**
  * Compares a written tree with test/golden/<scenario> byte for byte. `UPDATE_GOLDEN=1`
  * rewrites the golden tree instead: review its diff like code before committing.
  */
-export function assertMatchesGolden(scenario: string, tree: Tree): void {
+export function assertMatchesGolden(scenario: string, written: Tree): void {
   const goldenDir = join(goldenRoot, scenario);
+  const tree = goldenView(written);
   if (process.env.UPDATE_GOLDEN === '1') {
     // Under CI a refresh would turn every golden comparison into a test that cannot fail.
     assert.ok(!process.env.CI, 'UPDATE_GOLDEN is refused under CI: refresh golden files locally and review their diff');

@@ -1,8 +1,9 @@
 // `flux-sops check [dir]`: finds the fleet (the nearest folder holding .sops.yaml, upward from
-// dir, as git and sops look), reads its YAML and JSON files, runs the pure checks, prints a
+// dir, as git and sops look), reads the files Git would commit, runs the pure checks, prints a
 // table or JSON, and sets the exit status. Loads no Yeoman, prompt, template or `yaml` library
-// (a test walks its import graph): it runs in pre-commit hooks and CI.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// (a test walks its import graph), reads no package.json: bundled into one file, it is the
+// fleet's own .flux-sops/check.cjs, run by its CI and pre-commit hook.
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FluxSopsError } from '../errors.js';
@@ -11,9 +12,8 @@ import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
 import { findTemporaryFiles, resolveInsideFleet } from '../writable.js';
 import { applyStrictness, checkRules, exitStatusFor, type Finding, finding } from './findings.js';
-
-const USAGE = 'flux-sops check [dir] [--cwd DIR] [--json] [--strict]';
-const HELP_HINT = 'Run flux-sops check --help for the usage.';
+import { GitIgnoreRules } from './git-ignored.js';
+import { checkCommittedFiles } from './repository.js';
 /** Kubernetes manifests and their kin; Terraform's own JSON files (`*.tf.json`) are not. */
 const CHECKED_FILE = /\.(ya?ml|json)$/;
 const TERRAFORM_JSON = /\.tf\.json$/;
@@ -25,14 +25,28 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function checkHelpText(): string {
+/** How the check was started, and what it compares the fleet's copy of the checker with. */
+export interface CheckContext {
+  /** `flux-sops check`, or `node .flux-sops/check.cjs` for the bundled copy: named in --help and in errors. */
+  readonly command: string;
+  /** The checker this version ships: dist/check.cjs of the package, or the bundled copy itself. */
+  readonly shippedCheckerFile: string;
+}
+
+function helpHint(context: CheckContext): string {
+  return `Run ${context.command} --help for the usage.`;
+}
+
+export function checkHelpText(context: CheckContext): string {
   const ruleWidth = Math.max(...Object.keys(checkRules).map((rule) => rule.length));
   return [
-    `Usage: ${USAGE}`,
+    `Usage: ${context.command} [dir] [--cwd DIR] [--json] [--strict]`,
     '',
     'Check the fleet that holds dir (default: the current folder): the nearest folder at or above',
     'it with a .sops.yaml, as git and sops find theirs. Reads files only: never decrypts, never',
-    'prints a secret value. Skips node_modules, .git, .terraform and Terraform files.',
+    'prints a secret value. Reads the files Git would commit (by the .gitignore files and',
+    '.git/info/exclude): every one for private keys, the YAML and JSON (not *.tf.json) for the',
+    'rest. Skips node_modules, .git and .terraform.',
     '',
     'Options:',
     '  --cwd DIR  Run as if started in DIR (dir is then relative to it)',
@@ -49,37 +63,52 @@ export function checkHelpText(): string {
   ].join('\n');
 }
 
-function byName(left: { name: string }, right: { name: string }): number {
-  return left.name < right.name ? -1 : left.name > right.name ? 1 : 0;
+export interface FleetContents {
+  /** The YAML and JSON files (not Terraform's *.tf.json) as text, by POSIX path relative to the root. */
+  readonly texts: Map<string, string>;
+  /** Every file Git would commit, with its bytes. */
+  readonly files: Map<string, Buffer>;
 }
 
 /**
- * The fleet's YAML and JSON files by POSIX path relative to root, in sorted order. Symbolic
- * links are not followed; node_modules, .git and .terraform are not entered.
+ * The files of the fleet that Git would commit, read once each. Symbolic links are not
+ * followed; node_modules, .git and .terraform are not entered.
  */
-export function readFleetFiles(root: string): Map<string, string> {
-  const files = new Map<string, string>();
-  // Paths are joined by hand: path.join normalizes, and this runs for every file of the fleet.
-  const walk = (folder: string, prefix: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true }).sort(byName)) {
-      if (entry.isDirectory()) {
-        if (!SKIPPED_FOLDERS.has(entry.name)) {
-          walk(`${folder}${sep}${entry.name}`, `${prefix}${entry.name}/`);
-        }
-      } else if (entry.isFile() && CHECKED_FILE.test(entry.name) && !TERRAFORM_JSON.test(entry.name)) {
-        files.set(`${prefix}${entry.name}`, readFileSync(`${folder}${sep}${entry.name}`, 'utf8'));
-      } else if (entry.isSymbolicLink() && CHECKED_FILE.test(entry.name)) {
-        // The one link policy: read when it stays inside the fleet, refused (exit 2) when it leaves.
-        const target = resolveInsideFleet(fleet, `${prefix}${entry.name}`);
-        if (target !== undefined && statSync(target).isFile()) {
-          files.set(`${prefix}${entry.name}`, readFileSync(target, 'utf8'));
-        }
+export function readFleet(root: string): FleetContents {
+  const base = resolve(root);
+  const texts = new Map<string, string>();
+  const files = new Map<string, Buffer>();
+  for (const { path, symbolicLink } of new GitIgnoreRules(base).listCommittedFiles(SKIPPED_FOLDERS)) {
+    const checked = CHECKED_FILE.test(path) && !TERRAFORM_JSON.test(path);
+    if (symbolicLink) {
+      // The one link policy: read when it stays inside the fleet, refused (exit 2) when it leaves.
+      // Git commits the link, not its target: the target is scanned for keys as a file of its own.
+      const target = checked ? resolveInsideFleet(base, path) : undefined;
+      if (target !== undefined && statSync(target).isFile()) {
+        texts.set(path, readFileSync(target, 'utf8'));
       }
+      continue;
     }
-  };
-  const fleet = resolve(root);
-  walk(fleet, '');
-  return files;
+    const bytes = readFileSync(`${base}${sep}${path.split('/').join(sep)}`);
+    files.set(path, bytes);
+    if (checked) {
+      texts.set(path, bytes.toString('utf8'));
+    }
+  }
+  return { texts, files };
+}
+
+/** The fleet's YAML and JSON files that Git would commit, by POSIX path relative to root. */
+export function readFleetFiles(root: string): Map<string, string> {
+  return readFleet(root).texts;
+}
+
+function readShippedChecker(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined; // a package built without it (tests from the sources): nothing to compare with
+  }
 }
 
 /** Keeps a file name or object name from moving the cursor or faking lines in a terminal. */
@@ -135,23 +164,23 @@ function describeArgumentError(error: Error & { code?: string }): string {
   }
 }
 
-function parseCheckArguments(argv: string[]) {
+function parseCheckArguments(argv: string[], context: CheckContext) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new FluxSopsError('usage', `${describeArgumentError(error as Error)}\n${HELP_HINT}`);
+    throw new FluxSopsError('usage', `${describeArgumentError(error as Error)}\n${helpHint(context)}`);
   }
 }
 
 /** `flux-sops check …`: prints the findings on stdout and returns the exit status. */
-export async function runCheckCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCheckArguments(argv);
+export async function runCheckCommand(argv: string[], context: CheckContext): Promise<number> {
+  const { values, positionals } = parseCheckArguments(argv, context);
   if (values.help) {
-    process.stdout.write(checkHelpText());
+    process.stdout.write(checkHelpText(context));
     return 0;
   }
   if (positionals.length > 1) {
-    throw new FluxSopsError('usage', `flux-sops check takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}\n${HELP_HINT}`);
+    throw new FluxSopsError('usage', `${context.command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}\n${helpHint(context)}`);
   }
   const base = resolve(values.cwd ?? '.');
   if (values.cwd !== undefined && !statSync(base, { throwIfNoEntry: false })?.isDirectory()) {
@@ -167,18 +196,19 @@ export async function runCheckCommand(argv: string[]): Promise<number> {
   if (!statSync(join(root, SOPS_CONFIG_FILE), { throwIfNoEntry: false })?.isFile()) {
     throw new FluxSopsError(
       'fleet',
-      `no ${SOPS_CONFIG_FILE} in ${shownStart} or any folder above it: run flux-sops check inside a fleet (a folder with ${SOPS_CONFIG_FILE}), or pass its folder`,
+      `no ${SOPS_CONFIG_FILE} in ${shownStart} or any folder above it: run ${context.command} inside a fleet (a folder with ${SOPS_CONFIG_FILE}), or pass its folder`,
     );
   }
   if (root !== start) {
     process.stderr.write(`Checking the fleet at ${root}, the nearest folder above ${shownStart} with ${SOPS_CONFIG_FILE}\n`);
   }
   resolveInsideFleet(root, SOPS_CONFIG_FILE); // a .sops.yaml linking out of the fleet is refused
-  const files = readFleetFiles(root);
+  const { texts, files } = readFleet(root);
   const leftovers = findTemporaryFiles(root).map((file) =>
     finding(file, 'leftover-temporary', 'left by an interrupted flux-sops run (ignored by Git)', 'run any writing flux-sops command (it removes it), or delete it'),
   );
-  const findings = applyStrictness([...checkFleet(files), ...leftovers], Boolean(values.strict));
+  const found = [...checkFleet(texts), ...checkCommittedFiles({ files, shippedChecker: readShippedChecker(context.shippedCheckerFile) }), ...leftovers];
+  const findings = applyStrictness(found, Boolean(values.strict));
   process.stdout.write(values.json ? formatJson(findings, files.size) : formatTable(findings, files.size));
   return exitStatusFor(findings);
 }

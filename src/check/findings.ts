@@ -54,6 +54,14 @@ export const checkRules = {
     severity: 'error',
     description: 'a .sops.yaml creation rule that is not a mapping, or whose path_regex is not a valid regular expression',
   },
+  'private-key': {
+    severity: 'error',
+    description: 'a file Git would commit (any file: text or binary) holding a PEM or OpenSSH private key or an age identity',
+  },
+  'checker-differs': {
+    severity: 'error',
+    description: '.flux-sops/check.cjs differs from the checker this version of flux-sops ships (CI and pre-commit run it)',
+  },
   placeholder: {
     severity: 'pending',
     description: 'a generated placeholder Secret not yet replaced (an error with --strict)',
@@ -61,6 +69,10 @@ export const checkRules = {
   'oidc-placeholder': {
     severity: 'pending',
     description: 'an IAM trust policy that still names the placeholder OIDC issuer ID (an error with --strict)',
+  },
+  'codeowners-placeholder': {
+    severity: 'pending',
+    description: '.github/CODEOWNERS still names the placeholder instead of the codeOwners (an error with --strict)',
   },
   'nested-sops-config': {
     severity: 'warning',

@@ -1,9 +1,10 @@
 // `flux-sops`: dispatches to its subcommands and is the one place that prints an error. Each
 // subcommand loads only what it uses: `check` and bad input never load Yeoman. The executable is
 // main.ts; tests run command lines in-process through runCommandLine.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
-import { packageVersion } from '../version.js';
+import { SHIPPED_CHECKER_FILE } from '../fleet/layout.js';
+import { packageRoot, packageVersion } from '../version.js';
 import { debugRequested, generateCommand, helpText, parseCommandLine } from './options.js';
 
 /** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
@@ -12,7 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (first) {
     case 'check': {
       const { runCheckCommand } = await import('../check/command.js');
-      return runCheckCommand(rest);
+      return runCheckCommand(rest, { command: 'flux-sops check', shippedCheckerFile: join(packageRoot(), SHIPPED_CHECKER_FILE) });
     }
     case 'secret': {
       const { runSecretCommand } = await import('./secret.js');

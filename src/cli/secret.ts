@@ -182,8 +182,9 @@ async function runSet(argv: readonly string[]): Promise<number> {
   const files = (values['from-file'] as string[] | undefined) ?? [];
   const { genericValues } = await import('../secret/inputs.js');
   const { runSet: set } = await import('../secret/day-to-day.js');
-  const changes = { set: literals.length + files.length === 0 ? [] : await genericValues(literals, files), unset: (values.unset as string[] | undefined) ?? [] };
-  return set(fleetRootOf(values), environment, name, changes);
+  const root = fleetRootOf(values);
+  const changes = { set: literals.length + files.length === 0 ? [] : await genericValues(literals, files, root), unset: (values.unset as string[] | undefined) ?? [] };
+  return set(root, environment, name, changes);
 }
 
 export async function runSecretCommand(argv: readonly string[]): Promise<number> {

@@ -13,6 +13,7 @@ import {
   validateAgeRecipients,
   validateBranch,
   validateClusterName,
+  validateCodeOwners,
   validateEnvironmentName,
   validateEnvironmentNames,
   validateIac,
@@ -126,6 +127,16 @@ export const fleetInputs = [
     required: false,
     choices: ['none', 'terraform'],
     validate: validateIac,
+  },
+  {
+    name: 'codeOwners',
+    option: 'code-owners',
+    placeholder: '<@org/team>',
+    message: "GitHub users or teams who must review changes to the fleet's checker, CI and .sops.yaml (comma-separated, e.g. @acme/platform; empty: a placeholder that check --strict reports)",
+    defaultText: 'none',
+    required: false,
+    list: true,
+    validate: validateCodeOwners,
   },
 ] as const satisfies readonly InputDeclaration[];
 
@@ -242,6 +253,7 @@ export interface FleetAnswers {
   branch: string;
   backupAgeRecipients: string[];
   iac: Iac;
+  codeOwners: string[];
 }
 
 /** Partial answers from one source (stored answers, answers file, options, prompts), not yet validated. */
@@ -630,6 +642,7 @@ export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> 
     branch: answers.branch,
     backupAgeRecipients: answers.backupAgeRecipients,
     iac: answers.iac,
+    codeOwners: answers.codeOwners,
     environments: answers.environments.map((environment) => toStoredEnvironment(answers, environment)),
   };
 }

@@ -21,6 +21,12 @@ export interface PlannedFile {
 export const SOPS_CONFIG_FILE = '.sops.yaml';
 export const README_FILE = 'README.md';
 export const GITIGNORE_FILE = '.gitignore';
+/** The fleet's own copy of `flux-sops check` (the package ships it as dist/check.cjs), run by CI and pre-commit. */
+export const FLEET_CHECKER_FILE = '.flux-sops/check.cjs';
+export const SHIPPED_CHECKER_FILE = 'dist/check.cjs';
+/** Who must review changes to the checker, CI and .sops.yaml; a marked placeholder until codeOwners is set. */
+export const CODEOWNERS_FILE = '.github/CODEOWNERS';
+export const PLACEHOLDER_CODE_OWNER = '@REPLACE-WITH-CODE-OWNERS';
 /** Yeoman's storage file, and the key under which the answers are stored in it. */
 export const STORED_ANSWERS_FILE = '.yo-rc.json';
 export const STORAGE_NAME = 'generator-flux-sops';

@@ -21,13 +21,16 @@ import {
   validateAnswers,
 } from './inputs.js';
 import {
+  CODEOWNERS_FILE,
   ENCRYPTED_REGEX,
+  FLEET_CHECKER_FILE,
   GIT_REPOSITORY_FILE,
   GITIGNORE_FILE,
   KMS_DECRYPT_POLICY_FILE,
   KMS_ENCRYPT_POLICY_FILE,
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
+  PLACEHOLDER_CODE_OWNER,
   PLACEHOLDER_OIDC_ID,
   type PlannedFile,
   README_ENVIRONMENTS_END,
@@ -49,7 +52,7 @@ import {
   terraformPathOf,
 } from './layout.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
-import { renderTemplate } from './templates.js';
+import { readShippedChecker, renderTemplate } from './templates.js';
 import { planTerraformFiles } from './terraform.js';
 import { parseKmsArn, partitionOf, validateEnvironmentName } from './validators.js';
 import { doubleQuoted, yamlScalar } from './yaml-scalar.js';
@@ -72,6 +75,7 @@ const fleetFiles = [
   { template: 'README.md.ejs', path: README_FILE },
   { template: 'github-workflow.yaml.ejs', path: '.github/workflows/flux-sops.yaml' },
   { template: 'pre-commit-config.yaml.ejs', path: '.pre-commit-config.yaml' },
+  { template: 'CODEOWNERS.ejs', path: CODEOWNERS_FILE },
 ] as const;
 
 const environmentTemplates = [
@@ -153,9 +157,11 @@ function templateContext(answers: FleetAnswers) {
     rules: environments.map(sopsCreationRuleFor),
     repoScheme,
     repoAuthKeys: repoScheme === 'ssh' ? ['identity', 'identity.pub', 'known_hosts'] : ['username', 'password'],
-    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingRepoAuth: REPO_AUTH_PENDING_COMMENT },
+    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingRepoAuth: REPO_AUTH_PENDING_COMMENT, codeOwner: PLACEHOLDER_CODE_OWNER },
     encryptedRegex: ENCRYPTED_REGEX,
     readmeMarkers: { start: README_ENVIRONMENTS_START, end: README_ENVIRONMENTS_END },
+    checkerFile: FLEET_CHECKER_FILE,
+    codeOwners: answers.codeOwners.length > 0 ? answers.codeOwners : [PLACEHOLDER_CODE_OWNER],
     packageVersion: packageVersion(),
     yaml: yamlScalar,
     quoted: doubleQuoted,
@@ -226,6 +232,7 @@ export function planFleet(answers: FleetAnswers): PlannedFile[] {
   const context = templateContext(answers);
   return [
     ...fleetFiles.map(({ template, path }) => render(template, path, context)),
+    { path: FLEET_CHECKER_FILE, contents: readShippedChecker() },
     ...context.environments.flatMap((environment) => planEnvironment(context, environment)),
   ];
 }

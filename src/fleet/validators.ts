@@ -103,6 +103,21 @@ export function validateAgeRecipients(values: unknown): Validation {
 /** Subcommands of `flux-sops env` and `flux-sops secret`: no environment (or tenant) may be named so. */
 export const RESERVED_NAMES: readonly string[] = ['add', 'remove', 'list'];
 
+/** A CODEOWNERS owner as GitHub takes it: `@user`, `@org/team`, or an e-mail address. */
+const CODE_OWNER = /^(?:@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/;
+
+export function validateCodeOwners(values: unknown): Validation {
+  if (!Array.isArray(values)) {
+    return 'must be a list of GitHub users or teams (@user, @org/team)';
+  }
+  for (const value of values) {
+    if (typeof value !== 'string' || !CODE_OWNER.test(value)) {
+      return `${JSON.stringify(value)} is not allowed: each must be a GitHub user (@user), a team (@org/team) or an e-mail address`;
+    }
+  }
+  return true;
+}
+
 export function validateEnvironmentName(value: unknown): Validation {
   if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_1123_LABEL.test(value)) {
     return 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';

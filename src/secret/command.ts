@@ -10,7 +10,7 @@ import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
 import { readFleetTexts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
-import { assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
+import { assertKeptOutOfGit, assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
 import { type SealingPlan, planSealing } from './plan.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, describeKeys, nextSteps, sealedSummary, sealSecret } from './seal.js';
@@ -84,7 +84,7 @@ async function httpsValues(plan: SealingPlan, values: CommandValues, interactive
   return { entries: httpsCredentials(username, password) };
 }
 
-async function sshValuesOf(plan: SealingPlan, values: CommandValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
+async function sshValuesOf(root: string, plan: SealingPlan, values: CommandValues, interactive: boolean, force: boolean): Promise<GatheredValues> {
   refuseOptions(values, ['username', 'password-stdin'], `its repoUrl ${plan.repoUrl} is ssh (a deploy key and known_hosts)`);
   const keyFile = stringOption(values, 'private-key-file');
   if ((keyFile === undefined) === (values['generate-ssh-key'] !== true)) {
@@ -96,6 +96,9 @@ async function sshValuesOf(plan: SealingPlan, values: CommandValues, interactive
       'usage',
       "Missing --known-hosts-file <file>: Flux checks the Git host's key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)",
     );
+  }
+  if (keyFile !== undefined) {
+    assertKeptOutOfGit(root, keyFile, '--private-key-file');
   }
   const knownHosts = readKnownHosts(plan, knownHostsFile, warn);
   const given = keyFile === undefined ? undefined : readDeployKey(keyFile);
@@ -124,14 +127,14 @@ export async function sealGitCredentials(root: string, environment: string, valu
   assertPlanWritable(root, plan);
   const interactive = canPrompt(values['no-interactive'] === true);
   const force = values.force === true;
-  const gathered = plan.repoScheme === 'ssh' ? await sshValuesOf(plan, values, interactive, force) : await httpsValues(plan, values, interactive, force);
+  const gathered = plan.repoScheme === 'ssh' ? await sshValuesOf(root, plan, values, interactive, force) : await httpsValues(plan, values, interactive, force);
   return seal(root, plan, gathered);
 }
 
 /** `flux-sops secret generic <env> <name>`: any Secret, from --from-literal and --from-file. */
 export async function sealGenericSecret(root: string, environment: string, name: string, values: CommandValues): Promise<number> {
   const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'generic' });
-  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
+  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? [], root);
   assertPlanWritable(root, plan);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   return seal(root, plan, { entries });
@@ -143,7 +146,7 @@ export async function sealGenericSecret(root: string, environment: string, name:
  */
 export async function sealInTenantRepository(start: string, name: string, out: string, values: CommandValues): Promise<number> {
   const plan = planTenantSealing(start, name, stringOption(values, 'namespace'), out);
-  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? []);
+  const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? [], plan.root);
   assertWritable(plan.root, [plan.path]);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);
   const manifest = buildSecretManifest(plan.name, plan.namespace, entries);

@@ -3,6 +3,8 @@
 // `--from-file`/`--from-literal` items of a generic one. Errors name options, keys and paths,
 // never the content.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { GitIgnoreRules } from '../check/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { type SshKeyPair, generateDeployKey, readPrivateKey, sshCredentials, validateKnownHosts } from './git-credentials.js';
@@ -96,6 +98,24 @@ export function assertSecretSize(entries: readonly SecretEntry[]): void {
   }
 }
 
+/**
+ * Refuses a file of values inside the fleet that Git would commit (by its .gitignore files and
+ * .git/info/exclude): the key or token would be one `git add` away from the repository.
+ */
+export function assertKeptOutOfGit(root: string, path: string, label: string): void {
+  const inside = relative(resolve(root), resolve(path));
+  if (path === '-' || inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+    return;
+  }
+  if (!new GitIgnoreRules(resolve(root)).ignores(inside.split(sep).join('/'))) {
+    throw new FluxSopsError(
+      'input',
+      `${label} ${describeValue(path)} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
+        'Keep the file outside the fleet (or give it a name the fleet\'s .gitignore covers, such as deploy_key*, *.pem or identity)',
+    );
+  }
+}
+
 export interface SshSources {
   /** An existing private key; without one, a new ed25519 deploy key is generated. */
   readonly privateKeyFile?: string;
@@ -133,9 +153,10 @@ export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
 
 /**
  * The entries of `--from-literal KEY=VALUE` and `--from-file KEY=PATH` (or `PATH`) items, in the
- * order given; `-` or `/dev/stdin` as PATH reads standard input (once).
+ * order given; `-` or `/dev/stdin` as PATH reads standard input (once). A file inside the fleet
+ * (`root`) that Git would commit is refused.
  */
-export async function genericValues(literals: readonly string[], files: readonly string[]): Promise<SecretEntry[]> {
+export async function genericValues(literals: readonly string[], files: readonly string[], root: string): Promise<SecretEntry[]> {
   const items = [...literals.map((item) => ({ option: 'from-literal' as const, item })), ...files.map((item) => ({ option: 'from-file' as const, item }))];
   if (items.length === 0) {
     throw new FluxSopsError('usage', 'Give the values: --from-file <key>=<path> or --from-literal <key>=<value>, each repeatable');
@@ -157,6 +178,9 @@ export async function genericValues(literals: readonly string[], files: readonly
     if (option === 'from-file' && isStandardInput(split.value)) {
       entries.push({ key: split.key, value: await readStandardInput(label), fromStandardInput: true });
     } else {
+      if (option === 'from-file') {
+        assertKeptOutOfGit(root, split.value, label);
+      }
       entries.push({ key: split.key, value: option === 'from-file' ? readInputFile(split.value, label) : split.value });
     }
   }

@@ -2,7 +2,9 @@
 // encryption of the in-memory Secret for the plan's master keys, the all-or-nothing write, and
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
+import { GitIgnoreRules } from '../check/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
+import { describeValue } from '../fleet/inputs.js';
 import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
 import { readCurrentTexts } from './fleet-files.js';
 import { listResource } from './kustomization.js';
@@ -30,8 +32,18 @@ export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'pat
   );
 }
 
-/** Fails before any value is asked for when a file of the plan cannot be written. */
+/**
+ * Fails before any value is asked for when a file of the plan cannot be written, or when Git
+ * would ignore the sealed file (a .gitignore pattern such as *.dec.yaml matching the Secret's
+ * name): it would never be committed, so never reach the cluster.
+ */
 export function assertPlanWritable(root: string, plan: SealingPlan): void {
+  if (new GitIgnoreRules(root).ignores(plan.path)) {
+    throw new FluxSopsError(
+      'input',
+      `Invalid Secret name ${describeValue(plan.name)}: Git would ignore ${plan.path} (a pattern of the fleet's .gitignore or .git/info/exclude matches it), so it would never be committed; choose another name`,
+    );
+  }
   assertWritable(root, [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
 }
 

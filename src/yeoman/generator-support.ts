@@ -4,9 +4,10 @@ import { lstatSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
+import { isUneditedChecker } from '../check/repository.js';
 import { asCancellation, FluxSopsError } from '../errors.js';
 import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
-import { type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { assertWritable } from '../writable.js';
 import type { Ask } from './prompts.js';
 
@@ -88,8 +89,8 @@ type OnDisk = 'missing' | 'identical' | 'kept' | 'generated' | 'different';
 
 /**
  * How a planned file stands on disk: read once, for both the write pre-flight and the
- * conflicts. `generated` means the file is what the previous answers generated (so replacing it
- * loses no edit of the user's). A path that cannot even be looked at (a file where a folder must
+ * conflicts. `generated` means the file is what the previous answers generated, or a checker
+ * of any version as generated (so replacing it loses no edit of the user's). A path that cannot even be looked at (a file where a folder must
  * go) counts as missing: the pre-flight then says why it cannot be written.
  */
 function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, string>): OnDisk {
@@ -105,6 +106,9 @@ function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, s
     }
     if (file.createOnly) {
       return 'kept'; // filled by flux bootstrap: kept as it is, whatever it holds
+    }
+    if (file.path === FLEET_CHECKER_FILE && contents !== undefined && isUneditedChecker(Buffer.from(contents))) {
+      return 'generated'; // the checker of another version, as generated: refreshed
     }
     return contents !== undefined && previous.get(file.path) === contents ? 'generated' : 'different';
   } catch {
