@@ -4,13 +4,29 @@
 // timestamps, no absolute paths, no minification, so a refresh is a reviewable diff), and
 // headed by the package's name and version and the SHA-256 of the bytes after the header.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Node modules the bundle may load: the checker reads files, it never opens a connection. */
 const NETWORK_MODULES = ['net', 'http', 'https', 'http2', 'dns', 'tls', 'dgram'];
+
+/**
+ * The licences of the packages bundled (their MIT notices must travel with every copy), as one
+ * comment: package, version, licence and the text of its LICENSE file.
+ */
+function licenceNotices(inputs) {
+  const packages = [...new Set(Object.keys(inputs).map((path) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1]).filter(Boolean))].sort();
+  const notices = packages.map((name) => {
+    const folder = `${root}node_modules/${name}`;
+    const { version, license } = JSON.parse(readFileSync(`${folder}/package.json`, 'utf8'));
+    const file = readdirSync(folder).find((each) => /^(licen[cs]e|copying)/i.test(each));
+    const text = file === undefined ? '' : readFileSync(`${folder}/${file}`, 'utf8').trim().replaceAll('*/', '* /');
+    return `${name} ${version} (${license}):\n\n${text}`;
+  });
+  return `/*\nBundled packages and their licences.\n\n${notices.join('\n\n----------------------------------------\n\n')}\n*/\n`;
+}
 
 export async function bundleCheck() {
   const { name, version, engines } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
@@ -38,7 +54,7 @@ export async function bundleCheck() {
   if (problems.length > 0 || network.length > 0) {
     throw new Error(`The bundled checker cannot be built:\n${[...problems, ...network].join('\n')}`);
   }
-  const body = result.outputFiles[0].contents;
+  const body = Buffer.concat([Buffer.from(licenceNotices(result.metafile.inputs)), result.outputFiles[0].contents]);
   const header = [
     `// ${name} ${version}: \`flux-sops check\` bundled into one file, for this fleet's CI and pre-commit hook.`,
     `// Runs on plain Node ${oldestNode}+ with no install and no network: node .flux-sops/check.cjs [--json] [--strict]`,
