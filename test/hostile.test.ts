@@ -29,7 +29,7 @@ const OIDC_ALLOWED = 'must be an EKS OIDC issuer: oidc.eks.<region>.amazonaws.co
 const IDENTITY_ALLOWED = 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
 const AGE_ALLOWED = 'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never the AGE-SECRET-KEY line';
 const CLUSTER_ALLOWED = 'must be an EKS cluster name: 1 to 100 characters from A-Z a-z 0-9 _ -, starting with a letter or digit';
-const ALLOWED_KEYS = '(allowed: accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac)';
+const ALLOWED_KEYS = '(allowed: accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac, codeOwners)';
 const NOT_PROMPTED = '(nothing is prompted without a terminal)';
 
 const ACCOUNT = '123456789012';
@@ -409,7 +409,7 @@ const cases: HostileCase[] = [
     input: 'answers file',
     what: 'a list instead of a mapping',
     answers: `- accountId: "${ACCOUNT}"\n`,
-    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac), got [{"accountId":"${ACCOUNT}"}]`],
+    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac, codeOwners), got [{"accountId":"${ACCOUNT}"}]`],
   },
   {
     input: 'answers file',

@@ -17,6 +17,7 @@ import {
   validateAgeRecipients,
   validateBranch,
   validateClusterName,
+  validateCodeOwners,
   validateEnvironmentName,
   validateIac,
   validateIdentity,
@@ -89,6 +90,8 @@ interface ParsedFleet {
   files: Map<string, { v11: Documents; v12: Documents } | { json: unknown }>;
   /** Every planned path, parsed or not. */
   paths: string[];
+  /** The text of every planned file, for the files that are neither YAML nor JSON (CODEOWNERS). */
+  texts: Map<string, string>;
 }
 
 /**
@@ -120,7 +123,7 @@ function parseFleet(files: readonly PlannedFile[]): ParsedFleet {
       parsed.set(file.path, documents);
     }
   }
-  return { files: parsed, paths: files.map((file) => file.path) };
+  return { files: parsed, paths: files.map((file) => file.path), texts: new Map(files.map((file) => [file.path, file.contents])) };
 }
 
 /** Each document in both YAML versions; the two versions must agree on everything. */
@@ -336,6 +339,22 @@ const inputs: InputUnderTest[] = [
     assertCarries: (recipient, fleet) => {
       assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].age, recipient);
       assert.deepEqual(yamlObject(fleet, 'secrets/staging/repo-auth.yaml').sops.age, [{ recipient, enc: 'PLACEHOLDER' }]);
+    },
+  },
+  {
+    name: 'codeOwners',
+    validate: (owner) => validateCodeOwners([owner]),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('@acme/platform'),
+      fc.string({ unit: fc.constantFrom(...'abcxyz019-'), minLength: 1, maxLength: 20 }).map((name) => `@a${name}`),
+    ),
+    answersWith: (owner) => ({ ...BASE, codeOwners: [owner] }),
+    baselineFor: () => ({ ...BASE, codeOwners: ['@acme/platform'] }),
+    environmentOf: () => 'staging',
+    assertCarries: (owner, fleet) => {
+      const rules = (fleet.texts.get('.github/CODEOWNERS') ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      assert.deepEqual(rules, [`/.flux-sops/ ${owner}`, `/.github/ ${owner}`, `/.sops.yaml ${owner}`]);
     },
   },
   {

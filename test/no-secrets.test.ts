@@ -47,8 +47,9 @@ const QA_BACKUP = 'age1n3ual6kvvz98flrfehqqsh7tkje6s6u2l8gdyddlgp7feea9047qlvapl
 
 /** Each fleet: its answers, the options of `env qa`, and how many files it ends with. */
 const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: string[]; files: number }> = {
-  // .sops.yaml, .gitignore, README.md, .yo-rc.json, the CI workflow, the pre-commit config; 11 files per environment.
-  https: { answers: exampleAnswers, env: [], files: 6 + 3 * 11 },
+  // .sops.yaml, .gitignore, README.md, .yo-rc.json, the CI workflow, the pre-commit config, CODEOWNERS, the
+  // bundled checker; 11 files per environment.
+  https: { answers: exampleAnswers, env: [], files: 8 + 3 * 11 },
   ssh: {
     answers: {
       accountId: '012345678901',
@@ -58,7 +59,7 @@ const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: s
       environments: ['dev', { name: 'prod', oidcIssuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }],
     },
     env: ['--identity', 'pod-identity'],
-    files: 6 + 3 * 11,
+    files: 8 + 3 * 11,
   },
   // Pod Identity, Terraform (4 more files per environment) and break-glass recipients.
   'terraform with backup recipients': {
@@ -71,7 +72,7 @@ const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: s
       environments: ['staging', { name: 'production', identity: 'irsa', accountId: '210987654321' }],
     },
     env: ['--backup-age-recipients', QA_BACKUP, '--cluster-name', 'eks-qa'],
-    files: 6 + 3 * 15,
+    files: 8 + 3 * 15,
   },
 };
 

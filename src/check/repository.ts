@@ -9,8 +9,8 @@ import { type Finding, finding } from './findings.js';
 // The markers are split so that this file, bundled into .flux-sops/check.cjs, does not hold them.
 const PRIVATE_KEY_END = ['PRIVATE', 'KEY-----'].join(' ');
 const AGE_SECRET_KEY = ['AGE', 'SECRET', 'KEY', '1'].join('-');
-/** The line before PRIVATE KEY: `-----BEGIN `, then the key type (RSA, EC, OPENSSH, ENCRYPTED…). */
-const PEM_BEGIN = /-----BEGIN ([A-Z0-9]+ )*$/;
+/** What comes before PRIVATE KEY: five dashes, BEGIN, then the key type's words (RSA, EC, OPENSSH, ENCRYPTED…). */
+const PEM_BEGIN = /-{5}BEGIN ((?:[A-Z0-9]+ )*)$/;
 /** age's Bech32 alphabet, upper case in identities; an identity is 74 characters in all. */
 const AGE_IDENTITY_BODY = /^[02-9AC-HJ-NP-Z]{58}/;
 
@@ -18,9 +18,9 @@ const AGE_IDENTITY_BODY = /^[02-9AC-HJ-NP-Z]{58}/;
 export function findPrivateKeyKind(bytes: Uint8Array): string | undefined {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let at = buffer.indexOf(PRIVATE_KEY_END); at !== -1; at = buffer.indexOf(PRIVATE_KEY_END, at + 1)) {
-    const before = PEM_BEGIN.exec(buffer.toString('latin1', Math.max(0, at - 40), at));
-    if (before !== null) {
-      return before[0].includes('OPENSSH ') ? 'an OpenSSH private key' : `a PEM private key (${before[0].slice('-----BEGIN '.length)}PRIVATE KEY)`;
+    const type = PEM_BEGIN.exec(buffer.toString('latin1', Math.max(0, at - 40), at))?.[1];
+    if (type !== undefined) {
+      return type === 'OPENSSH ' ? 'an OpenSSH private key' : `a PEM private key (${type}PRIVATE KEY)`;
     }
   }
   for (let at = buffer.indexOf(AGE_SECRET_KEY); at !== -1; at = buffer.indexOf(AGE_SECRET_KEY, at + 1)) {
