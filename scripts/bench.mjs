@@ -1,10 +1,10 @@
-// `npm run bench`: what people wait for (generation and how it grows, check, an invalid input,
-// --help, --version; BENCH_TESTS=1 adds the test suite). Prints figures, never fails on a
-// slow machine. Whole-process timings are compared with baselines measured in the same run
-// (an empty generator on the same yeoman-environment, and `node -e 0`), so the ratios hold
-// on a noisy shared machine where the absolute numbers do not.
+// `npm run bench`: what people wait for (generation and how it grows, check and the fleet's
+// bundled copy of it, an invalid input, --help, --version; BENCH_TESTS=1 adds the test suite).
+// Prints figures, never fails on a slow machine. Whole-process timings are compared with
+// baselines measured in the same run (an empty generator on the same yeoman-environment, and
+// `node -e 0`), so the ratios hold on a noisy shared machine where the absolute numbers do not.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +79,10 @@ const sizes = [1, 3, 10, 100];
 const { makeLargeFleet } = await import('./make-large-fleet.mjs');
 const checkedFleet = mkdtempSync(join(scratch, 'checked-'));
 makeLargeFleet(checkedFleet, 100);
+// The fleet's own copy of the checker, as the generator writes it: CI and pre-commit run it.
+const bundledChecker = join(checkedFleet, '.flux-sops', 'check.cjs');
+mkdirSync(join(checkedFleet, '.flux-sops'));
+copyFileSync(join(root, 'dist', 'check.cjs'), bundledChecker);
 const commands = [
   { label: 'node -e 0', args: ['-e', '0'] },
   { label: 'empty generator (yeoman-environment)', args: [baseline], freshFolder: true },
@@ -89,6 +93,7 @@ const commands = [
   })),
   // check exits 0 (clean but for pending placeholders) or 1; either way it read the whole fleet.
   { label: 'flux-sops check (100 env)', args: [cli, 'check', checkedFleet], allowFailure: true },
+  { label: 'node .flux-sops/check.cjs (100 env)', args: [bundledChecker, checkedFleet], allowFailure: true },
   // Answered before the framework loads: an invalid input (exit 2), --help, --version.
   { label: 'flux-sops with an invalid account ID', args: [cli, '--account-id', '12345', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'], freshFolder: true, allowFailure: true },
   { label: 'flux-sops --help', args: [cli, '--help'] },
@@ -98,7 +103,7 @@ const [nodeBaseline, emptyGenerator, ...rest] = timeProcessesInterleaved(command
   record(commands[index].label, stats),
 );
 const generation = Object.fromEntries(sizes.map((count, index) => [count, rest[index]]));
-const [check, fastFail, help, version] = rest.slice(sizes.length);
+const [check, bundledCheck, fastFail, help, version] = rest.slice(sizes.length);
 
 /**
  * Reading the 100-environment fleet's YAML and JSON in a fresh process (the cost check pays cold):
@@ -161,6 +166,7 @@ console.log(`  3 env / empty generator            ${ratio(generation[3].median, 
 console.log(`  100 env / 3 env                    ${ratio(generation[100].median, generation[3].median)}   [<= 1.50x]`);
 console.log(`  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`);
 console.log(`  check 100 env / node -e 0          ${ratio(check.median, nodeBaseline.median)}   [<= 3.00x]`);
+console.log(`  bundled check / flux-sops check    ${ratio(bundledCheck.median, check.median)}   [<= 1.00x]`);
 console.log(`  invalid input / node -e 0          ${ratio(fastFail.median, nodeBaseline.median)}   [<= 3.00x]`);
 console.log(`  --help / node -e 0                 ${ratio(help.median, nodeBaseline.median)}   [<= 3.00x]`);
 console.log(`  --version / node -e 0              ${ratio(version.median, nodeBaseline.median)}   [<= 3.00x]`);

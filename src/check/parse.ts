@@ -1,10 +1,10 @@
 // How `flux-sops check` reads a fleet's YAML and JSON files into plain values: JSON with
 // JSON.parse, the plain YAML a fleet is mostly made of with the line reader of simple-yaml.ts,
 // anything else with js-yaml (imported statically: the fleet's bundled copy of check holds it).
-// Measured cold on a 100-environment fleet, js-yaml reads it about 2.5 times faster than `yaml` (the library the generators edit documents with),
-// and the line reader about 3.5 times faster than js-yaml. All are configured to conclude what
-// Kubernetes, kustomize and sops conclude from the same text (test/check-parsers.test.ts holds
-// them to the same values and findings as `yaml`):
+// Measured cold on a 100-environment fleet, js-yaml reads it about 2.5 times faster than `yaml`
+// (the library the generators edit documents with), and the line reader about 3.5 times faster
+// than js-yaml. All are configured to conclude what Kubernetes, kustomize and sops conclude from
+// the same text (test/check-parsers.test.ts holds them to the same values and findings as `yaml`):
 //
 // - YAML 1.2 core schema, as sops' Go reader (yaml.v3) types values: `yes`, `on`, `0o14` and
 //   `1_000` are read as sops reads them, and a `%YAML 1.1` directive does not change that. The
