@@ -89,15 +89,17 @@ describe('the packed package', function () {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('ships exactly what runs: the compiled modules, the templates, README.md, LICENSE, the notices and package.json', function () {
+  it('ships exactly what runs: the compiled modules, the bundled checker, the templates, README.md, LICENSE, the notices and package.json', function () {
     const listed = runOk('tar', ['-tzf', tarball]).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
     const expected = [
       'LICENSE',
       'README.md',
       'THIRD-PARTY-NOTICES.md',
       'package.json',
+      'dist/check.cjs',
+      // The bundle's entry point is compiled into dist/check.cjs only.
       ...[...filesUnder(projectRoot, 'src'), ...filesUnder(projectRoot, 'generators')]
-        .filter((path) => path.endsWith('.ts'))
+        .filter((path) => path.endsWith('.ts') && path !== 'src/check/standalone.ts')
         .map((path) => `dist/${path.replace(/\.ts$/, '.js')}`),
       ...filesUnder(projectRoot, 'templates'),
     ];
