@@ -394,4 +394,27 @@ describe('key hygiene', () => {
     assert.equal(inside.status, 2);
     assert.match(inside.stderr, /^flux-sops: --from-file token: ".*\/keys\/token\.txt" lies inside the fleet, where Git would commit it/);
   });
+
+  it('flux-sops secret git refuses a --private-key-file inside the fleet that Git would commit, and reads one it ignores', async () => {
+    const sshAnswers = writeAnswersFile({ accountId: '123456789012', repoUrl: 'ssh://git@github.com/acme/apps.git', environments: ['staging'] });
+    const fleet = join(freshFolder('ssh-fleet-'), 'fleet');
+    assert.equal((await runCliInProcess(['--answers', sshAnswers, '--no-interactive', fleet])).status, 0);
+    const knownHosts = join(freshFolder('known-hosts-'), 'known_hosts');
+    writeFileSync(knownHosts, 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n');
+    write(fleet, 'keys/flux.txt', ed25519Pem);
+    const refused = await runCliInProcess(['secret', 'git', 'staging', '--private-key-file', join(fleet, 'keys', 'flux.txt'), '--known-hosts-file', knownHosts, '--cwd', fleet]);
+    assert.equal(refused.status, 2);
+    assert.equal(
+      refused.stderr,
+      `flux-sops: --private-key-file ${JSON.stringify(join(fleet, 'keys', 'flux.txt'))} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
+        "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, *.pem or identity)\n",
+    );
+    // A name the .gitignore covers passes this rule: the file is then read (and here refused as no key, before any KMS call).
+    write(fleet, 'keys/deploy_key', 'not a key\n');
+    const ignored = await runCliInProcess(['secret', 'git', 'staging', '--private-key-file', join(fleet, 'keys', 'deploy_key'), '--known-hosts-file', knownHosts, '--cwd', fleet]);
+    assert.deepEqual(
+      [ignored.status, ignored.stderr],
+      [2, `flux-sops: --private-key-file ${JSON.stringify(join(fleet, 'keys', 'deploy_key'))} is not a private key in OpenSSH or PEM format (it could not be read as one)\n`],
+    );
+  });
 });

@@ -49,7 +49,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
     assertPlanWritable(root, plan);
     const confirm = async (message: string) => ((await this.ask([{ type: 'confirm', name: 'replace', message, default: false }])) as { replace: boolean }).replace;
     await assertMayReplace(plan, this.options.force === true, confirm);
-    this.#values = await askSecretValues(this.ask, plan, kind, (warning) => this.log.writeln(`Warning: ${warning}`));
+    this.#values = await askSecretValues(this.ask, root, plan, kind, (warning) => this.log.writeln(`Warning: ${warning}`));
     this.#plan = plan;
   }
 

@@ -10,7 +10,7 @@ import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
 import { readFleetTexts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
-import { assertKeptOutOfGit, assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
+import { assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
 import { type SealingPlan, planSealing } from './plan.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, describeKeys, nextSteps, sealedSummary, sealSecret } from './seal.js';
@@ -97,11 +97,8 @@ async function sshValuesOf(root: string, plan: SealingPlan, values: CommandValue
       "Missing --known-hosts-file <file>: Flux checks the Git host's key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)",
     );
   }
-  if (keyFile !== undefined) {
-    assertKeptOutOfGit(root, keyFile, '--private-key-file');
-  }
   const knownHosts = readKnownHosts(plan, knownHostsFile, warn);
-  const given = keyFile === undefined ? undefined : readDeployKey(keyFile);
+  const given = keyFile === undefined ? undefined : readDeployKey(root, keyFile);
   await assertMayReplace(plan, force, interactive ? confirm : undefined);
   return sshValues(plan, knownHosts, given);
 }

@@ -132,8 +132,9 @@ export function readKnownHosts(plan: SealingPlan, path: string, warn: (warning: 
   return knownHosts;
 }
 
-/** The existing key pair of `--private-key-file`, read and checked (not yet sealed). */
-export function readDeployKey(path: string): SshKeyPair {
+/** The existing key pair of `--private-key-file`, kept out of Git, read and checked (not yet sealed). */
+export function readDeployKey(root: string, path: string): SshKeyPair {
+  assertKeptOutOfGit(root, path, '--private-key-file');
   return readPrivateKey(readInputFile(path, '--private-key-file'), `--private-key-file ${describeValue(path)}`);
 }
 

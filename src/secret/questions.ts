@@ -78,7 +78,7 @@ function validateKeyList(value: string): true | string {
 const hidden = (name: string, message: string): Question => ({ type: 'password', name, message, validate: validateCredential });
 
 /** Asks the values the plan's Secret needs: https credentials, an SSH deploy key, or keys and values. */
-export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretKind, warn: (warning: string) => void): Promise<GatheredValues> {
+export async function askSecretValues(ask: Ask, root: string, plan: SealingPlan, kind: SecretKind, warn: (warning: string) => void): Promise<GatheredValues> {
   if (kind === 'git' && plan.repoScheme === 'https') {
     const { username } = (await ask([{ type: 'input', name: 'username', message: `Git user name for ${plan.repoUrl}`, validate: validateCredential }])) as { username: string };
     const { password } = (await ask([hidden('password', 'Password or access token')])) as { password: string };
@@ -87,12 +87,12 @@ export async function askSecretValues(ask: Ask, plan: SealingPlan, kind: SecretK
   if (kind === 'git') {
     const { source } = (await ask([{ type: 'select', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] }])) as { source: string };
     const { privateKeyFile } = (source === EXISTING_KEY
-      ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file', validate: validatedBy(readDeployKey) }])
+      ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file (outside the fleet)', validate: validatedBy((path) => readDeployKey(root, path)) }])
       : {}) as { privateKeyFile?: string };
     const { knownHostsFile } = (await ask([
       { type: 'input', name: 'knownHostsFile', message: 'known_hosts file with the Git host\'s keys (ssh-keyscan <host> > known_hosts)', validate: validatedBy((path) => readKnownHosts(plan, path, () => undefined)) },
     ])) as { knownHostsFile: string };
-    return sshValues(plan, readKnownHosts(plan, knownHostsFile, warn), privateKeyFile === undefined ? undefined : readDeployKey(privateKeyFile));
+    return sshValues(plan, readKnownHosts(plan, knownHostsFile, warn), privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile));
   }
   const { keys } = (await ask([{ type: 'input', name: 'keys', message: 'Keys of the Secret, comma-separated (values are asked next, hidden)', validate: validateKeyList }])) as { keys: string };
   const entries: SecretEntry[] = [];
