@@ -87,9 +87,10 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
     assert.ok(text.split('\n').length > 5000, 'one statement per line, as written: a reviewable diff');
   });
 
-  it('is built reproducibly: bundling again gives the same bytes', () => {
+  it('is built reproducibly: bundling again gives the same bytes, which name no path of this checkout', () => {
     execFileSync(process.execPath, [join(projectRoot, 'scripts', 'bundle-check.mjs')]);
     assert.ok(readFileSync(shippedCheckerFile).equals(bundle));
+    assert.ok(!bundle.includes(projectRoot.replace(/\/$/, '')), 'an absolute path of the checkout is in the bundle');
   });
 
   it('requires no network module, and no module outside Node itself', () => {
