@@ -304,6 +304,7 @@ describe('key hygiene', () => {
       'terraform/staging/terraform.tfstate.backup',
       'terraform/staging/.terraform/providers/aws',
       'terraform/staging/terraform.tfstate.d/dev/terraform.tfstate',
+      'secrets/staging/.repo-auth.yaml.flux-sops-tmp',
     ];
     const kept = [
       'secrets/staging/db.yaml',
@@ -322,7 +323,7 @@ describe('key hygiene', () => {
     assert.deepEqual(checked.stdout.split('\n').filter(Boolean).sort(), [...ignored].sort());
     const rules = new GitIgnoreRules(root);
     assert.deepEqual([...ignored, ...kept].filter((path) => rules.ignores(path)).sort(), [...ignored].sort());
-    assert.deepEqual(git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort(), rules.listCommittedFiles(new Set(['.git'])).sort());
+    assert.deepEqual(git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort(), rules.listCommittedFiles(new Set(['.git'])).map((each) => each.path).sort());
   });
 
   it("check's reading of Git's rules (nested .gitignore, negations, folders, .git/info/exclude) matches git ls-files", () => {
@@ -357,7 +358,7 @@ describe('key hygiene', () => {
       write(root, path, 'x');
     }
     const fromGit = git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort();
-    const ours = new GitIgnoreRules(root).listCommittedFiles(new Set(['.git'])).sort();
+    const ours = new GitIgnoreRules(root).listCommittedFiles(new Set(['.git'])).map((each) => each.path).sort();
     assert.deepEqual(ours, fromGit);
     assert.ok(fromGit.includes('sub/b.log') && !fromGit.includes('a.log') && !fromGit.includes('src/build/out.js'), 'the case covers negation and folders');
   });
