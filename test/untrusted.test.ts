@@ -405,9 +405,12 @@ describe('fleet files are untrusted input', function () {
 
     it('--from-file on a 2 MB regular file: refused (exit 2)', async () => {
       const root = fleet();
-      const big = join(root, 'big.bin');
+      // Outside the fleet: a file inside it that Git would commit is refused before its size is read.
+      const outside = mkdtempSync(join(tmpdir(), 'big-'));
+      const big = join(outside, 'big.bin');
       writeFileSync(big, Buffer.alloc(2 * 1024 * 1024));
       const run = await runCliInProcess(['secret', 'generic', 'staging', 'x', '--from-file', `k=${big}`, '--no-interactive', '--cwd', root]);
+      rmSync(outside, { recursive: true, force: true });
       assert.equal(run.status, 2);
       assert.equal(run.stderr, `flux-sops: --from-file k: ${JSON.stringify(big)} is larger than 1048576 bytes (1 MiB), the most a Kubernetes Secret holds\n`);
     });
