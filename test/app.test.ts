@@ -211,11 +211,11 @@ describe('yo flux-sops', () => {
         }
       });
 
-      it('grants each role only kms:Decrypt and kms:DescribeKey on its own key, and sealers only kms:Encrypt', () => {
+      it('grants each role only kms:Decrypt on its own key, and sealers only kms:Encrypt (no tool calls kms:DescribeKey)', () => {
         for (const [environment, expected] of environments) {
           for (const [file, actions] of [
-            ['kms-decrypt-policy.json', ['kms:Decrypt', 'kms:DescribeKey']],
-            ['kms-encrypt-policy.json', ['kms:Encrypt', 'kms:DescribeKey']],
+            ['kms-decrypt-policy.json', ['kms:Decrypt']],
+            ['kms-encrypt-policy.json', ['kms:Encrypt']],
           ] as const) {
             const policy = JSON.parse(tree[`iam/${environment}/${file}`] ?? '');
             assert.equal(policy.Statement.length, 1);
@@ -249,7 +249,8 @@ describe('yo flux-sops', () => {
             assert.deepEqual(statement.Action, ['sts:AssumeRole', 'sts:TagSession']);
             assert.deepEqual(statement.Condition, {
               StringEquals: {
-                'aws:RequestTag/eks-cluster-name': expected.cluster,
+                // The cluster by its ARN, in the fleet's region and the role's account (a name is unique only within one account and region).
+                'aws:RequestTag/eks-cluster-arn': `arn:aws:eks:${String(scenario.answers.region ?? 'us-east-1')}:${expected.roleArn.split(':')[4]}:cluster/${expected.cluster}`,
                 'aws:RequestTag/kubernetes-namespace': 'flux-system',
                 'aws:RequestTag/kubernetes-service-account': 'kustomize-controller',
               },

@@ -63,7 +63,7 @@ describe('IAM documents', () => {
               Action: ['sts:AssumeRole', 'sts:TagSession'],
               Condition: {
                 StringEquals: {
-                  'aws:RequestTag/eks-cluster-name': 'prod-eks',
+                  'aws:RequestTag/eks-cluster-arn': 'arn:aws:eks:eu-west-1:210987654321:cluster/prod-eks',
                   'aws:RequestTag/kubernetes-namespace': 'flux-system',
                   'aws:RequestTag/kubernetes-service-account': 'kustomize-controller',
                 },
@@ -105,11 +105,11 @@ describe('IAM documents', () => {
       assert.doesNotMatch(policyJson(trustPolicyOf(env)), /oidc|Federated|WebIdentity/i);
     });
 
-    it('takes references in place of the issuer, the provider ARN and the cluster name', () => {
-      const references = { oidcIssuer: 'ISSUER', oidcProviderArn: 'PROVIDER', clusterName: 'CLUSTER' };
+    it('takes references in place of the issuer, the provider ARN and the cluster ARN', () => {
+      const references = { oidcIssuer: 'ISSUER', oidcProviderArn: 'PROVIDER', clusterArn: 'CLUSTER' };
       assert.deepStrictEqual(trustPolicyOf(irsaStaging, references).Statement[0]?.Principal, { Federated: 'PROVIDER' });
       assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging, references).Statement[0]?.Condition?.StringEquals ?? {}), ['ISSUER:aud', 'ISSUER:sub']);
-      assert.equal(trustPolicyOf(podIdentityProduction, references).Statement[0]?.Condition?.StringEquals?.['aws:RequestTag/eks-cluster-name'], 'CLUSTER');
+      assert.equal(trustPolicyOf(podIdentityProduction, references).Statement[0]?.Condition?.StringEquals?.['aws:RequestTag/eks-cluster-arn'], 'CLUSTER');
     });
   });
 
@@ -140,7 +140,7 @@ describe('IAM documents', () => {
       it(title, () => {
         assert.deepStrictEqual(build(env), {
           Version: '2012-10-17',
-          Statement: [{ Sid: sid, Effect: 'Allow', Action: [action, 'kms:DescribeKey'], ...scope }],
+          Statement: [{ Sid: sid, Effect: 'Allow', Action: [action], ...scope }],
         });
       });
     }
@@ -153,7 +153,7 @@ describe('IAM documents', () => {
 
     it('a reference to the key ARN names the key itself, without the alias condition', () => {
       assert.deepStrictEqual(kmsDecryptPolicyOf(irsaStaging, { kmsKeyArn: 'KEY' }).Statement, [
-        { Sid: 'DecryptFluxSopsSecrets', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: 'KEY' },
+        { Sid: 'DecryptFluxSopsSecrets', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: 'KEY' },
       ]);
     });
   });
@@ -168,7 +168,7 @@ describe('IAM documents', () => {
             Sid: 'FluxRoleDecrypts',
             Effect: 'Allow',
             Principal: { AWS: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging' },
-            Action: ['kms:Decrypt', 'kms:DescribeKey'],
+            Action: ['kms:Decrypt'],
             Resource: '*',
           },
         ],
@@ -228,8 +228,7 @@ describe('IAM documents', () => {
           '      "Sid": "DecryptFluxSopsSecrets",',
           '      "Effect": "Allow",',
           '      "Action": [',
-          '        "kms:Decrypt",',
-          '        "kms:DescribeKey"',
+          '        "kms:Decrypt"',
           '      ],',
           '      "Resource": "arn:aws:kms:eu-west-1:123456789012:key/*",',
           '      "Condition": {',

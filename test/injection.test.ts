@@ -322,7 +322,7 @@ const inputs: InputUnderTest[] = [
     environmentOf: () => 'staging',
     assertCarries: (clusterName, fleet) => {
       const [statement] = jsonOf(fleet, 'iam/staging/trust-policy.json').Statement;
-      assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-name'], clusterName);
+      assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'].split(':cluster/')[1], clusterName);
     },
   },
   {

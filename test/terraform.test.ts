@@ -322,6 +322,8 @@ describe('Terraform module of an environment', () => {
       it('pins the provider: hashicorp/aws with a version constraint, the fleet region, only the environment account, no backend', async () => {
         const { 'versions.tf': versions, 'main.tf': main } = await parsedModuleOf(scenario, files);
         assert.equal(at(versions, 'terraform', 0, 'required_version'), TERRAFORM_VERSION);
+        // 5.30.0 is the first hashicorp/aws whose Pod Identity association retries IAM's eventual consistency errors (its CHANGELOG).
+        assert.equal(AWS_PROVIDER_VERSION, '>= 5.30, < 7.0');
         assert.deepStrictEqual(at(versions, 'terraform', 0, 'required_providers', 0, 'aws'), { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
         assert.equal(at(versions, 'terraform', 0, 'backend'), undefined);
         assert.equal(at(main, 'terraform'), undefined);
@@ -349,6 +351,8 @@ describe('Terraform module of an environment', () => {
           const key = at(main, 'resource', 'aws_kms_key', 'sops', 0);
           assert.equal(at(key, 'enable_key_rotation'), true);
           assert.equal(at(key, 'deletion_window_in_days'), 30);
+          // terraform destroy (or a replacement) stops instead of scheduling the key's deletion.
+          assert.deepStrictEqual(at(key, 'lifecycle'), [{ prevent_destroy: true }]);
           assert.equal(at(main, 'resource', 'aws_kms_alias', 'sops', 0, 'name'), `alias/flux-sops-${env.name}`);
           assert.equal(at(main, 'resource', 'aws_kms_alias', 'sops', 0, 'target_key_id'), '${aws_kms_key.sops.key_id}');
           assert.equal(at(main, 'data', 'aws_kms_key'), undefined);
@@ -381,6 +385,8 @@ describe('Terraform module of an environment', () => {
             role_arn: '${aws_iam_role.kustomize_controller.arn}',
           });
           assert.equal(at(main, 'locals', 0, 'cluster_name'), env.clusterName);
+          // The trust condition's ARN, built from the cluster name local: what IAM's session tag eks-cluster-arn carries.
+          assert.equal(at(main, 'locals', 0, 'cluster_arn'), `arn:${env.partition}:eks:${env.region}:${env.accountId}:cluster/\${local.cluster_name}`);
         }
       });
 
@@ -435,7 +441,7 @@ describe('Terraform module of an environment', () => {
         const document = await jsonencodedDocument(at(main, 'resource', 'aws_iam_role', 'kustomize_controller', 0, 'assume_role_policy'), {
           'local.oidc_issuer': env.oidcIssuer,
           'data.aws_iam_openid_connect_provider.cluster.arn': env.oidcProviderArn,
-          'local.cluster_name': env.clusterName,
+          'local.cluster_arn': env.clusterArn,
         });
         assert.deepStrictEqual(document, trustPolicyOf(env));
       });

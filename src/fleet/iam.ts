@@ -16,6 +16,8 @@ export interface IamEnvironment {
   readonly roleArn: string;
   /** EKS cluster name of this environment. */
   readonly clusterName: string;
+  /** arn:<p>:eks:<region>:<account>:cluster/<clusterName>: unique, unlike the name (unique per account and region only). */
+  readonly clusterArn: string;
   readonly identity: 'irsa' | 'pod-identity';
   /** As given, or the default alias ARN arn:<p>:kms:<region>:<account>:alias/flux-sops-<env>. */
   readonly kmsKeyArn: string;
@@ -38,7 +40,7 @@ export interface IamEnvironment {
 export interface PolicyReferences {
   readonly oidcIssuer?: string;
   readonly oidcProviderArn?: string;
-  readonly clusterName?: string;
+  readonly clusterArn?: string;
   readonly roleArn?: string;
   readonly kmsKeyArn?: string;
 }
@@ -71,14 +73,18 @@ export const FLUX_NAMESPACE = 'flux-system';
 export const FLUX_SERVICE_ACCOUNT = 'kustomize-controller';
 const EKS_POD_IDENTITY_SERVICE = 'pods.eks.amazonaws.com';
 const STS_AUDIENCE = 'sts.amazonaws.com';
-const DECRYPT_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
-const ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:DescribeKey'] as const;
+// sops wraps and unwraps data keys with kms:Encrypt and kms:Decrypt only (getsops/sops
+// kms/keysource.go); kustomize-controller decrypts through that same key source. No tool in the
+// chain calls kms:DescribeKey, so no policy grants it.
+const DECRYPT_ACTIONS = ['kms:Decrypt'] as const;
+const ENCRYPT_ACTIONS = ['kms:Encrypt'] as const;
 
 /**
  * Who may assume the environment's role: with IRSA, kustomize-controller's ServiceAccount through
  * the cluster's OIDC provider; with Pod Identity, the EKS Pod Identity service for that
  * ServiceAccount of this environment's cluster only (without the cluster condition, any cluster
- * of the account could be associated with this role).
+ * of the account could be associated with this role). The cluster is named by its ARN, a session
+ * tag EKS sets beside the name: a name is unique only within one account and region.
  */
 export function trustPolicyOf(env: IamEnvironment, references: PolicyReferences = {}): PolicyDocument {
   if (env.identity === 'pod-identity') {
@@ -92,7 +98,7 @@ export function trustPolicyOf(env: IamEnvironment, references: PolicyReferences 
           Action: ['sts:AssumeRole', 'sts:TagSession'],
           Condition: {
             StringEquals: {
-              'aws:RequestTag/eks-cluster-name': references.clusterName ?? env.clusterName,
+              'aws:RequestTag/eks-cluster-arn': references.clusterArn ?? env.clusterArn,
               'aws:RequestTag/kubernetes-namespace': FLUX_NAMESPACE,
               'aws:RequestTag/kubernetes-service-account': FLUX_SERVICE_ACCOUNT,
             },

@@ -119,6 +119,7 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     roleName,
     roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
     clusterName: environment.clusterName ?? environment.name,
+    clusterArn: `arn:${partition}:eks:${answers.region}:${accountId}:cluster/${environment.clusterName ?? environment.name}`,
     identity: environment.identity ?? answers.identity,
     kmsKeyArn,
     kmsKey,
@@ -152,6 +153,8 @@ function templateContext(answers: FleetAnswers) {
   const environments = answers.environments.map((each) => resolveEnvironment(answers, each));
   return {
     fleet: answers,
+    /** The fleet region's partition: every ARN the README shows starts with arn:<partition>:. */
+    partition: partitionOf(answers.region),
     environments,
     env: undefined as ResolvedEnvironment | undefined,
     rules: environments.map(sopsCreationRuleFor),

@@ -12,8 +12,12 @@ import {
 import { type PlannedFile, terraformPathOf } from './layout.js';
 import { renderTemplate } from './templates.js';
 
-/** hashicorp/aws 5.29.0 added aws_eks_pod_identity_association; 7.x is not out, so not promised. */
-export const AWS_PROVIDER_MINIMUM = '5.29';
+/**
+ * hashicorp/aws 5.29.0 added aws_eks_pod_identity_association, and 5.30.0 retries IAM eventual
+ * consistency errors when creating one (its CHANGELOG): this module creates the role and the
+ * association in one apply. 7.x is not out, so not promised.
+ */
+export const AWS_PROVIDER_MINIMUM = '5.30';
 export const AWS_PROVIDER_VERSION = `>= ${AWS_PROVIDER_MINIMUM}, < 7.0`;
 /** 1.5 is the last version both Terraform and OpenTofu (forked from it) satisfy. */
 export const TERRAFORM_VERSION = '>= 1.5.0';
@@ -28,7 +32,7 @@ export const TERRAFORM_FILES = ['versions.tf', 'main.tf', 'variables.tf', 'outpu
 const REFERENCES = {
   oidcIssuer: 'local.oidc_issuer',
   oidcProviderArn: 'data.aws_iam_openid_connect_provider.cluster.arn',
-  clusterName: 'local.cluster_name',
+  clusterArn: 'local.cluster_arn',
   roleArn: 'aws_iam_role.kustomize_controller.arn',
   kmsKeyArn: 'local.kms_key_arn',
 } as const satisfies Record<keyof PolicyReferences, string>;

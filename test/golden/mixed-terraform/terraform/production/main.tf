@@ -10,8 +10,10 @@ provider "aws" {
 }
 
 locals {
-  # The EKS cluster whose kustomize-controller gets the role.
+  # The EKS cluster whose kustomize-controller gets the role, and its ARN (the trust policy's
+  # condition: a cluster name is unique only within one account and region).
   cluster_name = "prod-eu"
+  cluster_arn  = "arn:aws:eks:eu-west-1:210987654321:cluster/${local.cluster_name}"
   # The key's own ARN: IAM policies name the key itself, not an alias.
   kms_key_arn = data.aws_kms_key.sops.arn
 }
@@ -38,7 +40,7 @@ resource "aws_iam_role" "kustomize_controller" {
         Action = ["sts:AssumeRole", "sts:TagSession"]
         Condition = {
           StringEquals = {
-            "aws:RequestTag/eks-cluster-name"           = local.cluster_name
+            "aws:RequestTag/eks-cluster-arn"            = local.cluster_arn
             "aws:RequestTag/kubernetes-namespace"       = "flux-system"
             "aws:RequestTag/kubernetes-service-account" = "kustomize-controller"
           }
@@ -48,7 +50,7 @@ resource "aws_iam_role" "kustomize_controller" {
   })
 }
 
-# What the role may do: kms:Decrypt and kms:DescribeKey on this environment's key only
+# What the role may do: kms:Decrypt on this environment's key only
 # (iam/production/kms-decrypt-policy.json, naming the key itself rather than its alias).
 resource "aws_iam_role_policy" "kms_decrypt" {
   name = "flux-sops-decrypt"
@@ -59,7 +61,7 @@ resource "aws_iam_role_policy" "kms_decrypt" {
       {
         Sid      = "DecryptFluxSopsSecrets"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = local.kms_key_arn
       },
     ]
