@@ -309,7 +309,7 @@ creation_rules:
     );
     const [statement] = JSON.parse(after['iam/qa/trust-policy.json'] ?? '').Statement;
     assert.deepEqual(statement.Principal, { Service: 'pods.eks.amazonaws.com' });
-    assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-name'], 'eks-qa');
+    assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'], 'arn:aws:eks:us-east-1:123456789012:cluster/eks-qa');
     assert.doesNotMatch(after['clusters/qa/flux-system/kustomization.yaml'] ?? '', /role-arn|patches/);
     assert.ok((after['README.md'] ?? '').includes('| `qa` | `eks-qa` | EKS Pod Identity | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` |'));
   });
@@ -360,12 +360,13 @@ creation_rules:
       return { asked, events };
     }
 
-    it('asks the new environment’s key, cluster and OIDC issuer, with defaults from the stored fleet, and stores the overrides', async () => {
+    it('asks the new environment’s key, cluster, identity and OIDC issuer, with defaults from the stored fleet, and stores the overrides', async () => {
       const fleetDir = await freshFleet('env-prompt-');
-      const { asked } = await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName', answer: 'eks-qa' }, { name: 'oidcIssuer', answer: QA_ISSUER }]);
+      const { asked } = await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName', answer: 'eks-qa' }, { name: 'identity' }, { name: 'oidcIssuer', answer: QA_ISSUER }]);
       assert.deepEqual(asked, [
         { name: 'kmsKeyArn', message: 'qa: KMS key ARN or alias ARN', default: QA_DEFAULT_KEY },
         { name: 'clusterName', message: 'qa: EKS cluster name', default: 'qa' },
+        { name: 'identity', message: 'qa: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)', default: 'irsa' },
         { name: 'oidcIssuer', message: 'qa: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)', default: undefined },
       ]);
       assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', clusterName: 'eks-qa', oidcIssuer: QA_ISSUER }]);
@@ -373,7 +374,7 @@ creation_rules:
 
     it('keeps the OIDC issuer placeholder when Enter is pressed on the empty issuer', async () => {
       const fleetDir = await freshFleet('env-prompt-empty-issuer-');
-      await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName' }, { name: 'oidcIssuer' }]);
+      await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName' }, { name: 'identity' }, { name: 'oidcIssuer' }]);
       const tree = readTree(fleetDir);
       assert.deepEqual(storedEnvironments(tree), ['staging', 'production', 'qa']);
       assert.match(tree['iam/qa/trust-policy.json'] ?? '', /oidc-provider\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/REPLACE-WITH-CLUSTER-OIDC-ID"/);
@@ -393,9 +394,41 @@ creation_rules:
       ]);
     });
 
+    it('takes Pod Identity for the new environment at the prompt, and then asks no OIDC issuer', async () => {
+      const fleetDir = await freshFleet('env-prompt-pod-identity-');
+      const { asked } = await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName', answer: 'eks-qa' }, { name: 'identity', answer: 'pod-identity' }]);
+      assert.deepEqual(
+        asked.map(({ name }) => name),
+        ['kmsKeyArn', 'clusterName', 'identity'],
+      );
+      const tree = readTree(fleetDir);
+      assert.deepEqual(storedEnvironments(tree), ['staging', 'production', { name: 'qa', identity: 'pod-identity', clusterName: 'eks-qa' }]);
+      assert.deepEqual(JSON.parse(tree['iam/qa/trust-policy.json'] ?? '').Statement[0].Principal, { Service: 'pods.eks.amazonaws.com' });
+    });
+
+    it('points out an OIDC issuer in another region at once and asks it again unless kept', async () => {
+      const fleetDir = await freshFleet('env-prompt-issuer-region-');
+      const otherIssuer = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+      const { events } = await runInTerminal(fleetDir, {}, [
+        { name: 'kmsKeyArn' },
+        { name: 'clusterName' },
+        { name: 'identity' },
+        { name: 'oidcIssuer', answer: otherIssuer },
+        { name: 'keep', answer: false },
+        { name: 'oidcIssuer', answer: QA_ISSUER },
+      ]);
+      assert.deepEqual(events.filter((event) => !event.startsWith('log: ') || event.startsWith('log: Warning')).slice(3, 7), [
+        'question: oidcIssuer',
+        "log: Warning: environments.qa.oidcIssuer is in region eu-west-1, not in the fleet's region us-east-1, where the environment's cluster is looked up: check that it is the issuer of that cluster (aws eks describe-cluster --region us-east-1)",
+        'question: keep',
+        'question: oidcIssuer',
+      ]);
+      assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', oidcIssuer: QA_ISSUER }]);
+    });
+
     const otherRegionKey = 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-qa';
     const otherRegionWarning =
-      "Warning: environments.qa.kmsKeyArn is in region eu-central-1, not in the fleet's region us-east-1: kept as given (keys in other regions work); check that eu-central-1 is where that key is";
+      "Warning: environments.qa.kmsKeyArn is in region eu-central-1, not in the fleet's region us-east-1: keys in other regions work; check that eu-central-1 is where that key is";
 
     it('points out a KMS key in another region at once, asks whether to keep it, and asks the key again if not', async () => {
       const fleetDir = await freshFleet('env-prompt-region-');
@@ -404,6 +437,7 @@ creation_rules:
         { name: 'keep', answer: false },
         { name: 'kmsKeyArn' },
         { name: 'clusterName' },
+        { name: 'identity' },
         { name: 'oidcIssuer', answer: QA_ISSUER },
       ]);
       assert.deepEqual(asked[1], { name: 'keep', message: `Keep ${otherRegionKey}?`, default: false });
@@ -417,6 +451,7 @@ creation_rules:
         { name: 'kmsKeyArn', answer: otherRegionKey },
         { name: 'keep', answer: true },
         { name: 'clusterName' },
+        { name: 'identity' },
         { name: 'oidcIssuer', answer: QA_ISSUER },
       ]);
       assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', kmsKeyArn: otherRegionKey, oidcIssuer: QA_ISSUER }]);

@@ -691,7 +691,7 @@ describe(`hostile input: ${cases.length} cases through flux-sops --no-interactiv
 describe('a KMS key in another region than `region`: accepted, with a warning', () => {
   const otherRegionKey = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const warning =
-    "Warning: environments.production.kmsKeyArn is in region eu-central-1, not in the fleet's region eu-west-1: kept as given (keys in other regions work); check that eu-central-1 is where that key is";
+    "Warning: environments.production.kmsKeyArn is in region eu-central-1, not in the fleet's region eu-west-1: keys in other regions work; check that eu-central-1 is where that key is";
 
   it('writes the fleet with that key and prints a warning naming both regions', async () => {
     const target = mkdtempSync(join(tmpdir(), 'other-region-'));

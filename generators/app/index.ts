@@ -10,8 +10,11 @@ import {
   fleetInputs,
   mergeAnswers,
   perEnvironmentOptionInputs,
+  type OptionAnswers,
+  environmentNameOf,
+  foldEnvironmentOverrides,
+  parseOptionAnswers,
   readAnswersObject,
-  readOptionAnswers,
   toStoredAnswers,
   validateAnswers,
 } from '../../src/fleet/inputs.js';
@@ -25,7 +28,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
   #raw: RawAnswers = {};
   #given: RawAnswers = {};
   #answers?: FleetAnswers;
-  #promptedEnvironments = false;
+  #overrides: OptionAnswers['overrides'] = new Map();
 
   constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
     super(args, options, features);
@@ -37,11 +40,21 @@ export default class FleetGenerator extends FluxSopsGenerator {
     const stored = this.config.getAll();
     const fromStorage = Object.keys(stored).length > 0 ? readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`) : {};
     const fromFile = typeof this.options.answers === 'string' ? readAnswersFile(this.options.answers) : {};
-    this.#given = mergeAnswers(fromFile, readOptionAnswers(this.options, mergeAnswers(fromStorage, fromFile)));
+    const { raw: fromOptions, overrides } = parseOptionAnswers(this.options);
     this.#stored = fromStorage;
+    this.#overrides = overrides;
+    this.#given = mergeAnswers(fromFile, fromOptions);
     this.#raw = mergeAnswers(fromStorage, this.#given);
+    if (!this.interactive) {
+      this.#foldOverrides();
+    }
   }
 
+  /**
+   * Asks what no other source gave, and only that: the fleet's missing inputs, then for each
+   * environment not already stored its missing settings (an ENV=VALUE option settles that one
+   * setting, not the environment's other questions nor the list of environments).
+   */
   async prompting(): Promise<void> {
     if (!this.interactive) {
       return;
@@ -52,22 +65,28 @@ export default class FleetGenerator extends FluxSopsGenerator {
       this.#raw = mergeAnswers(this.#raw, replies);
       this.#given = mergeAnswers(this.#given, replies);
     }
-    // Environments given by option, answers file or storage come with their settings (or defaults).
-    if (missing.some((input) => input.name === 'environments')) {
-      const environments = [];
-      for (const entry of environmentEntriesOf(this.#raw)) {
-        environments.push(await environmentQuestions(this.ask, this.#raw, entry, (warning) => this.log.writeln(`Warning: ${warning}`)));
-      }
-      this.#raw.environments = environments;
-      this.#given.environments = environments;
-      this.#promptedEnvironments = true;
+    this.#foldOverrides();
+    const stored = new Set(this.#stored.environments === undefined ? [] : environmentEntriesOf(this.#stored).map(environmentNameOf));
+    const environments = [];
+    for (const entry of environmentEntriesOf(this.#raw)) {
+      const name = environmentNameOf(entry);
+      environments.push(stored.has(name) ? entry : await environmentQuestions(this.ask, this.#raw, entry, (warning) => this.log.writeln(`Warning: ${warning}`)));
     }
+    // #given keeps the environments as given: values typed at the prompts were warned about when entered.
+    this.#raw.environments = environments;
+  }
+
+  #foldOverrides(): void {
+    this.#raw = foldEnvironmentOverrides(this.#raw, this.#overrides);
+    if (this.#overrides.size > 0) {
+      this.#given.environments = this.#raw.environments;
+    }
+    this.#overrides = new Map();
   }
 
   configuring(): void {
     this.#answers = validateAnswers(this.#raw, howToGive(this.interactive));
-    // Prompted keys were warned about when entered.
-    for (const warning of this.#promptedEnvironments ? [] : findGivenAnswerWarnings(this.#answers, this.#given)) {
+    for (const warning of findGivenAnswerWarnings(this.#answers, this.#given)) {
       this.log.writeln(`Warning: ${warning}`);
     }
     for (const note of findRerunNotes(this.#stored, this.#answers)) {

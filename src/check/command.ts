@@ -7,8 +7,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FluxSopsError } from '../errors.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
-import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE } from '../fleet/layout.js';
+import { findFleetRoot, isFleetRoot } from '../fleet/fleet-root.js';
+import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
 import { findTemporaryFiles, resolveInsideFleet } from '../writable.js';
 import { applyStrictness, checkRules, exitStatusFor, type Finding, finding } from './findings.js';
@@ -200,7 +200,8 @@ export async function runCheckCommand(argv: string[], context: CheckContext): Pr
     );
   }
   if (root !== start) {
-    process.stderr.write(`Checking the fleet at ${root}, the nearest folder above ${shownStart} with ${SOPS_CONFIG_FILE}\n`);
+    const by = isFleetRoot(root) ? `its ${STORED_ANSWERS_FILE}` : SOPS_CONFIG_FILE;
+    process.stderr.write(`Checking the fleet at ${root}, the nearest folder above ${shownStart} with ${by}\n`);
   }
   resolveInsideFleet(root, SOPS_CONFIG_FILE); // a .sops.yaml linking out of the fleet is refused
   const { texts, files } = readFleet(root);

@@ -17,6 +17,7 @@ import {
   SOPS_CONFIG_FILE,
   STORED_ANSWERS_FILE,
   storedEnvironmentNames,
+  holdsFleetAnswers,
   TRUST_POLICY_FILE,
 } from '../fleet/layout.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfMetadata } from '../sops/master-keys.js';
@@ -348,6 +349,17 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
     }
     if (file === STORED_ANSWERS_FILE) {
       facts.storedEnvironments.push(...storedEnvironmentNames(parsed.documents[0]));
+    } else if (posix.basename(file) === STORED_ANSWERS_FILE && holdsFleetAnswers(parsed.documents[0])) {
+      const folder = posix.dirname(file);
+      facts.findings.push(
+        finding(
+          file,
+          'nested-fleet',
+          `${folder}/ is a fleet of its own inside this one: commands run in it act on it, not on this fleet, and its files are not what this fleet's Kustomizations apply`,
+          `move what you need from ${folder}/ into this fleet (flux-sops env add <name> adds an environment here), then delete ${folder}/`,
+        ),
+      );
+      continue;
     }
     gatherFileFacts(file, parsed.documents, facts);
   }

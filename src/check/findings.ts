@@ -74,6 +74,10 @@ export const checkRules = {
     severity: 'pending',
     description: '.github/CODEOWNERS still names the placeholder instead of the codeOwners (an error with --strict)',
   },
+  'nested-fleet': {
+    severity: 'error',
+    description: 'a .yo-rc.json with generator-flux-sops answers below the root: a fleet inside the fleet, which the commands run there would change instead of this one',
+  },
   'nested-sops-config': {
     severity: 'warning',
     description: 'a .sops.yaml below the root: sops run from that folder ignores the root rules',

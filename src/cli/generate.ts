@@ -2,11 +2,12 @@
 // (options, answers file, stored answers), then run the package's generators through
 // yeoman-environment, loaded only now: a bad value is answered before the framework loads.
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, extname, join, relative } from 'node:path';
+import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asCancellation, FluxSopsError, isFluxSopsError } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
-import { howToGive, mergeAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
+import { howToGive, mergeAnswers, parseOptionAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
+import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { planAddEnvironment } from '../fleet/plan.js';
 import { packageRoot } from '../version.js';
@@ -49,6 +50,26 @@ export function readStoredAnswers(folder: string): RawAnswers {
   return answers === undefined ? {} : readAnswersObject(answers, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
 }
 
+/**
+ * Where `flux-sops [dir]` generates. Without a folder: the fleet the current folder is in (found
+ * upward by its `.yo-rc.json`), else the current folder. A folder inside an existing fleet other
+ * than its root is refused: a fleet is never nested in another.
+ */
+export function generationDestination(cwd: string, dir: string | undefined): string {
+  if (dir === undefined) {
+    return findEnclosingFleet(cwd) ?? cwd;
+  }
+  const destination = resolve(cwd, dir);
+  const enclosing = findEnclosingFleet(destination);
+  if (enclosing !== undefined && enclosing !== destination) {
+    throw new FluxSopsError(
+      'usage',
+      `${dir} is inside the fleet at ${enclosing}: a fleet cannot hold another one. To change that fleet, run flux-sops there (or anywhere inside it) without a folder; for a new fleet, give a folder outside it. Nothing was written.`,
+    );
+  }
+  return destination;
+}
+
 /** Options as the generators take them: the parsed values without the command line's own. */
 function generatorOptions(values: ParsedValues, interactive: boolean): Record<string, unknown> {
   const options: Record<string, unknown> = {};
@@ -65,9 +86,10 @@ function generatorOptions(values: ParsedValues, interactive: boolean): Record<st
 export function validateFleetInputs(destination: string, values: ParsedValues, interactive: boolean): void {
   const stored = readStoredAnswers(destination);
   const fromFile = typeof values.answers === 'string' ? readAnswersFile(values.answers) : {};
-  const raw = mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile)));
   if (!interactive) {
-    validateAnswers(raw, howToGive(false));
+    validateAnswers(mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile))), howToGive(false));
+  } else {
+    parseOptionAnswers(values); // malformed options now; the rest once the prompts have given the environments
   }
 }
 

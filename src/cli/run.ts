@@ -41,8 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (typeof values.answers === 'string') {
         values.answers = resolve(values.answers);
       }
-      const destination = resolve(positionals[0] ?? '.');
-      const { isInteractive, runGenerator, validateFleetInputs } = await import('./generate.js');
+      const { isInteractive, runGenerator, validateFleetInputs, generationDestination } = await import('./generate.js');
+      const destination = generationDestination(process.cwd(), positionals[0]);
       validateFleetInputs(destination, values, isInteractive(values));
       await runGenerator('app', destination, values, []);
       return 0;

@@ -345,19 +345,31 @@ export function mergeAnswers(...sources: RawAnswers[]): RawAnswers {
   return merged;
 }
 
+/** The name of an environment entry (a name, or a mapping with one); undefined when it has none. */
+export function environmentNameOf(entry: unknown): string | undefined {
+  const name = typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry;
+  return typeof name === 'string' ? name : undefined;
+}
+
 /** The environments of raw answers as a list of entries (names or mappings), in their order. */
 export function environmentEntriesOf(raw: RawAnswers): unknown[] {
   const value = raw.environments ?? defaultOf('environments');
   return Array.isArray(value) ? value : splitList(value);
 }
 
+/** The main generator's options, read: fleet inputs as raw answers, and the ENV=VALUE items by environment. */
+export interface OptionAnswers {
+  readonly raw: RawAnswers;
+  readonly overrides: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
 /**
- * The main generator's options as raw answers. Fleet inputs come as given; `--identity`,
- * `--kms-key-arn`, `--oidc-issuer` and `--cluster-name` items of the form ENV=VALUE are folded
- * into that environment's entry (`--identity pod-identity` without ENV= is fleet-wide).
- * `environments` is what the other sources gave, so ENV names can be checked against it.
+ * Reads the main generator's options. Fleet inputs come as given; `--identity`, `--kms-key-arn`,
+ * `--oidc-issuer` and `--cluster-name` items of the form ENV=VALUE are kept by environment
+ * (`--identity pod-identity` without ENV= is fleet-wide), to be folded into the environments once
+ * their list is known (foldEnvironmentOverrides): a prompt may still give it.
  */
-export function readOptionAnswers(options: Readonly<Record<string, unknown>>, otherSources: RawAnswers): RawAnswers {
+export function parseOptionAnswers(options: Readonly<Record<string, unknown>>): OptionAnswers {
   const raw: RawAnswers = {};
   for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
     const value = options[input.option];
@@ -384,22 +396,40 @@ export function readOptionAnswers(options: Readonly<Record<string, unknown>>, ot
       }
     }
   }
-  if (overrides.size > 0) {
-    const entries = environmentEntriesOf(mergeAnswers(otherSources, raw)).map((entry) => {
-      const environment = typeof entry === 'string' ? { name: entry } : (entry as Record<string, unknown>);
-      const override = typeof environment.name === 'string' ? overrides.get(environment.name) : undefined;
-      overrides.delete(String(environment.name));
-      return override ? { ...environment, ...override } : entry;
-    });
-    for (const name of overrides.keys()) {
-      problems.push(invalid('environment in a per-environment option', name, 'is not one of the environments'));
-    }
-    raw.environments = entries;
-  }
   if (problems.length > 0) {
     throw inputError(problems);
   }
-  return raw;
+  return { raw, overrides };
+}
+
+/**
+ * The environments of `answers` (every source merged) with the ENV=VALUE options folded into
+ * their entries; an ENV that is not one of them is an input error.
+ */
+export function foldEnvironmentOverrides(answers: RawAnswers, overrides: OptionAnswers['overrides']): RawAnswers {
+  if (overrides.size === 0) {
+    return answers;
+  }
+  const unused = new Set(overrides.keys());
+  const environments = environmentEntriesOf(answers).map((entry) => {
+    const environment = typeof entry === 'string' ? { name: entry } : (entry as Record<string, unknown>);
+    const override = typeof environment.name === 'string' ? overrides.get(environment.name) : undefined;
+    unused.delete(String(environment.name));
+    return override ? { ...environment, ...override } : entry;
+  });
+  if (unused.size > 0) {
+    throw inputError([...unused].map((name) => invalid('environment in a per-environment option', name, 'is not one of the environments')));
+  }
+  return { ...answers, environments };
+}
+
+/** The main generator's options as raw answers, ENV=VALUE items folded into the environments the other sources give. */
+export function readOptionAnswers(options: Readonly<Record<string, unknown>>, otherSources: RawAnswers): RawAnswers {
+  const { raw, overrides } = parseOptionAnswers(options);
+  if (overrides.size === 0) {
+    return raw;
+  }
+  return { ...raw, environments: foldEnvironmentOverrides(mergeAnswers(otherSources, raw), overrides).environments };
 }
 
 /** The `yo flux-sops:env <name>` options as that environment's overrides, validated with its name (every problem reported at once). */
@@ -570,7 +600,23 @@ export function kmsRegionWarning(environment: string, kmsKeyArn: string, region:
   }
   return (
     `environments.${environment}.kmsKeyArn is in region ${key.region}, not in the fleet's region ${region}: ` +
-    `kept as given (keys in other regions work); check that ${key.region} is where that key is`
+    `keys in other regions work; check that ${key.region} is where that key is`
+  );
+}
+
+/**
+ * An OIDC issuer in another region than the fleet's, as a warning like the key's: the cluster is
+ * in the fleet's region (the runbook's commands and Terraform look it up there), so an issuer
+ * elsewhere is most likely another cluster's, and IRSA would fail only in the cluster.
+ */
+export function oidcIssuerRegionWarning(environment: string, oidcIssuer: string, region: string): string | undefined {
+  const issuerRegion = /^(?:https:\/\/)?oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com/.exec(oidcIssuer)?.[1];
+  if (issuerRegion === undefined || issuerRegion === region) {
+    return undefined;
+  }
+  return (
+    `environments.${environment}.oidcIssuer is in region ${issuerRegion}, not in the fleet's region ${region}, where the ` +
+    `environment's cluster is looked up: check that it is the issuer of that cluster (aws eks describe-cluster --region ${region})`
   );
 }
 
@@ -582,20 +628,23 @@ export function howToGive(interactive: boolean): (name: string) => string {
   };
 }
 
-/** Warnings for the environments given as mappings in `given` (this run's answers file and options, not the stored answers, already warned about). */
+/** Warnings for the values given in `given` (this run's answers file and options, not the stored answers, already warned about, nor the prompts, warned about when entered). */
 export function findGivenAnswerWarnings(answers: FleetAnswers, given: RawAnswers): string[] {
-  const named = new Set(environmentEntriesOf(given).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : undefined)));
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  const entries = environmentEntriesOf(given).filter(isPlainObject);
   return findAnswerWarnings(
     answers,
-    answers.environments.filter((environment) => named.has(environment.name)),
+    entries.map((entry) => ({ name: String(entry.name), kmsKeyArn: text(entry.kmsKeyArn), oidcIssuer: text(entry.oidcIssuer) })),
   );
 }
 
 /** Warnings for these environments' values. */
 export function findAnswerWarnings(answers: FleetAnswers, given: readonly EnvironmentAnswers[]): string[] {
   return given
-    .filter((environment) => environment.kmsKeyArn !== undefined)
-    .map((environment) => kmsRegionWarning(environment.name, environment.kmsKeyArn as string, answers.region))
+    .flatMap((environment) => [
+      environment.kmsKeyArn === undefined ? undefined : kmsRegionWarning(environment.name, environment.kmsKeyArn, answers.region),
+      environment.oidcIssuer === undefined ? undefined : oidcIssuerRegionWarning(environment.name, environment.oidcIssuer, answers.region),
+    ])
     .filter((warning): warning is string => warning !== undefined);
 }
 

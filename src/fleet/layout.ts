@@ -121,3 +121,8 @@ export function environmentOfPath(path: string): { folder: string; environment: 
   const [folder, environment, ...rest] = path.split('/');
   return folder !== undefined && environment !== undefined && rest.length > 0 ? { folder, environment } : undefined;
 }
+
+/** Whether a parsed `.yo-rc.json` holds this generator's answers: what makes a folder a fleet. */
+export function holdsFleetAnswers(storedAnswersFile: unknown): boolean {
+  return typeof storedAnswersFile === 'object' && storedAnswersFile !== null && STORAGE_NAME in storedAnswersFile;
+}

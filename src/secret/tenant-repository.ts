@@ -6,7 +6,7 @@
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
+import { findSopsConfigFolder } from '../fleet/fleet-root.js';
 import { SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
@@ -40,7 +40,7 @@ export function isFleet(folder: string): boolean {
  * the path, a rule with keys this product cannot use.
  */
 export function planTenantSealing(start: string, name: string, namespace: string | undefined, out: string): TenantSealingPlan {
-  const root = findFleetRoot(start);
+  const root = findSopsConfigFolder(start);
   const sopsConfig = readText(join(root, SOPS_CONFIG_FILE));
   if (sopsConfig === null) {
     throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`);

@@ -7,6 +7,7 @@ import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator
 import { isUneditedChecker } from '../check/repository.js';
 import { asCancellation, FluxSopsError } from '../errors.js';
 import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
+import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { assertWritable } from '../writable.js';
 import type { Ask } from './prompts.js';
@@ -22,6 +23,13 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
   constructor(args: string[] | undefined, options: BaseOptions | undefined, features: BaseFeatures | undefined) {
     super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
     reportCancellationAsOurs(this.env?.adapter);
+    // Run inside a fleet (`yo flux-sops` in one of its folders), the generators act on that fleet:
+    // a fleet is never nested in another.
+    const fleet = this.env && !this.options.help ? findEnclosingFleet(this.destinationRoot()) : undefined;
+    if (fleet !== undefined && fleet !== this.destinationRoot()) {
+      this.destinationRoot(fleet);
+      this.log.writeln(`The fleet in ${fleet} (found upward by its ${STORED_ANSWERS_FILE}):`);
+    }
     // `yo <generator> --help` constructs the generator without a logger.
     const log = this.log as typeof this.log | undefined;
     if (log?.error) {

@@ -7,6 +7,7 @@ import {
   defaultOf,
   environmentInputs,
   kmsRegionWarning,
+  oidcIssuerRegionWarning,
   splitList,
 } from '../fleet/inputs.js';
 import { validateAccountId, validateRegion } from '../fleet/validators.js';
@@ -43,9 +44,9 @@ export function questionFor(input: InputDeclaration, overrides: { message?: stri
 export type Ask = (questions: Question[]) => Promise<Record<string, unknown>>;
 
 /**
- * Asks one prompted environment's settings that no other source gave: its KMS key, cluster and
- * (IRSA) OIDC issuer. A key in another region than the fleet's is pointed out at once and the key
- * asked again unless kept, while it can still be corrected.
+ * Asks one prompted environment's settings that no other source gave: its KMS key, cluster,
+ * identity (the fleet's by default) and (IRSA) OIDC issuer. A key or issuer in another region than
+ * the fleet's is pointed out at once and asked again unless kept, while it can still be corrected.
  */
 export async function environmentQuestions(
   ask: Ask,
@@ -81,13 +82,31 @@ export async function environmentQuestions(
       environment.clusterName = clusterName;
     }
   }
-  if ((environment.identity ?? raw.identity ?? defaultOf('identity')) === 'irsa' && environment.oidcIssuer === undefined) {
+  const fleetIdentity = String(raw.identity ?? defaultOf('identity'));
+  if (environment.identity === undefined) {
+    const { identity } = (await ask([
+      questionFor(input('identity'), { message: `${name}: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)`, default: fleetIdentity }),
+    ])) as { identity: string };
+    if (identity !== fleetIdentity) {
+      environment.identity = identity;
+    }
+  }
+  while ((environment.identity ?? fleetIdentity) === 'irsa' && environment.oidcIssuer === undefined) {
     const { oidcIssuer } = (await ask([
       { ...questionFor(input('oidcIssuer'), { message: `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, default: undefined }), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
     ])) as { oidcIssuer: string };
-    if (oidcIssuer !== '') {
-      environment.oidcIssuer = oidcIssuer;
+    if (oidcIssuer === '') {
+      break;
     }
+    const warning = oidcIssuerRegionWarning(name, oidcIssuer, region);
+    if (warning !== undefined) {
+      warn(warning);
+      const { keep } = await ask([{ type: 'confirm', name: 'keep', message: `Keep ${oidcIssuer}?`, default: false }]);
+      if (!keep) {
+        continue;
+      }
+    }
+    environment.oidcIssuer = oidcIssuer;
   }
   return environment;
 }
