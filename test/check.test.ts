@@ -466,6 +466,23 @@ describe('flux-sops check', () => {
       assert.deepEqual(checkFleet(files), pendingFindings);
     });
 
+    it("finds a placeholder copied from another environment's folder: an error naming this folder's environment in its fix", () => {
+      const files = fleet();
+      files.set('secrets/production/repo-auth.yaml', files.get('secrets/staging/repo-auth.yaml') ?? '');
+      const wrong = checkFleet(files).filter((each) => each.rule === 'wrong-master-keys');
+      assert.deepEqual(wrong, [
+        {
+          file: 'secrets/production/repo-auth.yaml',
+          rule: 'wrong-master-keys',
+          severity: 'error',
+          message: `a placeholder naming ${STAGING_KEY}, which rule 2 (^secrets/production/.+\\.ya?ml$) of .sops.yaml does not name: copied from another environment's folder?`,
+          fix: 'flux-sops secret git production (seals the real credentials and lists the file in kustomization.yaml)',
+        },
+      ]);
+      // The environment's own placeholder, with the rule's key: pending only.
+      assert.deepEqual(checkFleet(fleet()).filter((each) => each.rule === 'wrong-master-keys'), []);
+    });
+
     it('finds an encrypted file that matches no rule (and that nothing decrypts)', () => {
       const files = fleet();
       files.set('legacy/db.yaml', encryptedSecret('db', STAGING_KEY));
@@ -858,14 +875,14 @@ describe('flux-sops check', () => {
       const fromSubfolder = await runCheck([join(dir, 'secrets', 'staging'), '--json']);
       assert.equal(fromSubfolder.status, 0);
       assert.deepEqual((JSON.parse(fromSubfolder.stdout) as { findings: Finding[] }).findings, pendingFindings);
-      assert.equal(fromSubfolder.stderr, `Checking the fleet at ${dir}, the nearest folder above ${join(dir, 'secrets', 'staging')} with .sops.yaml\n`);
+      assert.equal(fromSubfolder.stderr, `Checking the fleet at ${dir}, the nearest folder above ${join(dir, 'secrets', 'staging')} with its .yo-rc.json\n`);
     });
 
     it('takes --cwd, the folder given then relative to it, and the current folder by default', async () => {
       const dir = writeFleet(fleet());
       const withCwd = await runCheck(['--cwd', dir, 'secrets/staging']);
       assert.equal(withCwd.status, 0);
-      assert.equal(withCwd.stderr, `Checking the fleet at ${dir}, the nearest folder above secrets/staging with .sops.yaml\n`);
+      assert.equal(withCwd.stderr, `Checking the fleet at ${dir}, the nearest folder above secrets/staging with its .yo-rc.json\n`);
       assert.match(withCwd.stdout, /^0 errors, 4 pending, 0 warnings \(\d+ files checked\)$/m);
       const atRoot = await runCheck(['--cwd', dir]);
       assert.equal(atRoot.stderr, '');
@@ -873,7 +890,7 @@ describe('flux-sops check', () => {
       try {
         const inCurrentFolder = await runCheck([]);
         assert.equal(inCurrentFolder.status, 0);
-        assert.equal(inCurrentFolder.stderr, `Checking the fleet at ${dir}, the nearest folder above the current folder with .sops.yaml\n`);
+        assert.equal(inCurrentFolder.stderr, `Checking the fleet at ${dir}, the nearest folder above the current folder with its .yo-rc.json\n`);
       } finally {
         process.chdir(projectRoot); // not the previous folder: another test's temporary folder may be gone
       }

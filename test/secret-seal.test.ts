@@ -247,6 +247,28 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     plaintexts.push(...(values.identity ?? '').split('\n').slice(1, -2));
   });
 
+  it('ssh: refuses a known_hosts without the Git host (exit 2, nothing written), and seals it with --allow-other-hosts', async () => {
+    const root = fleet(SSH_ANSWERS);
+    const inputs = mkdtempSync(join(tmpdir(), 'secret-inputs-'));
+    inputFolders.push(inputs);
+    const otherHost = GITHUB_KNOWN_HOSTS.replace(/^github\.com /m, 'gitlab.com ');
+    writeFileSync(join(inputs, 'known_hosts'), otherHost);
+    const before = read(root, 'secrets/staging/repo-auth.yaml');
+    const refused = await runSecret(['git', 'staging', '--generate-ssh-key', '--known-hosts-file', join(inputs, 'known_hosts'), '--cwd', root]);
+    assert.equal(refused.status, 2);
+    assert.equal(refused.stdout, '');
+    assert.equal(
+      refused.stderr,
+      `flux-sops: ${JSON.stringify(join(inputs, 'known_hosts'))} has no key for github.com, the host of ssh://git@github.com/acme/apps.git: Flux would refuse to connect ("knownhosts: key is unknown"). ` +
+        'Scan that host (ssh-keyscan github.com > known_hosts), or give --allow-other-hosts if the file is right as it is; nothing was written\n',
+    );
+    assert.equal(read(root, 'secrets/staging/repo-auth.yaml'), before);
+    const allowed = await runSecret(['git', 'staging', '--generate-ssh-key', '--allow-other-hosts', '--known-hosts-file', join(inputs, 'known_hosts'), '--cwd', root]);
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.match(allowed.stderr, /has no key for github\.com, .*; sealed anyway \(--allow-other-hosts\)\./);
+    assert.notEqual(read(root, 'secrets/staging/repo-auth.yaml'), before);
+  });
+
   it('generic: literals and files, unicode and multi-line as stringData, binary as data', async () => {
     const root = fleet();
     const inputs = mkdtempSync(join(tmpdir(), 'secret-inputs-'));

@@ -230,6 +230,11 @@ describe('secret: SSH keys and known_hosts', () => {
     assert.ok(knownHostsCovers(hashed[1] ?? '', '[git.example.com]:2222'));
     assert.ok(!knownHostsCovers(hashed.join('\n'), 'git.example.com'));
     assert.equal(validateKnownHosts(hashed.join('\n'), 'kh'), `${hashed.join('\n')}\n`);
+    // A certificate authority for the host's domain covers the host (OpenSSH matches its patterns alike); a revoked key does not.
+    const key = line.split(' ').slice(1).join(' ');
+    assert.ok(knownHostsCovers(`@cert-authority *.example.com ${key}`, 'git.example.com'));
+    assert.ok(knownHostsCovers(`@cert-authority [git.example.com]:2222 ${key}`, '[git.example.com]:2222'));
+    assert.ok(!knownHostsCovers(`@revoked git.example.com ${key}`, 'git.example.com'));
   });
 });
 

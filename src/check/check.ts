@@ -6,11 +6,11 @@
 // with every rule or every Kustomization.
 import { posix } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { CLUSTERS_FOLDER, SECRETS_FOLDER, SOPS_CONFIG_FILE } from '../fleet/layout.js';
+import { CLUSTERS_FOLDER, SECRETS_FOLDER, SOPS_CONFIG_FILE, sopsPathRegexFor } from '../fleet/layout.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfRule } from '../sops/master-keys.js';
 import { type CreationRule, indexCreationRules } from '../sops/rules.js';
 import { checkCreationRules, describeRule, readCreationRules } from './creation-rules.js';
-import { type EncryptedFile, environmentOf, type FleetFacts, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
+import { type EncryptedFile, environmentOf, type FleetFacts, placeholderFix, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
 import { type FleetFileParser, parseFleetFile } from './parse.js';
 
@@ -78,7 +78,25 @@ function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly Cre
       continue;
     }
     if (placeholder) {
-      continue; // not a real ciphertext: sealing it uses the rule's keys
+      // Not a real ciphertext: sealing it uses the rule's keys. But one that names a KMS key its
+      // folder's own rule does not was copied from another environment's folder: an error whatever
+      // its state, fixed in this folder. (A shadowed rule is reported as such, not here.)
+      const environment = file.startsWith(`${SECRETS_FOLDER}/`) ? environmentOf(file) : undefined;
+      const own = environment === undefined ? -1 : rules.findIndex((rule) => rule.path_regex === sopsPathRegexFor(environment));
+      const ruleIndex = own === -1 ? index : own;
+      const rule = keyIdsOf(masterKeysOfRule(rules[ruleIndex] ?? {}));
+      const foreign = [...new Set(masterKeys.flatMap((keys) => keys.kms))].filter((key) => !rule.kms.includes(key));
+      if (foreign.length > 0) {
+        findings.push(
+          finding(
+            file,
+            'wrong-master-keys',
+            `a placeholder naming ${foreign.join(', ')}, which ${describeRule(rules, ruleIndex)} of ${SOPS_CONFIG_FILE} does not name: copied from another environment's folder?`,
+            placeholderFix(file),
+          ),
+        );
+      }
+      continue;
     }
     let expected = keysOfRule.get(index);
     if (expected === undefined) {

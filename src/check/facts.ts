@@ -213,7 +213,7 @@ function sealFix(file: string, secretName: string | undefined, keys: readonly st
   return `${seal}, then ${place === 'file' ? `delete ${file}` : `remove it from ${file}`} and ${rotate}`;
 }
 
-function placeholderFix(file: string): string {
+export function placeholderFix(file: string): string {
   const environment = environmentOf(file) ?? '<env>';
   return posix.basename(file) === `${REPO_AUTH_NAME}.yaml`
     ? `flux-sops secret git ${environment} (seals the real credentials and lists the file in kustomization.yaml)`

@@ -35,6 +35,7 @@ export const secretGitCommand: CommandSpec = {
     { name: 'private-key-file', type: 'string', placeholder: '<file>', description: 'ssh: an existing private deploy key without passphrase (OpenSSH or PEM)' },
     { name: 'generate-ssh-key', type: 'boolean', description: 'ssh: make a new ed25519 deploy key; its public key is printed on stdout' },
     { name: 'known-hosts-file', type: 'string', placeholder: '<file>', description: 'ssh: known_hosts with the Git host\'s keys (ssh-keyscan <host>)' },
+    { name: 'allow-other-hosts', type: 'boolean', description: 'ssh: seal a known_hosts that has no key for the Git host (refused otherwise, exit 2)' },
     ...runOptions,
   ],
 };

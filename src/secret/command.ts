@@ -97,7 +97,7 @@ async function sshValuesOf(root: string, plan: SealingPlan, values: CommandValue
       "Missing --known-hosts-file <file>: Flux checks the Git host's key against it (make it with ssh-keyscan <host> > known_hosts, then compare the fingerprints with those the host publishes)",
     );
   }
-  const knownHosts = readKnownHosts(plan, knownHostsFile, warn);
+  const knownHosts = readKnownHosts(plan, knownHostsFile, values['allow-other-hosts'] === true, warn);
   const given = keyFile === undefined ? undefined : readDeployKey(root, keyFile);
   await assertMayReplace(plan, force, interactive ? confirm : undefined);
   return sshValues(plan, knownHosts, given);

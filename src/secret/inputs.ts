@@ -122,12 +122,24 @@ export interface SshSources {
   readonly knownHostsFile: string;
 }
 
-/** The known_hosts text, checked; a file without the Git host's key is a warning (Flux would refuse the host). */
-export function readKnownHosts(plan: SealingPlan, path: string, warn: (warning: string) => void): string {
+/**
+ * The known_hosts text, checked. A file without a key for the Git host (plain, hashed `|1|…`,
+ * `[host]:port` or `@cert-authority`, as OpenSSH matches them) is refused: Flux would refuse the
+ * host ("knownhosts: key is unknown") only once the Secret is in the cluster. `allowOtherHosts`
+ * (`--allow-other-hosts`) says that it is intended, say a host reached through another name.
+ */
+export function readKnownHosts(plan: SealingPlan, path: string, allowOtherHosts: boolean, warn: (warning: string) => void): string {
   const knownHosts = validateKnownHosts(textOf(readInputFile(path, '--known-hosts-file')), `--known-hosts-file ${describeValue(path)}`);
   const host = knownHostsNameOf(plan.repoUrl ?? '');
   if (host !== undefined && !knownHostsCovers(knownHosts, host)) {
-    warn(`${describeValue(path)} has no key for ${host}, the host of ${plan.repoUrl}: Flux will refuse to connect ("knownhosts: key is unknown").`);
+    const problem = `${describeValue(path)} has no key for ${host}, the host of ${plan.repoUrl}: Flux would refuse to connect ("knownhosts: key is unknown")`;
+    if (!allowOtherHosts) {
+      throw new FluxSopsError(
+        'input',
+        `${problem}. Scan that host (ssh-keyscan ${host.startsWith('[') ? `-p ${host.slice(host.indexOf(']:') + 2)} ${host.slice(1, host.indexOf(']:'))}` : host} > known_hosts), or give --allow-other-hosts if the file is right as it is; nothing was written`,
+      );
+    }
+    warn(`${problem}; sealed anyway (--allow-other-hosts).`);
   }
   return knownHosts;
 }

@@ -90,9 +90,9 @@ export async function askSecretValues(ask: Ask, root: string, plan: SealingPlan,
       ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file (outside the fleet)', validate: validatedBy((path) => readDeployKey(root, path)) }])
       : {}) as { privateKeyFile?: string };
     const { knownHostsFile } = (await ask([
-      { type: 'input', name: 'knownHostsFile', message: 'known_hosts file with the Git host\'s keys (ssh-keyscan <host> > known_hosts)', validate: validatedBy((path) => readKnownHosts(plan, path, () => undefined)) },
+      { type: 'input', name: 'knownHostsFile', message: 'known_hosts file with the Git host\'s keys (ssh-keyscan <host> > known_hosts)', validate: validatedBy((path) => readKnownHosts(plan, path, false, () => undefined)) },
     ])) as { knownHostsFile: string };
-    return sshValues(plan, readKnownHosts(plan, knownHostsFile, warn), privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile));
+    return sshValues(plan, readKnownHosts(plan, knownHostsFile, false, warn), privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile));
   }
   const { keys } = (await ask([{ type: 'input', name: 'keys', message: 'Keys of the Secret, comma-separated (values are asked next, hidden)', validate: validateKeyList }])) as { keys: string };
   const entries: SecretEntry[] = [];
