@@ -108,6 +108,20 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.deepEqual(after, readTree(atOnce));
   });
 
+  it('with a new backup recipient: ends with flux-sops updatekeys for the environments whose keys changed, not the bootstrap steps', async () => {
+    const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+    const again = await rerun(fleet, '--backup-age-recipients', recipient);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(outputLines(again.stderr).slice(-4), [
+      `The fleet in ${fleet}: the master keys of staging, production changed in .sops.yaml.`,
+      'Next:',
+      '  1. Re-wrap the sealed files for the new keys: flux-sops updatekeys staging production (it decrypts first: it needs the decrypt policy, or a backup age identity).',
+      '  2. flux-sops check, then git commit and git push.',
+    ]);
+    // A re-run that changes no key still ends with the first steps.
+    assertSucceeded(await rerun(fleet, '--branch', 'release'), fleet);
+  });
+
   it('with a new branch: updates the generated files it changes, logged update, never force', async () => {
     const again = await rerun(fleet, '--branch', 'release');
     assertSucceeded(again, fleet);
@@ -197,7 +211,8 @@ describe('re-runs of flux-sops over a fleet', () => {
     const changed = await rerun(fleet, '--branch', 'release');
     assertSucceeded(changed, fleet);
     const forced = await rerun(fleet, '--force', '--backup-age-recipients', 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq');
-    assertSucceeded(forced, fleet);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.match(forced.stderr, /flux-sops updatekeys staging production/);
     const after = readTree(fleet);
     for (const [path, contents] of Object.entries(sealed)) {
       assert.equal(after[path], contents, path);

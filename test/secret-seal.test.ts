@@ -217,6 +217,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, '');
     assert.doesNotMatch(run.stderr, /Warning/);
+    assert.match(run.stderr, /^ {2}flux get kustomizations --watch {3}# on the staging cluster: "secrets" and "apps" become Ready$/m);
     const sealed = read(root, 'secrets/staging/repo-auth.yaml');
     const values = (await openIndependently(sealed)).stringData as Record<string, string>;
     assert.deepEqual(Object.keys(values), ['identity', 'identity.pub', 'known_hosts']);
@@ -297,6 +298,11 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.deepEqual((await openWithAge(sealed)).data, opened.data);
     assert.match(read(root, 'secrets/production/kustomization.yaml'), /^ {2}- app-credentials\.yaml$/m);
     assert.match(read(root, 'secrets/production/kustomization.yaml'), /^ {2}# - repo-auth\.yaml/m, 'the pending repo-auth line stays');
+    // Next does not promise a Ready "secrets" while the environment's Git credentials are still a placeholder.
+    assert.match(
+      run.stderr,
+      /^ {2}flux get kustomizations --watch {3}# on the production cluster: "secrets" becomes Ready only once secrets\/production\/repo-auth\.yaml is sealed too \(flux-sops secret git production\)$/m,
+    );
     const built = execFileSync('kubectl', ['kustomize', join(root, 'secrets/production')], { encoding: 'utf8' });
     assert.match(built, /name: app-credentials\n {2}namespace: apps/);
     plaintexts.push(unicode, multiLine.split('\n')[1] ?? '', binary);

@@ -19,7 +19,7 @@ import {
   validateAnswers,
 } from '../../src/fleet/inputs.js';
 import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { findRerunNotes, nextSteps, planFleet, planStoredFleet } from '../../src/fleet/plan.js';
+import { findRekeyedEnvironments, findRerunNotes, nextSteps, planFleet, planStoredFleet, rekeySteps } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
 
@@ -100,6 +100,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
   }
 
   end(): void {
-    this.log.writeln(nextSteps(this.#answers as FleetAnswers, this.destinationRoot()));
+    const rekeyed = findRekeyedEnvironments(this.#stored, this.#answers as FleetAnswers);
+    this.log.writeln(rekeyed.length > 0 ? rekeySteps(this.destinationRoot(), rekeyed) : nextSteps(this.#answers as FleetAnswers, this.destinationRoot()));
   }
 }

@@ -7,7 +7,7 @@ import { FluxSopsError } from '../../src/errors.js';
 import { FLUX_NAMESPACE } from '../../src/fleet/iam.js';
 import { STORED_ANSWERS_FILE } from '../../src/fleet/layout.js';
 import { encryptSecret } from '../../src/secret/encrypt.js';
-import { readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
+import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
 import type { GatheredValues } from '../../src/secret/inputs.js';
 import { buildSecretManifest } from '../../src/secret/manifest.js';
 import { type SealingPlan, planSealing } from '../../src/secret/plan.js';
@@ -75,6 +75,6 @@ export default class SecretGenerator extends FluxSopsGenerator {
     if (values.generatedKey) {
       this.log.writeln(`${deployKeyInstruction(plan.repoUrl ?? 'the Git host').replace('The public key (on stdout):', 'The public key:')}\n${values.generatedKey.publicKey}`);
     }
-    this.log.writeln(nextSteps(plan, this.destinationRoot(), process.cwd()));
+    this.log.writeln(nextSteps(plan, this.destinationRoot(), process.cwd(), placeholdersLeft(this.destinationRoot(), plan.environment, plan.path)));
   }
 }

@@ -325,6 +325,41 @@ export function planAddEnvironment(
   };
 }
 
+/**
+ * The environments, kept from the stored answers, whose `.sops.yaml` rule names other master keys
+ * now (a KMS key or a backup recipient added or removed): their sealed files must be re-wrapped.
+ */
+export function findRekeyedEnvironments(stored: RawAnswers, answers: FleetAnswers): string[] {
+  let before: FleetAnswers;
+  try {
+    before = validateAnswers(stored, () => '');
+  } catch {
+    return [];
+  }
+  const keysOf = (fleet: FleetAnswers, environment: EnvironmentAnswers) => {
+    const rule = sopsCreationRuleFor(resolveEnvironment(fleet, environment));
+    return JSON.stringify([rule.kms, rule.age ?? '']);
+  };
+  return answers.environments
+    .filter((environment) => {
+      const previous = before.environments.find((each) => each.name === environment.name);
+      return previous !== undefined && keysOf(before, previous) !== keysOf(answers, environment);
+    })
+    .map((environment) => environment.name);
+}
+
+/** What a re-run that changed master keys ends with: re-wrap the sealed files of those environments, not the bootstrap again. */
+export function rekeySteps(root: string, environments: readonly string[]): string {
+  return [
+    '',
+    `The fleet in ${root}: the master keys of ${environments.join(', ')} changed in .sops.yaml.`,
+    'Next:',
+    `  1. Re-wrap the sealed files for the new keys: flux-sops updatekeys ${environments.join(' ')} (it decrypts first: it needs the decrypt policy, or a backup age identity).`,
+    '  2. flux-sops check, then git commit and git push.',
+    '',
+  ].join('\n');
+}
+
 /** What a generation ends with: where the fleet is, and the next three steps. */
 export function nextSteps(answers: FleetAnswers, root: string, added?: string): string {
   const environments = added === undefined ? answers.environments.map((environment) => environment.name) : [added];

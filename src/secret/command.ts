@@ -8,7 +8,7 @@ import { encryptDocument } from '../sops/index.js';
 import { assertWritable, writeAllOrNothing } from '../writable.js';
 import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
-import { readFleetTexts } from './fleet-files.js';
+import { placeholdersLeft, readFleetTexts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
 import { assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
@@ -113,7 +113,7 @@ async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): 
     process.stderr.write(`\n${deployKeyInstruction(plan.repoUrl ?? 'the Git host')}`);
     process.stdout.write(gathered.generatedKey.publicKey);
   }
-  process.stderr.write(`\n${nextSteps(plan, root, process.cwd())}`);
+  process.stderr.write(`\n${nextSteps(plan, root, process.cwd(), placeholdersLeft(root, plan.environment, plan.path))}`);
   return 0;
 }
 

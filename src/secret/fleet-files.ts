@@ -1,10 +1,10 @@
 // The disk side of `flux-sops secret`: reads what planSealing needs (the sealed Secret and the
 // kustomization are written by writeAllOrNothing in src/writable.ts). The plaintext Secret
 // stays in memory.
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, sealedSecretPathOf, secretsPathOf } from '../fleet/layout.js';
+import { PLACEHOLDER_CIPHERTEXT, SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, sealedSecretPathOf, secretsPathOf } from '../fleet/layout.js';
 import { resolveInsideFleet, withFleetLock } from '../writable.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
@@ -64,4 +64,21 @@ export function readCurrentTexts(root: string, plan: { path: string; kustomizati
 
 export function readStoredFleetFacts(root: string): FleetFacts | undefined {
   return readFleetFacts(readText(join(root, STORED_ANSWERS_FILE)));
+}
+
+/** The generated placeholders still in `secrets/<env>/` besides `except` (regular files only): until they are sealed, "secrets" cannot become Ready. */
+export function placeholdersLeft(root: string, environment: string, except: string): string[] {
+  const folder = secretsPathOf(environment);
+  let names: string[];
+  try {
+    names = readdirSync(join(root, folder), { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+  return names
+    .map((name) => `${folder}/${name}`)
+    .filter((path) => path !== except && /\.ya?ml$/.test(path) && (readText(join(root, path)) ?? '').includes(PLACEHOLDER_CIPHERTEXT));
 }

@@ -85,8 +85,16 @@ export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): stri
   ].join('\n');
 }
 
-/** What to do next, for stderr: commit and push, watch Flux, check the fleet. */
-export function nextSteps(plan: SealingPlan, root: string, cwd: string): string {
+/** What Flux does once the seal is pushed: "secrets" is Ready only when no placeholder of the environment is left. */
+function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
+  if (placeholders.length > 0) {
+    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (flux-sops secret git ${plan.environment})`;
+  }
+  return plan.name === 'repo-auth' ? '"secrets" and "apps" become Ready' : '"secrets" becomes Ready';
+}
+
+/** What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those still in the environment's folder. */
+export function nextSteps(plan: SealingPlan, root: string, cwd: string, placeholders: readonly string[]): string {
   const files = [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])];
   const fromCwd = relative(cwd, root);
   const where = fromCwd.startsWith('..') || isAbsolute(fromCwd) ? root : fromCwd;
@@ -95,7 +103,7 @@ export function nextSteps(plan: SealingPlan, root: string, cwd: string): string 
     ...(where === '' ? [] : [`  cd ${where}`]),
     `  git add ${files.join(' ')}`,
     `  git commit -m "Seal ${plan.name} for ${plan.environment}" && git push`,
-    `  flux get kustomizations --watch   # on the ${plan.environment} cluster: ${plan.name === 'repo-auth' ? '"secrets" and "apps" become Ready' : '"secrets" becomes Ready'}`,
+    `  flux get kustomizations --watch   # on the ${plan.environment} cluster: ${readiness(plan, placeholders)}`,
     '  flux-sops check --strict',
     '',
   ].join('\n');
