@@ -76,6 +76,13 @@ export function fromSopsError(error: unknown): unknown {
   return kind === undefined ? error : new FluxSopsError(kind, (error as Error).message);
 }
 
+/**
+ * The option `flux-sops` runs the generators with (not declared: never on a command line). It
+ * prints their errors itself, prefixed `flux-sops: `; under `yo`, which prints a message as it
+ * is, the generators add that prefix.
+ */
+export const RUN_BY_FLUX_SOPS = 'runByFluxSops';
+
 export function isFluxSopsError(error: unknown): error is FluxSopsError {
   return error instanceof FluxSopsError;
 }

@@ -580,12 +580,13 @@ creation_rules:
 
     for (const testCase of cases) {
       it(`${testCase.what}: ${testCase.kind}, exit ${testCase.status}`, async () => {
-        // yo flux-sops:env: the error the generator throws is the product's, with its exit status.
+        // yo flux-sops:env: the error the generator throws is the product's, with its exit status,
+        // and reads as flux-sops prints it (yo prints the message as it is).
         const dir = await folderFor(testCase);
         const before = hashTree(dir);
         await assert.rejects(runEnvironmentGenerator(dir, testCase.name, testCase.options), (error: unknown) => {
           assert.ok(error instanceof FluxSopsError, String(error));
-          assert.equal(error.message, testCase.message);
+          assert.equal(error.message, `flux-sops: ${testCase.message}`);
           assert.equal(error.kind, testCase.kind);
           assert.equal(error.code, testCase.status);
           return true;

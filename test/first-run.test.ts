@@ -101,7 +101,7 @@ describe('first run: options and prompts combine', () => {
     await assert.rejects(
       runAppInTerminal(workDir, { 'account-id': ACCOUNT, 'repo-url': REPO, 'cluster-name': 'production=eks-p' }, (question) => (question.name === 'environments' ? 'staging' : undefined)),
       (error: unknown) =>
-        error instanceof FluxSopsError && error.code === 2 && error.message === 'Invalid environment in a per-environment option "production": is not one of the environments',
+        error instanceof FluxSopsError && error.code === 2 && error.message === 'flux-sops: Invalid environment in a per-environment option "production": is not one of the environments',
     );
     assert.deepEqual(readTree(workDir), {});
   });

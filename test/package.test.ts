@@ -244,7 +244,7 @@ describe('the packed package', function () {
         env: cleanEnvironment(),
       });
       assert.equal(invalid.status, 2, invalid.stderr);
-      assert.match(invalid.stderr, /Invalid accountId "12": must be exactly 12 digits/);
+      assert.match(invalid.stderr, /^flux-sops: Invalid accountId "12": must be exactly 12 digits/m);
       assert.doesNotMatch(invalid.stderr, /An error occured/);
       const unnamed = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops:env', '--no-interactive'], {
         cwd: join(userDir, 'fleet'),
@@ -252,7 +252,7 @@ describe('the packed package', function () {
         env: cleanEnvironment(),
       });
       assert.equal(unnamed.status, 2, unnamed.stderr);
-      assert.match(unnamed.stderr, /Missing the name of the environment to add\.\nUsage: yo flux-sops:env <name>/);
+      assert.match(unnamed.stderr, /^flux-sops: Missing the name of the environment to add\.\nUsage: yo flux-sops:env <name>/m);
     });
 
     it('writes the example fleet with yo flux-sops --answers', function () {

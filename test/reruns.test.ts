@@ -306,8 +306,9 @@ describe('re-runs of flux-sops over a fleet', () => {
       appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '# edited\n');
       appendFileSync(join(fleet, 'clusters/production/apps.yaml'), '# edited\n');
       const before = hashTree(fleet);
+      // With a changed branch, README.md and .yo-rc.json would be updated: nothing says so before the cancellation.
       const { status, output } = await runCliInTerminal(
-        [fleet],
+        ['--branch', 'release', fleet],
         [
           { when: 'Overwrite clusters/staging/apps.yaml?', send: 'y\r' },
           { when: 'Overwrite clusters/production/apps.yaml?', send: '\x03' },
@@ -315,6 +316,7 @@ describe('re-runs of flux-sops over a fleet', () => {
       );
       assert.equal(hashTree(fleet), before, 'a file was written');
       assert.ok(output.includes('Overwrite clusters/production/apps.yaml?'), output);
+      assert.doesNotMatch(output, /^\s*update /m, 'an update logged, though nothing was written');
       assert.equal(output.trimEnd().split('\n').at(-1), 'Cancelled: nothing was written.', output);
       assert.equal(status, 130, output);
     });

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { asCancellation, FluxSopsError, isFluxSopsError } from '../errors.js';
+import { asCancellation, FluxSopsError, isFluxSopsError, RUN_BY_FLUX_SOPS } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
 import { howToGive, mergeAnswers, parseOptionAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
@@ -116,7 +116,7 @@ export async function runGenerator(name: 'app' | 'env', destination: string, val
   assertWritable(destination, []);
   const firstMissing = firstMissingFolder(destination);
   try {
-    await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true } as never);
+    await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true, [RUN_BY_FLUX_SOPS]: true } as never);
   } catch (raised) {
     const error = asCancellation(raised);
     if (firstMissing !== undefined) {

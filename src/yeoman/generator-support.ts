@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
 import { isUneditedChecker } from '../check/repository.js';
-import { asCancellation, FluxSopsError } from '../errors.js';
+import { asCancellation, FluxSopsError, isFluxSopsError, RUN_BY_FLUX_SOPS } from '../errors.js';
 import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
@@ -69,6 +69,22 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
     rows.push(['--no-interactive', 'Never prompt; a missing required input is an error']);
     const width = Math.max(...rows.map(([flag]) => flag.length));
     return rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`).join('\n');
+  }
+
+  /**
+   * Under `yo`, which prints an error's message as it is, a problem reads as under `flux-sops`:
+   * `flux-sops: …` (flux-sops adds the prefix itself when it prints, and says it runs the generators).
+   */
+  override async executeTask(...args: Parameters<Generator['executeTask']>): Promise<void> {
+    try {
+      await super.executeTask(...args);
+    } catch (raised) {
+      const error = asCancellation(raised);
+      if (this.options[RUN_BY_FLUX_SOPS] !== true && isFluxSopsError(error) && error.kind !== 'cancelled' && !error.message.startsWith('flux-sops: ')) {
+        throw new FluxSopsError(error.kind, `flux-sops: ${error.message}`);
+      }
+      throw error;
+    }
   }
 
   /** Yeoman's prompt, with the product's question type; Ctrl-C at a question is the product's own cancellation. */
@@ -202,6 +218,7 @@ interface PendingFile {
   contents: Buffer | null;
   conflicter?: string;
   fluxSopsEdit?: boolean;
+  fluxSopsUpdate?: boolean;
 }
 
 type Logger = { write(text: string): unknown; identical(path: string): unknown };
@@ -247,9 +264,8 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
         return;
       }
       if (onDiskContents !== undefined && (file.fluxSopsEdit || file.path.endsWith(`/${STORED_ANSWERS_FILE}`))) {
-        // Yeoman's logger has no `update` status: written in its layout (statuses right-aligned to "identical").
-        log.write(`   update ${shown}\n`);
-        file.conflicter = 'update';
+        file.conflicter = 'update'; // settled: never asked about
+        file.fluxSopsUpdate = true; // logged once every file is settled: after Ctrl-C at a question, nothing was updated
       }
       callback(null, file);
     },
@@ -259,7 +275,12 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
       { filter: isFilePending },
       settleKnownFiles,
       createConflicterTransform(adapter, conflicterOptions),
-      holdUntilAllSettled(),
+      holdUntilAllSettled((file) => {
+        if (file.fluxSopsUpdate) {
+          // Yeoman's logger has no `update` status: written in its layout (statuses right-aligned to "identical").
+          log.write(`   update ${relative(cwd, file.path)}\n`);
+        }
+      }),
       createCommitTransform(),
     );
   } catch (error) {
@@ -267,18 +288,19 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
   }
 }
 
-/** Passes files on only once all have arrived, in their order, the stored answers last. */
-function holdUntilAllSettled(): Transform {
-  const held: { path: string }[] = [];
+/** Passes files on only once all have arrived, in their order, the stored answers last; `release` sees each as it goes. */
+function holdUntilAllSettled(release: (file: PendingFile) => void): Transform {
+  const held: PendingFile[] = [];
   return new Transform({
     objectMode: true,
-    transform(file: { path: string }, _encoding, callback) {
+    transform(file: PendingFile, _encoding, callback) {
       held.push(file);
       callback();
     },
     flush(callback) {
-      const isStoredAnswers = (file: { path: string }) => file.path.endsWith(`/${STORED_ANSWERS_FILE}`);
+      const isStoredAnswers = (file: PendingFile) => file.path.endsWith(`/${STORED_ANSWERS_FILE}`);
       for (const file of [...held.filter((file) => !isStoredAnswers(file)), ...held.filter(isStoredAnswers)]) {
+        release(file);
         this.push(file);
       }
       callback();
