@@ -19,7 +19,9 @@ export type ErrorKind =
   /** A master key refused to wrap or unwrap a data key (KMS error, no usable age identity). */
   | 'key'
   /** The user pressed Ctrl-C or chose to abort. */
-  | 'cancelled';
+  | 'cancelled'
+  /** The user answered no to a question (say "Replace it?"): a choice, not an error; nothing was written. */
+  | 'declined';
 
 import { type SopsErrorCode, isSopsError } from './sops/errors.js';
 
@@ -32,6 +34,7 @@ export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   unreadable: 1,
   key: 1,
   cancelled: 130,
+  declined: 0,
 };
 
 export class FluxSopsError extends Error {

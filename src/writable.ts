@@ -83,7 +83,7 @@ export function findUnwritablePaths(root: string, paths: readonly string[]): str
 export function unwritablePathsError(root: string, problems: readonly string[]): FluxSopsError {
   return new FluxSopsError(
     'unwritable',
-    `Cannot write the fleet into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` + 'Nothing was written. Fix these and run again.',
+    `Cannot write into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` + 'Nothing was written. Fix these and run again.',
   );
 }
 

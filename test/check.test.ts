@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { checkFleet } from '../src/check/check.js';
 import { checkRules, type Finding } from '../src/check/findings.js';
-import { readFleetFiles, runCheckCommand } from '../src/check/command.js';
+import { formatTable, readFleetFiles, runCheckCommand } from '../src/check/command.js';
 import { FluxSopsError } from '../src/errors.js';
 import { shippedCheckerFile as shippedChecker } from './support.js';
 
@@ -1042,5 +1042,29 @@ describe('flux-sops check', () => {
       const graph = importGraph(join(projectRoot, 'generators', 'app', 'index.ts'), true);
       assert.ok(graph.packages.some((specifier) => HEAVY.test(specifier)));
     });
+  });
+});
+
+describe('flux-sops check table in a terminal', () => {
+  const findings: Finding[] = [
+    {
+      file: 'secrets/dev/repo-auth.yaml',
+      rule: 'placeholder',
+      severity: 'pending',
+      message: 'a generated placeholder',
+      fix: 'flux-sops secret git dev (seals the real credentials and lists the file in kustomization.yaml)',
+    },
+  ];
+
+  it('wraps a long fix under its own column at the terminal width, and not at all without one', () => {
+    const wrapped = formatTable(findings, 3, 100).split('\n');
+    const indent = ' '.repeat('SEVERITY'.length + 2 + 'placeholder'.length + 2 + 'secrets/dev/repo-auth.yaml'.length + 2);
+    assert.deepEqual(wrapped.slice(2, 5), [
+      `${indent}fix: flux-sops secret git dev (seals the real`,
+      `${indent}     credentials and lists the file in`,
+      `${indent}     kustomization.yaml)`,
+    ]);
+    assert.ok(wrapped.every((line) => line.length <= 100), wrapped.join('\n'));
+    assert.equal(formatTable(findings, 3).split('\n')[2], `${indent}fix: ${findings[0]?.fix}`);
   });
 });

@@ -3,7 +3,7 @@
 // finds its fleet upward by the fleet's `.yo-rc.json`, so generation inside a fleet acts on that
 // fleet and never nests a new one, while `check` reports a nested fleet.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import helpers from 'yeoman-test';
@@ -12,7 +12,7 @@ import EnvironmentGenerator from '../generators/env/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 import { findFleetRoot } from '../src/fleet/fleet-root.js';
-import { runCliInProcess } from './cli-runner.js';
+import { runCliInProcess, runCliInTerminal, terminalAvailable } from './cli-runner.js';
 import { exampleAnswers, generatorFile, projectRoot, readTree, type Tree } from './support.js';
 
 const ACCOUNT = '123456789012';
@@ -253,5 +253,49 @@ describe('first run: the fleet is found upward by its .yo-rc.json', () => {
     writeFileSync(join(fleet, 'docs', '.yo-rc.json'), '{"generator-other": {"x": 1}}\n');
     const clean = await fluxSopsIn(fleet, 'check', '--json');
     assert.deepEqual((JSON.parse(clean.stdout) as { findings: { rule: string }[] }).findings.filter((each) => each.rule === 'nested-fleet'), []);
+  });
+});
+
+describe('first run: a choice is not an error', () => {
+  let fleet: string;
+
+  before(async () => {
+    fleet = mkdtempSync(join(tmpdir(), 'first-run-declined-'));
+    const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, fleet]);
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  after(() => {
+    rmSync(fleet, { recursive: true, force: true });
+  });
+
+  it('answering no to "Replace it?" in a terminal exits 0 and says nothing was written; without a terminal and --force it is exit 1', async function () {
+    if (!terminalAvailable()) {
+      this.skip();
+    }
+    const sealed = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n# sealed earlier\n';
+    writeFileSync(join(fleet, 'secrets/staging/db.yaml'), sealed);
+    const { status, output } = await runCliInTerminal(
+      ['secret', 'generic', 'staging', 'db', '--from-literal', 'password=x', '--cwd', fleet],
+      [{ when: 'Replace it?', send: 'n\r' }],
+    );
+    assert.equal(status, 0, output);
+    assert.equal(output.trimEnd().split('\n').at(-1), 'secrets/staging/db.yaml kept as it is: nothing was written.', output);
+    assert.equal(readFileSync(join(fleet, 'secrets/staging/db.yaml'), 'utf8'), sealed);
+    const withoutTerminal = await runCliInProcess(['secret', 'generic', 'staging', 'db', '--from-literal', 'password=x', '--no-interactive', '--cwd', fleet]);
+    assert.equal(withoutTerminal.status, 1);
+    assert.equal(
+      withoutTerminal.stderr,
+      'flux-sops: secrets/staging/db.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).\n',
+    );
+  });
+});
+
+describe('first run: --help', () => {
+  it('says each default once: no "(empty: none) (default: none)"', async () => {
+    const help = await runCliInProcess(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--backup-age-recipients <age1…> +Break-glass age public keys that can also decrypt every environment \(comma-separated\) \(default: none\)\n/);
+    assert.doesNotMatch(help.stdout, /empty: none/);
   });
 });

@@ -297,7 +297,7 @@ describe('updatekeys and rotate: the run', () => {
           { path: 'secrets/staging/nested/b.yml', before: before.get('secrets/staging/nested/b.yml') ?? '', after: 'new b' },
           { path: 'secrets/staging/link.yaml', before: before.get('secrets/staging/a.yaml') ?? '', after: 'new a' },
         ]),
-      { message: `Cannot write the fleet into ${root}:\n  secrets/staging/link.yaml: is a symbolic link: nothing is written through one (it could point outside the fleet)\nNothing was written. Fix these and run again.`, code: 1 },
+      { message: `Cannot write into ${root}:\n  secrets/staging/link.yaml: is a symbolic link: nothing is written through one (it could point outside the fleet)\nNothing was written. Fix these and run again.`, code: 1 },
     );
     assert.deepEqual(snapshot(root), before);
   });

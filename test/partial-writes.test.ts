@@ -48,7 +48,7 @@ describe('partial writes: a path that cannot be written stops the run before the
   async function assertStopsBeforeWriting(expectedProblems: string[]): Promise<void> {
     const before = hashTree(target);
     const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, target]);
-    assert.equal(result.stderr, [`flux-sops: Cannot write the fleet into ${target}:`, ...expectedProblems.map((problem) => `  ${problem}`), ADVICE, ''].join('\n'));
+    assert.equal(result.stderr, [`flux-sops: Cannot write into ${target}:`, ...expectedProblems.map((problem) => `  ${problem}`), ADVICE, ''].join('\n'));
     assert.equal(result.stdout, '');
     assert.equal(result.status, 1);
     assert.equal(hashTree(target), before, 'something was written');
@@ -89,7 +89,7 @@ describe('partial writes: a path that cannot be written stops the run before the
     const nested = join(target, 'notes', 'fleet');
     const before = hashTree(target);
     const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, nested]);
-    assert.equal(result.stderr, `flux-sops: Cannot write the fleet into ${nested}:\n  ${join(target, 'notes')}: is a file, not a folder the fleet can go in\n${ADVICE}\n`);
+    assert.equal(result.stderr, `flux-sops: Cannot write into ${nested}:\n  ${join(target, 'notes')}: is a file, not a folder the fleet can go in\n${ADVICE}\n`);
     assert.equal(result.status, 1);
     assert.equal(hashTree(target), before);
   });
@@ -114,7 +114,7 @@ describe('partial writes: a path that cannot be written stops the run before the
     }
     const fleetArgs = (target: string) => ['--no-interactive', '--answers', exampleAnswers, target];
     const cannotWrite = (root: string, ...problems: string[]) =>
-      [`flux-sops: Cannot write the fleet into ${root}:`, ...problems.map((problem) => `  ${problem}`), ADVICE, ''].join('\n');
+      [`flux-sops: Cannot write into ${root}:`, ...problems.map((problem) => `  ${problem}`), ADVICE, ''].join('\n');
 
     const cases: PermissionCase[] = [
       {

@@ -364,7 +364,9 @@ describe('secret: the plan', () => {
     assert.equal(conflict.code, 1);
     await assertMayReplace(sealed, true);
     await assertMayReplace(sealed, false, async () => true);
-    assert.equal((await rejectionOf(assertMayReplace(sealed, false, async () => false))).code, 1);
+    // No in a terminal is a choice: exit 0, nothing written, and said so.
+    const declined = await rejectionOf(assertMayReplace(sealed, false, async () => false));
+    assert.deepEqual([declined.kind, declined.code, declined.message], ['declined', 0, 'secrets/staging/repo-auth.yaml kept as it is: nothing was written.']);
   });
 
   it('writes nothing when the encryption fails', async () => {

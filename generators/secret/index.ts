@@ -3,7 +3,7 @@
 // or, for "change", which sealed Secret and which keys to set (masked) or remove, then changes it
 // as `flux-sops secret set` does.
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
-import { FluxSopsError } from '../../src/errors.js';
+import { FluxSopsError, isFluxSopsError } from '../../src/errors.js';
 import { FLUX_NAMESPACE } from '../../src/fleet/iam.js';
 import { STORED_ANSWERS_FILE } from '../../src/fleet/layout.js';
 import { encryptSecret } from '../../src/secret/encrypt.js';
@@ -48,7 +48,15 @@ export default class SecretGenerator extends FluxSopsGenerator {
     const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: FLUX_NAMESPACE, kind });
     assertPlanWritable(root, plan);
     const confirm = async (message: string) => ((await this.ask([{ type: 'confirm', name: 'replace', message, default: false }])) as { replace: boolean }).replace;
-    await assertMayReplace(plan, this.options.force === true, confirm);
+    try {
+      await assertMayReplace(plan, this.options.force === true, confirm);
+    } catch (error) {
+      if (isFluxSopsError(error) && error.kind === 'declined') {
+        this.log.writeln(error.message); // a choice, not an error: yo exits 0
+        return;
+      }
+      throw error;
+    }
     this.#values = await askSecretValues(this.ask, root, plan, kind, (warning) => this.log.writeln(`Warning: ${warning}`));
     this.#plan = plan;
   }
@@ -67,7 +75,10 @@ export default class SecretGenerator extends FluxSopsGenerator {
       this.log.writeln(await changeSealedSecret(this.destinationRoot(), environment, name, changes, (warning) => this.log.writeln(`Warning: ${warning}`)));
       return;
     }
-    const plan = this.#plan as SealingPlan;
+    if (this.#plan === undefined) {
+      return; // declined
+    }
+    const plan = this.#plan;
     const values = this.#values as GatheredValues;
     const manifest = buildSecretManifest(plan.name, plan.namespace, values.entries);
     await sealSecret(this.destinationRoot(), plan, manifest, encryptSecret);

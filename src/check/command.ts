@@ -124,8 +124,31 @@ function plural(amount: number, noun: string): string {
   return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
 }
 
-/** One row per finding, its fix on the line below the message. */
-export function formatTable(findings: readonly Finding[], filesChecked: number): string {
+/**
+ * Breaks `text` at spaces into lines of at most `width` columns after `indent` (a word longer
+ * than that keeps its own line): what a terminal would wrap at column 0, kept under its column.
+ */
+function wrapIndented(text: string, indent: string, width: number | undefined): string {
+  if (width === undefined || indent.length + text.length <= width) {
+    return text;
+  }
+  const room = Math.max(20, width - indent.length);
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > room) {
+      lines.push(current);
+      current = word;
+    } else {
+      current = current === '' ? word : `${current} ${word}`;
+    }
+  }
+  lines.push(current);
+  return lines.join(`\n${indent}`);
+}
+
+/** One row per finding, its fix on the line below the message; with `width` (a terminal's), the fix wraps under itself. */
+export function formatTable(findings: readonly Finding[], filesChecked: number, width?: number): string {
   const summary = `${plural(count(findings, 'error'), 'error')}, ${count(findings, 'pending')} pending, ${plural(count(findings, 'warning'), 'warning')} (${plural(filesChecked, 'file')} checked)`;
   if (findings.length === 0) {
     return `No findings: ${summary}\n`;
@@ -139,7 +162,7 @@ export function formatTable(findings: readonly Finding[], filesChecked: number):
       .map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell))
       .join('  ')
       .trimEnd();
-  const lines = [line(header), ...rows.flatMap((row) => [line(row.slice(0, 4)), `${indent}fix: ${row[4]}`])];
+  const lines = [line(header), ...rows.flatMap((row) => [line(row.slice(0, 4)), `${indent}fix: ${wrapIndented(row[4], `${indent}     `, width)}`])];
   return `${lines.join('\n')}\n\n${summary}\n`;
 }
 
@@ -210,6 +233,6 @@ export async function runCheckCommand(argv: string[], context: CheckContext): Pr
   );
   const found = [...checkFleet(texts), ...checkCommittedFiles({ files, shippedChecker: readShippedChecker(context.shippedCheckerFile) }), ...leftovers];
   const findings = applyStrictness(found, Boolean(values.strict));
-  process.stdout.write(values.json ? formatJson(findings, files.size) : formatTable(findings, files.size));
+  process.stdout.write(values.json ? formatJson(findings, files.size) : formatTable(findings, files.size, process.stdout.isTTY ? process.stdout.columns : undefined));
   return exitStatusFor(findings);
 }

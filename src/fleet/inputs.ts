@@ -112,7 +112,7 @@ export const fleetInputs = [
     name: 'backupAgeRecipients',
     option: 'backup-age-recipients',
     placeholder: '<age1…>',
-    message: 'Break-glass age public keys that can also decrypt every environment (comma-separated; empty: none)',
+    message: 'Break-glass age public keys that can also decrypt every environment (comma-separated)',
     defaultText: 'none',
     required: false,
     list: true,

@@ -16,19 +16,22 @@ export type Encrypter = (manifest: SecretManifest, plan: SealingPlan) => Promise
 
 /**
  * The generated placeholder is replaced without asking; anything else at the path is replaced
- * only with `--force` or a yes in a terminal, otherwise a conflict (exit 1), before any value is
- * asked for.
+ * only with `--force` or a yes in a terminal. A no is a choice ('declined': exit 0, nothing
+ * written); without a terminal it is a conflict (exit 1). Decided before any value is asked for.
  */
 export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'path'> & { readonly resumed?: boolean }, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
   if (plan.existing !== 'sealed' || plan.resumed === true || force) {
     return;
   }
-  if (confirm && (await confirm(`${plan.path} exists (a sealed Secret). Replace it?`))) {
-    return;
+  if (confirm) {
+    if (await confirm(`${plan.path} exists (a sealed Secret). Replace it?`)) {
+      return;
+    }
+    throw new FluxSopsError('declined', `${plan.path} kept as it is: nothing was written.`);
   }
   throw new FluxSopsError(
     'conflict',
-    `${plan.path} exists and is not the generated placeholder: nothing was written. Run again with --force to replace it${confirm ? '' : ' (in a terminal you are asked)'}.`,
+    `${plan.path} exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).`,
   );
 }
 

@@ -26,7 +26,8 @@ export interface Question {
  * `overrides.default` replaces the declared default, also with undefined (no default).
  */
 export function questionFor(input: InputDeclaration, overrides: { message?: string; default?: string } = {}): Question {
-  const message = overrides.message ?? input.message;
+  // `--help` says "(default: none)"; at the prompt, where no default is shown, Enter is said to mean none.
+  const message = overrides.message ?? (input.list && input.defaultText === 'none' ? `${input.message} (empty: none)` : input.message);
   const defaultValue = 'default' in overrides ? overrides.default : input.defaultText;
   if (input.choices) {
     return { type: 'select', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
