@@ -11,7 +11,8 @@ import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
-const yoVersion = '7.0.1';
+/** The major the README installs (`yo@7`): 7.x runs on Node 20. */
+const yoMajor = '7';
 const unprivilegedUser = 'nobody';
 const runningAsRoot = process.getuid?.() === 0;
 
@@ -161,11 +162,13 @@ describe('the packed package', function () {
     });
   });
 
-  describe(`installed globally with yo@${yoVersion}, as the unprivileged user ${unprivilegedUser}`, function () {
+  describe(`installed as the README says for a normal user (a user prefix, yo@${yoMajor}), as the unprivileged user ${unprivilegedUser}`, function () {
     let skipReason: string | undefined;
     let userDir: string;
     let userEnvironment: string[];
     let yo: string;
+    let fluxSops: string;
+    const tarballName = `${packageJson.name}-${packageJson.version}.tgz`;
 
     /** Runs a command as the unprivileged user, with its own HOME (npm cache, yo's config). */
     const runAsUser = (command: string, args: readonly string[], cwd: string): Run =>
@@ -187,25 +190,33 @@ describe('the packed package', function () {
       const home = join(userDir, 'home');
       mkdirSync(home);
       mkdirSync(join(userDir, 'fleet'));
-      copyFileSync(tarball, join(userDir, 'package.tgz'));
+      copyFileSync(tarball, join(userDir, tarballName));
       copyFileSync(exampleAnswers, join(userDir, 'fleet.yaml'));
-      for (const path of [userDir, home, join(userDir, 'fleet'), join(userDir, 'package.tgz'), join(userDir, 'fleet.yaml')]) {
+      for (const path of [userDir, home, join(userDir, 'fleet'), join(userDir, tarballName), join(userDir, 'fleet.yaml')]) {
         chownSync(path, Number(uid.stdout), Number(gid.stdout));
       }
-      const globalPrefix = join(userDir, 'global');
-      userEnvironment = [`HOME=${home}`, `PATH=${join(globalPrefix, 'bin')}${delimiter}${cleanEnvironment().PATH}`];
+      // The README's "Install" for a normal user: a prefix of the user's own, its bin on PATH.
+      const userPrefix = join(home, '.local');
+      userEnvironment = [`HOME=${home}`, `PATH=${join(userPrefix, 'bin')}${delimiter}${cleanEnvironment().PATH}`];
       const probe = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, 'node', '--version'], { encoding: 'utf8' });
       if (probe.error || probe.status !== 0) {
         skipReason = `cannot run node as ${unprivilegedUser} with runuser: ${probe.error?.message ?? probe.stderr.trim()}`;
         return;
       }
-      // What a user does: `npm install -g yo generator-flux-sops`, into a prefix the user owns.
-      runAsUser(
-        'npm',
-        ['install', '--global', '--prefix', globalPrefix, '--prefer-offline', '--no-audit', '--no-fund', `yo@${yoVersion}`, join(userDir, 'package.tgz')],
-        userDir,
-      );
-      yo = join(globalPrefix, 'bin', 'yo');
+      // Exactly the README's commands (the first with the value of $HOME spelled out).
+      runAsUser('npm', ['config', 'set', 'prefix', userPrefix], userDir);
+      runAsUser('npm', ['install', '--global', '--prefer-offline', '--no-audit', '--no-fund', `./${tarballName}`, `yo@${yoMajor}`], userDir);
+      yo = join(userPrefix, 'bin', 'yo');
+      fluxSops = join(userPrefix, 'bin', 'flux-sops');
+    });
+
+    it('runs flux-sops from the user prefix, and from the tarball with npx, without installing', function () {
+      if (skipReason) {
+        skipWithReason(this, skipReason);
+      }
+      this.timeout(300_000);
+      assert.equal(runAsUser(fluxSops, ['--version'], userDir).stdout, `${packageJson.version}\n`);
+      assert.equal(runAsUser('npx', ['--yes', `--package=./${tarballName}`, 'flux-sops', '--version'], userDir).stdout, `${packageJson.version}\n`);
     });
 
     after(function () {
