@@ -63,19 +63,13 @@ export async function environmentQuestions(
   }
   const name = environment.name;
   const input = (inputName: string) => environmentInputs.find((each) => each.name === inputName) as InputDeclaration;
-  while (environment.kmsKeyArn === undefined) {
-    const { kmsKeyArn } = (await ask([
+  if (environment.kmsKeyArn === undefined) {
+    environment.kmsKeyArn = await askUntilKept(
+      ask,
       questionFor(input('kmsKeyArn'), { message: `${name}: KMS key ARN or alias ARN`, default: defaultKmsKeyArn(region, accountId, name) }),
-    ])) as { kmsKeyArn: string };
-    const warning = kmsRegionWarning(name, kmsKeyArn, region);
-    if (warning !== undefined) {
-      warn(warning);
-      const { keep } = await ask([{ type: 'confirm', name: 'keep', message: `Keep ${kmsKeyArn}?`, default: false }]);
-      if (!keep) {
-        continue;
-      }
-    }
-    environment.kmsKeyArn = kmsKeyArn;
+      (kmsKeyArn) => kmsRegionWarning(name, kmsKeyArn, region),
+      warn,
+    );
   }
   if (environment.clusterName === undefined) {
     const { clusterName } = (await ask([questionFor(input('clusterName'), { message: `${name}: EKS cluster name`, default: name })])) as { clusterName: string };
@@ -92,22 +86,35 @@ export async function environmentQuestions(
       environment.identity = identity;
     }
   }
-  while ((environment.identity ?? fleetIdentity) === 'irsa' && environment.oidcIssuer === undefined) {
-    const { oidcIssuer } = (await ask([
+  if ((environment.identity ?? fleetIdentity) === 'irsa' && environment.oidcIssuer === undefined) {
+    const oidcIssuer = await askUntilKept(
+      ask,
       { ...questionFor(input('oidcIssuer'), { message: `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, default: undefined }), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
-    ])) as { oidcIssuer: string };
-    if (oidcIssuer === '') {
-      break;
+      (value) => (value === '' ? undefined : oidcIssuerRegionWarning(name, value, region)),
+      warn,
+    );
+    if (oidcIssuer !== '') {
+      environment.oidcIssuer = oidcIssuer;
     }
-    const warning = oidcIssuerRegionWarning(name, oidcIssuer, region);
-    if (warning !== undefined) {
-      warn(warning);
-      const { keep } = await ask([{ type: 'confirm', name: 'keep', message: `Keep ${oidcIssuer}?`, default: false }]);
-      if (!keep) {
-        continue;
-      }
-    }
-    environment.oidcIssuer = oidcIssuer;
   }
   return environment;
+}
+
+/**
+ * Asks `question` until the answer draws no warning, or the user keeps it anyway: a value that
+ * looks wrong is pointed out at once, while it can still be corrected.
+ */
+async function askUntilKept(ask: Ask, question: Question, warningOf: (answer: string) => string | undefined, warn: (warning: string) => void): Promise<string> {
+  for (;;) {
+    const answer = String((await ask([question]))[question.name]);
+    const warning = warningOf(answer);
+    if (warning === undefined) {
+      return answer;
+    }
+    warn(warning);
+    const { keep } = await ask([{ type: 'confirm', name: 'keep', message: `Keep ${answer}?`, default: false }]);
+    if (keep) {
+      return answer;
+    }
+  }
 }
