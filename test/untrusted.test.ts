@@ -567,7 +567,7 @@ describe('fleet files are untrusted input', function () {
         const root = prepare();
         const before = bytesOf(root);
         assert.throws(() => writeAllOrNothing(root, files, row.fileSystem()), {
-          message: `Cannot write the fleet into ${root}:\n  ${row.path}: ${row.code}\nNothing was written. Fix these and run again.`,
+          message: `Cannot write into ${root}:\n  ${row.path}: ${row.code}\nNothing was written. Fix these and run again.`,
         });
         assert.deepEqual(bytesOf(root), before);
         assert.deepEqual(readdirSync(root).sort(), ['a.yaml', 'sub']);
