@@ -76,6 +76,7 @@ describe('first run: options and prompts combine', () => {
         'branch',
         'backupAgeRecipients',
         'iac',
+        'codeOwners',
         'staging: kmsKeyArn',
         'staging: clusterName',
         'staging: identity',
