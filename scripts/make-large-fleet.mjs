@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `node scripts/make-large-fleet.mjs <dir> [environments=100]`: writes a fleet of N environments
 // for measuring `flux-sops check`, without the generator: the committed golden example's
-// `staging` environment (every file under clusters/, secrets/, iam/ and terraform/ that names it)
+// `staging` environment (every file under clusters/, tenants/, secrets/, iam/ and terraform/ that names it)
 // copied N times as env-001, env-002, …, with one .sops.yaml rule and one stored environment
 // each. It does not depend on the planner, so the measurement works while the planner changes.
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ function filesUnder(folder) {
 /** The fleet's files by POSIX path (every file, not only those `check` reads). */
 export function largeFleetFiles(count = 100) {
   const environments = Array.from({ length: count }, (_, index) => `env-${String(index + 1).padStart(3, '0')}`);
-  const templates = ['clusters', 'secrets', 'iam', 'terraform']
+  const templates = ['clusters', 'tenants', 'secrets', 'iam', 'terraform']
     .map((folder) => join(golden, folder, TEMPLATE_ENVIRONMENT))
     .filter((folder) => statSync(folder, { throwIfNoEntry: false })?.isDirectory())
     .flatMap(filesUnder)

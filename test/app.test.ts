@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { assertSopsRules, buildKustomizeFolders, requireKubectl, validateObjects } from './fleet-checks.js';
-import { assertMatchesGolden, exampleAnswers, projectRoot, readTree, runFleetGenerator, type Tree, writeAnswersFile } from './support.js';
+import { parse, parseAllDocuments } from 'yaml';
+import { assertSopsRules, buildKustomizeFolders, FLUX_CONTROLLERS, requireKubectl, validateObjects } from './fleet-checks.js';
+import { assertMatchesGolden, exampleAnswers, projectRoot, readTree, runFleetGenerator, TENANTS_ANSWERS, type Tree, writeAnswersFile } from './support.js';
 
 // Break-glass recipients: public keys of identities made for these tests (age-keygen -y).
 const BACKUP = 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq';
@@ -18,6 +18,8 @@ interface ExpectedEnvironment {
   identity: 'irsa' | 'pod-identity';
   cluster: string;
   age?: string;
+  /** The environment's tenants and their namespaces (default: the one tenant apps). */
+  tenants?: Record<string, string>;
 }
 
 interface Scenario {
@@ -143,7 +145,36 @@ const scenarios: Scenario[] = [
     },
     terraform: true,
   },
+  {
+    // Two tenants in two environments, one of them in production only; ssh and https; an IRSA
+    // and a Pod Identity environment.
+    name: 'tenants',
+    answers: TENANTS_ANSWERS,
+    environments: {
+      staging: { key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging', tenants: { shop: 'shop' } },
+      production: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
+        identity: 'pod-identity',
+        cluster: 'prod-eu',
+        tenants: { shop: 'shop', billing: 'payments' },
+      },
+    },
+  },
 ];
+
+const tenantsOf = (expected: ExpectedEnvironment): [string, string][] => Object.entries(expected.tenants ?? { apps: 'apps' });
+
+/** The arguments each controller's Deployment must end up with (kubectl kustomize over the stand-in). */
+function expectedLockdownArgs(controller: string, identity: 'irsa' | 'pod-identity'): string[] {
+  const crossNamespace = ['kustomize-controller', 'helm-controller', 'notification-controller', 'image-reflector-controller', 'image-automation-controller'].includes(controller);
+  return [
+    ...(crossNamespace ? ['--no-cross-namespace-refs=true'] : []),
+    ...(controller === 'kustomize-controller' ? ['--no-remote-bases=true'] : []),
+    ...(['kustomize-controller', 'helm-controller'].includes(controller) ? ['--default-service-account=default'] : []),
+    ...(controller === 'kustomize-controller' && identity === 'irsa' ? ['--feature-gates=ObjectLevelWorkloadIdentity=true', '--default-decryption-service-account=flux-sops-decryptor'] : []),
+  ];
+}
 
 describe('yo flux-sops', () => {
   for (const scenario of scenarios) {
@@ -164,10 +195,14 @@ describe('yo flux-sops', () => {
 
       it('writes only files that parse, and objects that validate against the Kubernetes and Flux schemas', () => {
         const { yamlFiles, objectsValidated } = validateObjects(tree);
-        // .sops.yaml, the CI workflow and the pre-commit config, then 8 per environment.
-        assert.equal(yamlFiles, 3 + 8 * environments.length);
-        // Per environment: 2 Flux Kustomizations, GitRepository, Secret; IRSA also the ServiceAccount patch.
-        assert.equal(objectsValidated, environments.reduce((sum, [, expected]) => sum + (expected.identity === 'irsa' ? 5 : 4), 0));
+        // .sops.yaml, the CI workflow and the pre-commit config; per environment gotk-components,
+        // gotk-sync, flux-system/kustomization, tenants.yaml, secrets.yaml, the tenants and the
+        // secrets listings (Pod Identity: tenant-lockdown.yaml), and per tenant 4 files.
+        const perEnvironment = ([, expected]: [string, ExpectedEnvironment]) => 7 + (expected.identity === 'pod-identity' ? 1 : 0) + 4 * tenantsOf(expected).length;
+        assert.equal(yamlFiles, 3 + environments.reduce((sum, environment) => sum + perEnvironment(environment), 0));
+        // Per environment: 2 Flux Kustomizations; IRSA the ServiceAccount patch, Pod Identity the
+        // policy and its binding; per tenant Namespace, ServiceAccount, RoleBinding, GitRepository, Kustomization, Secret.
+        assert.equal(objectsValidated, environments.reduce((sum, [, expected]) => sum + 2 + (expected.identity === 'irsa' ? 1 : 2) + 6 * tenantsOf(expected).length, 0));
         console.log(`      ${yamlFiles} YAML files parsed, ${objectsValidated} objects validated against the schemas`);
       });
 
@@ -182,32 +217,56 @@ describe('yo flux-sops', () => {
       it('builds every kustomize folder, annotating kustomize-controller with the role of its IRSA environment only', function () {
         requireKubectl(this);
         const outputs = buildKustomizeFolders(fleetDir, tree);
-        assert.equal(Object.keys(outputs).length, 2 * environments.length);
+        assert.equal(Object.keys(outputs).length, environments.reduce((sum, [, expected]) => sum + 3 + tenantsOf(expected).length, 0));
         console.log(`      kubectl kustomize built ${Object.keys(outputs).join(', ')}`);
+        type Built = { kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+        const objectsOf = (text: string) => text.split(/^---$/m).map((document) => parse(document) as Built);
         for (const [environment, expected] of environments) {
-          const built = outputs[`clusters/${environment}/flux-system`] ?? '';
-          const serviceAccount = built
-            .split(/^---$/m)
-            .map((document) => parse(document) as { kind?: string; metadata?: { name?: string; annotations?: Record<string, string> } })
-            .find((object) => object?.kind === 'ServiceAccount' && object.metadata?.name === 'kustomize-controller');
+          const built = objectsOf(outputs[`clusters/${environment}/flux-system`] ?? '');
+          const serviceAccount = built.find((object) => object?.kind === 'ServiceAccount' && object.metadata?.name === 'kustomize-controller');
           assert.ok(serviceAccount, `clusters/${environment}/flux-system builds kustomize-controller's ServiceAccount`);
           assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], expected.identity === 'irsa' ? expected.roleArn : undefined);
-          const secretsBuild = outputs[`secrets/${environment}`] ?? '';
-          assert.match(secretsBuild, /kind: GitRepository/);
-          assert.doesNotMatch(secretsBuild, /kind: Secret/, 'the placeholder is not applied before it is replaced');
+          // Each lockdown flag lands on exactly the controllers Flux's multi-tenancy example names.
+          for (const controller of FLUX_CONTROLLERS) {
+            const deployment = built.find((object) => object?.kind === 'Deployment' && object.metadata?.name === controller);
+            const args = (deployment?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined)?.template.spec.containers[0]?.args ?? [];
+            assert.deepEqual(args.slice(4), expectedLockdownArgs(controller, expected.identity), `${environment}: the arguments of ${controller}`);
+          }
+          const bootstrap = built.find((object) => object?.kind === 'Kustomization' && object.metadata?.name === 'flux-system');
+          assert.equal(bootstrap?.spec?.serviceAccountName, 'kustomize-controller', `${environment}: the bootstrap Kustomization names its ServiceAccount`);
+          assert.equal(outputs[`secrets/${environment}`], '', 'the placeholders are not applied before they are replaced');
+          const tenantObjects = objectsOf(outputs[`tenants/${environment}`] ?? '');
+          for (const [tenant, namespace] of tenantsOf(expected)) {
+            assert.deepEqual(
+              tenantObjects.filter((object) => object?.metadata?.namespace === namespace || (object?.kind === 'Namespace' && object.metadata?.name === namespace)).map((object) => `${object.kind}/${object.metadata?.name}`).sort(),
+              [`GitRepository/${tenant}`, `Kustomization/${tenant}`, `Namespace/${namespace}`, `RoleBinding/${tenant}-reconciler`, `ServiceAccount/${tenant}`],
+              `${environment}: the objects of tenant ${tenant}`,
+            );
+          }
         }
       });
 
-      it('decrypts only in "secrets", which waits for what it applies and retries within 2 minutes', () => {
+      it('decrypts only in "secrets", after "tenants", which waits for what it applies and retries within 2 minutes', () => {
         for (const [environment] of environments) {
           const secrets = parse(tree[`clusters/${environment}/secrets.yaml`] ?? '') as { spec: Record<string, unknown> };
-          assert.deepEqual(secrets.spec.decryption, { provider: 'sops' });
+          // IRSA: the decryption lock makes a Kustomization without its own decryption account use
+          // flux-sops-decryptor, so "secrets" names kustomize-controller (whose role it needs).
+          assert.deepEqual(secrets.spec.decryption, scenario.environments[environment]?.identity === 'irsa' ? { provider: 'sops', serviceAccountName: 'kustomize-controller' } : { provider: 'sops' });
+          assert.equal(secrets.spec.serviceAccountName, 'kustomize-controller');
+          assert.deepEqual(secrets.spec.dependsOn, [{ name: 'tenants' }]);
           assert.equal(secrets.spec.wait, true);
           assert.match(String(secrets.spec.timeout), /^\d+m$/);
           assert.ok(Number.parseInt(String(secrets.spec.retryInterval), 10) <= 2 && String(secrets.spec.retryInterval).endsWith('m'));
-          const apps = parse(tree[`clusters/${environment}/apps.yaml`] ?? '') as { spec: Record<string, unknown> };
-          assert.equal(apps.spec.decryption, undefined, 'apps must not decrypt: its repository has other writers');
-          assert.deepEqual(apps.spec.dependsOn, [{ name: 'secrets' }]);
+          const tenants = parse(tree[`clusters/${environment}/tenants.yaml`] ?? '') as { spec: Record<string, unknown> };
+          assert.equal(tenants.spec.decryption, undefined, 'tenants must not decrypt');
+          assert.equal(tenants.spec.wait, undefined, "tenants does not wait: its GitRepositories need the credentials secrets applies");
+          assert.equal(tenants.spec.serviceAccountName, 'kustomize-controller');
+          assert.equal(tenants.spec.path, `./tenants/${environment}`);
+          for (const [tenant] of tenantsOf(scenario.environments[environment] as ExpectedEnvironment)) {
+            const sync = parseAllDocuments(tree[`tenants/${environment}/${tenant}/sync.yaml`] ?? '').map((document) => document.toJS() as { spec: Record<string, unknown> });
+            assert.equal(sync.length, 2);
+            assert.ok(sync.every((object) => object.spec.decryption === undefined), `${tenant} must not decrypt with the fleet's identity`);
+          }
         }
       });
 

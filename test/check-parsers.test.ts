@@ -253,7 +253,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
         './secrets/staging',
         'secrets/staging',
         'db.yaml',
-        'repo-auth.yaml',
+        'apps-auth.yaml',
         CIPHERTEXT,
         PLACEHOLDER_CIPHERTEXT,
         'hunter2',
@@ -331,7 +331,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
       fc.record({
         apiVersion: fc.constant('v1'),
         kind: fc.constant('Secret'),
-        metadata: fc.record({ name: fc.constantFrom('db', 'repo-auth') }),
+        metadata: fc.record({ name: fc.constantFrom('db', 'apps-auth') }),
         stringData: fc.dictionary(fc.constantFrom('password', 'token', 'on', '1'), fc.constantFrom(CIPHERTEXT, 'hunter2', '', PLACEHOLDER_CIPHERTEXT)),
         sops: fc.option(fc.record({ mac: fc.constantFrom(CIPHERTEXT, PLACEHOLDER_CIPHERTEXT), kms: fc.constant([{ arn: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging' }]) })),
       }),
@@ -341,7 +341,7 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
         metadata: fc.record({ name: fc.constantFrom('secrets', 'flux-system') }),
         spec: fc.record({ path: fc.constantFrom('./secrets/staging', './clusters/staging', './'), sourceRef: fc.record({ kind: fc.constant('GitRepository'), name: fc.constant('flux-system') }), decryption: fc.option(fc.record({ provider: fc.constantFrom('sops', 'yes') })) }),
       }),
-      fc.record({ apiVersion: fc.constant('kustomize.config.k8s.io/v1beta1'), kind: fc.constant('Kustomization'), resources: fc.array(fc.constantFrom('db.yaml', 'repo-auth.yaml', 'git-repository.yaml', '../x'), { maxLength: 3 }) }),
+      fc.record({ apiVersion: fc.constant('kustomize.config.k8s.io/v1beta1'), kind: fc.constant('Kustomization'), resources: fc.array(fc.constantFrom('db.yaml', 'apps-auth.yaml', 'git-repository.yaml', '../x'), { maxLength: 3 }) }),
       fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(fc.record({ kind: fc.constant('Secret'), data: fc.dictionary(keys, scalars, { maxKeys: 2 }) }), { maxLength: 2 }) }),
       fc.dictionary(keys, value, { maxKeys: 5 }),
     );

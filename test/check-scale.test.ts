@@ -14,7 +14,7 @@ async function largeFleet(environments: number): Promise<Map<string, string>> {
   return new Map([...largeFleetFiles(environments)].filter(([path]) => /\.(ya?ml|json)$/.test(path)));
 }
 
-const segments = ['secrets', 'staging', 'prod', 'prod-eu', 'a', 'nested', '.git', 'x.yaml', 'y.yml', 'repo-auth.yaml', 'kustomization.yaml'];
+const segments = ['secrets', 'staging', 'prod', 'prod-eu', 'a', 'nested', '.git', 'x.yaml', 'y.yml', 'apps-auth.yaml', 'kustomization.yaml'];
 const paths = fc.array(fc.constantFrom(...segments), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
 const patternPieces = fc.constantFrom(
   'secrets',
@@ -119,7 +119,7 @@ describe('check at scale', () => {
     } finally {
       RE2JS.prototype.test = test;
     }
-    assert.equal(findings.length, 200); // the pending placeholders: repo-auth and the OIDC ID of each environment
+    assert.equal(findings.length, 200); // the pending placeholders: apps-auth and the OIDC ID of each environment
     // Probes: every file, two sample paths per environment, and each rule's own two when it is not shadowed.
     const probes = files.size + 2 * 100 + 2 * 100;
     assert.ok(tests > 0 && tests <= 2 * probes, `${tests} path_regex tests for ${probes} probe paths`);

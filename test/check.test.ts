@@ -40,11 +40,11 @@ function fleet(): Files {
 
 function placeholderFinding(environment: string): Finding {
   return {
-    file: `secrets/${environment}/repo-auth.yaml`,
+    file: `secrets/${environment}/apps-auth.yaml`,
     rule: 'placeholder',
     severity: 'pending',
     message: 'a generated placeholder, not a real ciphertext (kept out of kustomization.yaml until it is sealed)',
-    fix: `flux-sops secret git ${environment} (seals the real credentials and lists the file in kustomization.yaml)`,
+    fix: `flux-sops secret git ${environment} --tenant apps (seals the real credentials and lists the file in kustomization.yaml)`,
   };
 }
 
@@ -219,7 +219,7 @@ describe('flux-sops check', () => {
   });
 
   describe('a freshly generated fleet', () => {
-    it('has only the pending placeholders: repo-auth and the OIDC issuer', () => {
+    it('has only the pending placeholders: apps-auth and the OIDC issuer', () => {
       assert.deepEqual(checkFleet(fleet()), pendingFindings);
     });
 
@@ -237,9 +237,9 @@ describe('flux-sops check', () => {
           `${indent}fix: ${oidcFinding('production').fix}`,
           `pending   oidc-placeholder  iam/staging/trust-policy.json      ${oidcFinding('staging').message}`,
           `${indent}fix: ${oidcFinding('staging').fix}`,
-          `pending   placeholder       secrets/production/repo-auth.yaml  ${placeholderFinding('production').message}`,
+          `pending   placeholder       secrets/production/apps-auth.yaml  ${placeholderFinding('production').message}`,
           `${indent}fix: ${placeholderFinding('production').fix}`,
-          `pending   placeholder       secrets/staging/repo-auth.yaml     ${placeholderFinding('staging').message}`,
+          `pending   placeholder       secrets/staging/apps-auth.yaml     ${placeholderFinding('staging').message}`,
           `${indent}fix: ${placeholderFinding('staging').fix}`,
           '',
           `0 errors, 4 pending, 0 warnings (${exampleFiles.size} files checked)`,
@@ -562,40 +562,44 @@ describe('flux-sops check', () => {
           file: 'clusters/staging/secrets.yaml',
           rule: 'kustomization-without-decryption',
           severity: 'error',
-          message: 'Flux Kustomization flux-system/secrets applies ./secrets/staging without decryption, but encrypted files lie under it (secrets/staging/db.yaml and 1 more)',
+          message: 'Flux Kustomization flux-system/secrets applies ./secrets/staging without decryption, but encrypted files lie under it (secrets/staging/apps-auth.yaml and 1 more)',
           fix: 'add spec.decryption.provider: sops to Flux Kustomization flux-system/secrets in clusters/staging/secrets.yaml',
         },
+        { file: 'secrets/staging/apps-auth.yaml', ...notDecrypted },
         { file: 'secrets/staging/db.yaml', ...notDecrypted },
-        { file: 'secrets/staging/repo-auth.yaml', ...notDecrypted },
       ]);
     });
 
     it('judges only Kustomizations that read this repository', () => {
       const files = fleet();
-      // "apps" reads the application repository: its path says nothing about this one.
-      editYaml(files, 'clusters/staging/apps.yaml', (document) => {
-        document.setIn(['spec', 'path'], './secrets/staging');
-        document.deleteIn(['spec', 'decryption']);
-      });
+      // A Kustomization reading the tenant's repository "apps": its path says nothing about this one.
+      files.set(
+        'clusters/staging/other.yaml',
+        stringify({
+          apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+          kind: 'Kustomization',
+          metadata: { name: 'other', namespace: 'flux-system' },
+          spec: { serviceAccountName: 'kustomize-controller', interval: '10m', prune: true, path: './secrets/staging', sourceRef: { kind: 'GitRepository', name: 'apps' } },
+        }),
+      );
       assert.deepEqual(checkFleet(files), pendingFindings);
       // Once bootstrapped, a GitRepository with the fleet's own URL is this repository.
       files.set('clusters/staging/flux-system/gotk-sync.yaml', bootstrapSync('staging'));
-      editYaml(files, 'secrets/staging/git-repository.yaml', (document) => {
-        document.setIn(['spec', 'url'], FLEET_URL);
-      });
-      assert.deepEqual(located(planted(checkFleet(files))), ['error kustomization-without-decryption clusters/staging/apps.yaml']);
+      const sync = files.get('tenants/staging/apps/sync.yaml') ?? '';
+      files.set('tenants/staging/apps/sync.yaml', sync.replace('url: https://github.com/acme/apps.git', `url: ${FLEET_URL}`));
+      assert.deepEqual(located(planted(checkFleet(files))), ['error kustomization-without-decryption clusters/staging/other.yaml']);
     });
 
     it('finds a placeholder listed in a kustomization.yaml', () => {
       const files = fleet();
-      list(files, 'secrets/staging/kustomization.yaml', 'repo-auth.yaml');
+      list(files, 'secrets/staging/kustomization.yaml', 'apps-auth.yaml');
       assert.deepEqual(planted(checkFleet(files)), [
         {
           file: 'secrets/staging/kustomization.yaml',
           rule: 'placeholder-listed',
           severity: 'error',
-          message: 'lists repo-auth.yaml, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization',
-          fix: 'remove "- repo-auth.yaml" from its resources; flux-sops secret git staging seals it and lists it again',
+          message: 'lists apps-auth.yaml, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization',
+          fix: 'remove "- apps-auth.yaml" from its resources; flux-sops secret git staging seals it and lists it again',
         },
       ]);
     });
@@ -686,7 +690,7 @@ describe('flux-sops check', () => {
           rule: 'shadowed-rule',
           severity: 'error',
           message:
-            "rule 2 (^secrets/staging/.+\\.ya?ml$) is shadowed by rule 1 (^secrets/.+\\.ya?ml$): sops uses the first match, so secrets/staging/git-repository.yaml gets rule 1's keys",
+            "rule 2 (^secrets/staging/.+\\.ya?ml$) is shadowed by rule 1 (^secrets/.+\\.ya?ml$): sops uses the first match, so secrets/staging/apps-auth.yaml gets rule 1's keys",
           fix: "move rule 2 before rule 1, or narrow rule 1's path_regex",
         },
         {
@@ -694,7 +698,7 @@ describe('flux-sops check', () => {
           rule: 'shadowed-rule',
           severity: 'error',
           message:
-            "rule 3 (^secrets/production/.+\\.ya?ml$) is shadowed by rule 1 (^secrets/.+\\.ya?ml$): sops uses the first match, so secrets/production/git-repository.yaml gets rule 1's keys",
+            "rule 3 (^secrets/production/.+\\.ya?ml$) is shadowed by rule 1 (^secrets/.+\\.ya?ml$): sops uses the first match, so secrets/production/apps-auth.yaml gets rule 1's keys",
           fix: "move rule 3 before rule 1, or narrow rule 1's path_regex",
         },
       ]);
@@ -731,7 +735,7 @@ describe('flux-sops check', () => {
       editYaml(files, '.sops.yaml', (document) => {
         creationRules(document).items.splice(1, 1);
       });
-      assert.deepEqual(located(planted(checkFleet(files))), ['error missing-rule .sops.yaml', 'error no-creation-rule secrets/production/repo-auth.yaml']);
+      assert.deepEqual(located(planted(checkFleet(files))), ['error missing-rule .sops.yaml', 'error no-creation-rule secrets/production/apps-auth.yaml']);
     });
 
     it('knows the environments of the stored answers even without their folder', () => {
@@ -999,6 +1003,7 @@ describe('flux-sops check', () => {
         'src/check/pathological.ts',
         'src/check/repository.ts',
         'src/check/simple-yaml.ts',
+        'src/check/tenancy.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
         'src/fleet/fleet-root.ts',

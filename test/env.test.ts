@@ -30,17 +30,20 @@ import {
 
 const FLEET_ANSWERS = { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git' };
 const QA_FILES = [
-  'clusters/qa/apps.yaml',
   'clusters/qa/flux-system/gotk-components.yaml',
   'clusters/qa/flux-system/gotk-sync.yaml',
   'clusters/qa/flux-system/kustomization.yaml',
   'clusters/qa/secrets.yaml',
+  'clusters/qa/tenants.yaml',
   'iam/qa/kms-decrypt-policy.json',
   'iam/qa/kms-encrypt-policy.json',
   'iam/qa/trust-policy.json',
-  'secrets/qa/git-repository.yaml',
+  'secrets/qa/apps-auth.yaml',
   'secrets/qa/kustomization.yaml',
-  'secrets/qa/repo-auth.yaml',
+  'tenants/qa/apps/kustomization.yaml',
+  'tenants/qa/apps/rbac.yaml',
+  'tenants/qa/apps/sync.yaml',
+  'tenants/qa/kustomization.yaml',
 ];
 const QA_TERRAFORM_FILES = ['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'].map((file) => `terraform/qa/${file}`);
 /** What adding an environment may change: its own files and the three fleet files that list environments. */
@@ -172,7 +175,7 @@ describe('yo flux-sops:env', () => {
       const { section } = readmeParts(after['README.md'] ?? '');
       assert.ok(
         section.includes(
-          '| `qa` | `qa` | IRSA | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` | `arn:aws:iam::123456789012:role/flux-kms-decryptor-qa` | `clusters/qa` | `secrets/qa/` |\n',
+          '| `qa` | `qa` | IRSA | object-level decryption identity (flag) | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` | `arn:aws:iam::123456789012:role/flux-kms-decryptor-qa` | `clusters/qa` | `secrets/qa/` |\n',
         ),
         'the table row of qa',
       );
@@ -180,8 +183,9 @@ describe('yo flux-sops:env', () => {
     });
 
     it('passes the schema and SOPS-rule checks of the main generator', () => {
-      // .sops.yaml, the CI workflow and the pre-commit config, then 8 per environment.
-      assert.deepEqual(validateObjects(after), { yamlFiles: 3 + 8 * 3, objectsValidated: 5 * 3 });
+      // .sops.yaml, the CI workflow and the pre-commit config, then per IRSA environment with one
+      // tenant 11 files and 9 objects (see app.test.ts).
+      assert.deepEqual(validateObjects(after), { yamlFiles: 3 + 11 * 3, objectsValidated: 9 * 3 });
       assertSopsRules(after, {
         staging: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging',
         production: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-production',
@@ -193,9 +197,9 @@ describe('yo flux-sops:env', () => {
       requireKubectl(this);
       // The other environments' folders are unchanged (see above), as the main generator wrote them.
       const outputs = buildKustomizeFolders(fleetDir, Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))));
-      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa']);
+      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa', 'tenants/qa', 'tenants/qa/apps']);
       assert.match(outputs['clusters/qa/flux-system'] ?? '', /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/flux-kms-decryptor-qa\n/);
-      assert.match(outputs['secrets/qa'] ?? '', /kind: GitRepository/);
+      assert.match(outputs['tenants/qa'] ?? '', /kind: GitRepository/);
     });
   });
 
@@ -252,8 +256,8 @@ creation_rules:
       assert.equal(after['.sops.yaml'], expected);
       const rules = creationRulesOf(after);
       assert.equal(findCreationRule(rules, 'legacy/app.yaml'), 0);
-      assert.equal(findCreationRule(rules, 'secrets/staging/repo-auth.yaml'), 1);
-      assert.equal(findCreationRule(rules, 'secrets/qa/repo-auth.yaml'), 3);
+      assert.equal(findCreationRule(rules, 'secrets/staging/apps-auth.yaml'), 1);
+      assert.equal(findCreationRule(rules, 'secrets/qa/apps-auth.yaml'), 3);
       assert.equal(rules[3]?.kms, qaKey);
       assert.equal(findCreationRule(rules, 'notes/passwords.yaml'), 4);
     });
@@ -265,7 +269,7 @@ creation_rules:
       assert.equal(edited.section, readmeParts(atOnce['README.md'] ?? '').section);
       assert.ok(
         edited.section.includes(
-          '| `qa` | `qa` | IRSA | `arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab` | `arn:aws:iam::123456789012:role/qa-flux-decryptor` | `clusters/qa` | `secrets/qa/` |\n',
+          '| `qa` | `qa` | IRSA | object-level decryption identity (flag) | `arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab` | `arn:aws:iam::123456789012:role/qa-flux-decryptor` | `clusters/qa` | `secrets/qa/` |\n',
         ),
       );
       assert.ok(edited.section.includes('\n### Environment `qa`\n'));
@@ -283,10 +287,10 @@ creation_rules:
     });
 
     it('passes the schema checks and builds the kustomize folders of qa', function () {
-      assert.deepEqual(validateObjects(after), { yamlFiles: 1 + 3 + 8 * 3, objectsValidated: 5 * 3 });
+      assert.deepEqual(validateObjects(after), { yamlFiles: 1 + 3 + 11 * 3, objectsValidated: 9 * 3 });
       requireKubectl(this);
       const outputs = buildKustomizeFolders(fleetDir, Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))));
-      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa']);
+      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa', 'tenants/qa', 'tenants/qa/apps']);
       assert.match(outputs['clusters/qa/flux-system'] ?? '', /role-arn: arn:aws:iam::123456789012:role\/qa-flux-decryptor\n/);
     });
   });
@@ -298,7 +302,7 @@ creation_rules:
     await runEnvironmentGenerator(fleetDir, 'qa', { identity: 'pod-identity', 'cluster-name': 'eks-qa', 'backup-age-recipients': QA_BACKUP });
     process.chdir(projectRoot);
     const after = readTree(fleetDir);
-    assert.deepEqual(Object.keys(changesBetween(original, after)).sort(), [...EXPECTED_CHANGES, ...QA_TERRAFORM_FILES].sort());
+    assert.deepEqual(Object.keys(changesBetween(original, after)).sort(), [...EXPECTED_CHANGES, ...QA_TERRAFORM_FILES, 'clusters/qa/tenant-lockdown.yaml'].sort());
     const qa = { name: 'qa', identity: 'pod-identity', clusterName: 'eks-qa', backupAgeRecipients: [QA_BACKUP] };
     assert.deepEqual(storedEnvironments(after), ['staging', 'production', qa]);
     assert.deepEqual(after, await generateFleet(temporaryFolder('env-pod-identity-at-once-'), { ...answers, environments: ['staging', 'production', qa] }));
@@ -310,8 +314,8 @@ creation_rules:
     const [statement] = JSON.parse(after['iam/qa/trust-policy.json'] ?? '').Statement;
     assert.deepEqual(statement.Principal, { Service: 'pods.eks.amazonaws.com' });
     assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'], 'arn:aws:eks:us-east-1:123456789012:cluster/eks-qa');
-    assert.doesNotMatch(after['clusters/qa/flux-system/kustomization.yaml'] ?? '', /role-arn|patches/);
-    assert.ok((after['README.md'] ?? '').includes('| `qa` | `eks-qa` | EKS Pod Identity | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` |'));
+    assert.doesNotMatch(after['clusters/qa/flux-system/kustomization.yaml'] ?? '', /role-arn|default-decryption-service-account/);
+    assert.ok((after['README.md'] ?? '').includes('| `qa` | `eks-qa` | EKS Pod Identity | admission policy | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` |'));
   });
 
   describe('in a terminal', () => {
@@ -635,7 +639,7 @@ creation_rules:
         assert.notEqual(noteAt, -1, result.stderr);
         assert.equal(
           lines[noteAt + 1],
-          '| `qa` | `qa` | IRSA | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` | `arn:aws:iam::123456789012:role/flux-kms-decryptor-qa` | `clusters/qa` | `secrets/qa/` |',
+          '| `qa` | `qa` | IRSA | object-level decryption identity (flag) | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` | `arn:aws:iam::123456789012:role/flux-kms-decryptor-qa` | `clusters/qa` | `secrets/qa/` |',
         );
       });
     }
@@ -660,7 +664,7 @@ describe('flux-sops env', () => {
       "Next (README.md has every command with this fleet's values):",
       '  1. Create the KMS key and IAM role of each environment (the aws commands of README.md for qa), then git commit and git push.',
       '  2. Bootstrap each cluster: flux bootstrap git --url=<this repository> --path=clusters/qa',
-      '  3. Seal the Git credentials: flux-sops secret git qa; then flux-sops check.',
+      "  3. Seal each tenant's Git credentials: flux-sops secret git qa --tenant <tenant>; then flux-sops check.",
     ]);
     assert.equal(result.stdout, '');
   });
@@ -690,7 +694,7 @@ describe('addCreationRule', () => {
     encrypted_regex: '^(data|stringData)$',
     kms: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa',
   };
-  const secretPaths = ['secrets/qa/repo-auth.yaml', 'secrets/qa/any/secret.yml'];
+  const secretPaths = ['secrets/qa/apps-auth.yaml', 'secrets/qa/any/secret.yml'];
   const qaRule = QA_RULE_LINES(rule.kms);
   const stagingRule =
     '  - path_regex: "^secrets/staging/.+\\\\.ya?ml$"\n    encrypted_regex: "^(data|stringData)$"\n    kms: arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging\n';

@@ -20,8 +20,8 @@ const REGION_ALLOWED = 'must be an AWS region code such as us-east-1 or eu-west-
 const LABEL_ALLOWED = 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
 const URL_CHARACTERS_ALLOWED =
   'must be an https://… or ssh://user@host/path Git URL of plain characters (A-Z a-z 0-9 . _ ~ : / @ % + = , -): no whitespace, quotes, query or fragment';
-const URL_SCHEME_ALLOWED = 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with the repo-auth Secret)';
-const NO_CREDENTIALS = 'must not embed credentials: they belong in the encrypted repo-auth Secret, never in a URL';
+const URL_SCHEME_ALLOWED = 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with a <tenant>-auth Secret)';
+const NO_CREDENTIALS = 'must not embed credentials: they belong in the encrypted <tenant>-auth Secret, never in a URL';
 const BRANCH_NAME = 'must be a Git branch name';
 const BRANCH_LENGTH = 'must be a Git branch name of 1 to 255 characters';
 const KMS_ALLOWED = 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)';
@@ -29,7 +29,7 @@ const OIDC_ALLOWED = 'must be an EKS OIDC issuer: oidc.eks.<region>.amazonaws.co
 const IDENTITY_ALLOWED = 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
 const AGE_ALLOWED = 'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never the AGE-SECRET-KEY line';
 const CLUSTER_ALLOWED = 'must be an EKS cluster name: 1 to 100 characters from A-Z a-z 0-9 _ -, starting with a letter or digit';
-const ALLOWED_KEYS = '(allowed: accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac, codeOwners)';
+const ALLOWED_KEYS = '(allowed: accountId, roleName, identity, region, environments, repoUrl, branch, tenants, backupAgeRecipients, iac, codeOwners)';
 const NOT_PROMPTED = '(nothing is prompted without a terminal)';
 
 const ACCOUNT = '123456789012';
@@ -311,7 +311,7 @@ const cases: HostileCase[] = [
     what: 'missing',
     options: { 'account-id': ACCOUNT },
     expected: [
-      `Missing repoUrl: Private Git repository of the application manifests (https://… or ssh://git@host/org/repo); give --repo-url or repoUrl in the answers file ${NOT_PROMPTED}`,
+      `Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); give --repo-url or repoUrl in the answers file ${NOT_PROMPTED}`,
     ],
   },
   // branch: each one also checked against `git check-ref-format --branch` below
@@ -409,7 +409,7 @@ const cases: HostileCase[] = [
     input: 'answers file',
     what: 'a list instead of a mapping',
     answers: `- accountId: "${ACCOUNT}"\n`,
-    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, identity, region, environments, repoUrl, branch, backupAgeRecipients, iac, codeOwners), got [{"accountId":"${ACCOUNT}"}]`],
+    expected: [`the answers file "<answers>" must be a mapping of inputs (accountId, roleName, identity, region, environments, repoUrl, branch, tenants, backupAgeRecipients, iac, codeOwners), got [{"accountId":"${ACCOUNT}"}]`],
   },
   {
     input: 'answers file',

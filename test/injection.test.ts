@@ -10,6 +10,7 @@ import { FluxSopsError } from '../src/errors.js';
 import { type RawAnswers, environmentInputs, fleetInputs, validateAnswers } from '../src/fleet/inputs.js';
 import type { PlannedFile } from '../src/fleet/layout.js';
 import { planFleet } from '../src/fleet/plan.js';
+import { validateTenantPath } from '../src/fleet/validators.js';
 import {
   type Validation,
   normalizeOidcIssuer,
@@ -200,7 +201,7 @@ const inputs: InputUnderTest[] = [
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
     assertCarries: (branch, fleet) => {
-      assert.equal(yamlObject(fleet, 'secrets/staging/git-repository.yaml').spec.ref.branch, branch);
+      assert.equal((documentsOf(fleet, 'tenants/staging/apps/sync.yaml')[0] as any).spec.ref.branch, branch);
     },
   },
   {
@@ -211,7 +212,7 @@ const inputs: InputUnderTest[] = [
     baselineFor: (repoUrl) => ({ ...BASE, repoUrl: repoUrl.startsWith('ssh://') ? 'ssh://git@github.com/acme/apps.git' : 'https://github.com/acme/apps.git' }),
     environmentOf: () => 'staging',
     assertCarries: (repoUrl, fleet) => {
-      assert.equal(yamlObject(fleet, 'secrets/staging/git-repository.yaml').spec.url, repoUrl);
+      assert.equal((documentsOf(fleet, 'tenants/staging/apps/sync.yaml')[0] as any).spec.url, repoUrl);
     },
   },
   {
@@ -251,7 +252,7 @@ const inputs: InputUnderTest[] = [
     environmentOf: () => 'staging',
     assertCarries: (kmsKeyArn, fleet) => {
       assert.deepEqual(yamlObject(fleet, '.sops.yaml').creation_rules.map((rule: { kms: string }) => rule.kms), [kmsKeyArn]);
-      assert.equal(yamlObject(fleet, 'secrets/staging/repo-auth.yaml').sops.kms[0].arn, kmsKeyArn);
+      assert.equal(yamlObject(fleet, 'secrets/staging/apps-auth.yaml').sops.kms[0].arn, kmsKeyArn);
     },
   },
   {
@@ -263,10 +264,22 @@ const inputs: InputUnderTest[] = [
     environmentOf: (name) => name,
     assertCarries: (name, fleet) => {
       assert.equal(yamlObject(fleet, `clusters/${name}/secrets.yaml`).spec.path, `./secrets/${name}`);
-      assert.equal(yamlObject(fleet, `clusters/${name}/apps.yaml`).spec.path, `./deploy/${name}`);
+      assert.equal((documentsOf(fleet, `tenants/${name}/apps/sync.yaml`)[1] as any).spec.path, `./deploy/${name}`);
       const [rule] = yamlObject(fleet, '.sops.yaml').creation_rules;
-      assert.match(`secrets/${name}/repo-auth.yaml`, new RegExp(rule.path_regex));
-      assert.doesNotMatch(`secrets/${name}x/repo-auth.yaml`, new RegExp(rule.path_regex));
+      assert.match(`secrets/${name}/apps-auth.yaml`, new RegExp(rule.path_regex));
+      assert.doesNotMatch(`secrets/${name}x/apps-auth.yaml`, new RegExp(rule.path_regex));
+    },
+  },
+  {
+    // A tenant's path, <env> replaced by the environment's name.
+    name: 'tenants',
+    validate: validateTenantPath,
+    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('./deploy/<env>'), fc.string({ unit: fc.constantFrom(...'./<>env-_aZ09', ...YAML_WORDS), minLength: 1, maxLength: 16 })),
+    answersWith: (path) => ({ ...BASE, repoUrl: undefined, tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git', path }] }),
+    baselineFor: () => ({ ...BASE, repoUrl: undefined, tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git' }] }),
+    environmentOf: () => 'staging',
+    assertCarries: (path, fleet) => {
+      assert.equal((documentsOf(fleet, 'tenants/staging/shop/sync.yaml')[1] as any).spec.path, path.replaceAll('<env>', 'staging'));
     },
   },
   {
@@ -338,7 +351,7 @@ const inputs: InputUnderTest[] = [
     environmentOf: () => 'staging',
     assertCarries: (recipient, fleet) => {
       assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].age, recipient);
-      assert.deepEqual(yamlObject(fleet, 'secrets/staging/repo-auth.yaml').sops.age, [{ recipient, enc: 'PLACEHOLDER' }]);
+      assert.deepEqual(yamlObject(fleet, 'secrets/staging/apps-auth.yaml').sops.age, [{ recipient, enc: 'PLACEHOLDER' }]);
     },
   },
   {
@@ -387,9 +400,10 @@ const inputs: InputUnderTest[] = [
 /** The role kustomize-controller is annotated with: in a YAML patch inside a block scalar, read back the same in both versions. */
 function assertRoleArn(fleet: ParsedFleet, roleArn: string): void {
   const kustomization = yamlObject(fleet, 'clusters/staging/flux-system/kustomization.yaml');
-  assert.equal(kustomization.patches.length, 1);
+  const accounts = kustomization.patches.filter((patch: { target: { kind: string } }) => patch.target.kind === 'ServiceAccount');
+  assert.equal(accounts.length, 1);
   const patches = (['1.1', '1.2'] as const).map((version) =>
-    parseAllDocuments(kustomization.patches[0].patch, { uniqueKeys: true, version }).map((document) => {
+    parseAllDocuments(accounts[0].patch, { uniqueKeys: true, version }).map((document) => {
       assert.deepEqual(document.errors, []);
       return document.toJS();
     }),

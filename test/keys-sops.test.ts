@@ -61,7 +61,7 @@ const PLACEHOLDER = [
   'apiVersion: v1',
   'kind: Secret',
   'metadata:',
-  '  name: repo-auth',
+  '  name: apps-auth',
   '  namespace: flux-system',
   '  annotations:',
   '    generator-flux-sops/placeholder: "true"',
@@ -91,7 +91,7 @@ async function writeFleet(rules: readonly Rule[]): Promise<string> {
     const name = path.replace(/^.*\/|\.ya?ml$/g, '');
     write(path, await encryptDocument(secretObject(name, values), { keys: usable(keySetOfRule(rule)), encryptedRegex: ENCRYPTED_REGEX }));
   }
-  write('secrets/staging/repo-auth.yaml', PLACEHOLDER);
+  write('secrets/staging/apps-auth.yaml', PLACEHOLDER);
   write('secrets/staging/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\n');
   return root;
 }
@@ -213,9 +213,9 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
         'secrets/production/app.yaml: up to date',
         'secrets/staging/app.yaml: would be updated',
         `    + ${newRecipient}`,
+        'secrets/staging/apps-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging --tenant apps)',
         'secrets/staging/db/database.yml: would be updated',
         `    + ${newRecipient}`,
-        'secrets/staging/repo-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging)',
         '2 files would be updated, 1 up to date, 1 placeholder skipped (dry run: nothing was written).',
         '',
       ].join('\n'),
@@ -230,7 +230,7 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     assert.deepEqual(callsOf(kms), [`Decrypt ${STAGING_KMS}`, `Decrypt ${STAGING_KMS}`], 'the data key is unwrapped once per file, and kept entries are not re-wrapped');
 
     const after = snapshot(root);
-    for (const path of ['.sops.yaml', 'secrets/production/app.yaml', 'secrets/staging/repo-auth.yaml', 'secrets/staging/kustomization.yaml']) {
+    for (const path of ['.sops.yaml', 'secrets/production/app.yaml', 'secrets/staging/apps-auth.yaml', 'secrets/staging/kustomization.yaml']) {
       assert.equal(after.get(path), before.get(path), `${path} is unchanged`);
     }
     for (const path of ['secrets/staging/app.yaml', 'secrets/staging/db/database.yml']) {
@@ -268,10 +268,10 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
         'secrets/staging/app.yaml: updated',
         `    + ${newRecipient}`,
         `    - ${STAGING_KMS}`,
+        'secrets/staging/apps-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging --tenant apps)',
         'secrets/staging/db/database.yml: updated',
         `    + ${newRecipient}`,
         `    - ${STAGING_KMS}`,
-        'secrets/staging/repo-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging)',
         '2 files updated, 0 up to date, 1 placeholder skipped.',
         '',
       ].join('\n'),
@@ -297,8 +297,8 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       [
         'secrets/production/app.yaml: new data key, every value re-encrypted',
         'secrets/staging/app.yaml: new data key, every value re-encrypted',
+        'secrets/staging/apps-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging --tenant apps)',
         'secrets/staging/db/database.yml: new data key, every value re-encrypted',
-        'secrets/staging/repo-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging)',
         '3 files got a new data key, 1 placeholder skipped.',
         '',
       ].join('\n'),
@@ -316,7 +316,7 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
         assert.ok(!(after.get(path) ?? '').includes(value), `${path} holds no plaintext`);
       }
     }
-    assert.equal(after.get('secrets/staging/repo-auth.yaml'), PLACEHOLDER);
+    assert.equal(after.get('secrets/staging/apps-auth.yaml'), PLACEHOLDER);
     for (const output of [run.stdout, run.stderr]) {
       for (const value of Object.values(VALUES).flatMap((each) => Object.values(each))) {
         assert.ok(!output.includes(value), 'no value is printed');

@@ -53,7 +53,7 @@ function placeholderText(): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'repo-auth', namespace: 'flux-system', annotations: { 'generator-flux-sops/placeholder': 'true' } },
+    metadata: { name: 'apps-auth', namespace: 'flux-system', annotations: { 'generator-flux-sops/placeholder': 'true' } },
     stringData: { password: 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]' },
     sops: { kms: [{ arn: STAGING_KMS }], mac: 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]' },
   });
@@ -71,7 +71,7 @@ describe('updatekeys and rotate: the plan', () => {
         { path: 'secrets/production/app.yaml', text: sealedText('app', { kms: [PRODUCTION_KMS], age: [] }) },
         { path: 'secrets/production/kustomization.yaml', text: KUSTOMIZATION },
         { path: 'secrets/staging/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [OTHER_AGE] }) },
-        { path: 'secrets/staging/repo-auth.yaml', text: placeholderText() },
+        { path: 'secrets/staging/apps-auth.yaml', text: placeholderText() },
       ],
       rules,
       masterKeysOfRule,
@@ -79,7 +79,7 @@ describe('updatekeys and rotate: the plan', () => {
     const expected: FilePlan[] = [
       { kind: 'up-to-date', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] } },
       { kind: 'rewrite', path: 'secrets/staging/app.yaml', target: { kms: [STAGING_KMS], age: [BACKUP_AGE] }, added: [BACKUP_AGE], removed: [OTHER_AGE] },
-      { kind: 'placeholder', path: 'secrets/staging/repo-auth.yaml' },
+      { kind: 'placeholder', path: 'secrets/staging/apps-auth.yaml' },
     ];
     assert.deepEqual(plans, expected);
   });
@@ -135,7 +135,7 @@ describe('updatekeys and rotate: the report', () => {
   const plans: FilePlan[] = [
     { kind: 'up-to-date', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] } },
     { kind: 'rewrite', path: 'secrets/staging/app.yaml', target: { kms: [STAGING_KMS], age: [BACKUP_AGE] }, added: [BACKUP_AGE], removed: [OTHER_AGE] },
-    { kind: 'placeholder', path: 'secrets/staging/repo-auth.yaml' },
+    { kind: 'placeholder', path: 'secrets/staging/apps-auth.yaml' },
   ];
   const result = { environments: ['production', 'staging'], plans, written: true };
 
@@ -147,7 +147,7 @@ describe('updatekeys and rotate: the report', () => {
         'secrets/staging/app.yaml: updated',
         `    + ${BACKUP_AGE}`,
         `    - ${OTHER_AGE}`,
-        'secrets/staging/repo-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging)',
+        'secrets/staging/apps-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging --tenant apps)',
         '1 file updated, 1 up to date, 1 placeholder skipped.',
         '',
       ].join('\n'),
@@ -162,7 +162,7 @@ describe('updatekeys and rotate: the report', () => {
         'secrets/staging/app.yaml: would be updated',
         `    + ${BACKUP_AGE}`,
         `    - ${OTHER_AGE}`,
-        'secrets/staging/repo-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging)',
+        'secrets/staging/apps-auth.yaml: skipped: the generated placeholder, not a real ciphertext (seal it with flux-sops secret git staging --tenant apps)',
         '1 file would be updated, 1 up to date, 1 placeholder skipped (dry run: nothing was written).',
         '',
       ].join('\n'),
@@ -212,7 +212,7 @@ describe('updatekeys and rotate: the run', () => {
       'secrets/production/kustomization.yaml': KUSTOMIZATION,
       'secrets/staging/a.yaml': sealedText('a', { kms: [STAGING_KMS], age: [] }),
       'secrets/staging/nested/b.yml': sealedText('b', { kms: [STAGING_KMS], age: [] }),
-      'secrets/staging/repo-auth.yaml': placeholderText(),
+      'secrets/staging/apps-auth.yaml': placeholderText(),
     });
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -243,7 +243,7 @@ describe('updatekeys and rotate: the run', () => {
     assert.deepEqual(calls.sort(), [`updatekeys a ${STAGING_KMS} ${BACKUP_AGE}`, `updatekeys app ${PRODUCTION_KMS}`, `updatekeys b ${STAGING_KMS} ${BACKUP_AGE}`]);
     assert.ok(readFileSync(join(root, 'secrets/staging/nested/b.yml'), 'utf8').startsWith('# updatekeys\n'));
     assert.equal(readFileSync(join(root, 'secrets/production/kustomization.yaml'), 'utf8'), KUSTOMIZATION);
-    assert.equal(readFileSync(join(root, 'secrets/staging/repo-auth.yaml'), 'utf8'), placeholderText());
+    assert.equal(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8'), placeholderText());
     assert.deepEqual([...snapshot(root).keys()], filesBefore, 'no file is added: no temporary file is left behind');
   });
 
@@ -261,7 +261,7 @@ describe('updatekeys and rotate: the run', () => {
     assert.equal(result.written, false);
     assert.deepEqual(
       result.plans.map((plan) => `${plan.kind} ${plan.path}`),
-      ['rewrite secrets/production/app.yaml', 'rewrite secrets/staging/a.yaml', 'rewrite secrets/staging/nested/b.yml', 'placeholder secrets/staging/repo-auth.yaml'],
+      ['rewrite secrets/production/app.yaml', 'rewrite secrets/staging/a.yaml', 'placeholder secrets/staging/apps-auth.yaml', 'rewrite secrets/staging/nested/b.yml'],
     );
     assert.deepEqual(snapshot(root), before);
   });

@@ -48,8 +48,8 @@ const QA_BACKUP = 'age1n3ual6kvvz98flrfehqqsh7tkje6s6u2l8gdyddlgp7feea9047qlvapl
 /** Each fleet: its answers, the options of `env qa`, and how many files it ends with. */
 const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: string[]; files: number }> = {
   // .sops.yaml, .gitignore, README.md, .yo-rc.json, the CI workflow, the pre-commit config, CODEOWNERS, the
-  // bundled checker; 11 files per environment.
-  https: { answers: exampleAnswers, env: [], files: 8 + 3 * 11 },
+  // bundled checker; 14 files per environment with the one tenant apps (clusters/ 5, tenants/ 4, secrets/ 2, iam/ 3).
+  https: { answers: exampleAnswers, env: [], files: 8 + 3 * 14 },
   ssh: {
     answers: {
       accountId: '012345678901',
@@ -59,7 +59,8 @@ const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: s
       environments: ['dev', { name: 'prod', oidcIssuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }],
     },
     env: ['--identity', 'pod-identity'],
-    files: 8 + 3 * 11,
+    // qa's admission policy (Pod Identity).
+    files: 8 + 3 * 14 + 1,
   },
   // Pod Identity, Terraform (4 more files per environment) and break-glass recipients.
   'terraform with backup recipients': {
@@ -72,7 +73,8 @@ const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: s
       environments: ['staging', { name: 'production', identity: 'irsa', accountId: '210987654321' }],
     },
     env: ['--backup-age-recipients', QA_BACKUP, '--cluster-name', 'eks-qa'],
-    files: 8 + 3 * 15,
+    // the admission policies of the two Pod Identity environments, staging and qa.
+    files: 8 + 3 * 18 + 2,
   },
 };
 
@@ -145,7 +147,7 @@ describe('no plaintext secrets', () => {
           }
         }
       }
-      assert.equal(secrets, 3, 'one repo-auth Secret per environment');
+      assert.equal(secrets, 3, 'one apps-auth Secret per environment');
     });
   }
 

@@ -162,7 +162,7 @@ describe('partial writes: a path that cannot be written stops the run before the
           chmodSync(join(target, 'secrets'), 0o555);
           return ['env', 'qa', '--no-interactive', '--cwd', target];
         },
-        owned: ['fleet', 'fleet/secrets', 'fleet/clusters', 'fleet/iam', 'fleet/.yo-rc.json', 'fleet/.sops.yaml', 'fleet/README.md'],
+        owned: ['fleet', 'fleet/secrets', 'fleet/clusters', 'fleet/iam', 'fleet/tenants', 'fleet/.yo-rc.json', 'fleet/.sops.yaml', 'fleet/README.md'],
         expected: (target) => cannotWrite(target, 'secrets/: cannot create secrets/qa in this folder (EACCES)'),
       },
     ];

@@ -31,7 +31,7 @@ function nextStepsOf(fleet: string): string[] {
     "Next (README.md has every command with this fleet's values):",
     '  1. Create the KMS key and IAM role of each environment (the aws commands of README.md for staging), then git commit and git push.',
     '  2. Bootstrap each cluster: flux bootstrap git --url=<this repository> --path=clusters/staging',
-    '  3. Seal the Git credentials: flux-sops secret git staging; then flux-sops check.',
+    "  3. Seal each tenant's Git credentials: flux-sops secret git staging --tenant <tenant>; then flux-sops check.",
   ];
 }
 
@@ -125,7 +125,7 @@ describe('re-runs of flux-sops over a fleet', () => {
   it('with a new branch: updates the generated files it changes, logged update, never force', async () => {
     const again = await rerun(fleet, '--branch', 'release');
     assertSucceeded(again, fleet);
-    const updated = ['.yo-rc.json', 'README.md', 'secrets/staging/git-repository.yaml', 'secrets/production/git-repository.yaml'];
+    const updated = ['.yo-rc.json', 'README.md', 'tenants/staging/apps/sync.yaml', 'tenants/production/apps/sync.yaml'];
     assert.deepEqual(
       Object.entries(loggedStatuses(again.stderr))
         .filter(([, status]) => status !== 'identical')
@@ -133,12 +133,12 @@ describe('re-runs of flux-sops over a fleet', () => {
         .sort(),
       updated.map((path) => `update ${path}`).sort(),
     );
-    assert.match(readFileSync(join(fleet, 'secrets/staging/git-repository.yaml'), 'utf8'), /\n {4}branch: release\n/);
+    assert.match(readFileSync(join(fleet, 'tenants/staging/apps/sync.yaml'), 'utf8'), /\n {4}branch: release\n/);
   });
 
   it('stops without a terminal when the user edited files, lists only those, and writes nothing', async () => {
     appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
-    appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '  suspend: true\n');
+    appendFileSync(join(fleet, 'clusters/staging/tenants.yaml'), '  suspend: true\n');
     // A deleted file would be re-created by a run that writes: it must stay missing.
     unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
     writeFileSync(join(fleet, 'NOTES.md'), 'the user’s own file\n');
@@ -147,7 +147,7 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.deepEqual(result, {
       status: 1,
       stdout: '',
-      stderr: `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n  clusters/staging/apps.yaml\n${CONFLICT_ADVICE}\n`,
+      stderr: `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n  clusters/staging/tenants.yaml\n${CONFLICT_ADVICE}\n`,
     });
     assert.equal(hashTree(fleet), before);
   });
@@ -163,7 +163,7 @@ describe('re-runs of flux-sops over a fleet', () => {
 
   it('with --force: restores the edited and deleted files, and leaves the user’s own files alone', async () => {
     appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
-    writeFileSync(join(fleet, 'clusters/production/apps.yaml'), '# emptied by hand\n');
+    writeFileSync(join(fleet, 'clusters/production/tenants.yaml'), '# emptied by hand\n');
     unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
     writeFileSync(join(fleet, 'NOTES.md'), 'the user’s own file\n');
     const result = await rerun(fleet, '--force');
@@ -174,7 +174,7 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.equal(statuses['.yo-rc.json'], 'identical');
     assert.deepEqual(
       Object.keys(statuses).filter((path) => !['identical', 'create'].includes(statuses[path] as string)).sort(),
-      ['README.md', 'clusters/production/apps.yaml'],
+      ['README.md', 'clusters/production/tenants.yaml'],
     );
   });
 
@@ -200,10 +200,10 @@ describe('re-runs of flux-sops over a fleet', () => {
     }
   });
 
-  it('keeps a sealed repo-auth.yaml and the kustomization.yaml that lists it, even with changed answers and --force', async () => {
+  it('keeps a sealed apps-auth.yaml and the kustomization.yaml that lists it, even with changed answers and --force', async () => {
     const sealed = {
-      'secrets/staging/repo-auth.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo-auth\n# sealed by flux-sops secret git staging\n',
-      'secrets/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - git-repository.yaml\n  - repo-auth.yaml\n',
+      'secrets/staging/apps-auth.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: apps-auth\n# sealed by flux-sops secret git staging\n',
+      'secrets/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - apps-auth.yaml\n',
     };
     for (const [path, contents] of Object.entries(sealed)) {
       writeFileSync(join(fleet, path), contents);
@@ -262,8 +262,8 @@ describe('re-runs of flux-sops over a fleet', () => {
     });
 
     it('writes nothing when Ctrl-C comes at the second conflict question, the first already answered: cancelled, exit 130', async () => {
-      appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '# edited\n');
-      appendFileSync(join(fleet, 'clusters/production/apps.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/staging/tenants.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/production/tenants.yaml'), '# edited\n');
       unlinkSync(join(fleet, 'iam/production/trust-policy.json'));
       const before = hashTree(fleet);
       const conflicts: string[] = [];
@@ -285,7 +285,7 @@ describe('re-runs of flux-sops over a fleet', () => {
       );
       // Both edited files are asked about (Yeoman's conflicter settles files in parallel, so in
       // either order): the first answered "overwrite", Ctrl-C at the second; the deleted file asks nothing.
-      assert.deepEqual([...conflicts].sort(), ['Overwrite clusters/production/apps.yaml?', 'Overwrite clusters/staging/apps.yaml?']);
+      assert.deepEqual([...conflicts].sort(), ['Overwrite clusters/production/tenants.yaml?', 'Overwrite clusters/staging/tenants.yaml?']);
       assert.equal(hashTree(fleet), before, 'a file was written before every question was answered');
       assert.ok(failure instanceof FluxSopsError, `Ctrl-C ends the run as the product's cancellation, not as ${String(failure)}`);
       assert.deepEqual([failure.kind, failure.code, failure.message], ['cancelled', 130, 'Cancelled: nothing was written.']);
@@ -303,19 +303,19 @@ describe('re-runs of flux-sops over a fleet', () => {
     });
 
     it('Ctrl-C at the second conflict question, the first answered: "Cancelled: nothing was written.", exit 130, and nothing written', async () => {
-      appendFileSync(join(fleet, 'clusters/staging/apps.yaml'), '# edited\n');
-      appendFileSync(join(fleet, 'clusters/production/apps.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/staging/tenants.yaml'), '# edited\n');
+      appendFileSync(join(fleet, 'clusters/production/tenants.yaml'), '# edited\n');
       const before = hashTree(fleet);
       // With a changed branch, README.md and .yo-rc.json would be updated: nothing says so before the cancellation.
       const { status, output } = await runCliInTerminal(
         ['--branch', 'release', fleet],
         [
-          { when: 'Overwrite clusters/staging/apps.yaml?', send: 'y\r' },
-          { when: 'Overwrite clusters/production/apps.yaml?', send: '\x03' },
+          { when: 'Overwrite clusters/staging/tenants.yaml?', send: 'y\r' },
+          { when: 'Overwrite clusters/production/tenants.yaml?', send: '\x03' },
         ],
       );
       assert.equal(hashTree(fleet), before, 'a file was written');
-      assert.ok(output.includes('Overwrite clusters/production/apps.yaml?'), output);
+      assert.ok(output.includes('Overwrite clusters/production/tenants.yaml?'), output);
       assert.doesNotMatch(output, /^\s*update /m, 'an update logged, though nothing was written');
       assert.equal(output.trimEnd().split('\n').at(-1), 'Cancelled: nothing was written.', output);
       assert.equal(status, 130, output);

@@ -20,7 +20,7 @@ import { readFleetFiles } from '../src/check/command.js';
 import { applyStrictness } from '../src/check/findings.js';
 import { runSecretCommand } from '../src/cli/secret.js';
 import { isFluxSopsError } from '../src/errors.js';
-import { REPO_AUTH_PENDING_COMMENT } from '../src/fleet/layout.js';
+import { pendingAuthCommentOf } from '../src/fleet/layout.js';
 import { decryptDocument } from '../src/sops/index.js';
 import { HTTPS_ANSWERS, SSH_ANSWERS, filesContaining, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
@@ -172,8 +172,8 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     const run = await runSecret(['git', 'staging', '--username', 'bot', '--password-stdin', '--cwd', root], `${password}\n`);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, '', 'stdout carries nothing but a generated public key');
-    assert.match(run.stderr, /^Sealed secrets\/staging\/repo-auth\.yaml \(replacing the placeholder\): Secret flux-system\/repo-auth \(username, password\) for arn:aws:kms:eu-west-1:123456789012:alias\/flux-sops-staging, 1 age recipient\.$/m);
-    assert.match(run.stderr, /^ {2}git add secrets\/staging\/repo-auth\.yaml secrets\/staging\/kustomization\.yaml$/m);
+    assert.match(run.stderr, /^Sealed secrets\/staging\/apps-auth\.yaml \(replacing the placeholder\): Secret apps\/apps-auth \(username, password\) for arn:aws:kms:eu-west-1:123456789012:alias\/flux-sops-staging, 1 age recipient\.$/m);
+    assert.match(run.stderr, /^ {2}git add secrets\/staging\/apps-auth\.yaml secrets\/staging\/kustomization\.yaml$/m);
     assert.match(run.stderr, /flux get kustomizations/);
     assert.match(run.stderr, /flux-sops check --strict/);
     assert.deepEqual(
@@ -182,7 +182,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
       'one KMS Encrypt, with the key of the staging rule, in the region of its ARN',
     );
 
-    const sealed = read(root, 'secrets/staging/repo-auth.yaml');
+    const sealed = read(root, 'secrets/staging/apps-auth.yaml');
     assert.ok(!sealed.includes(password));
     assert.doesNotMatch(sealed, /PLACEHOLDER|generator-flux-sops\/placeholder/);
     const expected = { username: 'bot', password };
@@ -195,11 +195,11 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.match(String(metadata.lastmodified), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const kustomization = read(root, 'secrets/staging/kustomization.yaml');
-    assert.match(kustomization, /^ {2}- repo-auth\.yaml$/m);
-    assert.ok(!kustomization.includes(REPO_AUTH_PENDING_COMMENT));
+    assert.match(kustomization, /^ {2}- apps-auth\.yaml$/m);
+    assert.ok(!kustomization.includes(pendingAuthCommentOf('apps')));
     const built = execFileSync('kubectl', ['kustomize', join(root, 'secrets/staging')], { encoding: 'utf8' });
     const secret = built.split(/^---$/m).map((document) => parse(document) as Record<string, unknown>).find((object) => object.kind === 'Secret');
-    assert.deepEqual(secret?.metadata, { name: 'repo-auth', namespace: 'flux-system' });
+    assert.deepEqual(secret?.metadata, { name: 'apps-auth', namespace: 'apps' });
     assert.ok(!built.includes(password));
 
     const strictStaging = applyStrictness(checkFleet(readFleetFiles(root)), true).filter((finding) => /(^|\/)staging\//.test(finding.file));
@@ -217,8 +217,8 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(run.status, 0, run.stderr);
     assert.equal(run.stdout, '');
     assert.doesNotMatch(run.stderr, /Warning/);
-    assert.match(run.stderr, /^ {2}flux get kustomizations --watch {3}# on the staging cluster: "secrets" and "apps" become Ready$/m);
-    const sealed = read(root, 'secrets/staging/repo-auth.yaml');
+    assert.match(run.stderr, /^ {2}flux get kustomizations --watch {3}# on the staging cluster: "secrets" becomes Ready, then the tenant's GitRepository and Kustomization in apps$/m);
+    const sealed = read(root, 'secrets/staging/apps-auth.yaml');
     const values = (await openIndependently(sealed)).stringData as Record<string, string>;
     assert.deepEqual(Object.keys(values), ['identity', 'identity.pub', 'known_hosts']);
     assert.deepEqual((await openWithAge(sealed)).stringData, values);
@@ -241,7 +241,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/]+ flux-sops-staging\n$/);
     assert.match(run.stderr, /^Add this public key to ssh:\/\/git@github\.com\/acme\/apps\.git as a read-only deploy key/m);
-    const values = (await openIndependently(read(root, 'secrets/staging/repo-auth.yaml'))).stringData as Record<string, string>;
+    const values = (await openIndependently(read(root, 'secrets/staging/apps-auth.yaml'))).stringData as Record<string, string>;
     assert.equal(values['identity.pub'], run.stdout);
     assert.equal(publicKeyByOpenssh(values.identity ?? ''), run.stdout.trim());
     assert.ok(!run.stderr.includes(values.identity?.split('\n')[1] ?? '?'), 'the private key is not printed');
@@ -297,11 +297,11 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.deepEqual(opened.metadata, { name: 'app-credentials', namespace: 'apps' });
     assert.deepEqual((await openWithAge(sealed)).data, opened.data);
     assert.match(read(root, 'secrets/production/kustomization.yaml'), /^ {2}- app-credentials\.yaml$/m);
-    assert.match(read(root, 'secrets/production/kustomization.yaml'), /^ {2}# - repo-auth\.yaml/m, 'the pending repo-auth line stays');
+    assert.match(read(root, 'secrets/production/kustomization.yaml'), /^ {2}# - apps-auth\.yaml/m, 'the pending apps-auth line stays');
     // Next does not promise a Ready "secrets" while the environment's Git credentials are still a placeholder.
     assert.match(
       run.stderr,
-      /^ {2}flux get kustomizations --watch {3}# on the production cluster: "secrets" becomes Ready only once secrets\/production\/repo-auth\.yaml is sealed too \(flux-sops secret git production\)$/m,
+      /^ {2}flux get kustomizations --watch {3}# on the production cluster: "secrets" becomes Ready only once secrets\/production\/apps-auth\.yaml is sealed too \(flux-sops secret git production --tenant <tenant>\)$/m,
     );
     const built = execFileSync('kubectl', ['kustomize', join(root, 'secrets/production')], { encoding: 'utf8' });
     assert.match(built, /name: app-credentials\n {2}namespace: apps/);
@@ -357,14 +357,14 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(refused.status, 1);
     assert.equal(
       refused.stderr,
-      'flux-sops: secrets/staging/repo-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).\n',
+      'flux-sops: secrets/staging/apps-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).\n',
     );
     assert.deepEqual(snapshot(root), sealed);
     const forced = await runSecret(['git', 'staging', '--username', 'bot', '--password-stdin', '--force', '--cwd', root], second);
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stderr, /^Sealed secrets\/staging\/repo-auth\.yaml \(replacing the previous Secret\): /m);
+    assert.match(forced.stderr, /^Sealed secrets\/staging\/apps-auth\.yaml \(replacing the previous Secret\): /m);
     assert.match(forced.stderr, /secrets\/staging\/kustomization\.yaml lists it already\./);
-    assert.deepEqual((await openWithAge(read(root, 'secrets/staging/repo-auth.yaml'))).stringData, { username: 'bot', password: second });
+    assert.deepEqual((await openWithAge(read(root, 'secrets/staging/apps-auth.yaml'))).stringData, { username: 'bot', password: second });
     assert.equal(read(root, 'secrets/staging/kustomization.yaml'), sealed.get('secrets/staging/kustomization.yaml')?.toString(), 'listed once');
   });
 
@@ -386,8 +386,17 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(noPassword.stderr, 'flux-sops: Missing the password: pipe it to --password-stdin (it is never taken as an argument)\n');
     const empty = await runSecret(['git', 'staging', '--username', 'bot', '--password-stdin', '--cwd', root], '\n');
     assert.equal(empty.stderr, 'flux-sops: The password from --password-stdin is empty (nothing was piped to stdin)\n');
-    const reserved = await runSecret(['generic', 'staging', 'git-repository', '--from-literal', 'a=b', '--cwd', root]);
+    const reserved = await runSecret(['generic', 'staging', 'apps-auth', '--from-literal', 'a=b', '--cwd', root]);
     assert.equal(reserved.status, 2);
+    assert.equal(reserved.stderr, 'flux-sops: Invalid Secret name "apps-auth": is the Git credentials of a tenant: seal it with flux-sops secret git <env> --tenant <tenant>\n');
+    const elsewhere = await runSecret(['generic', 'staging', 'db', '--namespace', 'web', '--from-literal', 'a=b', '--cwd', root]);
+    assert.equal(elsewhere.status, 2);
+    assert.equal(
+      elsewhere.stderr,
+      'flux-sops: Invalid --namespace "web": is not a namespace this fleet creates in staging (flux-system, apps): a Secret for a namespace that does not exist would stall the "secrets" Kustomization\n',
+    );
+    const tenant = await runSecret(['git', 'staging', '--tenant', 'web', '--username', 'bot', '--password-stdin', '--cwd', root], 'x');
+    assert.equal(tenant.stderr, 'flux-sops: Invalid --tenant "web": is not a tenant of staging (apps)\n');
     const usage = await runSecret(['generic', 'staging', '--cwd', root]);
     assert.equal(usage.stderr, 'flux-sops: flux-sops secret generic takes an environment and a Secret name, got 1 argument\nUsage: flux-sops secret generic <env> <name> [options]\n');
     assert.equal(kms.calls.length, callsBefore, 'no KMS call');
@@ -417,7 +426,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     const https = await run(['secret', 'git', 'staging', '--username', 'bot', '--password-stdin', '--cwd', root], `${password}\n`);
     assert.equal(https.status, 0, https.stderr);
     assert.equal(https.stdout, '');
-    assert.deepEqual((await openIndependently(read(root, 'secrets/staging/repo-auth.yaml'))).stringData, { username: 'bot', password });
+    assert.deepEqual((await openIndependently(read(root, 'secrets/staging/apps-auth.yaml'))).stringData, { username: 'bot', password });
 
     const sshRoot = fleet(SSH_ANSWERS);
     const inputs = mkdtempSync(join(tmpdir(), 'secret-inputs-'));
@@ -428,7 +437,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     assert.equal(ssh.status, 0, ssh.stderr);
     assert.match(ssh.stdout, /^ssh-ed25519 \S+ flux-sops-production\n$/);
     createPublicKey({ key: sshpk.parseKey(ssh.stdout, 'ssh').toString('pkcs8'), format: 'pem' });
-    const values = (await openIndependently(read(sshRoot, 'secrets/production/repo-auth.yaml'))).stringData as Record<string, string>;
+    const values = (await openIndependently(read(sshRoot, 'secrets/production/apps-auth.yaml'))).stringData as Record<string, string>;
     assert.equal(values['identity.pub'], ssh.stdout);
     plaintexts.push(...(values.identity ?? '').split('\n').slice(1, -2));
   });
@@ -444,14 +453,14 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
         .cd(root)
         .withOptions({ interactive: true, force: false } as Record<string, unknown>)
         .withAnswers(answers);
-    await runYo({ environment: 'staging', kind: 'git', name: 'repo-auth', username: 'bot', password });
-    assert.deepEqual((await openIndependently(read(root, 'secrets/staging/repo-auth.yaml'))).stringData, { username: 'bot', password });
-    assert.match(read(root, 'secrets/staging/kustomization.yaml'), /^ {2}- repo-auth\.yaml$/m);
+    await runYo({ environment: 'staging', kind: 'git', name: 'apps-auth', username: 'bot', password });
+    assert.deepEqual((await openIndependently(read(root, 'secrets/staging/apps-auth.yaml'))).stringData, { username: 'bot', password });
+    assert.match(read(root, 'secrets/staging/kustomization.yaml'), /^ {2}- apps-auth\.yaml$/m);
     await runYo({ environment: 'production', kind: 'generic', name: 'app', keys: 'token, note', value_0: value, value_1: 'ünïcode ✓' });
     assert.deepEqual((await openWithAge(read(root, 'secrets/production/app.yaml'))).stringData, { token: value, note: 'ünïcode ✓' });
     // Replacing a sealed Secret: answering no at the question is a choice (yo exits 0), and changes nothing.
     const before = snapshot(root);
-    await runYo({ environment: 'staging', kind: 'git', name: 'repo-auth', replace: false, username: 'x', password: 'y' });
+    await runYo({ environment: 'staging', kind: 'git', name: 'apps-auth', replace: false, username: 'x', password: 'y' });
     assert.deepEqual(snapshot(root), before);
     // Without a terminal it asks nothing and points to the command line.
     await assert.rejects(

@@ -9,15 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sshpk from 'sshpk';
 import { FluxSopsError } from '../src/errors.js';
-import { REPO_AUTH_PENDING_COMMENT } from '../src/fleet/layout.js';
-import { readFleetTexts } from '../src/secret/fleet-files.js';
+import { pendingAuthCommentOf } from '../src/fleet/layout.js';
+import { readFleetTexts, readStoredFleetFacts } from '../src/secret/fleet-files.js';
 import { writeAllOrNothing } from '../src/writable.js';
 import { generateDeployKey, readPrivateKey, validateKnownHosts } from '../src/secret/git-credentials.js';
 import { genericValues } from '../src/secret/inputs.js';
 import { knownHostsCovers, knownHostsNameOf } from '../src/secret/known-hosts.js';
 import { listResource } from '../src/secret/kustomization.js';
 import { buildSecretManifest, secretObject } from '../src/secret/manifest.js';
-import { type FleetTexts, classifyExisting, planSealing } from '../src/secret/plan.js';
+import { type FleetTexts, classifyExisting, planSealing, sealingTargetOf } from '../src/secret/plan.js';
 import { assertMayReplace, sealSecret } from '../src/secret/seal.js';
 import { passwordFromStdin, placeValue, splitKeyValue, textOf, validateSecretKey, validateSecretName } from '../src/secret/values.js';
 import { HTTPS_ANSWERS, SSH_ANSWERS, filesContaining, makeFleet, snapshot } from './fixtures/secret/fleet.js';
@@ -59,7 +59,7 @@ describe('the plaintext scan the sealing tests rely on', () => {
 
 describe('secret: names, keys and values', () => {
   it('accepts DNS-1123 subdomains as Secret names, except the fleet\'s own files', () => {
-    for (const name of ['repo-auth', 'db', 'a.b-c', '0x']) {
+    for (const name of ['apps-auth', 'db', 'a.b-c', '0x']) {
       assert.equal(validateSecretName(name), true, name);
     }
     for (const name of ['', 'Repo', 'a_b', '-a', 'a-', 'a..b', '.a', 'a/b', 'x'.repeat(254)]) {
@@ -67,9 +67,8 @@ describe('secret: names, keys and values', () => {
     }
     assert.equal(
       validateSecretName('kustomization'),
-      'is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization, git-repository)',
+      'is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization)',
     );
-    assert.match(String(validateSecretName('git-repository')), /^is a file of the fleet itself/);
   });
 
   it('accepts Kubernetes Secret keys', () => {
@@ -245,19 +244,19 @@ describe('secret: listing in secrets/<env>/kustomization.yaml', () => {
     'kind: Kustomization',
     'resources:',
     '  - git-repository.yaml',
-    `  ${REPO_AUTH_PENDING_COMMENT}`,
+    `  ${pendingAuthCommentOf('apps')}`,
     '',
   ].join('\n');
 
-  it('turns the pending repo-auth comment into the entry', () => {
-    assert.equal(listResource(generated, 'repo-auth.yaml', 'k.yaml'), generated.replace(`  ${REPO_AUTH_PENDING_COMMENT}`, '  - repo-auth.yaml'));
-    assert.equal(listResource(generated.replace(/\n/g, '\r\n'), 'repo-auth.yaml', 'k.yaml'), generated.replace(`  ${REPO_AUTH_PENDING_COMMENT}`, '  - repo-auth.yaml').replace(/\n/g, '\r\n'));
+  it('turns the pending apps-auth comment into the entry', () => {
+    assert.equal(listResource(generated, 'apps-auth.yaml', 'k.yaml'), generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml'));
+    assert.equal(listResource(generated.replace(/\n/g, '\r\n'), 'apps-auth.yaml', 'k.yaml'), generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml').replace(/\n/g, '\r\n'));
   });
 
   it('adds another Secret to resources as a document edit, keeping comments', () => {
     const edited = listResource(generated, 'db.yaml', 'k.yaml');
     // The pending comment stays last in the list.
-    assert.equal(edited, generated.replace(`  ${REPO_AUTH_PENDING_COMMENT}\n`, `  - db.yaml\n  ${REPO_AUTH_PENDING_COMMENT}\n`));
+    assert.equal(edited, generated.replace(`  ${pendingAuthCommentOf('apps')}\n`, `  - db.yaml\n  ${pendingAuthCommentOf('apps')}\n`));
     const userList = 'resources: # mine\n  - ./a.yaml # first\n';
     // The yaml library keeps the comment on the key, on a line of its own.
     assert.equal(listResource(userList, 'b.yaml', 'k.yaml'), 'resources:\n  # mine\n  - ./a.yaml # first\n  - b.yaml\n');
@@ -266,7 +265,7 @@ describe('secret: listing in secrets/<env>/kustomization.yaml', () => {
 
   it('changes nothing when the file is listed already', () => {
     assert.equal(listResource('resources:\n  - ./db.yaml\n', 'db.yaml', 'k.yaml'), undefined);
-    assert.equal(listResource(`resources:\n  - repo-auth.yaml\n  ${REPO_AUTH_PENDING_COMMENT}\n`, 'repo-auth.yaml', 'k.yaml'), undefined);
+    assert.equal(listResource(`resources:\n  - apps-auth.yaml\n  ${pendingAuthCommentOf('apps')}\n`, 'apps-auth.yaml', 'k.yaml'), undefined);
   });
 
   it('refuses a kustomization that is not YAML or has no resources list', () => {
@@ -288,23 +287,25 @@ describe('secret: the plan', () => {
     rmSync(root, { recursive: true, force: true });
     rmSync(sshRoot, { recursive: true, force: true });
   });
-  const request = (environment: string, name = 'repo-auth', kind: 'git' | 'generic' = 'git') => ({ environment, name, namespace: 'flux-system', kind });
+  // A git Secret goes where the fleet's stored tenants say (the one tenant apps here).
+  const request = (environment: string, name = 'apps-auth', kind: 'git' | 'generic' = 'git', folder = root) =>
+    kind === 'git' ? { environment, ...sealingTargetOf(readStoredFleetFacts(folder), { environment, kind }), kind } : { environment, name, namespace: 'flux-system', kind };
   const plan = (folder: string, environment: string, name?: string, kind?: 'git' | 'generic', edit: Partial<FleetTexts> = {}) =>
-    planSealing({ ...readFleetTexts(folder, environment, name ?? 'repo-auth'), ...edit }, request(environment, name, kind));
+    planSealing({ ...readFleetTexts(folder, environment, name ?? 'apps-auth'), ...edit }, request(environment, name, kind, folder));
 
-  it('finds the rule, the keys, the placeholder and the kustomization edit of repo-auth', () => {
+  it('finds the rule, the keys, the placeholder and the kustomization edit of apps-auth', () => {
     const sealing = plan(root, 'staging');
-    assert.equal(sealing.path, 'secrets/staging/repo-auth.yaml');
+    assert.equal(sealing.path, 'secrets/staging/apps-auth.yaml');
     assert.deepEqual(sealing.keys, { kms: ['arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'], age: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
     assert.deepEqual(sealing.selectors, { encryptedRegex: '^(data|stringData)$' });
     assert.equal(sealing.existing, 'placeholder');
     assert.equal(sealing.repoScheme, 'https');
-    assert.match(sealing.kustomization ?? '', /^ {2}- repo-auth\.yaml$/m);
-    assert.doesNotMatch(sealing.kustomization ?? '', /# - repo-auth/);
+    assert.match(sealing.kustomization ?? '', /^ {2}- apps-auth\.yaml$/m);
+    assert.doesNotMatch(sealing.kustomization ?? '', /# - apps-auth/);
     assert.equal(plan(sshRoot, 'production').repoScheme, 'ssh');
     const db = plan(root, 'production', 'db', 'generic');
     assert.equal(db.existing, 'missing');
-    assert.match(db.kustomization ?? '', /\n {2}- db\.yaml\n {2}# - repo-auth\.yaml .*\)\n$/, 'listed before the pending comment, final line break kept');
+    assert.match(db.kustomization ?? '', /\n {2}- db\.yaml\n {2}# - apps-auth\.yaml .*\)\n$/, 'listed before the pending comment, final line break kept');
   });
 
   it('uses the first rule matching the path, as sops does: the user\'s own rule decides', () => {
@@ -323,34 +324,34 @@ describe('secret: the plan', () => {
     assert.equal(unknown.code, 2);
     assert.equal(errorOf(() => plan(root, '../x')).code, 2);
     const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace(/^ {2}- path_regex: "\^secrets\/staging.*\n(?: {4}.*\n)*/m, '');
-    const uncovered = errorOf(() => plan(root, 'staging', 'repo-auth', 'git', { sopsConfig }));
+    const uncovered = errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig }));
     assert.equal(
       uncovered.message,
-      'No creation rule in .sops.yaml matches secrets/staging/repo-auth.yaml, so it has no key to be sealed for (sops would refuse it too): add a rule for secrets/staging/ (flux-sops env adds one per environment); nothing was written',
+      'No creation rule in .sops.yaml matches secrets/staging/apps-auth.yaml, so it has no key to be sealed for (sops would refuse it too): add a rule for secrets/staging/ (flux-sops env adds one per environment); nothing was written',
     );
     assert.equal(uncovered.code, 2);
   });
 
   it('refuses master keys this product cannot use, naming them (exit 2)', () => {
     const sopsConfig = 'creation_rules:\n  - path_regex: ^secrets/\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    kms: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab+arn:aws:iam::123456789012:role/x\n';
-    const error = errorOf(() => plan(root, 'staging', 'repo-auth', 'git', { sopsConfig }));
+    const error = errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig }));
     assert.match(error.message, /^The \.sops\.yaml creation rule \(path_regex "\^secrets\/"\) names master keys this tool cannot use: .*pgp keys/);
     assert.match(error.message, /kms key arn:aws:kms:eu-west-1:123456789012:key\/1234abcd-12ab-34cd-56ef-1234567890ab with a role to assume/);
     assert.equal(error.code, 2);
     const groups = 'creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - gcp_kms: [{resource_id: x}]\n      - hc_vault: [x]\n';
-    assert.match(errorOf(() => plan(root, 'staging', 'repo-auth', 'git', { sopsConfig: groups })).message, /shamir_threshold 2 .*2 key_groups.*gcp_kms keys.*hc_vault keys/);
+    assert.match(errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig: groups })).message, /shamir_threshold 2 .*2 key_groups.*gcp_kms keys.*hc_vault keys/);
     assert.match(errorOf(() => plan(root, 'staging', 'x', 'generic', { sopsConfig: 'creation_rules:\n  - encrypted_regex: x\n' })).message, /names no master key/);
   });
 
   it('refuses bad names and namespaces (exit 2)', () => {
-    assert.equal(errorOf(() => plan(root, 'staging', 'kustomization', 'generic')).message, 'Invalid Secret name "kustomization": is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization, git-repository)');
+    assert.equal(errorOf(() => plan(root, 'staging', 'kustomization', 'generic')).message, 'Invalid Secret name "kustomization": is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization)');
     const namespace = errorOf(() => planSealing(readFleetTexts(root, 'staging', 'x'), { ...request('staging', 'x', 'generic'), namespace: 'Flux' }));
     assert.match(namespace.message, /^Invalid namespace "Flux": must be a DNS-1123 label/);
   });
 
   it('tells the placeholder from a sealed Secret', () => {
     assert.equal(classifyExisting(null), 'missing');
-    assert.equal(classifyExisting(readFileSync(join(root, 'secrets/staging/repo-auth.yaml'), 'utf8')), 'placeholder');
+    assert.equal(classifyExisting(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8')), 'placeholder');
     assert.equal(classifyExisting('apiVersion: v1\nkind: Secret\nsops:\n  mac: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\n'), 'sealed');
     assert.equal(classifyExisting(': not yaml ['), 'sealed');
   });
@@ -360,7 +361,7 @@ describe('secret: the plan', () => {
     await assertMayReplace(placeholder, false);
     const sealed = { ...placeholder, existing: 'sealed' as const };
     const conflict = await rejectionOf(assertMayReplace(sealed, false));
-    assert.equal(conflict.message, 'secrets/staging/repo-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).');
+    assert.equal(conflict.message, 'secrets/staging/apps-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).');
     assert.equal(conflict.code, 1);
     await assertMayReplace(sealed, true);
     await assertMayReplace(sealed, false, async () => true);
@@ -375,7 +376,7 @@ describe('secret: the plan', () => {
     const failing = async () => {
       throw new FluxSopsError('key', 'KMS refused');
     };
-    const error = await rejectionOf(sealSecret(root, sealing, buildSecretManifest('repo-auth', 'flux-system', [{ key: 'password', value: 'p' }]), failing));
+    const error = await rejectionOf(sealSecret(root, sealing, buildSecretManifest('apps-auth', 'flux-system', [{ key: 'password', value: 'p' }]), failing));
     assert.equal(error.message, 'KMS refused');
     assert.deepEqual(snapshot(root), before);
   });

@@ -20,7 +20,7 @@ const PRODUCTION = 'arn:aws:kms:us-east-2:123456789012:key/66666666-7777-8888-99
 const VALUES = { username: 'deploy-bot', password: 'pa55: w0rd #secret' };
 
 function secret(values: Record<string, string> = VALUES) {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'repo-auth', namespace: 'flux-system' }, type: 'Opaque', stringData: values };
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'apps-auth', namespace: 'flux-system' }, type: 'Opaque', stringData: values };
 }
 
 /** Neither a plaintext value nor a 32-byte key in hex or base64 appears in the message. */

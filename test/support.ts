@@ -121,3 +121,14 @@ export function writeAnswersFile(answers: Record<string, unknown>): string {
   writeFileSync(path, JSON.stringify(answers));
   return path;
 }
+
+/** Two tenants in two environments, one of them in production only; ssh and https; an IRSA and a Pod Identity environment. */
+export const TENANTS_ANSWERS = {
+  accountId: '123456789012',
+  region: 'eu-west-1',
+  environments: ['staging', { name: 'production', identity: 'pod-identity', clusterName: 'prod-eu' }],
+  tenants: [
+    { name: 'shop', repoUrl: 'ssh://git@github.com/acme/shop.git' },
+    { name: 'billing', namespace: 'payments', repoUrl: 'https://gitlab.example.com/acme/billing.git', branch: 'stable', path: './clusters/<env>/billing', environments: ['production'] },
+  ],
+};

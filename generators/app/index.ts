@@ -1,4 +1,5 @@
 // `yo flux-sops`: gathers the fleet's inputs, validates them all, then writes the planned files.
+import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { readAnswersFile } from '../../src/fleet/answers-file.js';
 import {
@@ -19,9 +20,9 @@ import {
   validateAnswers,
 } from '../../src/fleet/inputs.js';
 import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { findRekeyedEnvironments, findRerunNotes, nextSteps, planFleet, planStoredFleet, rekeySteps } from '../../src/fleet/plan.js';
+import { findRekeyedEnvironments, findRerunNotes, nextSteps, planFleet, planStoredFleet, refusePreTenantFleet, rekeySteps } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writePlannedFiles } from '../../src/yeoman/generator-support.js';
-import { environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
+import { askTenants, environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
 
 export default class FleetGenerator extends FluxSopsGenerator {
   #stored: RawAnswers = {};
@@ -42,6 +43,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
     const fromFile = typeof this.options.answers === 'string' ? readAnswersFile(this.options.answers) : {};
     const { raw: fromOptions, overrides } = parseOptionAnswers(this.options);
     this.#stored = fromStorage;
+    refusePreTenantFleet(fromStorage, (path) => existsSync(this.destinationPath(path)));
     this.#overrides = overrides;
     this.#given = mergeAnswers(fromFile, fromOptions);
     this.#raw = mergeAnswers(fromStorage, this.#given);
@@ -59,7 +61,15 @@ export default class FleetGenerator extends FluxSopsGenerator {
     if (!this.interactive) {
       return;
     }
-    const missing = fleetInputs.filter((input) => this.#raw[input.name] === undefined);
+    // The tenants are asked as a list of names, then each one's repository; the single tenant
+    // "apps" is the repoUrl shorthand.
+    const tenantsMissing = this.#raw.tenants === undefined && this.#raw.repoUrl === undefined;
+    const missing = fleetInputs.filter((input) => this.#raw[input.name] === undefined && !('structured' in input) && input.name !== 'repoUrl');
+    if (tenantsMissing) {
+      const replies = await askTenants(this.ask);
+      this.#raw = mergeAnswers(this.#raw, replies);
+      this.#given = mergeAnswers(this.#given, replies);
+    }
     if (missing.length > 0) {
       const replies = await this.ask(missing.map((input) => questionFor(input)));
       this.#raw = mergeAnswers(this.#raw, replies);

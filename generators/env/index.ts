@@ -1,11 +1,12 @@
 // `yo flux-sops:env <name>`: adds one environment to an existing fleet, as planned by
 // planAddEnvironment: the new environment's files, its rule in `.sops.yaml`, its README section,
 // and its entry in `.yo-rc.json`; nothing else changes.
+import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
 import { type RawAnswers, environmentInputs, readAnswersObject, readEnvironmentOptions } from '../../src/fleet/inputs.js';
 import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { type AddEnvironmentPlan, nextSteps, planAddEnvironment } from '../../src/fleet/plan.js';
+import { type AddEnvironmentPlan, nextSteps, planAddEnvironment, refusePreTenantFleet } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { assertWritable } from '../../src/writable.js';
 import { environmentQuestions } from '../../src/yeoman/prompts.js';
@@ -33,6 +34,7 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
       throw new FluxSopsError('fleet', NOT_A_FLEET);
     }
     this.#stored = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
+    refusePreTenantFleet(this.#stored, (path) => existsSync(this.destinationPath(path)));
     this.#overrides = readEnvironmentOptions(this.options.name, this.options);
     // Fails early on a bad name or a stored fleet that does not validate, before any question.
     this.#planWith(this.#overrides);

@@ -10,10 +10,11 @@ import { encryptSecret } from '../../src/secret/encrypt.js';
 import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
 import type { GatheredValues } from '../../src/secret/inputs.js';
 import { buildSecretManifest } from '../../src/secret/manifest.js';
-import { type SealingPlan, planSealing } from '../../src/secret/plan.js';
+import { type SealingPlan, planSealing, sealingTargetOf, tenantsOfEnvironment } from '../../src/secret/plan.js';
+import { namespaceOf } from '../../src/fleet/tenants.js';
 import type { ValueChanges } from '../../src/secret/change.js';
 import { changeSealedSecret, listFleetSecrets } from '../../src/secret/day-to-day.js';
-import { askSecretValues, askValueChanges, nameQuestion, sealedSecretQuestion, type SecretTask, targetQuestions } from '../../src/secret/questions.js';
+import { askSecretValues, askValueChanges, nameQuestions, sealedSecretQuestion, type SecretTask, targetQuestions } from '../../src/secret/questions.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, nextSteps, sealedSummary, sealSecret } from '../../src/secret/seal.js';
 import { FluxSopsGenerator } from '../../src/yeoman/generator-support.js';
 
@@ -43,9 +44,14 @@ export default class SecretGenerator extends FluxSopsGenerator {
       await this.#askChange(root, environment);
       return;
     }
-    const { name } = (await this.ask([nameQuestion(kind)])) as { name: string };
+    const tenants = tenantsOfEnvironment(facts, environment);
+    const answers = (await this.ask(nameQuestions(kind, tenants.map((tenant) => tenant.name), [FLUX_NAMESPACE, ...tenants.map(namespaceOf)]))) as { tenant?: string; name?: string; namespace?: string };
+    const target = sealingTargetOf(
+      facts,
+      kind === 'git' ? { environment, kind, ...(answers.tenant === undefined ? {} : { tenant: answers.tenant }) } : { environment, kind, name: answers.name ?? '', ...(answers.namespace === undefined ? {} : { namespace: answers.namespace }) },
+    );
     // Every fleet problem (no rule, unusable keys, unwritable files) is told before a value is typed.
-    const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: FLUX_NAMESPACE, kind });
+    const plan = planSealing(readFleetTexts(root, environment, target.name), { environment, ...target, kind });
     assertPlanWritable(root, plan);
     const confirm = async (message: string) => ((await this.ask([{ type: 'confirm', name: 'replace', message, default: false }])) as { replace: boolean }).replace;
     try {

@@ -13,6 +13,7 @@ import { checkCreationRules, describeRule, readCreationRules } from './creation-
 import { type EncryptedFile, environmentOf, type FleetFacts, placeholderFix, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
 import { type FleetFileParser, parseFleetFile } from './parse.js';
+import { checkTenancy } from './tenancy.js';
 
 /** Flux bootstrap's own source and Kustomization: this repository, applied without decryption. */
 const BOOTSTRAP_NAME = 'flux-system';
@@ -275,7 +276,7 @@ function checkListedPlaceholders(facts: FleetFacts): Finding[] {
           file,
           'placeholder-listed',
           `lists ${resource}, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization`,
-          `remove "- ${resource}" from its resources; flux-sops secret ${posix.basename(resource) === 'repo-auth.yaml' ? 'git' : 'generic'} ${environment} seals it and lists it again`,
+          `remove "- ${resource}" from its resources; flux-sops secret ${posix.basename(resource).endsWith('-auth.yaml') ? 'git' : 'generic'} ${environment} seals it and lists it again`,
         );
       }),
   );
@@ -302,6 +303,7 @@ export function checkFleet(fleetFiles: FleetFiles, parse: FleetFileParser = pars
     ...checkKeys(facts.encryptedFiles, creationRules.rules, (file) => index.find(file)),
     ...checkDecryptionAndApplication(facts),
     ...checkListedPlaceholders(facts),
+    ...checkTenancy(facts),
   ];
   return findings.sort(compareFindings);
 }

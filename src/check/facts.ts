@@ -10,7 +10,6 @@ import {
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
   PLACEHOLDER_OIDC_ID,
-  REPO_AUTH_NAME,
   sealedSecretPathOf,
   SECRETS_FOLDER,
   SECRETS_KUSTOMIZATION,
@@ -54,10 +53,47 @@ export interface GitRepositoryObject {
   readonly url: string | undefined;
 }
 
-/** A kustomize `kustomization.yaml`: what it lists, as written. */
+/** A kustomize `kustomization.yaml`: what it lists, as written, and its patches. */
 export interface KustomizeConfig {
   readonly file: string;
   readonly resources: readonly string[];
+  readonly patches: readonly KustomizePatch[];
+}
+
+/** One `patches` entry: its target, and the values the patch adds (a JSON 6902 `value:`, as text). */
+export interface KustomizePatch {
+  readonly targetKind: string | undefined;
+  readonly targetName: string | undefined;
+  readonly values: readonly string[];
+}
+
+/** A Flux object a tenant's rules concern: who it runs as, which sources it names, whether it decrypts. */
+export interface FluxObject {
+  readonly file: string;
+  readonly label: string;
+  readonly kind: string;
+  readonly namespace: string | undefined;
+  readonly serviceAccountName: string | undefined;
+  /** The namespaces of its source references (sourceRef, chart.spec.sourceRef, chartRef), as written. */
+  readonly sourceNamespaces: readonly string[];
+}
+
+/** A Kubernetes object the tenancy rules look up by name: Namespaces, the admission policy and its binding. */
+export interface NamedObject {
+  readonly file: string;
+  readonly kind: string;
+  readonly name: string;
+  /** ValidatingAdmissionPolicy: its failurePolicy; binding: its policyName and validationActions. */
+  readonly failurePolicy?: string;
+  readonly policyName?: string;
+  readonly validationActions?: readonly string[];
+}
+
+/** A SOPS-encrypted Secret and the namespace it is sealed for. */
+export interface SealedSecret {
+  readonly file: string;
+  readonly label: string;
+  readonly namespace: string | undefined;
 }
 
 /** What the fleet-wide checks need to know, gathered in one pass over the files. */
@@ -67,6 +103,10 @@ export interface FleetFacts {
   readonly kustomizations: FluxKustomization[];
   readonly gitRepositories: GitRepositoryObject[];
   readonly kustomizeConfigs: KustomizeConfig[];
+  /** Flux Kustomizations and HelmReleases, for the tenancy rules. */
+  readonly fluxObjects: FluxObject[];
+  readonly namedObjects: NamedObject[];
+  readonly sealedSecrets: SealedSecret[];
   /** The environment names of the stored answers (`.yo-rc.json`), when there are any. */
   readonly storedEnvironments: string[];
 }
@@ -215,8 +255,9 @@ function sealFix(file: string, secretName: string | undefined, keys: readonly st
 
 export function placeholderFix(file: string): string {
   const environment = environmentOf(file) ?? '<env>';
-  return posix.basename(file) === `${REPO_AUTH_NAME}.yaml`
-    ? `flux-sops secret git ${environment} (seals the real credentials and lists the file in kustomization.yaml)`
+  const base = posix.basename(file);
+  return base.endsWith('-auth.yaml')
+    ? `flux-sops secret git ${environment} --tenant ${base.slice(0, -'-auth.yaml'.length)} (seals the real credentials and lists the file in kustomization.yaml)`
     : `flux-sops secret generic ${environment} ${posix.basename(file).replace(/\.ya?ml$/, '')} --from-file KEY=<file> (seals it and lists it)`;
 }
 
@@ -299,9 +340,66 @@ function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): 
   );
 }
 
+/** The `value:` lines of a JSON 6902 patch written as text: what it adds (a flag, a name). */
+const PATCH_VALUE = /^\s*-?\s*value:\s*["']?([^"'\s]+)["']?\s*$/gm;
+
+function readPatch(entry: YamlObject): KustomizePatch {
+  const target = isObject(entry.target) ? entry.target : {};
+  const text = stringOrUndefined(entry.patch) ?? '';
+  return {
+    targetKind: stringOrUndefined(target.kind),
+    targetName: stringOrUndefined(target.name),
+    values: [...text.matchAll(PATCH_VALUE)].map((match) => match[1] ?? ''),
+  };
+}
+
+const FLUX_WORKLOADS: Readonly<Record<string, string>> = { Kustomization: 'kustomize.toolkit.fluxcd.io/', HelmRelease: 'helm.toolkit.fluxcd.io/' };
+
+/** What the tenancy rules need of one object: Flux Kustomizations and HelmReleases, Namespaces, the admission policy, sealed Secrets. */
+function gatherTenancyFacts(file: string, object: YamlObject, where: string, hasSops: boolean, facts: FleetFacts): void {
+  const apiVersion = stringOrUndefined(object.apiVersion) ?? '';
+  const kind = stringOrUndefined(object.kind) ?? '';
+  const metadata = isObject(object.metadata) ? object.metadata : {};
+  const spec = isObject(object.spec) ? object.spec : {};
+  const group = FLUX_WORKLOADS[kind];
+  if (group !== undefined && apiVersion.startsWith(group)) {
+    const chart = isObject(spec.chart) && isObject(spec.chart.spec) ? spec.chart.spec : {};
+    const references = [spec.sourceRef, chart.sourceRef, spec.chartRef].filter(isObject);
+    facts.fluxObjects.push({
+      file,
+      label: `${where}Flux ${describeObject(object)}`,
+      kind,
+      namespace: stringOrUndefined(metadata.namespace),
+      serviceAccountName: stringOrUndefined(spec.serviceAccountName),
+      sourceNamespaces: references.map((reference) => stringOrUndefined(reference.namespace)).filter((namespace): namespace is string => namespace !== undefined),
+    });
+  } else if ((apiVersion === 'v1' && kind === 'Namespace') || apiVersion.startsWith('admissionregistration.k8s.io/')) {
+    facts.namedObjects.push({
+      file,
+      kind,
+      name: nameOf(object) ?? '',
+      ...(typeof spec.failurePolicy === 'string' ? { failurePolicy: spec.failurePolicy } : {}),
+      ...(typeof spec.policyName === 'string' ? { policyName: spec.policyName } : {}),
+      ...(Array.isArray(spec.validationActions) ? { validationActions: spec.validationActions.map(String) } : {}),
+    });
+  } else if (kind === 'Secret' && hasSops) {
+    facts.sealedSecrets.push({ file, label: `${where}${describeObject(object)}`, namespace: stringOrUndefined(metadata.namespace) });
+  }
+}
+
 /** Reads every file once and gathers what the fleet-wide checks need. */
 export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFacts {
-  const facts: FleetFacts = { findings: [], encryptedFiles: [], kustomizations: [], gitRepositories: [], kustomizeConfigs: [], storedEnvironments: [] };
+  const facts: FleetFacts = {
+    findings: [],
+    encryptedFiles: [],
+    kustomizations: [],
+    gitRepositories: [],
+    kustomizeConfigs: [],
+    fluxObjects: [],
+    namedObjects: [],
+    sealedSecrets: [],
+    storedEnvironments: [],
+  };
   for (const [file, text] of files) {
     if (posix.basename(file) === SOPS_CONFIG_FILE) {
       if (file !== SOPS_CONFIG_FILE) {
@@ -392,6 +490,7 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
     }
     placeholder ||= isPlaceholder(object, sops);
     checkSecrets(file, object, where, documents.length === 1, facts.findings);
+    gatherTenancyFacts(file, object, where, hasSops, facts);
     if (isFluxKustomization(object)) {
       const spec = isObject(object.spec) ? object.spec : {};
       const sourceRef = isObject(spec.sourceRef) ? spec.sourceRef : {};
@@ -410,7 +509,7 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
       facts.gitRepositories.push({ name: nameOf(object) ?? '', url: stringOrUndefined(spec.url) });
     } else if (isKustomizeConfig(file, object)) {
       const listed = [...listOf(object.resources), ...listOf(object.components)];
-      facts.kustomizeConfigs.push({ file, resources: listed.filter((each): each is string => typeof each === 'string') });
+      facts.kustomizeConfigs.push({ file, resources: listed.filter((each): each is string => typeof each === 'string'), patches: listOf(object.patches).filter(isObject).map(readPatch) });
       checkSecretGenerators(file, object, where, facts.findings);
     }
   });

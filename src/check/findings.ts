@@ -62,6 +62,30 @@ export const checkRules = {
     severity: 'error',
     description: '.flux-sops/check.cjs differs from the checker this version of flux-sops ships (CI and pre-commit run it)',
   },
+  'lockdown-missing': {
+    severity: 'error',
+    description: "an environment's flux-system/kustomization.yaml without Flux's multi-tenancy lockdown patches (--no-cross-namespace-refs, --no-remote-bases, --default-service-account, the bootstrap Kustomization's serviceAccountName)",
+  },
+  'decryption-lock-missing': {
+    severity: 'error',
+    description: 'an environment without a decryption lock: neither kustomize-controller\'s object-level decryption flags (IRSA) nor the admission policy in clusters/<env>/ (EKS Pod Identity)',
+  },
+  'sops-age-secret': {
+    severity: 'error',
+    description: "--sops-age-secret set on kustomize-controller: a cluster-wide age identity for every Kustomization without a decryption secretRef",
+  },
+  'no-service-account': {
+    severity: 'error',
+    description: 'a Flux Kustomization or HelmRelease outside flux-system without spec.serviceAccountName',
+  },
+  'cross-namespace-source': {
+    severity: 'error',
+    description: 'a Flux Kustomization or HelmRelease whose source reference names another namespace (dependsOn may)',
+  },
+  'secret-namespace-not-created': {
+    severity: 'error',
+    description: 'a Secret under secrets/<env>/ sealed for a namespace the fleet does not create in that environment',
+  },
   placeholder: {
     severity: 'pending',
     description: 'a generated placeholder Secret not yet replaced (an error with --strict)',

@@ -13,7 +13,7 @@ export const environmentRemoveCommand: CommandSpec = {
   usage: 'flux-sops env remove <name> [options]',
   summary: [
     'Remove the environment <name> from the fleet: delete the files flux-sops wrote for it under clusters/<name>/,',
-    'secrets/<name>/ and iam/<name>/, remove its rule from .sops.yaml, its row and section from README.md and its',
+    'tenants/<name>/, secrets/<name>/ and iam/<name>/, remove its rule from .sops.yaml, its row and section from README.md and its',
     'entry from .yo-rc.json (edited as documents: your comments stay), then print the AWS clean-up (never run).',
     'With sealed Secrets or files you edited, nothing is removed without --force (exit 1, listing them). With',
     'iac terraform, terraform/<name>/ is kept for terraform destroy. The last environment cannot be removed.',

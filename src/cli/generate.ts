@@ -9,7 +9,8 @@ import { readAnswersFile } from '../fleet/answers-file.js';
 import { howToGive, mergeAnswers, parseOptionAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
-import { planAddEnvironment } from '../fleet/plan.js';
+import { planAddEnvironment, planAddTenant, refusePreTenantFleet } from '../fleet/plan.js';
+import { readTenantOptions } from '../fleet/tenants.js';
 import { packageRoot } from '../version.js';
 import { assertWritable } from '../writable.js';
 import type { ParsedValues } from './options.js';
@@ -85,6 +86,7 @@ function generatorOptions(values: ParsedValues, interactive: boolean): Record<st
 /** Validates the main generator's inputs before Yeoman loads, when nothing will be prompted. */
 export function validateFleetInputs(destination: string, values: ParsedValues, interactive: boolean): void {
   const stored = readStoredAnswers(destination);
+  refusePreTenantFleet(stored, (path) => existsSync(join(destination, path)));
   const fromFile = typeof values.answers === 'string' ? readAnswersFile(values.answers) : {};
   if (!interactive) {
     validateAnswers(mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile))), howToGive(false));
@@ -99,11 +101,27 @@ export function validateEnvironmentInputs(fleet: string, name: string, values: P
   if (Object.keys(stored).length === 0) {
     throw new FluxSopsError('fleet', NOT_A_FLEET);
   }
+  refusePreTenantFleet(stored, (path) => existsSync(join(fleet, path)));
   const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
   planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE));
 }
 
-export async function runGenerator(name: 'app' | 'env', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
+/** Plans `tenant add <name>` once before Yeoman loads, so every problem is reported without it. */
+export function validateTenantInputs(fleet: string, name: string, values: ParsedValues): void {
+  const stored = readStoredAnswers(fleet);
+  if (Object.keys(stored).length === 0) {
+    throw new FluxSopsError('fleet', NOT_A_FLEET);
+  }
+  refusePreTenantFleet(stored, (path) => existsSync(join(fleet, path)));
+  const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
+  const entry = readTenantOptions(name, values);
+  // Interactive runs ask for a missing repoUrl: what can be checked without it is checked now.
+  if (entry.repoUrl !== undefined || !isInteractive(values)) {
+    planAddTenant(stored, entry, read);
+  }
+}
+
+export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
   const interactive = isInteractive(values);
   const { default: Environment } = await import('yeoman-environment');
   const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(values.force) } as never);

@@ -11,7 +11,7 @@ const KEY_SOURCES = [
   'The data key is unwrapped with any available master key: AWS KMS through the AWS SDK (profiles,',
   'SSO, environment, instance roles; AWS_PROFILE and AWS_ENDPOINT_URL_KMS honoured), or an age',
   'identity from SOPS_AGE_KEY_FILE or SOPS_AGE_KEY. All or nothing: when any file cannot be',
-  'opened or wrapped, no file is written. The generated repo-auth placeholder is skipped.',
+  'opened or wrapped, no file is written. The generated <tenant>-auth placeholders are skipped.',
 ];
 
 function dryRunOption(what: string): OptionSpec {

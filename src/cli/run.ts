@@ -28,6 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runEnvironmentCommand } = await import('./env.js');
       return runEnvironmentCommand(rest);
     }
+    case 'tenant': {
+      const { runTenantCommand } = await import('./tenant.js');
+      return runTenantCommand(rest);
+    }
     default: {
       const { values, positionals } = parseCommandLine(generateCommand, argv);
       if (values.help) {

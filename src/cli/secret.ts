@@ -8,7 +8,6 @@ import { FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
 import { describeValue } from '../fleet/inputs.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
-import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 const runOptions = [
@@ -18,18 +17,24 @@ const runOptions = [
   ...commonOptions,
 ] as const;
 
-const namespaceOption = { name: 'namespace', type: 'string', placeholder: '<namespace>', description: `Namespace of the Secret (default: ${FLUX_NAMESPACE})` } as const;
+const namespaceOption = {
+  name: 'namespace',
+  type: 'string',
+  placeholder: '<namespace>',
+  description: `Namespace of the Secret: ${FLUX_NAMESPACE} (the default) or a tenant's namespace in that environment`,
+} as const;
 
 export const secretGitCommand: CommandSpec = {
   usage: 'flux-sops secret git <env> [options]',
   summary:
-    'Seal the Git credentials Flux uses for the fleet\'s repoUrl into secrets/<env>/<name>.yaml (SOPS, with the\n' +
-    'keys of the .sops.yaml rule for that path) and list it in secrets/<env>/kustomization.yaml. https fleets:\n' +
+    'Seal the Git credentials of a tenant\'s repository into secrets/<env>/<tenant>-auth.yaml, in the tenant\'s\n' +
+    'namespace (SOPS, with the keys of the .sops.yaml rule for that path), and list it in\n' +
+    'secrets/<env>/kustomization.yaml. Give each tenant its own read-only credential. https repositories:\n' +
     'username and password (a token), the password from a masked prompt or --password-stdin, never an argument.\n' +
-    'ssh fleets: --private-key-file or --generate-ssh-key (prints the public key on stdout), and --known-hosts-file.',
+    'ssh repositories: --private-key-file or --generate-ssh-key (one deploy key per repository; prints the public\n' +
+    'key on stdout), and --known-hosts-file.',
   options: [
-    { name: 'name', type: 'string', placeholder: '<name>', description: `Name of the Secret and its file (default: ${REPO_AUTH_NAME}, the GitRepository's secretRef)` },
-    namespaceOption,
+    { name: 'tenant', type: 'string', placeholder: '<tenant>', description: 'The tenant whose repository this is (may be left out when the environment has one tenant)' },
     { name: 'username', type: 'string', placeholder: '<user>', description: 'https: the Git user name (asked in a terminal when not given)' },
     { name: 'password-stdin', type: 'boolean', description: 'https: read the password or token from stdin (one line)' },
     { name: 'private-key-file', type: 'string', placeholder: '<file>', description: 'ssh: an existing private deploy key without passphrase (OpenSSH or PEM)' },
@@ -97,7 +102,7 @@ export const secretSetCommand: CommandSpec = {
 };
 
 const secretCommands = [
-  [secretGitCommand, "Git credentials of the fleet's repoUrl"],
+  [secretGitCommand, "Git credentials of a tenant's repository"],
   [secretGenericCommand, 'any Secret, from files and literals'],
   [secretListCommand, 'every sealed Secret, never decrypted'],
   [secretShowCommand, 'a sealed Secret, decrypted to stdout'],

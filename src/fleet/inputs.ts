@@ -24,6 +24,7 @@ import {
   validateRepoUrl,
   validateRoleName,
 } from './validators.js';
+import { type TenantAnswers, readTenants, toStoredTenant } from './tenants.js';
 
 export interface InputDeclaration {
   /** Key in the answers file and in `.yo-rc.json`. */
@@ -42,6 +43,8 @@ export interface InputDeclaration {
   /** Fixed choices, offered as a list at the prompt. */
   readonly choices?: readonly string[];
   readonly validate: (value: unknown) => Validation;
+  /** A list of mappings: given in the answers file or stored, asked by its own questions, never a command-line option. */
+  readonly structured?: boolean;
 }
 
 export const fleetInputs = [
@@ -95,18 +98,30 @@ export const fleetInputs = [
     name: 'repoUrl',
     option: 'repo-url',
     placeholder: '<url>',
-    message: 'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo)',
-    required: true,
+    message: 'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo): the one tenant "apps"',
+    defaultText: undefined,
+    required: false,
     validate: validateRepoUrl,
   },
   {
     name: 'branch',
     option: 'branch',
     placeholder: '<branch>',
-    message: 'Git branch of that repository to sync',
+    message: 'Git branch of that repository to sync (every tenant\'s default)',
     defaultText: 'main',
     required: false,
     validate: validateBranch,
+  },
+  {
+    name: 'tenants',
+    option: 'tenants',
+    placeholder: '<list>',
+    message: 'Tenants: name, namespace, repoUrl, branch, path, environments each (answers file; instead of repoUrl)',
+    defaultText: 'one tenant apps from repoUrl and branch',
+    required: false,
+    structured: true,
+    // Read entry by entry in validateAnswers (readTenants), which knows the environments.
+    validate: () => true,
   },
   {
     name: 'backupAgeRecipients',
@@ -249,8 +264,11 @@ export interface FleetAnswers {
   identity: Identity;
   region: string;
   environments: EnvironmentAnswers[];
-  repoUrl: string;
+  /** The shorthand for one tenant `apps`; absent when `tenants` are given. */
+  repoUrl?: string;
   branch: string;
+  /** Absent for the `repoUrl` shorthand (see tenantsOf). */
+  tenants?: TenantAnswers[];
   backupAgeRecipients: string[];
   iac: Iac;
   codeOwners: string[];
@@ -372,7 +390,7 @@ export interface OptionAnswers {
 export function parseOptionAnswers(options: Readonly<Record<string, unknown>>): OptionAnswers {
   const raw: RawAnswers = {};
   for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
-    const value = options[input.option];
+    const value = input.structured ? undefined : options[input.option];
     if (value !== undefined && input.name !== 'identity') {
       raw[input.name] = input.list ? splitList(value) : Array.isArray(value) ? value.at(-1) : value;
     }
@@ -542,6 +560,10 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
   for (const input of fleetInputs as readonly (InputDeclaration & { name: FleetInputName })[]) {
     let value = raw[input.name];
     if (value === undefined || value === null || (value === '' && input.required)) {
+      if (input.name === 'tenants' || input.name === 'repoUrl') {
+        // Either one names the tenants; which is missing is told below.
+        continue;
+      }
       if (input.required) {
         problems.push(`Missing ${input.name}: ${input.message}; ${howToGive(input.name)}`);
         continue;
@@ -569,6 +591,13 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
       values.environments = environments;
       continue;
     }
+    if (input.name === 'tenants') {
+      const tenants = values.environments === undefined ? undefined : readTenants(value, (values.environments as EnvironmentAnswers[]).map((each) => each.name), problems, invalid);
+      if (tenants !== undefined) {
+        values.tenants = tenants;
+      }
+      continue;
+    }
     if (input.list && typeof value === 'string') {
       value = splitList(value);
     }
@@ -578,6 +607,11 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
       continue;
     }
     values[input.name] = value;
+  }
+  if (raw.tenants === undefined && raw.repoUrl === undefined) {
+    problems.push(`Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); ${howToGive('repoUrl')}`);
+  } else if (raw.tenants !== undefined && raw.repoUrl !== undefined) {
+    problems.push(`Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`);
   }
   if (problems.length === 0) {
     problems.push(...findRoleProblems(values as unknown as FleetAnswers));
@@ -687,11 +721,12 @@ export function toStoredAnswers(answers: FleetAnswers): Record<string, unknown> 
     roleName: answers.roleName,
     identity: answers.identity,
     region: answers.region,
-    repoUrl: answers.repoUrl,
+    ...(answers.repoUrl === undefined ? {} : { repoUrl: answers.repoUrl }),
     branch: answers.branch,
     backupAgeRecipients: answers.backupAgeRecipients,
     iac: answers.iac,
     codeOwners: answers.codeOwners,
     environments: answers.environments.map((environment) => toStoredEnvironment(answers, environment)),
+    ...(answers.tenants === undefined ? {} : { tenants: answers.tenants.map(toStoredTenant) }),
   };
 }

@@ -21,10 +21,11 @@ import {
   validateAnswers,
 } from './inputs.js';
 import {
+  CLUSTERS_FOLDER,
   CODEOWNERS_FILE,
+  DEFAULT_DECRYPTION_SERVICE_ACCOUNT,
   ENCRYPTED_REGEX,
   FLEET_CHECKER_FILE,
-  GIT_REPOSITORY_FILE,
   GITIGNORE_FILE,
   KMS_DECRYPT_POLICY_FILE,
   KMS_ENCRYPT_POLICY_FILE,
@@ -35,22 +36,25 @@ import {
   type PlannedFile,
   README_ENVIRONMENTS_END,
   README_ENVIRONMENTS_START,
+  MINIMUM_FLUX_VERSION,
+  MINIMUM_KUBERNETES_VERSION,
   README_FILE,
-  REPO_AUTH_NAME,
-  REPO_AUTH_PENDING_COMMENT,
   SECRETS_KUSTOMIZATION,
   SOPS_CONFIG_FILE,
   TERRAFORM_FOLDER,
   TRUST_POLICY_FILE,
-  appsPathOf,
   clusterPathOf,
+  pendingAuthCommentOf,
   iamPathOf,
   sampleSecretPathsOf,
   sealedSecretPathOf,
   secretsPathOf,
   sopsPathRegexFor,
+  tenantsPathOf,
   terraformPathOf,
 } from './layout.js';
+import { type ResolvedTenant, type TenantAnswers, readTenants, resolveTenant, tenantInEnvironment, tenantsOf, toStoredTenant } from './tenants.js';
+import { listResource } from '../secret/kustomization.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { readShippedChecker, renderTemplate } from './templates.js';
 import { planTerraformFiles } from './terraform.js';
@@ -64,8 +68,10 @@ export interface ResolvedEnvironment extends IamEnvironment {
   readonly secretsPath: string;
   readonly iamPath: string;
   readonly terraformPath: string;
-  readonly appsPath: string;
+  readonly tenantsPath: string;
   readonly sopsPathRegex: string;
+  /** The tenants of this environment, in the fleet's order. */
+  readonly tenants: readonly ResolvedTenant[];
 }
 
 /** Files of the fleet as a whole, then per environment: template and path. */
@@ -82,13 +88,25 @@ const environmentTemplates = [
   { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`, createOnly: true },
   { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`, createOnly: true },
   { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
+  { template: 'environment/tenant-lockdown.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/${TENANT_LOCKDOWN_FILE}`, when: (env: ResolvedEnvironment) => env.identity === 'pod-identity' },
+  { template: 'environment/tenants-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/tenants.yaml` },
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
-  { template: 'environment/apps-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/apps.yaml` },
-  // Written once: `flux-sops secret` then lists what it seals here, and replaces the placeholder.
+  // The listing of the tenant folders: `tenant add` edits it as a document.
+  { template: 'environment/tenants-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.tenantsPath}/kustomization.yaml` },
+  // Written once: `flux-sops secret` then lists what it seals here, and replaces the placeholders.
   { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/${SECRETS_KUSTOMIZATION}`, createOnly: true },
-  { template: 'environment/git-repository.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/${GIT_REPOSITORY_FILE}` },
-  { template: 'environment/repo-auth.yaml.ejs', path: (env: ResolvedEnvironment) => sealedSecretPathOf(env.name, REPO_AUTH_NAME), createOnly: true },
 ] as const;
+
+/** A tenant's files in one environment: its folder under tenants/<env>/, and its placeholder credentials. */
+const tenantTemplates = [
+  { template: 'tenant/kustomization.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/kustomization.yaml` },
+  { template: 'tenant/rbac.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/rbac.yaml` },
+  { template: 'tenant/sync.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/sync.yaml` },
+  { template: 'environment/tenant-auth.yaml.ejs', path: (tenant: ResolvedTenant, env: ResolvedEnvironment) => sealedSecretPathOf(env.name, tenant.authName), createOnly: true },
+] as const;
+
+/** Pod Identity environments: the admission policy that is their decryption lock. */
+export const TENANT_LOCKDOWN_FILE = 'tenant-lockdown.yaml';
 
 /** The IAM documents of an environment, built as objects (valid JSON by construction). */
 const iamDocuments = [
@@ -111,6 +129,9 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     throw new Error(`Bug: unvalidated KMS ARN reached the planner: ${kmsKeyArn}`);
   }
   const oidcIssuer = environment.oidcIssuer ?? oidcIssuerPlaceholder(answers.region);
+  const tenants = tenantsOf(answers)
+    .filter((tenant) => tenantInEnvironment(tenant, environment.name))
+    .map((tenant) => resolveTenant(tenant, environment.name, answers.branch));
   return {
     name: environment.name,
     region: answers.region,
@@ -132,8 +153,9 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     secretsPath: secretsPathOf(environment.name),
     iamPath: iamPathOf(environment.name),
     terraformPath: terraformPathOf(environment.name),
-    appsPath: appsPathOf(environment.name),
+    tenantsPath: tenantsPathOf(environment.name),
     sopsPathRegex: sopsPathRegexFor(environment.name),
+    tenants,
   };
 }
 
@@ -149,18 +171,18 @@ export function sopsCreationRuleFor(environment: ResolvedEnvironment): CreationR
 
 /** What every template sees: the fleet, its environments, and the quoting helpers. */
 function templateContext(answers: FleetAnswers) {
-  const repoScheme = answers.repoUrl.startsWith('ssh://') ? 'ssh' : 'https';
   const environments = answers.environments.map((each) => resolveEnvironment(answers, each));
   return {
     fleet: answers,
     /** The fleet region's partition: every ARN the README shows starts with arn:<partition>:. */
     partition: partitionOf(answers.region),
     environments,
+    tenants: tenantsOf(answers),
     env: undefined as ResolvedEnvironment | undefined,
+    tenant: undefined as ResolvedTenant | undefined,
     rules: environments.map(sopsCreationRuleFor),
-    repoScheme,
-    repoAuthKeys: repoScheme === 'ssh' ? ['identity', 'identity.pub', 'known_hosts'] : ['username', 'password'],
-    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingRepoAuth: REPO_AUTH_PENDING_COMMENT, codeOwner: PLACEHOLDER_CODE_OWNER },
+    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingAuthOf: pendingAuthCommentOf, codeOwner: PLACEHOLDER_CODE_OWNER },
+    lock: { defaultDecryptionServiceAccount: DEFAULT_DECRYPTION_SERVICE_ACCOUNT, fluxVersion: MINIMUM_FLUX_VERSION, kubernetesVersion: MINIMUM_KUBERNETES_VERSION },
     encryptedRegex: ENCRYPTED_REGEX,
     readmeMarkers: { start: README_ENVIRONMENTS_START, end: README_ENVIRONMENTS_END },
     checkerFile: FLEET_CHECKER_FILE,
@@ -200,13 +222,25 @@ function render(template: string, path: string, context: TemplateContext): Plann
   return file;
 }
 
+/** A tenant's files in one environment (its folder and its placeholder credentials), in a stable order. */
+function planTenant(context: TemplateContext, environment: ResolvedEnvironment, tenant: ResolvedTenant): PlannedFile[] {
+  const tenantContext = { ...context, env: environment, tenant };
+  return tenantTemplates.map((each) => ({
+    ...render(each.template, each.path(tenant, environment), tenantContext),
+    ...('createOnly' in each ? { createOnly: true } : {}),
+  }));
+}
+
 function planEnvironment(context: TemplateContext, environment: ResolvedEnvironment): PlannedFile[] {
   const environmentContext = { ...context, env: environment };
   return [
-    ...environmentTemplates.map((each) => ({
-      ...render(each.template, each.path(environment), environmentContext),
-      ...('createOnly' in each ? { createOnly: true } : {}),
-    })),
+    ...environmentTemplates
+      .filter((each) => !('when' in each) || each.when(environment))
+      .map((each) => ({
+        ...render(each.template, each.path(environment), environmentContext),
+        ...('createOnly' in each ? { createOnly: true } : {}),
+      })),
+    ...environment.tenants.flatMap((tenant) => planTenant(context, environment, tenant)),
     ...iamDocuments.map(({ file, build }) => ({ path: `${environment.iamPath}/${file}`, contents: policyJson(build(environment)) })),
     ...(context.fleet.iac === 'terraform' ? planTerraformFiles(environment) : []),
   ];
@@ -247,6 +281,123 @@ export function planStoredFleet(stored: RawAnswers): PlannedFile[] {
   } catch {
     return [];
   }
+}
+
+/** The README section of the fleet, and of this project, with the manual move of a fleet from before tenants. */
+export const PRE_TENANT_README_SECTION = 'Moving a fleet from before tenants';
+
+/**
+ * A fleet written before tenants existed (stored answers without tenants, and a
+ * `clusters/<env>/apps.yaml`) is not migrated: removing `apps.yaml` as a re-run would prunes
+ * every workload it applied. `exists` tells whether a fleet path is a file. Throws exit 2.
+ */
+export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) => boolean): void {
+  if (Object.keys(stored).length === 0 || stored.tenants !== undefined) {
+    return;
+  }
+  const names = environmentEntriesOf(stored).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry));
+  const old = names
+    .filter((name): name is string => typeof name === 'string' && validateEnvironmentName(name) === true)
+    .map((name) => `${CLUSTERS_FOLDER}/${name}/apps.yaml`)
+    .filter(exists);
+  if (old.length > 0) {
+    throw new FluxSopsError(
+      'fleet',
+      `This fleet was written before tenants (${old.join(', ')}) and is not migrated automatically: removing apps.yaml would prune every workload it applied. ` +
+        `Move it by hand as README.md of generator-flux-sops says ("${PRE_TENANT_README_SECTION}": spec.deletionPolicy: Orphan on the Kustomization apps first, then re-seal the credentials as apps-auth); nothing was written`,
+    );
+  }
+}
+
+/** Every file the planner writes for one tenant, in every environment of the fleet it belongs to: what removing it deletes. */
+export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
+  const context = templateContext(answers);
+  return context.environments.flatMap((environment) =>
+    environment.tenants.filter((each) => each.name === tenant).flatMap((each) => tenantTemplates.map((file) => file.path(each, environment))),
+  );
+}
+
+/** What `yo flux-sops:tenant` and `flux-sops tenant add` write, computed and checked in full before anything is written. */
+export interface AddTenantPlan {
+  readonly answers: FleetAnswers;
+  readonly tenant: TenantAnswers;
+  /** The tenant's files in each of its environments. */
+  readonly files: PlannedFile[];
+  /** Existing fleet files edited in place: the tenant listings of its environments, the README section. */
+  readonly edits: PlannedFile[];
+  readonly notes: string[];
+  /** The stored tenants list, the new one last. */
+  readonly storedTenants: unknown[];
+}
+
+/**
+ * Adds one tenant to a fleet: `stored` is the fleet's stored answers, `entry` the new tenant as
+ * given (name, repoUrl, …), `read` the current text of a fleet file (null when missing). A fleet
+ * stored with the `repoUrl` shorthand gets its tenant `apps` listed explicitly. Throws a
+ * FluxSopsError naming the problem; nothing is written then.
+ */
+export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>, read: (path: string) => string | null): AddTenantPlan {
+  const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
+  const existing = tenantsOf(fleet);
+  const problems: string[] = [];
+  const [tenant] = readTenants([entry], fleet.environments.map((each) => each.name), problems, invalid) ?? [];
+  if (tenant === undefined) {
+    throw inputError(problems);
+  }
+  if (existing.some((each) => each.name === tenant.name)) {
+    throw inputError([invalid('tenant name', tenant.name, `is already a tenant of this fleet (${existing.map((each) => each.name).join(', ')}): choose another name`)]);
+  }
+  const { repoUrl: _shorthand, ...rest } = stored;
+  const answers = validateAnswers({ ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] }, () => '');
+  const context = templateContext(answers);
+  const files: PlannedFile[] = [];
+  const edits: PlannedFile[] = [];
+  for (const environment of context.environments) {
+    const resolved = environment.tenants.find((each) => each.name === tenant.name);
+    if (resolved === undefined) {
+      continue;
+    }
+    const authPath = sealedSecretPathOf(environment.name, resolved.authName);
+    if (read(authPath) !== null) {
+      throw inputError([invalid('tenant name', tenant.name, `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move that Secret`)]);
+    }
+    files.push(...planTenant(context, environment, resolved));
+    const listingPath = `${environment.tenantsPath}/kustomization.yaml`;
+    const listing = read(listingPath);
+    if (listing === null) {
+      files.push(render('environment/tenants-kustomization.yaml.ejs', listingPath, { ...context, env: environment }));
+    } else {
+      const edited = listResource(listing, tenant.name, listingPath);
+      if (edited !== undefined) {
+        edits.push({ path: listingPath, contents: edited });
+      }
+    }
+  }
+  if (files.length === 0) {
+    throw inputError([invalid(`tenants.${tenant.name}.environments`, tenant.environments, 'names none of the environments of this fleet')]);
+  }
+  const notes: string[] = [];
+  const readmeText = read(README_FILE);
+  const readme = readmeText === null ? undefined : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
+  if (readme === undefined) {
+    notes.push(`${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is: its tenants table lacks ${tenant.name}.`);
+  } else if (readme !== readmeText) {
+    edits.push({ path: README_FILE, contents: readme });
+  }
+  return { answers, tenant, files, edits, notes, storedTenants: (answers.tenants ?? []).map(toStoredTenant) };
+}
+
+/** What adding a tenant ends with: where, and the next steps (seal its credentials per environment). */
+export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
+  const environments = [...new Set(plan.files.map((file) => file.path.split('/')[1] ?? ''))];
+  return [
+    '',
+    `Added the tenant ${plan.tenant.name} to the fleet in ${root}: ${environments.join(', ')}.`,
+    'Next:',
+    ...environments.map((environment, index) => `  ${index + 1}. flux-sops secret git ${environment} --tenant ${plan.tenant.name}   # its own read-only token or deploy key`),
+    `  ${environments.length + 1}. flux-sops check, then git add, commit and push.`,
+    '',
+  ].join('\n');
 }
 
 /** What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its terraform/ folder. */
@@ -373,7 +524,7 @@ export function nextSteps(answers: FleetAnswers, root: string, added?: string): 
     "Next (README.md has every command with this fleet's values):",
     `  1. Create the KMS key and IAM role of each environment (${awsSide}), then git commit and git push.`,
     `  2. Bootstrap each cluster: flux bootstrap git --url=<this repository> --path=clusters/${first}`,
-    `  3. Seal the Git credentials: flux-sops secret git ${first}; then flux-sops check.`,
+    `  3. Seal each tenant's Git credentials: flux-sops secret git ${first} --tenant <tenant>; then flux-sops check.`,
     '',
   ].join('\n');
 }

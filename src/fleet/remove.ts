@@ -15,6 +15,7 @@ import {
   type PlannedFile,
   README_FILE,
   SECRETS_FOLDER,
+  TENANTS_FOLDER,
   SOPS_CONFIG_FILE,
   STORAGE_NAME,
   STORED_ANSWERS_FILE,
@@ -26,7 +27,7 @@ import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 
 /** The folders of an environment that removal looks into (terraform/<env>/ is kept: see cleanup). */
 export function removableFoldersOf(environment: string): string[] {
-  return [CLUSTERS_FOLDER, SECRETS_FOLDER, IAM_FOLDER].map((folder) => `${folder}/${environment}`);
+  return [CLUSTERS_FOLDER, TENANTS_FOLDER, SECRETS_FOLDER, IAM_FOLDER].map((folder) => `${folder}/${environment}`);
 }
 
 export interface EnvironmentRemovalPlan {

@@ -118,12 +118,56 @@ export function validateCodeOwners(values: unknown): Validation {
   return true;
 }
 
-export function validateEnvironmentName(value: unknown): Validation {
+function validateLabel(value: unknown): Validation {
   if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_1123_LABEL.test(value)) {
     return 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
   }
-  if (RESERVED_NAMES.includes(value)) {
+  return true;
+}
+
+export function validateEnvironmentName(value: unknown): Validation {
+  const label = validateLabel(value);
+  if (label !== true) {
+    return label;
+  }
+  if (RESERVED_NAMES.includes(value as string)) {
     return `is a word of the flux-sops commands (${RESERVED_NAMES.join(', ')}: flux-sops env add|remove <name>): choose another name`;
+  }
+  return true;
+}
+
+/** A namespace the fleet or the cluster owns: `flux-system`, `default`, `kube-*`. */
+export function isReservedNamespace(value: string): boolean {
+  return value === 'flux-system' || value === 'default' || value.startsWith('kube-');
+}
+
+/** A tenant's name: a DNS-1123 label, not a word of the commands, not a namespace of the fleet or the cluster. */
+export function validateTenantName(value: unknown): Validation {
+  const name = validateEnvironmentName(value);
+  if (name !== true) {
+    return name;
+  }
+  return isReservedNamespace(value as string) ? 'is reserved (flux-system, default, kube-*): choose another name' : true;
+}
+
+/** A tenant's namespace: a DNS-1123 label the fleet and the cluster do not own. */
+export function validateTenantNamespace(value: unknown): Validation {
+  const label = validateLabel(value);
+  if (label !== true) {
+    return label;
+  }
+  return isReservedNamespace(value as string) ? 'is a namespace of the fleet or the cluster (flux-system, default, kube-*): a tenant needs its own' : true;
+}
+
+const TENANT_PATH = /^(?:\.\/)?(?:[A-Za-z0-9._<>-]+\/)*[A-Za-z0-9._<>-]*$/;
+
+/** A path in a tenant's repository: relative, plain characters, no `..`; `<env>` stands for the environment. */
+export function validateTenantPath(value: unknown): Validation {
+  if (typeof value !== 'string' || value === '' || !TENANT_PATH.test(value) || value.replaceAll('<env>', 'x').includes('<') || value.replaceAll('<env>', 'x').includes('>')) {
+    return 'must be a relative path in the tenant\'s repository of A-Z a-z 0-9 . _ - / (like ./deploy/<env>, where <env> stands for the environment)';
+  }
+  if (value.split('/').includes('..')) {
+    return 'must stay inside the tenant\'s repository (no ..)';
   }
   return true;
 }
@@ -161,7 +205,7 @@ export function validateRepoUrl(value: unknown): Validation {
   // Flux's GitRepository schema matches ^(http|https|ssh):// case-sensitively, and Go reads
   // "https:host" or "https:///host" differently from the WHATWG URL parser: require the plain form.
   if (!URL_START.test(value)) {
-    return 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with the repo-auth Secret)';
+    return 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with a <tenant>-auth Secret)';
   }
   let url: URL;
   try {
@@ -178,7 +222,7 @@ export function validateRepoUrl(value: unknown): Validation {
   }
   const authority = value.slice(value.indexOf('//') + 2).split('/')[0] ?? '';
   if (url.password !== '' || (url.protocol === 'https:' && authority.includes('@'))) {
-    return 'must not embed credentials: they belong in the encrypted repo-auth Secret, never in a URL';
+    return 'must not embed credentials: they belong in the encrypted <tenant>-auth Secret, never in a URL';
   }
   if (!HOST_NAME.test(url.hostname)) {
     return 'must name a valid host: dot-separated labels of a-z 0-9 -, none starting or ending with -';

@@ -18,7 +18,7 @@ export type KeysCommand = 'updatekeys' | 'rotate';
 
 /** One file's part of the run. */
 export type FilePlan =
-  /** The generated repo-auth placeholder: not a real ciphertext, nothing to re-wrap. */
+  /** A generated <tenant>-auth placeholder: not a real ciphertext, nothing to re-wrap. */
   | { readonly kind: 'placeholder'; readonly path: string }
   /** A sealed file whose keys already are its rule's (updatekeys leaves it alone). */
   | { readonly kind: 'up-to-date'; readonly path: string; readonly target: MasterKeys }
@@ -76,7 +76,7 @@ export function sopsMetadataOf(text: string): { sops: Metadata; document: Metada
   return LOOKS_LIKE_SOPS.test(text) ? { unreadable: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)' } : 'none';
 }
 
-/** The generated `repo-auth` placeholder, marked by its annotation and its placeholder MAC. */
+/** A generated `<tenant>-auth` placeholder, marked by its annotation and its placeholder MAC. */
 export function isPlaceholder({ sops, document }: { sops: Metadata; document: Metadata }): boolean {
   const metadata = isMapping(document.metadata) ? document.metadata : {};
   const annotations = isMapping(metadata.annotations) ? metadata.annotations : {};

@@ -1,6 +1,6 @@
 // The lines `updatekeys` and `rotate` print: one per file (with the keys it gains and loses), a
 // summary, and after a rotation the reminder of what rotating does not do. Pure: tested by text.
-import { environmentOfPath, REPO_AUTH_NAME } from '../fleet/layout.js';
+import { environmentOfPath } from '../fleet/layout.js';
 import type { KeysRunResult } from './run.js';
 import type { FilePlan, KeysCommand } from './plan.js';
 
@@ -15,7 +15,8 @@ function plural(amount: number, noun: string): string {
 
 function placeholderLine(path: string): string {
   const environment = environmentOfPath(path)?.environment ?? '<env>';
-  const seal = path.endsWith(`/${REPO_AUTH_NAME}.yaml`) ? `flux-sops secret git ${environment}` : `flux-sops secret generic ${environment} <name> …`;
+  const tenant = /\/([^/]+)-auth\.yaml$/.exec(path)?.[1];
+  const seal = tenant === undefined ? `flux-sops secret generic ${environment} <name> …` : `flux-sops secret git ${environment} --tenant ${tenant}`;
   return `${printable(path)}: skipped: the generated placeholder, not a real ciphertext (seal it with ${seal})`;
 }
 

@@ -3,16 +3,14 @@
 // seals, and tells what was done on stderr; stdout gets only a generated public key. Loaded only
 // when a Secret is sealed, so `--help` and usage errors answer without the AWS SDK.
 import { FluxSopsError } from '../errors.js';
-import { FLUX_NAMESPACE } from '../fleet/iam.js';
 import { encryptDocument } from '../sops/index.js';
 import { assertWritable, writeAllOrNothing } from '../writable.js';
-import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import { encryptSecret } from './encrypt.js';
-import { placeholdersLeft, readFleetTexts } from './fleet-files.js';
+import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
 import { assertSecretSize, type GatheredValues, genericValues, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
 import { buildSecretManifest, keysOf, secretObject } from './manifest.js';
-import { type SealingPlan, planSealing } from './plan.js';
+import { type SealingPlan, planSealing, sealingTargetOf } from './plan.js';
 import { assertMayReplace, assertPlanWritable, deployKeyInstruction, describeKeys, nextSteps, sealedSummary, sealSecret } from './seal.js';
 import { planTenantSealing } from './tenant-repository.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from './terminal.js';
@@ -117,10 +115,11 @@ async function seal(root: string, plan: SealingPlan, gathered: GatheredValues): 
   return 0;
 }
 
-/** `flux-sops secret git <env>`: the fleet's Git credentials, for its URL's scheme. */
+/** `flux-sops secret git <env> [--tenant T]`: a tenant's Git credentials, for its URL's scheme. */
 export async function sealGitCredentials(root: string, environment: string, values: CommandValues): Promise<number> {
-  const name = stringOption(values, 'name') ?? REPO_AUTH_NAME;
-  const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'git' });
+  const tenant = stringOption(values, 'tenant');
+  const target = sealingTargetOf(readStoredFleetFacts(root), { environment, kind: 'git', ...(tenant === undefined ? {} : { tenant }) });
+  const plan = planSealing(readFleetTexts(root, environment, target.name), { environment, ...target, kind: 'git' });
   assertPlanWritable(root, plan);
   const interactive = canPrompt(values['no-interactive'] === true);
   const force = values.force === true;
@@ -130,7 +129,9 @@ export async function sealGitCredentials(root: string, environment: string, valu
 
 /** `flux-sops secret generic <env> <name>`: any Secret, from --from-literal and --from-file. */
 export async function sealGenericSecret(root: string, environment: string, name: string, values: CommandValues): Promise<number> {
-  const plan = planSealing(readFleetTexts(root, environment, name), { environment, name, namespace: stringOption(values, 'namespace') ?? FLUX_NAMESPACE, kind: 'generic' });
+  const namespace = stringOption(values, 'namespace');
+  const target = sealingTargetOf(readStoredFleetFacts(root), { environment, kind: 'generic', name, ...(namespace === undefined ? {} : { namespace }) });
+  const plan = planSealing(readFleetTexts(root, environment, name), { environment, ...target, kind: 'generic' });
   const entries = await genericValues((values['from-literal'] as string[] | undefined) ?? [], (values['from-file'] as string[] | undefined) ?? [], root);
   assertPlanWritable(root, plan);
   await assertMayReplace(plan, values.force === true, canPrompt(values['no-interactive'] === true) ? confirm : undefined);

@@ -7,11 +7,6 @@ import sshpk from 'sshpk';
 import { FluxSopsError } from '../errors.js';
 import type { SecretEntry } from './values.js';
 
-export type RepoScheme = 'https' | 'ssh';
-
-export function repoSchemeOf(repoUrl: string): RepoScheme {
-  return repoUrl.startsWith('ssh://') ? 'ssh' : 'https';
-}
 
 export function httpsCredentials(username: string, password: string): SecretEntry[] {
   return [

@@ -1,16 +1,17 @@
 // Lists a sealed Secret in `secrets/<env>/kustomization.yaml`, the list of what the decrypting
-// "secrets" Kustomization applies. For repo-auth the generated file holds a marked comment line
-// in its place: that line becomes the entry. Otherwise the file is edited as a YAML document,
+// "secrets" Kustomization applies (and a tenant folder in `tenants/<env>/kustomization.yaml`). For
+// a tenant's `<tenant>-auth` the generated file holds a marked comment line in its place: that
+// line becomes the entry. Otherwise the file is edited as a YAML document,
 // so the user's comments and order survive.
 import { isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
-import { REPO_AUTH_NAME, REPO_AUTH_PENDING_COMMENT } from '../fleet/layout.js';
+import { pendingAuthCommentOf } from '../fleet/layout.js';
 
 function kustomizationError(path: string, problem: string): FluxSopsError {
   return new FluxSopsError('fleet', `${path} ${problem}; nothing was written`);
 }
 
-/** `./repo-auth.yaml` and `repo-auth.yaml` name the same file. */
+/** `./apps-auth.yaml` and `apps-auth.yaml` name the same file. */
 function sameFile(entry: unknown, file: string): boolean {
   return typeof entry === 'string' && entry.replace(/^(?:\.\/)+/, '') === file;
 }
@@ -34,14 +35,19 @@ export function listResource(kustomizationText: string, file: string, path: stri
   if (Array.isArray(resources) && resources.some((entry) => sameFile(entry, file))) {
     return undefined;
   }
-  const pending = REPO_AUTH_PENDING_COMMENT;
-  if (file === `${REPO_AUTH_NAME}.yaml`) {
+  const pending = file.endsWith('-auth.yaml') ? pendingAuthCommentOf(file.slice(0, -'-auth.yaml'.length)) : undefined;
+  if (pending !== undefined) {
     const lines = kustomizationText.split('\n');
     const index = lines.findIndex((line) => line.trim() === pending);
     const line = lines[index];
     if (line !== undefined) {
-      // The generated marker: the entry takes its place, at its indentation (and line ending).
+      // The generated marker: the entry takes its place, at its indentation (and line ending);
+      // the generated `resources: []` (an empty list builds, an absent one does not) opens up.
       lines[index] = `${line.slice(0, line.indexOf('#'))}- ${file}${line.endsWith('\r') ? '\r' : ''}`;
+      const empty = lines.findIndex((each) => each.trimEnd() === 'resources: []');
+      if (empty !== -1) {
+        lines[empty] = `resources:${lines[empty]?.endsWith('\r') ? '\r' : ''}`;
+      }
       const edited = lines.join('\n');
       const listed = (parseDocument(edited).toJS() as { resources?: unknown } | null)?.resources;
       if (Array.isArray(listed) && listed.some((entry) => sameFile(entry, file))) {
@@ -57,6 +63,9 @@ export function listResource(kustomizationText: string, file: string, path: stri
   }
   if (!isSeq(list)) {
     throw kustomizationError(path, 'has a resources that is not a list');
+  }
+  if (list.items.length === 0) {
+    list.flow = false;
   }
   list.items.push(new Scalar(file));
   const edited = document.toString({ lineWidth: 0 });

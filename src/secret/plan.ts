@@ -3,8 +3,11 @@
 // of the fleet or of a name is found here, before a value is asked for or a key is called.
 import { parseAllDocuments } from 'yaml';
 import { FluxSopsError, fromSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
+import { describeValue, invalid } from '../fleet/inputs.js';
 import {
+  FLEET_NAMESPACE,
+  isTenantAuthName,
+  tenantAuthNameOf,
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
   SECRETS_KUSTOMIZATION,
@@ -19,7 +22,7 @@ import { validateEnvironmentName } from '../fleet/validators.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { type CreationRule, findCreationRule } from '../sops/rules.js';
-import { type RepoScheme, repoSchemeOf } from './git-credentials.js';
+import { type RepoScheme, type TenantAnswers, namespaceOf, readTenants, repoSchemeOf, tenantInEnvironment, tenantsOf } from '../fleet/tenants.js';
 import { listResource } from './kustomization.js';
 import { validateNamespace, validateSecretName } from './values.js';
 
@@ -36,10 +39,10 @@ export interface FleetTexts {
   readonly resumed?: boolean;
 }
 
-/** The fleet as its stored answers describe it: its environments and its Git URL. */
+/** The fleet as its stored answers describe it: its environments and its tenants (with their Git URLs). */
 export interface FleetFacts {
   readonly environments: readonly string[];
-  readonly repoUrl?: string;
+  readonly tenants: readonly TenantAnswers[];
 }
 
 /** The selectors of a creation rule, as the SOPS tree walk takes them. */
@@ -73,7 +76,7 @@ export interface SealingPlan {
   readonly kustomizationPath: string;
   /** The kustomization's new text, or undefined when the file is listed already. */
   readonly kustomization: string | undefined;
-  /** The scheme of the fleet's Git URL, which decides the keys of a `git` Secret. */
+  /** The tenant's Git URL and its scheme, which decides the keys of a `git` Secret. */
   readonly repoUrl?: string;
   readonly repoScheme?: RepoScheme;
 }
@@ -82,8 +85,60 @@ export interface SealingRequest {
   readonly environment: string;
   readonly name: string;
   readonly namespace: string;
-  /** `git` needs the fleet's Git URL; `generic` does not. */
   readonly kind: 'git' | 'generic';
+  /** `git`: the tenant's Git URL (from sealingTargetOf). */
+  readonly repoUrl?: string;
+}
+
+/** Where a Secret goes: its name and namespace, and for `git` the tenant's Git URL. */
+export interface SealingTarget {
+  readonly name: string;
+  readonly namespace: string;
+  readonly repoUrl?: string;
+}
+
+/** The tenants of one environment of the fleet. */
+export function tenantsOfEnvironment(facts: FleetFacts, environment: string): TenantAnswers[] {
+  return facts.tenants.filter((tenant) => tenantInEnvironment(tenant, environment));
+}
+
+/**
+ * The name and namespace a Secret is sealed as. `git`: `<tenant>-auth` in the tenant's namespace
+ * (the tenant may be left out when the environment has one). `generic`: the given name and
+ * namespace, which must be one the fleet creates in that environment (else the `secrets`
+ * Kustomization would stall on it), and never a tenant's credentials name. Exit 2 otherwise.
+ */
+export function sealingTargetOf(
+  facts: FleetFacts | undefined,
+  request: { environment: string; kind: 'git'; tenant?: string } | { environment: string; kind: 'generic'; name: string; namespace?: string },
+): SealingTarget {
+  if (facts === undefined) {
+    if (request.kind === 'git') {
+      throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has no ${STORAGE_NAME} answers: flux-sops secret git needs the tenants' Git URLs; use flux-sops secret generic instead`);
+    }
+    return { name: request.name, namespace: request.namespace ?? FLEET_NAMESPACE };
+  }
+  const tenants = tenantsOfEnvironment(facts, request.environment);
+  if (request.kind === 'git') {
+    const names = tenants.map((tenant) => tenant.name);
+    if (request.tenant === undefined && tenants.length !== 1) {
+      throw new FluxSopsError('input', `Missing --tenant: ${request.environment} has the tenants ${names.join(', ') || 'none'}; name the one whose Git credentials these are`);
+    }
+    const tenant = request.tenant === undefined ? tenants[0] : tenants.find((each) => each.name === request.tenant);
+    if (tenant === undefined) {
+      throw new FluxSopsError('input', invalid('--tenant', request.tenant, `is not a tenant of ${request.environment} (${names.join(', ') || 'none'})`));
+    }
+    return { name: tenantAuthNameOf(tenant.name), namespace: namespaceOf(tenant), repoUrl: tenant.repoUrl };
+  }
+  if (isTenantAuthName(request.name, facts.tenants.map((tenant) => tenant.name))) {
+    throw new FluxSopsError('input', invalid('Secret name', request.name, 'is the Git credentials of a tenant: seal it with flux-sops secret git <env> --tenant <tenant>'));
+  }
+  const namespaces = [FLEET_NAMESPACE, ...tenants.map(namespaceOf)];
+  const namespace = request.namespace ?? FLEET_NAMESPACE;
+  if (!namespaces.includes(namespace)) {
+    throw new FluxSopsError('input', invalid('--namespace', namespace, `is not a namespace this fleet creates in ${request.environment} (${namespaces.join(', ')}): a Secret for a namespace that does not exist would stall the "secrets" Kustomization`));
+  }
+  return { name: request.name, namespace };
 }
 
 /** The stored answers' environments and Git URL; an unreadable `.yo-rc.json` is a 'fleet' error. */
@@ -101,8 +156,14 @@ export function readFleetFacts(storedAnswersText: string | null): FleetFacts | u
   if (typeof stored !== 'object' || stored === null) {
     return undefined;
   }
-  const { repoUrl } = stored as { repoUrl?: unknown };
-  return { environments: storedEnvironmentNames(file), ...(typeof repoUrl === 'string' ? { repoUrl } : {}) };
+  const { repoUrl, tenants } = stored as { repoUrl?: unknown; tenants?: unknown };
+  const environments = storedEnvironmentNames(file);
+  const problems: string[] = [];
+  const storedTenants = tenants === undefined ? undefined : readTenants(tenants, environments, problems, invalid);
+  if (problems.length > 0) {
+    throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has tenants this version cannot use:\n${problems.join('\n')}`);
+  }
+  return { environments, tenants: tenantsOf({ tenants: storedTenants, repoUrl: typeof repoUrl === 'string' ? repoUrl : undefined }) };
 }
 
 /** The fleet's environments for a question or a message. */
@@ -123,6 +184,17 @@ export function selectorsOf(rule: CreationRule): EncryptionSelectors {
     macOnlyEncrypted: rule.mac_only_encrypted === true ? true : undefined,
   };
   return Object.fromEntries(Object.entries(selectors).filter(([, value]) => value !== undefined)) as EncryptionSelectors;
+}
+
+/** The namespace of the Secret at the target path, when it names one. */
+function namespaceOfExisting(text: string | null): string | undefined {
+  try {
+    const [object] = text === null ? [] : parseAllDocuments(text).map((document) => document.toJS() as { metadata?: { namespace?: unknown } } | null);
+    const namespace = object?.metadata?.namespace;
+    return typeof namespace === 'string' ? namespace : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether the text at the target path is the generated placeholder (replaced without asking). */
@@ -169,11 +241,11 @@ const MAX_FILE_NAME_BYTES = 255;
 const MAX_SECRET_NAME_LENGTH = MAX_FILE_NAME_BYTES - '..yaml.flux-sops-000000000000'.length;
 
 export function planSealing(texts: FleetTexts, request: SealingRequest): SealingPlan {
-  const { environment, name, namespace, kind } = request;
+  const { environment, name, namespace, kind, repoUrl } = request;
   if (texts.sopsConfig === null) {
     throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} here: run this in a fleet repository (or a folder inside one), or pass --cwd <dir>`);
   }
-  const facts = assertKnownEnvironment(texts, environment);
+  assertKnownEnvironment(texts, environment);
   const nameValid = validateSecretName(name);
   if (nameValid !== true) {
     throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);
@@ -207,13 +279,14 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (texts.kustomization === null) {
     throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);
   }
-  let repo: Pick<SealingPlan, 'repoUrl' | 'repoScheme'> = {};
-  if (kind === 'git') {
-    if (facts?.repoUrl === undefined) {
-      throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has no repoUrl (the ${STORAGE_NAME} answers): flux-sops secret git needs it to know the keys of the Git Secret; use flux-sops secret generic instead`);
-    }
-    repo = { repoUrl: facts.repoUrl, repoScheme: repoSchemeOf(facts.repoUrl) };
+  if (kind === 'git' && repoUrl === undefined) {
+    throw new Error('Bug: a git Secret planned without its Git URL (sealingTargetOf gives it)');
   }
+  const existingNamespace = namespaceOfExisting(texts.existingSecret);
+  if (existingNamespace !== undefined && existingNamespace !== namespace) {
+    throw new FluxSopsError('input', invalid('Secret name', name, `is already a Secret of ${environment} in the namespace ${existingNamespace} (${path}): Secret names are unique per environment, choose another`));
+  }
+  const repo = repoUrl === undefined ? {} : { repoUrl, repoScheme: repoSchemeOf(repoUrl) };
   return {
     environment,
     name,

@@ -2,7 +2,6 @@
 // into a masked `password` prompt. Each question validates with the same functions the command
 // line uses, so both paths seal exactly the same Secret.
 import { FluxSopsError, isFluxSopsError } from '../errors.js';
-import { REPO_AUTH_NAME } from '../fleet/layout.js';
 import type { Ask, Question } from '../yeoman/prompts.js';
 import { httpsCredentials } from './git-credentials.js';
 import { type GatheredValues, assertUniqueKeys, readDeployKey, readKnownHosts, sshValues } from './inputs.js';
@@ -43,14 +42,15 @@ export function targetQuestions(environments: readonly string[]): Question[] {
   ];
 }
 
-export function nameQuestion(kind: SecretKind): Question {
-  return {
-    type: 'input',
-    name: 'name',
-    message: kind === 'git' ? 'Name of the Secret (the GitRepository reads repo-auth)' : 'Name of the Secret (and of its file secrets/<env>/<name>.yaml)',
-    ...(kind === 'git' ? { default: REPO_AUTH_NAME } : {}),
-    validate: validateSecretName,
-  };
+/** `git`: whose repository (its Secret is `<tenant>-auth`); `generic`: the name, then the namespace among those the fleet creates. */
+export function nameQuestions(kind: SecretKind, tenants: readonly string[], namespaces: readonly string[]): Question[] {
+  if (kind === 'git') {
+    return [{ type: 'select', name: 'tenant', message: 'Tenant whose Git credentials these are (sealed as <tenant>-auth)', choices: [...tenants] }];
+  }
+  return [
+    { type: 'input', name: 'name', message: 'Name of the Secret (and of its file secrets/<env>/<name>.yaml)', validate: validateSecretName },
+    { type: 'select', name: 'namespace', message: 'Namespace of the Secret', choices: [...namespaces], default: namespaces[0] },
+  ];
 }
 
 function splitKeys(value: string): string[] {

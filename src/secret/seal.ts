@@ -91,9 +91,9 @@ export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): stri
 /** What Flux does once the seal is pushed: "secrets" is Ready only when no placeholder of the environment is left. */
 function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
   if (placeholders.length > 0) {
-    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (flux-sops secret git ${plan.environment})`;
+    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (flux-sops secret git ${plan.environment} --tenant <tenant>)`;
   }
-  return plan.name === 'repo-auth' ? '"secrets" and "apps" become Ready' : '"secrets" becomes Ready';
+  return plan.repoUrl === undefined ? '"secrets" becomes Ready' : `"secrets" becomes Ready, then the tenant's GitRepository and Kustomization in ${plan.namespace}`;
 }
 
 /** What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those still in the environment's folder. */

@@ -43,7 +43,7 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
 
   /** Declares `--option` for each input (per-environment ones as repeatable ENV=VALUE), and the run options. */
   declareOptions(inputs: readonly InputDeclaration[], perEnvironment: readonly InputDeclaration[] = []): void {
-    for (const input of inputs) {
+    for (const input of inputs.filter((each) => !each.structured)) {
       this.option(input.option, { type: String, description: optionDescription(input) });
       this.#placeholders.set(input.option, input.placeholder);
     }

@@ -10,7 +10,9 @@ import {
   oidcIssuerRegionWarning,
   splitList,
 } from '../fleet/inputs.js';
-import { validateAccountId, validateRegion } from '../fleet/validators.js';
+import { DEFAULT_TENANT } from '../fleet/layout.js';
+import { tenantInputs } from '../fleet/tenants.js';
+import { validateAccountId, validateRegion, validateTenantName } from '../fleet/validators.js';
 
 export interface Question {
   type: 'input' | 'select' | 'confirm' | 'password';
@@ -117,4 +119,38 @@ async function askUntilKept(ask: Ask, question: Question, warningOf: (answer: st
       return answer;
     }
   }
+}
+
+/** Tenant names at the prompt: each a valid name, none twice. */
+function validateTenantNames(value: string): true | string {
+  const names = splitList(value);
+  if (names.length === 0) {
+    return 'give at least one tenant';
+  }
+  for (const name of names) {
+    const valid = validateTenantName(name);
+    if (valid !== true) {
+      return `${JSON.stringify(name)} ${valid}`;
+    }
+  }
+  return new Set(names).size === names.length ? true : 'each tenant must be unique';
+}
+
+/**
+ * Asks the tenants as a list of names, then each one's Git repository: the one tenant "apps" is
+ * stored as the repoUrl shorthand. Namespaces, branches, paths and environments keep their
+ * defaults here (an answers file or `flux-sops tenant add` sets them).
+ */
+export async function askTenants(ask: Ask): Promise<RawAnswers> {
+  const { names } = (await ask([
+    { type: 'input', name: 'names', message: "Tenants: the application teams' repositories Flux syncs, each in its own namespace (comma-separated names)", default: DEFAULT_TENANT, validate: validateTenantNames },
+  ])) as { names: string };
+  const repoUrl = tenantInputs.find((input) => input.name === 'repoUrl') as InputDeclaration;
+  const tenants = [];
+  for (const name of splitList(names)) {
+    const reply = (await ask([questionFor(repoUrl, { message: `${name}: ${repoUrl.message}` })])) as { repoUrl: string };
+    tenants.push({ name, repoUrl: reply.repoUrl });
+  }
+  const [only] = tenants;
+  return tenants.length === 1 && only?.name === DEFAULT_TENANT ? { repoUrl: only.repoUrl } : { tenants };
 }

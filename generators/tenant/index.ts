@@ -1,0 +1,93 @@
+// `yo flux-sops:tenant <name>`: adds one tenant to an existing fleet, as planned by planAddTenant:
+// its folder in each of its environments, its placeholder credentials, the tenants listings, the
+// README's tenants table, and its entry in `.yo-rc.json`; nothing else changes.
+import { existsSync } from 'node:fs';
+import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
+import { FluxSopsError } from '../../src/errors.js';
+import { type RawAnswers, defaultOf, readAnswersObject, splitList } from '../../src/fleet/inputs.js';
+import { DEFAULT_TENANT_PATH, NOT_A_FLEET, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
+import { type AddTenantPlan, planAddTenant, refusePreTenantFleet, tenantNextSteps } from '../../src/fleet/plan.js';
+import { readTenantOptions, tenantInputs, yeomanTenantInputs } from '../../src/fleet/tenants.js';
+import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
+import { assertWritable } from '../../src/writable.js';
+import { questionFor } from '../../src/yeoman/prompts.js';
+
+export const TENANT_USAGE = 'Usage: yo flux-sops:tenant <name> [options] (flux-sops tenant add <name>); yo flux-sops:tenant --help lists the options';
+
+export default class TenantGenerator extends FluxSopsGenerator {
+  #stored: RawAnswers = {};
+  #entry: Record<string, unknown> = {};
+  #plan?: AddTenantPlan;
+
+  constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
+    super(args, options, features);
+    this.argument('name', { type: String, required: false, description: 'Name of the new tenant (a DNS-1123 label)' });
+    this.declareOptions(yeomanTenantInputs);
+  }
+
+  initializing(): void {
+    if (this.options.name === undefined) {
+      throw new FluxSopsError('usage', `Missing the name of the tenant to add.\n${TENANT_USAGE}`);
+    }
+    const stored = this.config.getAll();
+    if (Object.keys(stored).length === 0) {
+      throw new FluxSopsError('fleet', NOT_A_FLEET);
+    }
+    this.#stored = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
+    refusePreTenantFleet(this.#stored, (path) => existsSync(this.destinationPath(path)));
+    this.#entry = readTenantOptions(this.options.name, this.options, yeomanTenantInputs);
+    // Without a terminal every problem is told now, before any question.
+    if (!this.interactive) {
+      this.#plan = this.#planWith(this.#entry);
+    }
+  }
+
+  /** Asks what no option gave, with the declared defaults. */
+  async prompting(): Promise<void> {
+    if (!this.interactive) {
+      return;
+    }
+    // The defaults as they apply to this tenant; an answer equal to its default is not stored.
+    const defaults: Record<string, string | undefined> = {
+      repoUrl: undefined,
+      namespace: String(this.options.name),
+      branch: String(this.#stored.branch ?? defaultOf('branch')),
+      path: DEFAULT_TENANT_PATH,
+      environments: 'all',
+    };
+    for (const input of tenantInputs.filter((each) => this.#entry[each.name] === undefined)) {
+      const reply = (await this.ask([questionFor(input, { default: defaults[input.name] })]))[input.name];
+      if (reply !== undefined && reply !== '' && reply !== defaults[input.name]) {
+        this.#entry[input.name] = input.name === 'environments' ? splitList(reply) : reply;
+      }
+    }
+  }
+
+  configuring(): void {
+    this.#plan ??= this.#planWith(this.#entry);
+  }
+
+  writing(): void {
+    const plan = this.#plan as AddTenantPlan;
+    assertWritable(this.destinationRoot(), plan.edits.map((edit) => edit.path));
+    writePlannedFiles(this, plan.files, this.interactive);
+    for (const edit of plan.edits) {
+      writeEditedFile(this, edit.path, edit.contents);
+    }
+    // A fleet stored with the repoUrl shorthand now lists its tenant "apps" explicitly.
+    this.config.delete('repoUrl');
+    this.config.set('tenants', plan.storedTenants);
+  }
+
+  end(): void {
+    const plan = this.#plan as AddTenantPlan;
+    for (const note of plan.notes) {
+      this.log.info(note);
+    }
+    this.log.writeln(tenantNextSteps(plan, this.destinationRoot()));
+  }
+
+  #planWith(entry: Record<string, unknown>): AddTenantPlan {
+    return planAddTenant(this.#stored, entry, (path) => this.fs.read(this.destinationPath(path), { defaults: null }));
+  }
+}
