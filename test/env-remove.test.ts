@@ -8,30 +8,34 @@ import { join } from 'node:path';
 import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/check/command.js';
 import { exitStatusFor } from '../src/check/findings.js';
+import { listResource } from '../src/secret/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet } from './fixtures/secret/fleet.js';
 import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';
 import { hashTree, readTree } from './support.js';
 
 const STAGING_FILES = [
-  'clusters/staging/apps.yaml',
   'clusters/staging/flux-system/gotk-components.yaml',
   'clusters/staging/flux-system/gotk-sync.yaml',
   'clusters/staging/flux-system/kustomization.yaml',
   'clusters/staging/secrets.yaml',
+  'clusters/staging/tenants.yaml',
   'iam/staging/kms-decrypt-policy.json',
   'iam/staging/kms-encrypt-policy.json',
   'iam/staging/trust-policy.json',
-  'secrets/staging/git-repository.yaml',
+  'secrets/staging/apps-auth.yaml',
   'secrets/staging/kustomization.yaml',
-  'secrets/staging/repo-auth.yaml',
+  'tenants/staging/apps/kustomization.yaml',
+  'tenants/staging/apps/rbac.yaml',
+  'tenants/staging/apps/sync.yaml',
+  'tenants/staging/kustomization.yaml',
 ];
 
 /** A sealed Secret as far as any reader can tell without a key: the placeholder with a real-looking MAC and no placeholder mark. */
 function sealedLookingSecret(root: string): string {
-  return readFileSync(join(root, 'secrets/staging/repo-auth.yaml'), 'utf8')
+  return readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8')
     .replace(/ {2}annotations:\n {4}generator-flux-sops\/placeholder: "true"\n/, '')
-    .replace(/name: repo-auth/, 'name: db')
+    .replace(/name: apps-auth/, 'name: db')
     .replace(/mac: ENC\[[^\]]+\]/, 'mac: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]');
 }
 
@@ -58,10 +62,10 @@ describe('flux-sops env remove', function () {
     assert.equal(
       result.stdout,
       [
-        'Removed the environment staging: 11 files deleted; .sops.yaml, README.md, .yo-rc.json updated.',
+        'Removed the environment staging: 14 files deleted; .sops.yaml, README.md, .yo-rc.json updated.',
         'Left in place, not written by flux-sops: clusters/staging/notes.txt.',
         '',
-        'Next: git add --all clusters/staging secrets/staging iam/staging .sops.yaml README.md .yo-rc.json && git commit -m "Remove the environment staging" && git push',
+        'Next: git add --all clusters/staging tenants/staging secrets/staging iam/staging .sops.yaml README.md .yo-rc.json && git commit -m "Remove the environment staging" && git push',
         '',
         'AWS clean-up for staging (printed, not run):',
         '  On the staging cluster: flux uninstall (or delete the cluster), before its role goes.',
@@ -95,7 +99,7 @@ describe('flux-sops env remove', function () {
 
     const findings = checkFleet(readFleetFiles(root));
     assert.equal(exitStatusFor(findings), 0, JSON.stringify(findings, null, 2));
-    assert.deepEqual(Object.keys(buildKustomizeFolders(root, after)).sort(), ['clusters/production/flux-system', 'secrets/production']);
+    assert.deepEqual(Object.keys(buildKustomizeFolders(root, after)).sort(), ['clusters/production/flux-system', 'secrets/production', 'tenants/production', 'tenants/production/apps']);
   });
 
   it('keeps a sealed Secret and an edited file without --force (exit 1, nothing removed); --force removes them', async function () {
@@ -103,7 +107,8 @@ describe('flux-sops env remove', function () {
     const root = fleet();
     writeFileSync(join(root, 'secrets/staging/db.yaml'), sealedLookingSecret(root));
     // Listed as flux-sops secret lists it: the kustomization does not count as edited for that.
-    writeFileSync(join(root, 'secrets/staging/kustomization.yaml'), `${readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8')}  - db.yaml\n`);
+    const kustomization = join(root, 'secrets/staging/kustomization.yaml');
+    writeFileSync(kustomization, listResource(readFileSync(kustomization, 'utf8'), 'db.yaml', 'secrets/staging/kustomization.yaml') ?? '');
     writeFileSync(join(root, 'clusters/staging/secrets.yaml'), `${readFileSync(join(root, 'clusters/staging/secrets.yaml'), 'utf8')}# tuned by us\n`);
     const before = hashTree(root);
     const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
@@ -123,7 +128,7 @@ describe('flux-sops env remove', function () {
 
     const forced = await runCliInProcess(['env', 'remove', 'staging', '--force', '--cwd', root]);
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stdout, /^Removed the environment staging: 12 files deleted \(1 sealed Secret\); \.sops\.yaml, README\.md, \.yo-rc\.json updated\.$/m);
+    assert.match(forced.stdout, /^Removed the environment staging: 15 files deleted \(1 sealed Secret\); \.sops\.yaml, README\.md, \.yo-rc\.json updated\.$/m);
     assert.ok(!existsSync(join(root, 'secrets/staging')) && !existsSync(join(root, 'clusters/staging')));
     const findings = checkFleet(readFleetFiles(root));
     assert.equal(exitStatusFor(findings), 0, JSON.stringify(findings, null, 2));
@@ -172,7 +177,7 @@ describe('flux-sops env remove', function () {
     const root = fleet();
     const added = await runCliInProcess(['env', 'add', 'qa', '--no-interactive', '--cwd', root]);
     assert.equal(added.status, 0, added.stderr);
-    assert.ok(existsSync(join(root, 'secrets/qa/repo-auth.yaml')));
+    assert.ok(existsSync(join(root, 'secrets/qa/apps-auth.yaml')));
     const reserved = await runCliInProcess(['env', 'add', 'list', '--no-interactive', '--cwd', root]);
     assert.equal(reserved.status, 2);
     assert.match(reserved.stderr, /"list".*is a word of the flux-sops commands \(add, remove, list: flux-sops env add\|remove <name>\): choose another name/);

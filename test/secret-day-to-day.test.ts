@@ -92,13 +92,13 @@ describe('flux-sops secret list, show and set', function () {
       secrets.map(({ environment, file, namespace, name, keys, placeholder, listed, status }) => ({ environment, file, namespace, name, keys, placeholder, listed, status })),
       [
         { environment: 'production', file: 'secrets/production/api.yaml', namespace: 'flux-system', name: 'api', keys: ['key'], placeholder: false, listed: true, status: 'sealed, stale keys' },
-        { environment: 'production', file: 'secrets/production/repo-auth.yaml', namespace: 'flux-system', name: 'repo-auth', keys: ['username', 'password'], placeholder: true, listed: false, status: 'placeholder' },
+        { environment: 'production', file: 'secrets/production/apps-auth.yaml', namespace: 'apps', name: 'apps-auth', keys: ['username', 'password'], placeholder: true, listed: false, status: 'placeholder' },
+        { environment: 'staging', file: 'secrets/staging/apps-auth.yaml', namespace: 'apps', name: 'apps-auth', keys: ['username', 'password'], placeholder: true, listed: false, status: 'placeholder' },
         { environment: 'staging', file: 'secrets/staging/cache.yaml', namespace: 'flux-system', name: 'cache', keys: ['token'], placeholder: false, listed: false, status: 'sealed, unlisted' },
         { environment: 'staging', file: 'secrets/staging/db.yaml', namespace: 'flux-system', name: 'db', keys: ['username', 'password'], placeholder: false, listed: true, status: 'sealed' },
-        { environment: 'staging', file: 'secrets/staging/repo-auth.yaml', namespace: 'flux-system', name: 'repo-auth', keys: ['username', 'password'], placeholder: true, listed: false, status: 'placeholder' },
       ],
     );
-    const db = secrets[3] as { masterKeys: unknown; lastModified: string; stale: unknown };
+    const db = secrets[4] as { masterKeys: unknown; lastModified: string; stale: unknown };
     assert.deepEqual(db.masterKeys, { kms: [STAGING_ALIAS], age: [recipient] });
     assert.match(db.lastModified, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     assert.equal(db.stale, null);
@@ -112,7 +112,7 @@ describe('flux-sops secret list, show and set', function () {
     assert.match(table.stdout, /^ +unlisted: add "- cache\.yaml" to secrets\/staging\/kustomization\.yaml$/m);
     assert.match(table.stdout, /^staging +secrets\/staging\/db\.yaml +flux-system\/db +username,password +\S+Z +sealed$/m);
     assert.match(table.stdout, new RegExp(`^ +master keys: ${STAGING_ALIAS}, ${recipient}$`, 'm'));
-    assert.match(table.stdout, /^staging +secrets\/staging\/repo-auth\.yaml +flux-system\/repo-auth +username,password +- +placeholder$/m);
+    assert.match(table.stdout, /^staging +secrets\/staging\/apps-auth\.yaml +apps\/apps-auth +username,password +- +placeholder$/m);
     assert.doesNotMatch(table.stdout, /production/);
     assert.ok(!table.stdout.includes(password) && !json.stdout.includes(password));
     const stale = await run(['secret', 'list', 'production']);
@@ -140,10 +140,10 @@ describe('flux-sops secret list, show and set', function () {
     assert.equal(missingKey.stderr, 'flux-sops: --key "pass": secrets/staging/db.yaml has no such key (it has username, password)\n');
     const unknown = await run(['secret', 'show', 'staging', 'nope']);
     assert.equal(unknown.status, 2);
-    assert.equal(unknown.stderr, 'flux-sops: No sealed Secret "nope" in staging: it has cache, db, repo-auth (flux-sops secret list staging)\n');
-    const placeholder = await run(['secret', 'show', 'staging', 'repo-auth']);
+    assert.equal(unknown.stderr, 'flux-sops: No sealed Secret "nope" in staging: it has apps-auth, cache, db (flux-sops secret list staging)\n');
+    const placeholder = await run(['secret', 'show', 'staging', 'apps-auth']);
     assert.equal(placeholder.status, 2);
-    assert.equal(placeholder.stderr, 'flux-sops: secrets/staging/repo-auth.yaml is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git staging\n');
+    assert.equal(placeholder.stderr, 'flux-sops: secrets/staging/apps-auth.yaml is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git staging --tenant apps\n');
   });
 
   it('show: an age identity alone opens it while KMS refuses, and a tampered file is refused before anything is printed', async () => {

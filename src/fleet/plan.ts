@@ -288,7 +288,7 @@ export const PRE_TENANT_README_SECTION = 'Moving a fleet from before tenants';
 
 /**
  * A fleet written before tenants existed (stored answers without tenants, and a
- * `clusters/<env>/apps.yaml`) is not migrated: removing `apps.yaml` as a re-run would prunes
+ * `clusters/<env>/apps.yaml`) is not migrated: removing `apps.yaml`, as a re-run would, prunes
  * every workload it applied. `exists` tells whether a fleet path is a file. Throws exit 2.
  */
 export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) => boolean): void {

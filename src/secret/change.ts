@@ -33,7 +33,7 @@ export function findSealedSecret(listings: readonly SealedSecretListing[], envir
     throw new FluxSopsError('fleet', `No sealed Secret ${describeValue(name)} in ${environment}: it has ${names.length === 0 ? 'none' : names.join(', ')} (flux-sops secret list ${environment})`);
   }
   if (listing.placeholder) {
-    throw new FluxSopsError('fleet', `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ${environment}`);
+    throw new FluxSopsError('fleet', `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ${environment}${listing.name?.endsWith('-auth') ? ` --tenant ${listing.name.slice(0, -'-auth'.length)}` : ''}`);
   }
   return listing;
 }
