@@ -95,25 +95,28 @@ export function validateFleetInputs(destination: string, values: ParsedValues, i
   }
 }
 
-/** Plans `env <name>` once before Yeoman loads, so every problem is reported without it. */
-export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
+/**
+ * The stored answers of a fleet a sub-generator adds to, and a reader of its files (null when
+ * missing). Not a fleet, or a fleet from before tenants: exit 2.
+ */
+function fleetToAddTo(fleet: string): { stored: RawAnswers; read: (file: string) => string | null } {
   const stored = readStoredAnswers(fleet);
   if (Object.keys(stored).length === 0) {
     throw new FluxSopsError('fleet', NOT_A_FLEET);
   }
   refusePreTenantFleet(stored, (path) => existsSync(join(fleet, path)));
-  const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
+  return { stored, read: (file) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null) };
+}
+
+/** Plans `env <name>` once before Yeoman loads, so every problem is reported without it. */
+export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
+  const { stored, read } = fleetToAddTo(fleet);
   planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE));
 }
 
 /** Plans `tenant add <name>` once before Yeoman loads, so every problem is reported without it. */
 export function validateTenantInputs(fleet: string, name: string, values: ParsedValues): void {
-  const stored = readStoredAnswers(fleet);
-  if (Object.keys(stored).length === 0) {
-    throw new FluxSopsError('fleet', NOT_A_FLEET);
-  }
-  refusePreTenantFleet(stored, (path) => existsSync(join(fleet, path)));
-  const read = (file: string) => (existsSync(join(fleet, file)) ? readFileSync(join(fleet, file), 'utf8') : null);
+  const { stored, read } = fleetToAddTo(fleet);
   const entry = readTenantOptions(name, values);
   // Interactive runs ask for a missing repoUrl: what can be checked without it is checked now.
   if (entry.repoUrl !== undefined || !isInteractive(values)) {
