@@ -137,7 +137,8 @@ describe('flux-sops env remove', function () {
 
   it('counts a kustomization that lists more than sealed Secrets as edited', async () => {
     const root = fleet();
-    writeFileSync(join(root, 'secrets/staging/kustomization.yaml'), `${readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8')}  - extra.yaml\n`);
+    const kustomization = join(root, 'secrets/staging/kustomization.yaml');
+    writeFileSync(kustomization, listResource(readFileSync(kustomization, 'utf8'), 'extra.yaml', 'secrets/staging/kustomization.yaml') ?? '');
     const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^ {2}secrets\/staging\/kustomization\.yaml {2}\(edited\)$/m);

@@ -340,8 +340,12 @@ function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): 
   );
 }
 
-/** The `value:` lines of a JSON 6902 patch written as text: what it adds (a flag, a name). */
-const PATCH_VALUE = /^\s*-?\s*value:\s*["']?([^"'\s]+)["']?\s*$/gm;
+/**
+ * The `value:` lines of a JSON 6902 patch written as text: what it adds (a flag, a name). Each
+ * part of a line is matched once (no two adjacent runs of the same characters), so a hostile
+ * patch costs linear time.
+ */
+const PATCH_VALUE = /^[ \t]*(?:-[ \t]+)?value:[ \t]*["']?([^"'\s]+)["']?[ \t]*$/gm;
 
 function readPatch(entry: YamlObject): KustomizePatch {
   const target = isObject(entry.target) ? entry.target : {};
