@@ -468,15 +468,15 @@ describe('flux-sops check', () => {
 
     it("finds a placeholder copied from another environment's folder: an error naming this folder's environment in its fix", () => {
       const files = fleet();
-      files.set('secrets/production/repo-auth.yaml', files.get('secrets/staging/repo-auth.yaml') ?? '');
+      files.set('secrets/production/apps-auth.yaml', files.get('secrets/staging/apps-auth.yaml') ?? '');
       const wrong = checkFleet(files).filter((each) => each.rule === 'wrong-master-keys');
       assert.deepEqual(wrong, [
         {
-          file: 'secrets/production/repo-auth.yaml',
+          file: 'secrets/production/apps-auth.yaml',
           rule: 'wrong-master-keys',
           severity: 'error',
           message: `a placeholder naming ${STAGING_KEY}, which rule 2 (^secrets/production/.+\\.ya?ml$) of .sops.yaml does not name: copied from another environment's folder?`,
-          fix: 'flux-sops secret git production (seals the real credentials and lists the file in kustomization.yaml)',
+          fix: 'flux-sops secret git production --tenant apps (seals the real credentials and lists the file in kustomization.yaml)',
         },
       ]);
       // The environment's own placeholder, with the rule's key: pending only.

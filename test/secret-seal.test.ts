@@ -254,7 +254,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     inputFolders.push(inputs);
     const otherHost = GITHUB_KNOWN_HOSTS.replace(/^github\.com /m, 'gitlab.com ');
     writeFileSync(join(inputs, 'known_hosts'), otherHost);
-    const before = read(root, 'secrets/staging/repo-auth.yaml');
+    const before = read(root, 'secrets/staging/apps-auth.yaml');
     const refused = await runSecret(['git', 'staging', '--generate-ssh-key', '--known-hosts-file', join(inputs, 'known_hosts'), '--cwd', root]);
     assert.equal(refused.status, 2);
     assert.equal(refused.stdout, '');
@@ -263,11 +263,11 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
       `flux-sops: ${JSON.stringify(join(inputs, 'known_hosts'))} has no key for github.com, the host of ssh://git@github.com/acme/apps.git: Flux would refuse to connect ("knownhosts: key is unknown"). ` +
         'Scan that host (ssh-keyscan github.com > known_hosts), or give --allow-other-hosts if the file is right as it is; nothing was written\n',
     );
-    assert.equal(read(root, 'secrets/staging/repo-auth.yaml'), before);
+    assert.equal(read(root, 'secrets/staging/apps-auth.yaml'), before);
     const allowed = await runSecret(['git', 'staging', '--generate-ssh-key', '--allow-other-hosts', '--known-hosts-file', join(inputs, 'known_hosts'), '--cwd', root]);
     assert.equal(allowed.status, 0, allowed.stderr);
     assert.match(allowed.stderr, /has no key for github\.com, .*; sealed anyway \(--allow-other-hosts\)\./);
-    assert.notEqual(read(root, 'secrets/staging/repo-auth.yaml'), before);
+    assert.notEqual(read(root, 'secrets/staging/apps-auth.yaml'), before);
   });
 
   it('generic: literals and files, unicode and multi-line as stringData, binary as data', async () => {

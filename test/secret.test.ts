@@ -367,7 +367,7 @@ describe('secret: the plan', () => {
     await assertMayReplace(sealed, false, async () => true);
     // No in a terminal is a choice: exit 0, nothing written, and said so.
     const declined = await rejectionOf(assertMayReplace(sealed, false, async () => false));
-    assert.deepEqual([declined.kind, declined.code, declined.message], ['declined', 0, 'secrets/staging/repo-auth.yaml kept as it is: nothing was written.']);
+    assert.deepEqual([declined.kind, declined.code, declined.message], ['declined', 0, 'secrets/staging/apps-auth.yaml kept as it is: nothing was written.']);
   });
 
   it('writes nothing when the encryption fails', async () => {
