@@ -10,7 +10,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 
 /** The inputs given as options (tenants is structured: the answers file only). */
-const optionInputs = fleetInputs.filter((input) => !input.structured);
+const optionInputs = fleetInputs.filter((input) => !('structured' in input));
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
 const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
