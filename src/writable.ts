@@ -307,6 +307,19 @@ function lockWait(): number {
  * earlier run are finished or cleaned first (recoverInterruptedWrites).
  */
 export function withFleetLock<T>(root: string, work: (recovery: Recovery) => T): T {
+  const lock = acquireFleetLock(root);
+  try {
+    return work(lock.recovery);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * Takes the fleet lock for work that is not synchronous (a generator run): the caller releases
+ * it, in a `finally`. The same lock, waiting and recovery as withFleetLock.
+ */
+export function acquireFleetLock(root: string): { readonly recovery: Recovery; release(): void } {
   const path = join(root, LOCK_FILE);
   const deadline = Date.now() + lockWait();
   const me: LockHolder = { pid: process.pid, started: new Date().toISOString() };
@@ -330,10 +343,12 @@ export function withFleetLock<T>(root: string, work: (recovery: Recovery) => T):
     }
     sleep(25 + Math.floor(Math.random() * 50));
   }
+  const release = () => fs.rmSync(path, { force: true });
   try {
-    return work(recoverInterruptedWrites(root));
-  } finally {
-    fs.rmSync(path, { force: true });
+    return { recovery: recoverInterruptedWrites(root), release };
+  } catch (error) {
+    release();
+    throw error;
   }
 }
 

@@ -245,6 +245,31 @@ describe('fleet files are untrusted input', function () {
       const run = await seal(root, 'staging', 'app');
       assert.equal(run.status, 0, `the dead holder's lock is stale: ${run.stderr}`);
     });
+
+    it('generation in an existing fleet (env add) takes the same lock: a live holder makes it exit 1 naming the holder, writing nothing', async () => {
+      const root = fleet();
+      const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+      try {
+        writeFileSync(join(root, '.fleet.flux-sops-lock'), JSON.stringify({ pid: holder.pid, started: '2026-01-01T00:00:00.000Z' }));
+        const before = snapshot(root);
+        const restoreWait = setEnv({ FLUX_SOPS_LOCK_WAIT_SECONDS: '1' });
+        try {
+          const run = await runCliInProcess(['env', 'add', 'qa', '--no-interactive', '--cwd', root]);
+          assert.equal(run.status, 1, run.stderr);
+          assert.match(run.stderr, new RegExp(`^flux-sops: The fleet .* is locked by flux-sops process ${holder.pid} \\(since 2026-01-01T00:00:00.000Z\\): nothing was written`));
+        } finally {
+          restoreWait();
+        }
+        assert.deepEqual(snapshot(root), before);
+      } finally {
+        holder.kill('SIGKILL');
+      }
+      await new Promise((resolve) => holder.on('exit', resolve));
+      const run = await runCliInProcess(['env', 'add', 'qa', '--no-interactive', '--cwd', root]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(fs.existsSync(join(root, 'secrets/qa/kustomization.yaml')), 'qa is added once the holder is gone');
+      assert.equal(fs.existsSync(join(root, '.fleet.flux-sops-lock')), false, 'the lock is released');
+    });
   });
 
   describe('finding 5: a KMS endpoint that accepts and never answers ends within the timeout', () => {

@@ -12,7 +12,7 @@ import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAG
 import { planAddEnvironment, planAddTenant, refusePreTenantFleet } from '../fleet/plan.js';
 import { readTenantOptions } from '../fleet/tenants.js';
 import { packageRoot } from '../version.js';
-import { assertWritable } from '../writable.js';
+import { acquireFleetLock, assertWritable } from '../writable.js';
 import type { ParsedValues } from './options.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
@@ -136,6 +136,9 @@ export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: 
   // Yeoman creates the destination when it starts: a folder it cannot create is said first.
   assertWritable(destination, []);
   const firstMissing = firstMissingFolder(destination);
+  // An existing fleet is read and written under its lock, as every writing command does: two
+  // runs at once (an env add and a seal, two env adds) never lose each other's edits.
+  const lock = existsSync(join(destination, STORED_ANSWERS_FILE)) ? acquireFleetLock(destination) : undefined;
   try {
     await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true, [RUN_BY_FLUX_SOPS]: true } as never);
   } catch (raised) {
@@ -158,6 +161,8 @@ export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: 
       );
     }
     throw error;
+  } finally {
+    lock?.release();
   }
 }
 
