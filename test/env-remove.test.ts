@@ -10,7 +10,7 @@ import { readFleetFiles } from '../src/check/command.js';
 import { exitStatusFor } from '../src/check/findings.js';
 import { listResource } from '../src/secret/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';
-import { HTTPS_ANSWERS, makeFleet } from './fixtures/secret/fleet.js';
+import { HTTPS_ANSWERS, makeFleet, sealedLooking } from './fixtures/secret/fleet.js';
 import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';
 import { hashTree, readTree } from './support.js';
 
@@ -30,14 +30,6 @@ const STAGING_FILES = [
   'tenants/staging/apps/sync.yaml',
   'tenants/staging/kustomization.yaml',
 ];
-
-/** A sealed Secret as far as any reader can tell without a key: the placeholder with a real-looking MAC and no placeholder mark. */
-function sealedLookingSecret(root: string): string {
-  return readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8')
-    .replace(/ {2}annotations:\n {4}generator-flux-sops\/placeholder: "true"\n/, '')
-    .replace(/name: apps-auth/, 'name: db')
-    .replace(/mac: ENC\[[^\]]+\]/, 'mac: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]');
-}
 
 describe('flux-sops env remove', function () {
   this.timeout(60_000);
@@ -105,7 +97,7 @@ describe('flux-sops env remove', function () {
   it('keeps a sealed Secret and an edited file without --force (exit 1, nothing removed); --force removes them', async function () {
     requireKubectl(this);
     const root = fleet();
-    writeFileSync(join(root, 'secrets/staging/db.yaml'), sealedLookingSecret(root));
+    writeFileSync(join(root, 'secrets/staging/db.yaml'), sealedLooking(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8'), 'db'));
     // Listed as flux-sops secret lists it: the kustomization does not count as edited for that.
     const kustomization = join(root, 'secrets/staging/kustomization.yaml');
     writeFileSync(kustomization, listResource(readFileSync(kustomization, 'utf8'), 'db.yaml', 'secrets/staging/kustomization.yaml') ?? '');

@@ -341,9 +341,9 @@ describe('tenants', () => {
       const missing = await runCliInProcess(['tenant', 'add', 'blog', '--cwd', dir, '--no-interactive']);
       assert.equal(missing.status, 2);
       assert.equal(missing.stderr, 'flux-sops: Missing tenants.blog.repoUrl: each tenant needs the Git URL of its repository (https://… or ssh://git@host/org/repo)\n');
-      const usage = await runCliInProcess(['tenant', 'remove', 'web', '--cwd', dir]);
+      const usage = await runCliInProcess(['tenant', 'rename', 'web', '--cwd', dir]);
       assert.equal(usage.status, 2);
-      assert.equal(usage.stderr, 'flux-sops: flux-sops tenant takes add and one tenant name, got remove web\nUsage: flux-sops tenant add <name> [options]\n');
+      assert.equal(usage.stderr, 'flux-sops: flux-sops tenant takes add or remove and one tenant name, got rename web\nUsage: flux-sops tenant add <name> [options]\n');
       assert.equal(hashTree(dir), state, 'nothing was written');
       rmSync(join(dir, 'secrets', 'staging', 'blog-auth.yaml'));
     });

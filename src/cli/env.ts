@@ -21,7 +21,7 @@ export const environmentRemoveCommand: CommandSpec = {
   options: [{ name: 'force', type: 'boolean', description: 'Also remove sealed Secrets and edited files (Git history keeps them)' }, cwdOption, ...commonOptions],
 };
 
-function fleetRootOf(values: ParsedValues): string {
+export function fleetRootOf(values: ParsedValues): string {
   return typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
 }
 
@@ -46,7 +46,7 @@ async function addEnvironment(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-function entriesOf(folder: string): Dirent[] {
+export function entriesOf(folder: string): Dirent[] {
   try {
     return readdirSync(folder, { withFileTypes: true });
   } catch (error) {
@@ -73,7 +73,7 @@ function readFolders(root: string, folders: readonly string[], into: Map<string,
 }
 
 /** Removes the folder and the folders under it that are empty once the files are gone. */
-function removeEmptyFolders(root: string, folder: string): void {
+export function removeEmptyFolders(root: string, folder: string): void {
   for (const entry of entriesOf(join(root, folder))) {
     if (entry.isDirectory()) {
       removeEmptyFolders(root, `${folder}/${entry.name}`);
@@ -107,7 +107,7 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   planRemoveEnvironment(storedAnswers, name, files);
   readFolders(root, removableFoldersOf(name), files);
   const full = planRemoveEnvironment(storedAnswers, name, files);
-  const deleted = filesToDelete(full, values.force === true);
+  const deleted = filesToDelete(name, full, values.force === true);
   assertWritable(root, [...full.edits.map((edit) => edit.path), ...deleted]);
   withFleetLock(root, () => {
     writeAllOrNothing(root, full.edits);

@@ -60,7 +60,7 @@ const generatingOptions: readonly OptionSpec[] = [
 ];
 
 export const COMMANDS_LINE =
-  'Commands: flux-sops [dir] | env add|remove <name> | tenant add <name> | secret git|generic|list|show|set … | updatekeys [env…] | rotate [env…] | check [dir] | --version';
+  'Commands: flux-sops [dir] | env add|remove <name> | tenant add|remove <name> | secret git|generic|list|show|set … | updatekeys [env…] | rotate [env…] | check [dir] | --version';
 
 export const generateCommand: CommandSpec = {
   usage: 'flux-sops [dir] [options]',

@@ -1,4 +1,4 @@
-// `flux-sops env remove <name>`, the pure planning step: the stored answers and the current
+// `flux-sops env remove <name>` and `flux-sops tenant remove <name>`, the pure planning steps: the stored answers and the current
 // texts of the environment's files in, what to delete, what needs `--force`, the edits of
 // `.sops.yaml`, the README and `.yo-rc.json`, and the AWS clean-up to print out. The files the
 // generator writes for an environment come from the same planner that writes them
@@ -15,31 +15,30 @@ import {
   type PlannedFile,
   README_FILE,
   SECRETS_FOLDER,
+  SECRETS_KUSTOMIZATION,
+  secretsPathOf,
   TENANTS_FOLDER,
+  tenantAuthNameOf,
+  tenantFolderOf,
+  tenantsPathOf,
   SOPS_CONFIG_FILE,
   STORAGE_NAME,
   STORED_ANSWERS_FILE,
   sopsPathRegexFor,
   terraformPathOf,
 } from './layout.js';
-import { planEnvironmentFiles, planReadmeEnvironmentsSection, resolveEnvironment } from './plan.js';
+import { planEnvironmentFiles, planFleet, planReadmeEnvironmentsSection, resolveEnvironment, tenantFilesOf } from './plan.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
+import { namespaceOf, type TenantAnswers, tenantInEnvironment, tenantsOf } from './tenants.js';
+import { unlistResource } from '../secret/kustomization.js';
 
 /** The folders of an environment that removal looks into (terraform/<env>/ is kept: see cleanup). */
 export function removableFoldersOf(environment: string): string[] {
   return [CLUSTERS_FOLDER, TENANTS_FOLDER, SECRETS_FOLDER, IAM_FOLDER].map((folder) => `${folder}/${environment}`);
 }
 
-export interface EnvironmentRemovalPlan {
+export interface EnvironmentRemovalPlan extends ClassifiedFiles {
   readonly environment: string;
-  /** Files as the generator wrote them (or as `flux bootstrap` filled them): deleted. */
-  readonly unchanged: string[];
-  /** Sealed Secrets under secrets/<env>/: deleted only with --force. */
-  readonly sealed: string[];
-  /** Files the generator wrote that were edited since: deleted only with --force. */
-  readonly edited: string[];
-  /** Files in the environment's folders the generator never wrote: left where they are. */
-  readonly foreign: string[];
   /** `.sops.yaml`, README.md and `.yo-rc.json` without the environment. */
   readonly edits: PlannedFile[];
   /** Said after removing: what was left alone and why. */
@@ -83,6 +82,12 @@ function nameOfEntry(entry: unknown): unknown {
   return typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry;
 }
 
+/** A stored tenant entry without `environment` in its list of environments. */
+function withoutEnvironment(entry: unknown, environment: string): unknown {
+  const environments = typeof entry === 'object' && entry !== null ? (entry as { environments?: unknown }).environments : undefined;
+  return Array.isArray(environments) ? { ...(entry as object), environments: environments.filter((each) => each !== environment) } : entry;
+}
+
 /** What to run in AWS once the environment is gone from Git: printed, never run. */
 function cleanupOf(answers: FleetAnswers, name: string): string[] {
   const environment = resolveEnvironment(answers, answers.environments.find((each) => each.name === name) as FleetAnswers['environments'][number]);
@@ -122,6 +127,53 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
   ];
 }
 
+/** The files of what is removed, sorted: each as the generator wrote it, sealed, edited, or never written by it. */
+export interface ClassifiedFiles {
+  /** Files as the generator wrote them (or as `flux bootstrap` filled them): deleted. */
+  readonly unchanged: string[];
+  /** Sealed Secrets under secrets/: deleted only with --force. */
+  readonly sealed: string[];
+  /** Files the generator wrote that were edited since: deleted only with --force. */
+  readonly edited: string[];
+  /** Files the generator never wrote: left where they are. */
+  readonly foreign: string[];
+}
+
+/**
+ * Sorts the current `files` for which `inScope` holds against what the generator writes
+ * (`generated`, by path). A kustomization that only lists the sealed Secrets beside it is as
+ * `flux-sops secret` left it, so it counts as unchanged.
+ */
+function classifyFiles(files: ReadonlyMap<string, string>, generated: ReadonlyMap<string, string>, inScope: (path: string) => boolean): ClassifiedFiles {
+  const plan = { unchanged: [] as string[], sealed: [] as string[], edited: [] as string[], foreign: [] as string[] };
+  for (const [path, text] of [...files].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) {
+    if (!inScope(path)) {
+      continue;
+    }
+    const metadata = path.startsWith(`${SECRETS_FOLDER}/`) && /\.ya?ml$/.test(path) ? sopsMetadataOf(text) : 'none';
+    // A file that looks sealed but cannot be read counts as sealed: kept unless --force.
+    if (typeof metadata === 'object' && ('unreadable' in metadata || !isPlaceholder(metadata))) {
+      plan.sealed.push(path);
+    } else if (!generated.has(path)) {
+      plan.foreign.push(path);
+    } else if (generated.get(path) === text || BOOTSTRAP_FILES.test(path)) {
+      plan.unchanged.push(path);
+    } else {
+      plan.edited.push(path);
+    }
+  }
+  plan.edited = plan.edited.filter((path) => {
+    const folder = path.slice(0, path.lastIndexOf('/') + 1);
+    const sealedHere = plan.sealed.filter((each) => each.startsWith(folder) && !each.slice(folder.length).includes('/')).map((each) => each.slice(folder.length));
+    const listsOnlySealed = path.endsWith('/kustomization.yaml') && onlyListsSealed(files.get(path) as string, generated.get(path) as string, sealedHere);
+    if (listsOnlySealed) {
+      plan.unchanged.push(path);
+    }
+    return !listsOnlySealed;
+  });
+  return plan;
+}
+
 /**
  * Plans the removal of environment `name`. `storedAnswersText` is `.yo-rc.json`; `files` holds
  * the current texts of `.sops.yaml`, README.md and every file under the environment's folders
@@ -138,38 +190,23 @@ export function planRemoveEnvironment(storedAnswersText: string | null, name: st
   if (names.length === 1) {
     throw new FluxSopsError('input', `${name} is the last environment of this fleet: a fleet keeps at least one (delete the repository instead); nothing was removed`);
   }
+  const lastOf = tenantsOf(fleet).filter((tenant) => Array.isArray(tenant.environments) && tenant.environments.length === 1 && tenant.environments[0] === name);
+  if (lastOf.length > 0) {
+    const tenants = lastOf.map((tenant) => tenant.name);
+    throw new FluxSopsError(
+      'input',
+      `${name} is the last environment of the tenant${tenants.length > 1 ? 's' : ''} ${tenants.join(', ')}: remove ${tenants.length > 1 ? 'them' : 'it'} first (flux-sops tenant remove <name>); nothing was removed`,
+    );
+  }
   const remaining = environmentEntriesOf(stored).filter((entry) => nameOfEntry(entry) !== name);
-  const after = validateAnswers({ ...stored, environments: remaining }, () => '');
+  // Every tenant stored with a list of environments loses this one ("all" needs no change).
+  const storedTenants = Array.isArray(stored.tenants) ? { tenants: stored.tenants.map((entry: unknown) => withoutEnvironment(entry, name)) } : {};
+  const afterStored = { ...stored, environments: remaining, ...storedTenants };
+  const after = validateAnswers(afterStored, () => '');
 
   const generated = new Map(planEnvironmentFiles(fleet, name).map((each) => [each.path, each.contents]));
-  const plan = { environment: name, unchanged: [] as string[], sealed: [] as string[], edited: [] as string[], foreign: [] as string[] };
   const folders = removableFoldersOf(name);
-  for (const [path, text] of [...files].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) {
-    if (!folders.some((folder) => path.startsWith(`${folder}/`))) {
-      continue;
-    }
-    const metadata = path.startsWith(`${SECRETS_FOLDER}/`) && /\.ya?ml$/.test(path) ? sopsMetadataOf(text) : 'none';
-    // A file that looks sealed but cannot be read counts as sealed: kept unless --force.
-    if (typeof metadata === 'object' && ('unreadable' in metadata || !isPlaceholder(metadata))) {
-      plan.sealed.push(path);
-    } else if (!generated.has(path)) {
-      plan.foreign.push(path);
-    } else if (generated.get(path) === text || BOOTSTRAP_FILES.test(path)) {
-      plan.unchanged.push(path);
-    } else {
-      plan.edited.push(path);
-    }
-  }
-  // A kustomization that only lists the sealed Secrets beside it is as flux-sops secret left it.
-  plan.edited = plan.edited.filter((path) => {
-    const folder = path.slice(0, path.lastIndexOf('/') + 1);
-    const sealedHere = plan.sealed.filter((each) => each.startsWith(folder) && !each.slice(folder.length).includes('/')).map((each) => each.slice(folder.length));
-    const listsOnlySealed = path.endsWith('/kustomization.yaml') && onlyListsSealed(files.get(path) as string, generated.get(path) as string, sealedHere);
-    if (listsOnlySealed) {
-      plan.unchanged.push(path);
-    }
-    return !listsOnlySealed;
-  });
+  const plan = classifyFiles(files, generated, (path) => folders.some((folder) => path.startsWith(`${folder}/`)));
 
   const edits: PlannedFile[] = [];
   const notes: string[] = [];
@@ -188,22 +225,22 @@ export function planRemoveEnvironment(storedAnswersText: string | null, name: st
     edits.push({ path: README_FILE, contents: withoutSection });
   }
   // As data: every other stored answer, and the other environments' entries, as they were.
-  const storedFile = { ...file, [STORAGE_NAME]: { ...stored, environments: remaining } };
+  const storedFile = { ...file, [STORAGE_NAME]: afterStored };
   edits.push({ path: STORED_ANSWERS_FILE, contents: `${JSON.stringify(storedFile, null, 2)}\n` });
   if (plan.foreign.length > 0) {
     notes.push(`Left in place, not written by flux-sops: ${plan.foreign.join(', ')}.`);
   }
-  return { ...plan, edits, notes, cleanup: cleanupOf(fleet, name) };
+  return { environment: name, ...plan, edits, notes, cleanup: cleanupOf(fleet, name) };
 }
 
 /** The files the removal deletes: all of them with --force; without, there must be no sealed or edited file. */
-export function filesToDelete(plan: EnvironmentRemovalPlan, force: boolean): string[] {
+export function filesToDelete(name: string, plan: ClassifiedFiles, force: boolean): string[] {
   const needForce = [...plan.sealed, ...plan.edited];
   if (needForce.length > 0 && !force) {
     throw new FluxSopsError(
       'conflict',
       [
-        `${plan.environment} has files that are not as flux-sops wrote them, so nothing was removed:`,
+        `${name} has files that are not as flux-sops wrote them, so nothing was removed:`,
         ...plan.sealed.map((path) => `  ${path}  (a sealed Secret)`),
         ...plan.edited.map((path) => `  ${path}  (edited)`),
         'Run again with --force to remove them too (Git history keeps what is removed).',
@@ -211,4 +248,92 @@ export function filesToDelete(plan: EnvironmentRemovalPlan, force: boolean): str
     );
   }
   return [...plan.unchanged, ...needForce].sort();
+}
+
+export interface TenantRemovalPlan extends ClassifiedFiles {
+  readonly tenant: string;
+  /** Its folders `tenants/<env>/<tenant>/`, emptied by the removal (files it did not write stay). */
+  readonly folders: string[];
+  /** The listings of its environments, README.md and `.yo-rc.json` without the tenant. */
+  readonly edits: PlannedFile[];
+  readonly notes: string[];
+  readonly cleanup: string[];
+}
+
+/** What to do outside Git once the tenant is gone from it: printed, never run. */
+function tenantCleanupOf(tenant: TenantAnswers, environments: readonly string[]): string[] {
+  return [
+    `Once pushed, Flux prunes ${tenant.name} from ${environments.join(', ')}: its Kustomization, GitRepository, ServiceAccount and RoleBinding, and its namespace ${namespaceOf(tenant)} with everything in it.`,
+    `At the Git host of ${tenant.repoUrl}: revoke the read-only deploy key or token that ${tenantAuthNameOf(tenant.name)} held.`,
+    `AWS: nothing to delete, ${tenant.name} has no key or role of its own (it does not decrypt).`,
+  ];
+}
+
+/**
+ * Plans the removal of tenant `name`: `storedAnswersText` is `.yo-rc.json`, `read` the current
+ * text of a fleet file (null when missing). It deletes the files tenantFilesOf lists for the
+ * tenant and edits its environments' listings (`tenants/<env>/` and `secrets/<env>/`), the
+ * README and the stored answers. Errors, before anything is removed: not a fleet or an unknown
+ * tenant ('fleet', exit 2), the last tenant ('input', exit 2).
+ */
+export function planRemoveTenant(storedAnswersText: string | null, name: string, read: (path: string) => string | null): TenantRemovalPlan {
+  const { file, stored } = storedAnswersOf(storedAnswersText);
+  const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
+  const tenants = tenantsOf(fleet);
+  const tenant = tenants.find((each) => each.name === name);
+  if (tenant === undefined) {
+    throw new FluxSopsError('fleet', `Unknown tenant ${describeValue(name)}: this fleet has ${tenants.map((each) => each.name).join(', ')}; nothing was removed`);
+  }
+  if (tenants.length === 1) {
+    throw new FluxSopsError(
+      'input',
+      `${name} is the last tenant of this fleet: a fleet keeps at least one (add another first: flux-sops tenant add <name> --repo-url <url>); nothing was removed`,
+    );
+  }
+  // A fleet with two tenants or more stores them as a list: as data, the others' entries as they were.
+  const afterStored = { ...stored, tenants: (stored.tenants as unknown[]).filter((entry) => nameOfEntry(entry) !== name) };
+  const after = validateAnswers(afterStored, () => '');
+
+  const paths = tenantFilesOf(fleet, name);
+  const files = new Map<string, string>();
+  for (const path of paths) {
+    const text = read(path);
+    if (text !== null) {
+      files.set(path, text);
+    }
+  }
+  const generated = new Map(planFleet(fleet).filter((each) => paths.includes(each.path)).map((each) => [each.path, each.contents]));
+  const plan = classifyFiles(files, generated, () => true);
+
+  const environments = fleet.environments.map((each) => each.name).filter((environment) => tenantInEnvironment(tenant, environment));
+  const edits: PlannedFile[] = [];
+  const notes: string[] = [];
+  for (const environment of environments) {
+    for (const [listing, entry] of [
+      [`${tenantsPathOf(environment)}/kustomization.yaml`, name],
+      [`${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`, `${tenantAuthNameOf(name)}.yaml`],
+    ] as const) {
+      const text = read(listing);
+      const edited = text === null ? undefined : unlistResource(text, entry, listing);
+      if (edited !== undefined) {
+        edits.push({ path: listing, contents: edited });
+      }
+    }
+  }
+  const readme = read(README_FILE);
+  const withoutTenant = readme === null ? undefined : replaceReadmeEnvironmentsSection(readme, planReadmeEnvironmentsSection(after));
+  if (withoutTenant === undefined) {
+    notes.push(`${README_FILE} ${readme === null ? 'is missing' : 'no longer has its environments markers'}: it was left as it is (remove the ${name} row and sections yourself).`);
+  } else {
+    edits.push({ path: README_FILE, contents: withoutTenant });
+  }
+  edits.push({ path: STORED_ANSWERS_FILE, contents: `${JSON.stringify({ ...file, [STORAGE_NAME]: afterStored }, null, 2)}\n` });
+  return {
+    tenant: name,
+    ...plan,
+    folders: environments.map((environment) => tenantFolderOf(environment, name)),
+    edits,
+    notes,
+    cleanup: tenantCleanupOf(tenant, environments),
+  };
 }

@@ -1,9 +1,9 @@
-// Lists a sealed Secret in `secrets/<env>/kustomization.yaml`, the list of what the decrypting
+// Lists (and unlists) a sealed Secret in `secrets/<env>/kustomization.yaml`, the list of what the decrypting
 // "secrets" Kustomization applies (and a tenant folder in `tenants/<env>/kustomization.yaml`). For
 // a tenant's `<tenant>-auth` the generated file holds a marked comment line in its place: that
 // line becomes the entry. Otherwise the file is edited as a YAML document,
 // so the user's comments and order survive.
-import { isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
 import { pendingAuthCommentOf } from '../fleet/layout.js';
 
@@ -16,12 +16,9 @@ function sameFile(entry: unknown, file: string): boolean {
   return typeof entry === 'string' && entry.replace(/^(?:\.\/)+/, '') === file;
 }
 
-/**
- * The text of the kustomization with `file` in its `resources`, or undefined when it is
- * listed already (nothing to write). `path` names the file in errors.
- */
-export function listResource(kustomizationText: string, file: string, path: string): string | undefined {
-  const document = parseDocument(kustomizationText);
+/** The kustomization as a YAML document (comments kept), and its top mapping. */
+function kustomizationOf(text: string, path: string): { document: Document; root: YAMLMap<unknown, unknown> } {
+  const document = parseDocument(text);
   const [problem] = document.errors;
   if (problem) {
     const [where] = problem.linePos ?? [];
@@ -30,7 +27,21 @@ export function listResource(kustomizationText: string, file: string, path: stri
   if (!isMap(document.contents)) {
     throw kustomizationError(path, 'is not a kustomize Kustomization (a mapping with resources)');
   }
-  const root = document.contents as YAMLMap<unknown, unknown>;
+  return { document, root: document.contents as YAMLMap<unknown, unknown> };
+}
+
+/** The document as text, with the file's own final line break (the yaml library drops it after a trailing comment). */
+function documentText(document: Document, original: string): string {
+  const edited = document.toString({ lineWidth: 0 });
+  return original.endsWith('\n') && !edited.endsWith('\n') ? `${edited}\n` : edited;
+}
+
+/**
+ * The text of the kustomization with `file` in its `resources`, or undefined when it is
+ * listed already (nothing to write). `path` names the file in errors.
+ */
+export function listResource(kustomizationText: string, file: string, path: string): string | undefined {
+  const { document, root } = kustomizationOf(kustomizationText, path);
   const resources = (document.toJS() as { resources?: unknown } | null)?.resources;
   if (Array.isArray(resources) && resources.some((entry) => sameFile(entry, file))) {
     return undefined;
@@ -68,7 +79,44 @@ export function listResource(kustomizationText: string, file: string, path: stri
     list.flow = false;
   }
   list.items.push(new Scalar(file));
-  const edited = document.toString({ lineWidth: 0 });
-  // The yaml library drops the final line break after a trailing comment: keep the file's own.
-  return kustomizationText.endsWith('\n') && !edited.endsWith('\n') ? `${edited}\n` : edited;
+  return documentText(document, kustomizationText);
+}
+
+/**
+ * The text of the kustomization without `file` in its `resources` nor the marked comment line of
+ * a tenant's `<tenant>-auth.yaml`, or undefined when it names the file in neither. An emptied list
+ * is written `resources: []`, as generated (an absent one does not build).
+ */
+export function unlistResource(kustomizationText: string, file: string, path: string): string | undefined {
+  const pending = file.endsWith('-auth.yaml') ? pendingAuthCommentOf(file.slice(0, -'-auth.yaml'.length)) : undefined;
+  const text = kustomizationText
+    .split('\n')
+    .filter((line) => pending === undefined || line.trim() !== pending)
+    .join('\n');
+  const { document, root } = kustomizationOf(text, path);
+  const list = root.get('resources', true);
+  const entryOf = (item: unknown): unknown => (isScalar(item) ? item.value : item);
+  if (!isSeq(list) || !list.items.some((item) => sameFile(entryOf(item), file))) {
+    return text === kustomizationText ? undefined : text;
+  }
+  const kept = list.items.filter((item) => !sameFile(entryOf(item), file));
+  // As listResource wrote it: the entry's line goes, and an emptied list is `resources: []` again.
+  const lines = text.split('\n');
+  const entryLines = lines.filter((line) => sameFile(/^\s*-\s+(\S+)\s*$/.exec(line)?.[1], file));
+  if (entryLines.length === 1) {
+    const edited = lines
+      .filter((line) => line !== entryLines[0])
+      .map((line) => (kept.length === 0 && /^resources:\s*$/.test(line) ? `resources: []${line.endsWith('\r') ? '\r' : ''}` : line))
+      .join('\n');
+    const listed = (parseDocument(edited).toJS() as { resources?: unknown } | null)?.resources;
+    if (JSON.stringify(listed) === JSON.stringify(kept.map(entryOf))) {
+      return edited;
+    }
+  }
+  // The user wrote the list otherwise (flow style, quotes): edit it as a document.
+  list.items = kept;
+  if (kept.length === 0) {
+    list.flow = true;
+  }
+  return documentText(document, text);
 }
