@@ -10,7 +10,7 @@ import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/check/command.js';
 import { exitStatusFor } from '../src/check/findings.js';
 import type { RawAnswers } from '../src/fleet/inputs.js';
-import { listResource } from '../src/secret/kustomization.js';
+import { listResource, unlistResource } from '../src/secret/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, sealedLooking } from './fixtures/secret/fleet.js';
 import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';
@@ -154,6 +154,18 @@ describe('flux-sops tenant remove', function () {
     const help = await runCliInProcess(['tenant', 'remove', '--help']);
     assert.match(help.stdout, /^Usage: flux-sops tenant remove <name> \[options\]$/m);
     assert.match(help.stdout, /^ {2}--force {2,}Also remove sealed credentials and edited files \(Git history keeps them\)$/m);
+  });
+});
+
+describe('unlistResource', () => {
+  it('takes an entry out of a list written in flow style or with ./ as a document, comments kept; undefined when not named', () => {
+    const path = 'tenants/staging/kustomization.yaml';
+    assert.equal(unlistResource('# ours\nresources: [apps, ./shop] # tenants\n', 'shop', path), '# ours\nresources: [ apps ] # tenants\n');
+    assert.equal(unlistResource('resources:\n  - ./shop # the shop\n', 'shop', path), 'resources: []\n');
+    assert.equal(unlistResource('resources:\n  - apps\n', 'shop', path), undefined);
+    assert.throws(() => unlistResource('resources: [apps\n', 'shop', path), {
+      message: 'tenants/staging/kustomization.yaml is not valid YAML (line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]); nothing was written',
+    });
   });
 });
 
