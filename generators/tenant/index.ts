@@ -48,15 +48,16 @@ export default class TenantGenerator extends FluxSopsGenerator {
       return;
     }
     // The defaults as they apply to this tenant; an answer equal to its default is not stored.
-    const defaults: Record<string, string | undefined> = {
+    const defaults: Record<string, string | boolean | undefined> = {
       repoUrl: undefined,
       namespace: String(this.options.name),
       branch: String(this.#stored.branch ?? defaultOf('branch')),
       path: DEFAULT_TENANT_PATH,
       environments: 'all',
+      decryption: false,
     };
-    for (const input of tenantInputs.filter((each) => this.#entry[each.name] === undefined)) {
-      const reply = (await this.ask([questionFor(input, { default: defaults[input.name] })]))[input.name];
+    for (const input of tenantInputs.filter((each) => this.#entry[each.name] === undefined && !('structured' in each))) {
+      const reply = (await this.ask([questionFor(input, { default: defaults[input.name] as string | undefined })]))[input.name];
       if (reply !== undefined && reply !== '' && reply !== defaults[input.name]) {
         this.#entry[input.name] = input.name === 'environments' ? splitList(reply) : reply;
       }

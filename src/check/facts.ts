@@ -321,10 +321,14 @@ function checkSecretGenerators(file: string, object: YamlObject, where: string, 
   }
 }
 
-/** `iam/<env>/trust-policy.json` written before the cluster's OIDC issuer was known. */
+const TENANT_TRUST_POLICY = new RegExp(`^tenant-[a-z0-9-]+/${TRUST_POLICY_FILE.replace('.', '\\.')}$`);
+
+/** `iam/<env>/trust-policy.json`, or a decrypting tenant's `iam/<env>/tenant-<tenant>/trust-policy.json`, written before the cluster's OIDC issuer was known. */
 function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): void {
   const place = environmentOfPath(file);
-  if (place?.folder !== IAM_FOLDER || file !== `${IAM_FOLDER}/${place.environment}/${TRUST_POLICY_FILE}` || !text.includes(PLACEHOLDER_OIDC_ID)) {
+  const folder = `${IAM_FOLDER}/${place?.environment}/`;
+  const inFolder = file.startsWith(folder) ? file.slice(folder.length) : '';
+  if (place?.folder !== IAM_FOLDER || !(inFolder === TRUST_POLICY_FILE || TENANT_TRUST_POLICY.test(inFolder)) || !text.includes(PLACEHOLDER_OIDC_ID)) {
     return;
   }
   const issuer = PLACEHOLDER_ISSUER.exec(text);

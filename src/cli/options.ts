@@ -31,6 +31,9 @@ export interface CommandSpec {
 
 /** The option of an input: repeatable when the input is a list or takes ENV=VALUE items. */
 export function inputOption(input: InputDeclaration, perEnvironment = false): OptionSpec {
+  if (input.boolean) {
+    return { name: input.option, type: 'boolean', description: optionDescription(input) };
+  }
   return {
     name: input.option,
     type: 'string',
@@ -85,8 +88,9 @@ export const tenantCommand: CommandSpec = {
   usage: 'flux-sops tenant add <name> [options]',
   summary:
     'Add the tenant <name> to a fleet: its namespace, ServiceAccount, RoleBinding, GitRepository and Kustomization\n' +
-    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml.',
-  options: [...tenantInputs.map((input) => inputOption(input)), cwdOption, ...generatingOptions],
+    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with --decryption,\n' +
+    'its own KMS key and IAM role per environment and tenants/<name>.sops.yaml for its repository.',
+  options: [...tenantInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)), cwdOption, ...generatingOptions],
 };
 
 export function helpText(command: CommandSpec): string {

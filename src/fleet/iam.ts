@@ -107,19 +107,35 @@ export function trustPolicyOf(env: IamEnvironment, references: PolicyReferences 
       ],
     };
   }
+  return webIdentityTrustPolicyOf(env, { sid: 'FluxKustomizeControllerIRSA', namespace: FLUX_NAMESPACE, serviceAccount: FLUX_SERVICE_ACCOUNT }, references);
+}
+
+/** The one Kubernetes ServiceAccount a web-identity trust policy admits. */
+export interface WebIdentitySubject {
+  readonly sid: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+}
+
+/**
+ * Who may assume a role through the cluster's IAM OIDC provider (IRSA, and Flux's object-level
+ * workload identity, which is STS AssumeRoleWithWebIdentity with a token issued for the
+ * ServiceAccount): that one ServiceAccount of this environment's cluster, for STS only.
+ */
+export function webIdentityTrustPolicyOf(env: IamEnvironment, subject: WebIdentitySubject, references: PolicyReferences = {}): PolicyDocument {
   const issuer = references.oidcIssuer ?? env.oidcIssuer;
   return {
     Version: POLICY_VERSION,
     Statement: [
       {
-        Sid: 'FluxKustomizeControllerIRSA',
+        Sid: subject.sid,
         Effect: 'Allow',
         Principal: { Federated: references.oidcProviderArn ?? env.oidcProviderArn },
         Action: 'sts:AssumeRoleWithWebIdentity',
         Condition: {
           StringEquals: {
             [`${issuer}:aud`]: STS_AUDIENCE,
-            [`${issuer}:sub`]: `system:serviceaccount:${FLUX_NAMESPACE}:${FLUX_SERVICE_ACCOUNT}`,
+            [`${issuer}:sub`]: `system:serviceaccount:${subject.namespace}:${subject.serviceAccount}`,
           },
         },
       },

@@ -24,7 +24,8 @@ import {
   validateRepoUrl,
   validateRoleName,
 } from './validators.js';
-import { type TenantAnswers, readTenants, toStoredTenant } from './tenants.js';
+import { tenantRoleNameOf } from './tenant-identity.js';
+import { type TenantAnswers, readTenants, tenantInEnvironment, toStoredTenant } from './tenants.js';
 
 export interface InputDeclaration {
   /** Key in the answers file and in `.yo-rc.json`. */
@@ -45,6 +46,8 @@ export interface InputDeclaration {
   readonly validate: (value: unknown) => Validation;
   /** A list of mappings: given in the answers file or stored, asked by its own questions, never a command-line option. */
   readonly structured?: boolean;
+  /** A yes/no input: a flag on the command line (`--x`, `--no-x`), a confirmation at the prompt. */
+  readonly boolean?: boolean;
 }
 
 export const fleetInputs = [
@@ -206,7 +209,7 @@ export const environmentInputs = [
     name: 'oidcIssuer',
     option: 'oidc-issuer',
     placeholder: '<issuer>',
-    message: "IRSA only: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
+    message: "IRSA, and Pod Identity with a decrypting tenant: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
     defaultText: 'a marked placeholder, reported by flux-sops check --strict',
     required: false,
     validate: validateOidcIssuer,
@@ -523,29 +526,71 @@ export function roleNameOf(answers: Pick<FleetAnswers, 'roleName'>, environment:
 }
 
 /**
- * One role per environment is a security property: each cluster may decrypt only its own key.
- * Composed role names must be valid, and no two environments of one account may resolve to the
- * same role (IAM compares role names case-insensitively).
+ * One role per environment is a security property: each cluster may decrypt only its own key;
+ * and a decrypting tenant's role `<environment's role>-<tenant>` is its own too. Environment and
+ * tenant names share one namespace of IAM names: every composed role name must be valid, and no
+ * two may coincide in one account (IAM compares role names case-insensitively).
  */
 function findRoleProblems(answers: FleetAnswers): string[] {
   const problems: string[] = [];
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { owner: string; environment?: string }>();
   for (const environment of answers.environments) {
     const roleName = roleNameOf(answers, environment);
-    const valid = validateRoleName(roleName);
-    if (valid !== true) {
-      problems.push(invalid(`role name of ${environment.name}`, roleName, `${valid} (roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName)`));
-      continue;
+    const accountId = environment.accountId ?? answers.accountId;
+    const decrypting = (answers.tenants ?? []).filter((tenant) => tenant.decryption === true && tenantInEnvironment(tenant, environment.name));
+    const roles = [
+      { owner: `environment ${environment.name}`, environment: environment.name, name: roleName, field: `role name of ${environment.name}`, how: `roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName` },
+      ...decrypting.map((tenant): { owner: string; environment?: string; name: string; field: string; how: string } => ({
+        owner: `tenant ${tenant.name} in ${environment.name}`,
+        name: tenantRoleNameOf(roleName, tenant.name),
+        field: `role name of tenant ${tenant.name} in ${environment.name}`,
+        how: `the environment's role ${describeValue(roleName)} plus -${tenant.name}; give a shorter roleName or a shorter tenant name`,
+      })),
+    ];
+    for (const role of roles) {
+      const valid = validateRoleName(role.name);
+      if (valid !== true) {
+        problems.push(invalid(role.field, role.name, `${valid} (${role.how})`));
+        continue;
+      }
+      const key = `${accountId}/${role.name.toLowerCase()}`;
+      const other = seen.get(key);
+      if (other?.environment !== undefined && role.environment !== undefined) {
+        problems.push(
+          `Environments ${other.environment} and ${role.environment} would share the IAM role ${role.name} in account ${accountId}: ` +
+            'each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
+        );
+      } else if (other !== undefined) {
+        problems.push(
+          `The ${other.owner} and the ${role.owner} would share the IAM role ${role.name} in account ${accountId}: ` +
+            'each needs its own role, so that each can decrypt only its own key; rename one of them, or give another roleName',
+        );
+      }
+      seen.set(key, role);
     }
-    const key = `${environment.accountId ?? answers.accountId}/${roleName.toLowerCase()}`;
-    const other = seen.get(key);
-    if (other !== undefined) {
-      problems.push(
-        `Environments ${other} and ${environment.name} would share the IAM role ${roleName} in account ${environment.accountId ?? answers.accountId}: ` +
-          'each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
-      );
+  }
+  return problems;
+}
+
+/**
+ * A decrypting tenant's key must be its own: never an environment's key, nor another tenant's
+ * (its rule would open the fleet's Secrets, or theirs, to the tenant's role and repository).
+ */
+function findTenantKeyProblems(answers: FleetAnswers): string[] {
+  const owners = new Map<string, string>();
+  for (const environment of answers.environments) {
+    const accountId = environment.accountId ?? answers.accountId;
+    owners.set(environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name), `the key of environment ${environment.name}`);
+  }
+  const problems: string[] = [];
+  for (const tenant of answers.tenants ?? []) {
+    for (const [environment, arn] of Object.entries(tenant.kmsKeyArns ?? {})) {
+      const other = owners.get(arn);
+      if (other !== undefined) {
+        problems.push(invalid(`tenants.${tenant.name}.kmsKeyArns.${environment}`, arn, `is ${other}: a tenant's key must be its own`));
+      }
+      owners.set(arn, `the key of tenant ${tenant.name} in ${environment}`);
     }
-    seen.set(key, environment.name);
   }
   return problems;
 }
@@ -614,7 +659,7 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
     problems.push(`Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`);
   }
   if (problems.length === 0) {
-    problems.push(...findRoleProblems(values as unknown as FleetAnswers));
+    problems.push(...findRoleProblems(values as unknown as FleetAnswers), ...findTenantKeyProblems(values as unknown as FleetAnswers));
   }
   if (problems.length > 0) {
     throw inputError(problems);

@@ -92,6 +92,16 @@ export const terraformPathOf = (environment: string): string => `${TERRAFORM_FOL
 export const tenantsPathOf = (environment: string): string => `${TENANTS_FOLDER}/${environment}`;
 export const tenantFolderOf = (environment: string, tenant: string): string => `${tenantsPathOf(environment)}/${tenant}`;
 export const sealedSecretPathOf = (environment: string, name: string): string => `${secretsPathOf(environment)}/${name}.yaml`;
+/**
+ * A decrypting tenant's own files: its IAM documents in a folder beside its environment's (the
+ * same three file names), its Terraform in one file of the environment's module, and the
+ * `.sops.yaml` for its repository. Removing the tenant removes exactly these.
+ */
+export const tenantIamPathOf = (environment: string, tenant: string): string => `${iamPathOf(environment)}/tenant-${tenant}`;
+export const tenantTerraformFileOf = (environment: string, tenant: string): string => `${terraformPathOf(environment)}/tenant-${tenant}.tf`;
+export const tenantSopsConfigOf = (tenant: string): string => `${TENANTS_FOLDER}/${tenant}.sops.yaml`;
+/** A tenant's own `.sops.yaml` under `tenants/`: `<tenant>.sops.yaml`. */
+export const TENANT_SOPS_CONFIG = /^tenants\/([a-z0-9-]+)\.sops\.yaml$/;
 
 /**
  * The environment names recorded in a parsed `.yo-rc.json` (names, or `{ name, … }` entries under
@@ -126,6 +136,15 @@ function escapeRegex(text: string): string {
 /** The `path_regex` of an environment's creation rule: its `.yaml`/`.yml` files under `secrets/<env>/`, anchored. */
 export function sopsPathRegexFor(environment: string): string {
   return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
+}
+
+/**
+ * The `path_regex` of a tenant's rule in its own repository: the `.yaml`/`.yml` files under the
+ * path its Kustomization applies in that environment (`./deploy/staging` → `^deploy/staging/…$`).
+ */
+export function tenantPathRegexFor(path: string): string {
+  const folder = path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  return `^${folder.split('/').map(escapeRegex).join('/')}/.+\\.ya?ml$`;
 }
 
 /** Sample paths of an environment's encrypted files (.yaml and .yml, at any depth), for reasoning about rule shadowing. */

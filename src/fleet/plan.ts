@@ -50,6 +50,7 @@ import {
   sealedSecretPathOf,
   secretsPathOf,
   sopsPathRegexFor,
+  tenantSopsConfigOf,
   tenantsPathOf,
   terraformPathOf,
 } from './layout.js';
@@ -57,7 +58,8 @@ import { type ResolvedTenant, type TenantAnswers, readTenants, resolveTenant, te
 import { listResource } from '../secret/kustomization.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { readShippedChecker, renderTemplate } from './templates.js';
-import { planTerraformFiles } from './terraform.js';
+import { planTenantTerraformFile, planTerraformFiles } from './terraform.js';
+import { tenantIamDocuments, tenantIdentityOf } from './tenant-identity.js';
 import { parseKmsArn, partitionOf, validateEnvironmentName } from './validators.js';
 import { doubleQuoted, yamlScalar } from './yaml-scalar.js';
 
@@ -129,10 +131,7 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     throw new Error(`Bug: unvalidated KMS ARN reached the planner: ${kmsKeyArn}`);
   }
   const oidcIssuer = environment.oidcIssuer ?? oidcIssuerPlaceholder(answers.region);
-  const tenants = tenantsOf(answers)
-    .filter((tenant) => tenantInEnvironment(tenant, environment.name))
-    .map((tenant) => resolveTenant(tenant, environment.name, answers.branch));
-  return {
+  const base = {
     name: environment.name,
     region: answers.region,
     partition,
@@ -148,6 +147,15 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     oidcIssuer,
     oidcIssuerIsPlaceholder: environment.oidcIssuer === undefined,
     oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
+  } satisfies IamEnvironment;
+  const tenants = tenantsOf(answers)
+    .filter((tenant) => tenantInEnvironment(tenant, environment.name))
+    .map((tenant) => {
+      const resolved = resolveTenant(tenant, environment.name, answers.branch);
+      return tenant.decryption === true ? { ...resolved, decryption: tenantIdentityOf(base, tenant, resolved.namespace, resolved.path) } : resolved;
+    });
+  return {
+    ...base,
     backupAgeRecipients: [...new Set([...answers.backupAgeRecipients, ...(environment.backupAgeRecipients ?? [])])],
     clusterPath: clusterPathOf(environment.name),
     secretsPath: secretsPathOf(environment.name),
@@ -180,6 +188,8 @@ function templateContext(answers: FleetAnswers) {
     tenants: tenantsOf(answers),
     env: undefined as ResolvedEnvironment | undefined,
     tenant: undefined as ResolvedTenant | undefined,
+    tenantName: undefined as string | undefined,
+    tenantEnvironments: [] as { environment: ResolvedEnvironment; tenant: ResolvedTenant; rule: CreationRule }[],
     rules: environments.map(sopsCreationRuleFor),
     placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingAuthOf: pendingAuthCommentOf, codeOwner: PLACEHOLDER_CODE_OWNER },
     lock: { defaultDecryptionServiceAccount: DEFAULT_DECRYPTION_SERVICE_ACCOUNT, fluxVersion: MINIMUM_FLUX_VERSION, kubernetesVersion: MINIMUM_KUBERNETES_VERSION },
@@ -222,13 +232,39 @@ function render(template: string, path: string, context: TemplateContext): Plann
   return file;
 }
 
-/** A tenant's files in one environment (its folder and its placeholder credentials), in a stable order. */
+/**
+ * A tenant's files in one environment (its folder and its placeholder credentials; for a
+ * decrypting tenant its IAM documents and Terraform file too), in a stable order.
+ */
 function planTenant(context: TemplateContext, environment: ResolvedEnvironment, tenant: ResolvedTenant): PlannedFile[] {
   const tenantContext = { ...context, env: environment, tenant };
-  return tenantTemplates.map((each) => ({
-    ...render(each.template, each.path(tenant, environment), tenantContext),
-    ...('createOnly' in each ? { createOnly: true } : {}),
-  }));
+  const identity = tenant.decryption;
+  return [
+    ...tenantTemplates.map((each) => ({
+      ...render(each.template, each.path(tenant, environment), tenantContext),
+      ...('createOnly' in each ? { createOnly: true } : {}),
+    })),
+    ...(identity === undefined
+      ? []
+      : [
+          ...tenantIamDocuments.map(({ file, build }) => ({ path: `${identity.iamPath}/${file}`, contents: policyJson(build(identity)) })),
+          ...(context.fleet.iac === 'terraform' ? [planTenantTerraformFile(environment, tenant.name, identity)] : []),
+        ]),
+  ];
+}
+
+/** The `.sops.yaml` a decrypting tenant copies to its repository: one rule per environment of the tenant. */
+function planTenantSopsConfig(context: TemplateContext, tenant: TenantAnswers): PlannedFile {
+  const environments = context.environments.flatMap((environment) => {
+    const resolved = environment.tenants.find((each) => each.name === tenant.name);
+    return resolved?.decryption === undefined ? [] : [{ environment, tenant: resolved, rule: resolved.decryption.sopsRule }];
+  });
+  return render('tenant-sops.yaml.ejs', tenantSopsConfigOf(tenant.name), { ...context, tenantName: tenant.name, tenantEnvironments: environments });
+}
+
+/** The decrypting tenants' `.sops.yaml` files, in the fleet's order of tenants. */
+function planTenantSopsConfigs(context: TemplateContext): PlannedFile[] {
+  return context.tenants.filter((tenant) => tenant.decryption === true).map((tenant) => planTenantSopsConfig(context, tenant));
 }
 
 function planEnvironment(context: TemplateContext, environment: ResolvedEnvironment): PlannedFile[] {
@@ -270,6 +306,7 @@ export function planFleet(answers: FleetAnswers): PlannedFile[] {
   return [
     ...fleetFiles.map(({ template, path }) => render(template, path, context)),
     { path: FLEET_CHECKER_FILE, contents: readShippedChecker() },
+    ...planTenantSopsConfigs(context),
     ...context.environments.flatMap((environment) => planEnvironment(context, environment)),
   ];
 }
@@ -312,9 +349,10 @@ export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) 
 /** Every file the planner writes for one tenant, in every environment of the fleet it belongs to: what removing it deletes. */
 export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
   const context = templateContext(answers);
-  return context.environments.flatMap((environment) =>
-    environment.tenants.filter((each) => each.name === tenant).flatMap((each) => tenantTemplates.map((file) => file.path(each, environment))),
-  );
+  return [
+    ...planTenantSopsConfigs(context).filter((file) => file.path === tenantSopsConfigOf(tenant)),
+    ...context.environments.flatMap((environment) => environment.tenants.filter((each) => each.name === tenant).flatMap((each) => planTenant(context, environment, each))),
+  ].map((file) => file.path);
 }
 
 /** What `yo flux-sops:tenant` and `flux-sops tenant add` write, computed and checked in full before anything is written. */
@@ -375,6 +413,9 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   }
   if (files.length === 0) {
     throw inputError([invalid(`tenants.${tenant.name}.environments`, tenant.environments, 'names none of the environments of this fleet')]);
+  }
+  if (tenant.decryption === true) {
+    files.unshift(planTenantSopsConfig(context, tenant));
   }
   const notes: string[] = [];
   const readmeText = read(README_FILE);

@@ -2,8 +2,9 @@
 // own ServiceAccount. Read and validated here (from the answers file, `.yo-rc.json` or the
 // `repoUrl` shorthand), resolved per environment for the planner. Pure: no disk, no Yeoman.
 import type { InputDeclaration } from './inputs.js';
+import type { TenantIdentity } from './tenant-identity.js';
 import { DEFAULT_TENANT, DEFAULT_TENANT_PATH, tenantAuthNameOf, tenantFolderOf } from './layout.js';
-import { validateBranch, validateRepoUrl, validateTenantName, validateTenantNamespace, validateTenantPath } from './validators.js';
+import { validateBranch, validateKmsKeyArn, validateRepoUrl, validateTenantName, validateTenantNamespace, validateTenantPath } from './validators.js';
 
 /**
  * A tenant's settings besides its name, declared once: the keys of a `tenants` entry, the options
@@ -56,6 +57,27 @@ export const tenantInputs = [
     list: true,
     validate: () => true,
   },
+  {
+    name: 'decryption',
+    option: 'decryption',
+    placeholder: '',
+    message: "Its own encrypted files: a KMS key and IAM role of its own per environment, decrypted as its flux-sops-decryptor",
+    defaultText: 'no',
+    required: false,
+    boolean: true,
+    validate: (value) => (typeof value === 'boolean' ? true : 'must be true or false'),
+  },
+  {
+    name: 'kmsKeyArns',
+    option: 'kms-key-arns',
+    placeholder: '<env: arn>',
+    message: "A decrypting tenant's existing KMS keys, per environment (answers file)",
+    defaultText: 'alias/flux-sops/<env>/<tenant>, created for it',
+    required: false,
+    structured: true,
+    // Read in readTenants, which knows the tenant's environments.
+    validate: () => true,
+  },
 ] as const satisfies readonly InputDeclaration[];
 
 /** One tenant as given and stored: `environments` is "all" (a later environment joins) or a list. */
@@ -66,10 +88,14 @@ export interface TenantAnswers {
   branch?: string;
   path?: string;
   environments?: 'all' | string[];
+  /** Its own encrypted files, with its own KMS key and IAM role per environment. */
+  decryption?: boolean;
+  /** A decrypting tenant's existing keys, by environment (the others get alias/flux-sops/<env>/<tenant>). */
+  kmsKeyArns?: Record<string, string>;
 }
 
 /** The keys a tenant entry may have, in the order they are stored. */
-export const TENANT_KEYS = ['name', 'namespace', 'repoUrl', 'branch', 'path', 'environments'] as const satisfies readonly ('name' | (typeof tenantInputs)[number]['name'])[];
+export const TENANT_KEYS = ['name', 'namespace', 'repoUrl', 'branch', 'path', 'environments', 'decryption', 'kmsKeyArns'] as const satisfies readonly ('name' | (typeof tenantInputs)[number]['name'])[];
 
 export type RepoScheme = 'ssh' | 'https';
 
@@ -88,6 +114,8 @@ export interface ResolvedTenant {
   readonly authName: string;
   /** `tenants/<env>/<tenant>`: the folder of its objects in this environment. */
   readonly folder: string;
+  /** A decrypting tenant's own identity in this environment (resolved by the planner). */
+  readonly decryption?: TenantIdentity;
 }
 
 export function repoSchemeOf(repoUrl: string): RepoScheme {
@@ -160,7 +188,7 @@ export function readTenants(
     const name = entry.name as string;
     const field = (key: string) => `tenants.${name}.${key}`;
     const tenant: Record<string, unknown> = { name };
-    for (const { name: key, validate } of tenantInputs.filter((input) => input.name !== 'environments')) {
+    for (const { name: key, validate } of tenantInputs.filter((input) => input.name !== 'environments' && input.name !== 'kmsKeyArns')) {
       if (entry[key] === undefined || entry[key] === null) {
         if (key === 'repoUrl') {
           problems.push(`Missing ${field('repoUrl')}: each tenant needs the Git URL of its repository (https://… or ssh://git@host/org/repo)`);
@@ -186,10 +214,55 @@ export function readTenants(
     } else {
       tenant.environments = 'all';
     }
+    readTenantDecryption(entry, tenant, environmentNames, problems, invalid);
     tenants.push(tenant as unknown as TenantAnswers);
   }
   problems.push(...findSharedNames(tenants));
   return problems.length === before ? tenants : undefined;
+}
+
+/**
+ * A decrypting tenant's rules: its path names `<env>` (each environment's rule in its
+ * `.sops.yaml` is then distinct), and `kmsKeyArns` gives keys for its own environments only.
+ */
+function readTenantDecryption(
+  entry: Record<string, unknown>,
+  tenant: Record<string, unknown>,
+  environmentNames: readonly string[],
+  problems: string[],
+  invalid: (field: string, value: unknown, message: string) => string,
+): void {
+  const field = (key: string) => `tenants.${String(tenant.name)}.${key}`;
+  if (tenant.decryption === true && !String(tenant.path ?? DEFAULT_TENANT_PATH).includes('<env>')) {
+    problems.push(invalid(field('path'), tenant.path, 'must contain <env> for a tenant with decryption: its .sops.yaml has one rule per environment, each for that environment\'s path'));
+  }
+  const keys = entry.kmsKeyArns;
+  if (keys === undefined || keys === null) {
+    return;
+  }
+  if (tenant.decryption !== true) {
+    problems.push(invalid(field('kmsKeyArns'), keys, 'is for a tenant with decryption: true only'));
+    return;
+  }
+  const own = tenant.environments === 'all' ? environmentNames : (tenant.environments as string[] | undefined) ?? [];
+  if (!isPlainObject(keys) || Object.keys(keys).length === 0) {
+    problems.push(invalid(field('kmsKeyArns'), keys, `must map environments of the tenant (${own.join(', ')}) to KMS key or alias ARNs`));
+    return;
+  }
+  const before = problems.length;
+  for (const [environment, arn] of Object.entries(keys)) {
+    if (!own.includes(environment)) {
+      problems.push(invalid(field('kmsKeyArns'), environment, `is not an environment of the tenant (${own.join(', ')})`));
+      continue;
+    }
+    const valid = validateKmsKeyArn(arn);
+    if (valid !== true) {
+      problems.push(invalid(field(`kmsKeyArns.${environment}`), arn, valid));
+    }
+  }
+  if (problems.length === before) {
+    tenant.kmsKeyArns = keys;
+  }
 }
 
 /** Two tenants with one name, or one namespace: each tenant's namespace is its boundary. */
@@ -240,15 +313,14 @@ export function resolveTenant(tenant: TenantAnswers, environment: string, fleetB
   };
 }
 
-/** One tenant as stored in `.yo-rc.json`: its keys in a stable order, defaults left out. */
+/** One tenant as stored in `.yo-rc.json`: its keys in a stable order, defaults left out (environments always stored). */
 export function toStoredTenant(tenant: TenantAnswers): Record<string, unknown> {
   const stored: Record<string, unknown> = {};
   for (const key of TENANT_KEYS) {
-    const value = tenant[key];
-    if (value !== undefined && !(key === 'namespace' && value === tenant.name)) {
+    const value = key === 'environments' ? (tenant.environments ?? 'all') : tenant[key];
+    if (value !== undefined && !(key === 'namespace' && value === tenant.name) && !(key === 'decryption' && value === false)) {
       stored[key] = value;
     }
   }
-  stored.environments = tenant.environments ?? 'all';
   return stored;
 }

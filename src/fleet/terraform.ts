@@ -9,7 +9,8 @@ import {
   kmsKeyPolicyOf,
   trustPolicyOf,
 } from './iam.js';
-import { type PlannedFile, terraformPathOf } from './layout.js';
+import { type PlannedFile, tenantSopsConfigOf, terraformPathOf } from './layout.js';
+import { type TenantIdentity, tenantTrustPolicyOf } from './tenant-identity.js';
 import { renderTemplate } from './templates.js';
 
 /**
@@ -95,4 +96,52 @@ export function planTerraformFiles(env: IamEnvironment): PlannedFile[] {
     path: `${terraformPathOf(env.name)}/${file}`,
     contents: renderTemplate(`terraform/${file}.ejs`, context),
   }));
+}
+
+/**
+ * A decrypting tenant's file of the environment's module, terraform/<env>/tenant-<tenant>.tf: its
+ * key (or the lookup of the one it gave), alias, role and decrypt policy; on an IRSA environment
+ * it uses the module's OIDC provider lookup, on a Pod Identity one it looks the provider up itself.
+ */
+export function planTenantTerraformFile(env: IamEnvironment, tenant: string, identity: TenantIdentity): PlannedFile {
+  assertCommentSafe(env);
+  const irsa = env.identity === 'irsa';
+  const resource = `tenant_${tenant}`;
+  const createsKey = !identity.kmsKeyGiven;
+  const keySource = `${createsKey ? 'aws_kms_key' : 'data.aws_kms_key'}.${resource}`;
+  const names = {
+    resource,
+    decryptPolicy: `${resource}_decrypt`,
+    issuerLocal: `${resource}_oidc_issuer`,
+    keyId: `aws_kms_key.${resource}.key_id`,
+    keyArn: `${keySource}.arn`,
+    roleId: `aws_iam_role.${resource}.id`,
+    roleArn: `aws_iam_role.${resource}.arn`,
+  };
+  const references: PolicyReferences = {
+    oidcIssuer: hclReference(irsa ? REFERENCES.oidcIssuer : `local.${names.issuerLocal}`),
+    oidcProviderArn: hclReference(irsa ? REFERENCES.oidcProviderArn : `data.aws_iam_openid_connect_provider.${resource}.arn`),
+    roleArn: hclReference(names.roleArn),
+    kmsKeyArn: hclReference(names.keyArn),
+  };
+  const policy = (document: HclValue) => hclValue(document, 1);
+  const context = {
+    env,
+    tenant,
+    identity,
+    irsa,
+    createsKey,
+    names,
+    clusterIssuer: `data.aws_eks_cluster.${resource}.identity[0].oidc[0].issuer`,
+    sopsConfig: tenantSopsConfigOf(tenant),
+    keyDescription: `SOPS key of tenant ${tenant} in the Flux environment ${env.name} (generator-flux-sops)`,
+    roleDescription: `Flux kustomize-controller decrypts the SOPS files of tenant ${tenant} in environment ${env.name} as ${identity.namespace}/${identity.serviceAccount}`,
+    policies: {
+      trust: policy(tenantTrustPolicyOf(identity, references)),
+      decrypt: policy(kmsDecryptPolicyOf(identity.iam, references)),
+      key: policy(kmsKeyPolicyOf(identity.iam, references)),
+    },
+    string: hclString,
+  };
+  return { path: identity.terraformFile, contents: renderTemplate('terraform/tenant.tf.ejs', context) };
 }

@@ -44,8 +44,10 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
   /** Declares `--option` for each input (per-environment ones as repeatable ENV=VALUE), and the run options. */
   declareOptions(inputs: readonly InputDeclaration[], perEnvironment: readonly InputDeclaration[] = []): void {
     for (const input of inputs.filter((each) => !each.structured)) {
-      this.option(input.option, { type: String, description: optionDescription(input) });
-      this.#placeholders.set(input.option, input.placeholder);
+      this.option(input.option, { type: input.boolean ? Boolean : String, description: optionDescription(input) });
+      if (!input.boolean) {
+        this.#placeholders.set(input.option, input.placeholder);
+      }
     }
     for (const input of perEnvironment) {
       this.option(input.option, { type: String, description: perEnvironmentOptionDescription(input) });

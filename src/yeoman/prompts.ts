@@ -31,6 +31,9 @@ export function questionFor(input: InputDeclaration, overrides: { message?: stri
   // `--help` says "(default: none)"; at the prompt, where no default is shown, Enter is said to mean none.
   const message = overrides.message ?? (input.list && input.defaultText === 'none' ? `${input.message} (empty: none)` : input.message);
   const defaultValue = 'default' in overrides ? overrides.default : input.defaultText;
+  if (input.boolean) {
+    return { type: 'confirm', name: input.name, message, default: false };
+  }
   if (input.choices) {
     return { type: 'select', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
   }
