@@ -20,6 +20,8 @@ interface ExpectedEnvironment {
   age?: string;
   /** The environment's tenants and their namespaces (default: the one tenant apps). */
   tenants?: Record<string, string>;
+  /** The decrypting tenants of the environment: their role and key, written out by hand. */
+  decrypting?: Record<string, { roleArn: string; key: string }>;
 }
 
 interface Scenario {
@@ -161,17 +163,66 @@ const scenarios: Scenario[] = [
       },
     },
   },
+  {
+    // A decrypting tenant (its own key and role) on an IRSA and on a Pod Identity environment, its
+    // key created in one and given in the other, beside a tenant without decryption; Terraform.
+    name: 'decrypting-tenants',
+    answers: {
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      iac: 'terraform',
+      environments: [
+        { name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' },
+        { name: 'production', identity: 'pod-identity', clusterName: 'prod-eu' },
+      ],
+      tenants: [
+        {
+          name: 'shop',
+          repoUrl: 'ssh://git@github.com/acme/shop.git',
+          path: './deploy/<env>',
+          decryption: true,
+          kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' },
+        },
+        { name: 'billing', namespace: 'payments', repoUrl: 'https://gitlab.example.com/acme/billing.git' },
+      ],
+    },
+    environments: {
+      staging: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+        tenants: { shop: 'shop', billing: 'payments' },
+        decrypting: { shop: { roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging-shop', key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/shop' } },
+      },
+      production: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
+        identity: 'pod-identity',
+        cluster: 'prod-eu',
+        tenants: { shop: 'shop', billing: 'payments' },
+        decrypting: { shop: { roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production-shop', key: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' } },
+      },
+    },
+    terraform: true,
+  },
 ];
 
 const tenantsOf = (expected: ExpectedEnvironment): [string, string][] => Object.entries(expected.tenants ?? { apps: 'apps' });
+const decryptingOf = (expected: ExpectedEnvironment): [string, { roleArn: string; key: string }][] => Object.entries(expected.decrypting ?? {});
 
-/** The arguments each controller's Deployment must end up with (kubectl kustomize over the stand-in). */
-function expectedLockdownArgs(controller: string, identity: 'irsa' | 'pod-identity'): string[] {
+/**
+ * The arguments each controller's Deployment must end up with (kubectl kustomize over the
+ * stand-in). A Pod Identity environment with a decrypting tenant needs object-level workload
+ * identity for it, without a default decryption account ("secrets" uses the controller's role).
+ */
+function expectedLockdownArgs(controller: string, identity: 'irsa' | 'pod-identity', decryptingTenant = false): string[] {
   const crossNamespace = ['kustomize-controller', 'helm-controller', 'notification-controller', 'image-reflector-controller', 'image-automation-controller'].includes(controller);
   return [
     ...(crossNamespace ? ['--no-cross-namespace-refs=true'] : []),
     ...(controller === 'kustomize-controller' ? ['--no-remote-bases=true'] : []),
     ...(['kustomize-controller', 'helm-controller'].includes(controller) ? ['--default-service-account=default'] : []),
+    ...(controller === 'kustomize-controller' && identity === 'pod-identity' && decryptingTenant ? ['--feature-gates=ObjectLevelWorkloadIdentity=true'] : []),
     ...(controller === 'kustomize-controller' && identity === 'irsa' ? ['--feature-gates=ObjectLevelWorkloadIdentity=true', '--default-decryption-service-account=flux-sops-decryptor'] : []),
   ];
 }
@@ -195,14 +246,20 @@ describe('yo flux-sops', () => {
 
       it('writes only files that parse, and objects that validate against the Kubernetes and Flux schemas', () => {
         const { yamlFiles, objectsValidated } = validateObjects(tree);
-        // .sops.yaml, the CI workflow and the pre-commit config; per environment gotk-components,
-        // gotk-sync, flux-system/kustomization, tenants.yaml, secrets.yaml, the tenants and the
-        // secrets listings (Pod Identity: tenant-lockdown.yaml), and per tenant 4 files.
+        // .sops.yaml, the CI workflow and the pre-commit config, and each decrypting tenant's
+        // tenants/<tenant>.sops.yaml; per environment gotk-components, gotk-sync,
+        // flux-system/kustomization, tenants.yaml, secrets.yaml, the tenants and the secrets
+        // listings (Pod Identity: tenant-lockdown.yaml), and per tenant 4 files.
+        const decryptingTenants = new Set(environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)));
         const perEnvironment = ([, expected]: [string, ExpectedEnvironment]) => 7 + (expected.identity === 'pod-identity' ? 1 : 0) + 4 * tenantsOf(expected).length;
-        assert.equal(yamlFiles, 3 + environments.reduce((sum, environment) => sum + perEnvironment(environment), 0));
+        assert.equal(yamlFiles, 3 + decryptingTenants.size + environments.reduce((sum, environment) => sum + perEnvironment(environment), 0));
         // Per environment: 2 Flux Kustomizations; IRSA the ServiceAccount patch, Pod Identity the
-        // policy and its binding; per tenant Namespace, ServiceAccount, RoleBinding, GitRepository, Kustomization, Secret.
-        assert.equal(objectsValidated, environments.reduce((sum, [, expected]) => sum + 2 + (expected.identity === 'irsa' ? 1 : 2) + 6 * tenantsOf(expected).length, 0));
+        // policy and its binding; per tenant Namespace, ServiceAccount, RoleBinding, GitRepository,
+        // Kustomization, Secret; per decrypting tenant its flux-sops-decryptor.
+        assert.equal(
+          objectsValidated,
+          environments.reduce((sum, [, expected]) => sum + 2 + (expected.identity === 'irsa' ? 1 : 2) + 6 * tenantsOf(expected).length + decryptingOf(expected).length, 0),
+        );
         console.log(`      ${yamlFiles} YAML files parsed, ${objectsValidated} objects validated against the schemas`);
       });
 
@@ -230,7 +287,7 @@ describe('yo flux-sops', () => {
           for (const controller of FLUX_CONTROLLERS) {
             const deployment = built.find((object) => object?.kind === 'Deployment' && object.metadata?.name === controller);
             const args = (deployment?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined)?.template.spec.containers[0]?.args ?? [];
-            assert.deepEqual(args.slice(4), expectedLockdownArgs(controller, expected.identity), `${environment}: the arguments of ${controller}`);
+            assert.deepEqual(args.slice(4), expectedLockdownArgs(controller, expected.identity, decryptingOf(expected).length > 0), `${environment}: the arguments of ${controller}`);
           }
           const bootstrap = built.find((object) => object?.kind === 'Kustomization' && object.metadata?.name === 'flux-system');
           assert.equal(bootstrap?.spec?.serviceAccountName, 'kustomize-controller', `${environment}: the bootstrap Kustomization names its ServiceAccount`);
@@ -239,8 +296,28 @@ describe('yo flux-sops', () => {
           for (const [tenant, namespace] of tenantsOf(expected)) {
             assert.deepEqual(
               tenantObjects.filter((object) => object?.metadata?.namespace === namespace || (object?.kind === 'Namespace' && object.metadata?.name === namespace)).map((object) => `${object.kind}/${object.metadata?.name}`).sort(),
-              [`GitRepository/${tenant}`, `Kustomization/${tenant}`, `Namespace/${namespace}`, `RoleBinding/${tenant}-reconciler`, `ServiceAccount/${tenant}`],
+              [
+                `GitRepository/${tenant}`,
+                `Kustomization/${tenant}`,
+                `Namespace/${namespace}`,
+                `RoleBinding/${tenant}-reconciler`,
+                ...(expected.decrypting?.[tenant] === undefined ? [] : ['ServiceAccount/flux-sops-decryptor']),
+                `ServiceAccount/${tenant}`,
+              ],
               `${environment}: the objects of tenant ${tenant}`,
+            );
+          }
+          // The decrypting account carries the tenant's role, and no other account of the tenant does.
+          for (const [tenant, { roleArn }] of decryptingOf(expected)) {
+            const namespace = expected.tenants?.[tenant];
+            const accounts = tenantObjects.filter((object) => object?.kind === 'ServiceAccount' && object.metadata?.namespace === namespace);
+            assert.deepEqual(
+              accounts.map((account) => [account.metadata?.name, account.metadata?.annotations?.['eks.amazonaws.com/role-arn']]).sort(),
+              [
+                [tenant, undefined],
+                ['flux-sops-decryptor', roleArn],
+              ].sort(),
+              `${environment}: the ServiceAccounts of tenant ${tenant}`,
             );
           }
         }
@@ -263,9 +340,18 @@ describe('yo flux-sops', () => {
           assert.equal(tenants.spec.serviceAccountName, 'kustomize-controller');
           assert.equal(tenants.spec.path, `./tenants/${environment}`);
           for (const [tenant] of tenantsOf(scenario.environments[environment] as ExpectedEnvironment)) {
-            const sync = parseAllDocuments(tree[`tenants/${environment}/${tenant}/sync.yaml`] ?? '').map((document) => document.toJS() as { spec: Record<string, unknown> });
+            const sync = parseAllDocuments(tree[`tenants/${environment}/${tenant}/sync.yaml`] ?? '').map((document) => document.toJS() as { kind: string; spec: Record<string, unknown> });
             assert.equal(sync.length, 2);
-            assert.ok(sync.every((object) => object.spec.decryption === undefined), `${tenant} must not decrypt with the fleet's identity`);
+            const decrypting = scenario.environments[environment]?.decrypting?.[tenant] !== undefined;
+            // A tenant decrypts only as its own flux-sops-decryptor, never with the fleet's identity.
+            assert.deepEqual(
+              sync.map((object) => [object.kind, object.spec.decryption]),
+              [
+                ['GitRepository', undefined],
+                ['Kustomization', decrypting ? { provider: 'sops', serviceAccountName: 'flux-sops-decryptor' } : undefined],
+              ],
+              `the sync of tenant ${tenant} in ${environment}`,
+            );
           }
         }
       });
@@ -319,11 +405,71 @@ describe('yo flux-sops', () => {
         }
       });
 
-      it(scenario.terraform ? 'writes a Terraform root module per environment' : 'writes no Terraform file', () => {
+      it('gives each decrypting tenant its own role, trusted by its flux-sops-decryptor only, on its own key only, and its own .sops.yaml', () => {
+        const decryptingTenants = new Set(environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)));
+        assert.deepEqual(
+          Object.keys(tree).filter((path) => /^iam\/[^/]+\/tenant-|^tenants\/[^/]+\.sops\.yaml$/.test(path)).sort(),
+          [
+            ...environments.flatMap(([environment, expected]) =>
+              decryptingOf(expected).flatMap(([tenant]) => ['kms-decrypt-policy.json', 'kms-encrypt-policy.json', 'trust-policy.json'].map((file) => `iam/${environment}/tenant-${tenant}/${file}`)),
+            ),
+            ...[...decryptingTenants].map((tenant) => `tenants/${tenant}.sops.yaml`),
+          ].sort(),
+        );
+        for (const [environment, expected] of environments) {
+          const fleetIssuer = String(JSON.parse(tree[`iam/${environment}/trust-policy.json`] ?? '{}').Statement?.[0]?.Principal?.Federated ?? '');
+          for (const [tenant, { key }] of decryptingOf(expected)) {
+            const namespace = expected.tenants?.[tenant];
+            const trust = JSON.parse(tree[`iam/${environment}/tenant-${tenant}/trust-policy.json`] ?? '');
+            const [statement] = trust.Statement;
+            assert.equal(trust.Statement.length, 1);
+            // Web identity on both kinds of environment: object-level identity is AssumeRoleWithWebIdentity.
+            assert.equal(statement.Action, 'sts:AssumeRoleWithWebIdentity');
+            assert.match(statement.Principal.Federated, /^arn:aws:iam::123456789012:oidc-provider\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//);
+            if (expected.identity === 'irsa') {
+              assert.equal(statement.Principal.Federated, fleetIssuer, 'the same OIDC provider as the environment role');
+            }
+            const issuer = String(statement.Principal.Federated).split(':oidc-provider/')[1];
+            // The tenant's flux-sops-decryptor, and only it: not kustomize-controller, not the tenant's own account.
+            assert.deepEqual(statement.Condition, {
+              StringEquals: { [`${issuer}:aud`]: 'sts.amazonaws.com', [`${issuer}:sub`]: `system:serviceaccount:${namespace}:flux-sops-decryptor` },
+            });
+            for (const [file, action] of [
+              ['kms-decrypt-policy.json', 'kms:Decrypt'],
+              ['kms-encrypt-policy.json', 'kms:Encrypt'],
+            ] as const) {
+              const [grant, ...more] = JSON.parse(tree[`iam/${environment}/tenant-${tenant}/${file}`] ?? '').Statement;
+              assert.equal(more.length, 0);
+              assert.ok(grant.Action.includes(action));
+              assert.ok(!grant.Action.some((each: string) => each === (action === 'kms:Decrypt' ? 'kms:Encrypt' : 'kms:Decrypt')));
+              if (key.includes(':key/')) {
+                assert.deepEqual([grant.Resource, grant.Condition], [key, undefined]);
+              } else {
+                assert.deepEqual([grant.Resource, grant.Condition], ['arn:aws:kms:eu-west-1:123456789012:key/*', { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key.split(':').at(-1) } }]);
+              }
+            }
+          }
+        }
+        for (const tenant of decryptingTenants) {
+          const config = parse(tree[`tenants/${tenant}.sops.yaml`] ?? '') as { creation_rules: Record<string, string>[] };
+          assert.deepEqual(
+            config.creation_rules,
+            environments
+              .filter(([, expected]) => expected.decrypting?.[tenant] !== undefined)
+              .map(([environment, expected]) => ({ path_regex: `^deploy/${environment}/.+\\.ya?ml$`, encrypted_regex: '^(data|stringData)$', kms: expected.decrypting?.[tenant]?.key })),
+          );
+        }
+      });
+
+      it(scenario.terraform ? 'writes a Terraform root module per environment, with a file per decrypting tenant' : 'writes no Terraform file', () => {
         const terraformFiles = Object.keys(tree).filter((path) => path.endsWith('.tf'));
         assert.deepEqual(
           terraformFiles,
-          scenario.terraform ? environments.flatMap(([name]) => ['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'].map((file) => `terraform/${name}/${file}`)).sort() : [],
+          scenario.terraform
+            ? environments
+                .flatMap(([name, expected]) => [...['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'], ...decryptingOf(expected).map(([tenant]) => `tenant-${tenant}.tf`)].map((file) => `terraform/${name}/${file}`))
+                .sort()
+            : [],
         );
       });
     });

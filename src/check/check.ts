@@ -13,7 +13,7 @@ import { checkCreationRules, describeRule, readCreationRules } from './creation-
 import { type EncryptedFile, environmentOf, type FleetFacts, placeholderFix, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
 import { type FleetFileParser, parseFleetFile } from './parse.js';
-import { checkTenancy } from './tenancy.js';
+import { checkTenancy, checkTenantKeys } from './tenancy.js';
 
 /** Flux bootstrap's own source and Kustomization: this repository, applied without decryption. */
 const BOOTSTRAP_NAME = 'flux-system';
@@ -304,6 +304,7 @@ export function checkFleet(fleetFiles: FleetFiles, parse: FleetFileParser = pars
     ...checkDecryptionAndApplication(facts),
     ...checkListedPlaceholders(facts),
     ...checkTenancy(facts),
+    ...checkTenantKeys(files, creationRules.rules, parse),
   ];
   return findings.sort(compareFindings);
 }

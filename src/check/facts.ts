@@ -76,6 +76,8 @@ export interface FluxObject {
   readonly serviceAccountName: string | undefined;
   /** The namespaces of its source references (sourceRef, chart.spec.sourceRef, chartRef), as written. */
   readonly sourceNamespaces: readonly string[];
+  /** A Kustomization with decryption.provider: sops, and the ServiceAccount it decrypts as (none: the controller's own identity, or the default one). */
+  readonly decryption?: { readonly serviceAccountName: string | undefined };
 }
 
 /** A Kubernetes object the tenancy rules look up by name: Namespaces, the admission policy and its binding. */
@@ -380,6 +382,7 @@ function gatherTenancyFacts(file: string, object: YamlObject, where: string, has
       namespace: stringOrUndefined(metadata.namespace),
       serviceAccountName: stringOrUndefined(spec.serviceAccountName),
       sourceNamespaces: references.map((reference) => stringOrUndefined(reference.namespace)).filter((namespace): namespace is string => namespace !== undefined),
+      ...(isObject(spec.decryption) && spec.decryption.provider === 'sops' ? { decryption: { serviceAccountName: stringOrUndefined(spec.decryption.serviceAccountName) || undefined } } : {}),
     });
   } else if ((apiVersion === 'v1' && kind === 'Namespace') || apiVersion.startsWith('admissionregistration.k8s.io/')) {
     facts.namedObjects.push({

@@ -82,6 +82,14 @@ export const checkRules = {
     severity: 'error',
     description: 'a Flux Kustomization or HelmRelease whose source reference names another namespace (dependsOn may)',
   },
+  'decryption-without-service-account': {
+    severity: 'error',
+    description: 'a Flux Kustomization outside flux-system with decryption.provider: sops and no decryption.serviceAccountName (it would decrypt with the controller\'s identity, or fail on the lock)',
+  },
+  'tenant-key-shared': {
+    severity: 'error',
+    description: "a decrypting tenant's KMS key in a rule of the fleet's .sops.yaml, or a fleet key in a rule of a tenant's tenants/<tenant>.sops.yaml",
+  },
   'secret-namespace-not-created': {
     severity: 'error',
     description: 'a Secret under secrets/<env>/ sealed for a namespace the fleet does not create in that environment',

@@ -3,7 +3,19 @@
 // source of another namespace, no cluster-wide age identity, and Secrets sealed only for
 // namespaces the fleet creates. Pure, over the facts gathered in one pass (facts.ts).
 import { posix } from 'node:path';
-import { CLUSTERS_FOLDER, FLEET_NAMESPACE, FLEET_SERVICE_ACCOUNT, SECRETS_FOLDER, TENANTS_FOLDER, environmentOfPath } from '../fleet/layout.js';
+import {
+  CLUSTERS_FOLDER,
+  DEFAULT_DECRYPTION_SERVICE_ACCOUNT,
+  FLEET_NAMESPACE,
+  FLEET_SERVICE_ACCOUNT,
+  SECRETS_FOLDER,
+  SOPS_CONFIG_FILE,
+  TENANT_SOPS_CONFIG,
+  TENANTS_FOLDER,
+  environmentOfPath,
+} from '../fleet/layout.js';
+import { type CreationRule, kmsArnsOf } from '../sops/rules.js';
+import type { FleetFileParser } from './parse.js';
 import type { FleetFacts, KustomizeConfig } from './facts.js';
 import { type Finding, finding } from './findings.js';
 
@@ -122,6 +134,16 @@ function checkFluxObjects(facts: FleetFacts): Finding[] {
         ),
       );
     }
+    if (object.namespace !== FLEET_NAMESPACE && object.decryption !== undefined && object.decryption.serviceAccountName === undefined) {
+      findings.push(
+        finding(
+          object.file,
+          'decryption-without-service-account',
+          `${object.label} is outside ${FLEET_NAMESPACE} and decrypts (decryption.provider: sops) without decryption.serviceAccountName: kustomize-controller would decrypt it with its own identity, the one that opens the fleet's Secrets (or the decryption lock refuses it)`,
+          `set decryption.serviceAccountName: ${DEFAULT_DECRYPTION_SERVICE_ACCOUNT}, the tenant's own decrypting account (flux-sops tenant add <tenant> --decryption writes it and its IAM role), or remove the decryption block`,
+        ),
+      );
+    }
     const foreign = object.sourceNamespaces.filter((namespace) => namespace !== object.namespace);
     if (foreign.length > 0) {
       findings.push(
@@ -161,6 +183,53 @@ function checkSecretNamespaces(facts: FleetFacts): Finding[] {
         `seal it again for one of those namespaces (flux-sops secret generic ${place.environment} ${posix.basename(secret.file).replace(/\.ya?ml$/, '')} --namespace <namespace> --force …), or add the tenant first (flux-sops tenant add)`,
       ),
     );
+  }
+  return findings;
+}
+
+/** A tenant's alias, `alias/flux-sops/<env>/<tenant>` (an environment's is `alias/flux-sops-<env>`). */
+const TENANT_ALIAS = /:alias\/flux-sops\/[^/]+\/[^/]+$/;
+
+/** The KMS ARNs a `.sops.yaml` text names in its creation rules (none when it does not parse: reported elsewhere). */
+function kmsArnsOfConfig(file: string, text: string, parse: FleetFileParser): string[] {
+  const parsed = parse(file, text);
+  const config = 'problem' in parsed ? undefined : parsed.documents[0];
+  const rules = config !== null && typeof config === 'object' && !Array.isArray(config) && Array.isArray((config as { creation_rules?: unknown }).creation_rules) ? (config as { creation_rules: unknown[] }).creation_rules : [];
+  return rules.filter((rule): rule is CreationRule => rule !== null && typeof rule === 'object' && !Array.isArray(rule)).flatMap(kmsArnsOf);
+}
+
+/**
+ * A decrypting tenant's key is its own: none of the fleet's rules may name it (the fleet's Secrets
+ * would open to the tenant's role), and no tenant's rule may name a fleet key (the tenant's files
+ * would be sealed for the fleet's identity, which its Kustomization cannot use). The tenants' keys
+ * are those of tenants/<tenant>.sops.yaml, and any alias under alias/flux-sops/<env>/.
+ */
+export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: readonly CreationRule[], parse: FleetFileParser): Finding[] {
+  const fleetKeys = new Set(fleetRules.flatMap(kmsArnsOf));
+  const tenantKeys = new Map<string, string>();
+  const findings: Finding[] = [];
+  for (const [file, text] of files) {
+    const tenant = TENANT_SOPS_CONFIG.exec(file)?.[1];
+    if (tenant === undefined) {
+      continue;
+    }
+    for (const arn of kmsArnsOfConfig(file, text, parse)) {
+      tenantKeys.set(arn, tenant);
+      // A tenant alias in both is the fleet rule's mistake, reported below.
+      if (fleetKeys.has(arn) && !TENANT_ALIAS.test(arn)) {
+        findings.push(
+          finding(file, 'tenant-key-shared', `names the fleet's key ${arn}: the tenant's files would be sealed for the fleet's identity, not for its own flux-sops-decryptor`, `use the tenant's own key of that environment (flux-sops regenerates ${file})`),
+        );
+      }
+    }
+  }
+  for (const arn of fleetKeys) {
+    const owner = tenantKeys.has(arn) ? `the key of tenant ${tenantKeys.get(arn)}` : TENANT_ALIAS.test(arn) ? 'a tenant key' : undefined;
+    if (owner !== undefined) {
+      findings.push(
+        finding(SOPS_CONFIG_FILE, 'tenant-key-shared', `names ${owner}, ${arn}: every file sealed by that rule would open to the tenant's role`, "name the environment's own key in its rule, then flux-sops updatekeys <env>"),
+      );
+    }
   }
   return findings;
 }
