@@ -224,8 +224,9 @@ export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: 
     }
   }
   for (const arn of fleetKeys) {
-    const owner = tenantKeys.has(arn) ? `the key of tenant ${tenantKeys.get(arn)}` : TENANT_ALIAS.test(arn) ? 'a tenant key' : undefined;
-    if (owner !== undefined) {
+    // A key in both that is not a tenant alias was reported in the tenant's file above.
+    if (TENANT_ALIAS.test(arn)) {
+      const owner = tenantKeys.has(arn) ? `the key of tenant ${tenantKeys.get(arn)}` : 'a tenant key';
       findings.push(
         finding(SOPS_CONFIG_FILE, 'tenant-key-shared', `names ${owner}, ${arn}: every file sealed by that rule would open to the tenant's role`, "name the environment's own key in its rule, then flux-sops updatekeys <env>"),
       );

@@ -86,10 +86,13 @@ const fleetFiles = [
   { template: 'CODEOWNERS.ejs', path: CODEOWNERS_FILE },
 ] as const;
 
+/** The bootstrap customization: a decrypting tenant added to a Pod Identity environment edits it. */
+const bootstrapTemplate = { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` };
+
 const environmentTemplates = [
   { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`, createOnly: true },
   { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`, createOnly: true },
-  { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
+  bootstrapTemplate,
   { template: 'environment/tenant-lockdown.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/${TENANT_LOCKDOWN_FILE}`, when: (env: ResolvedEnvironment) => env.identity === 'pod-identity' },
   { template: 'environment/tenants-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/tenants.yaml` },
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
@@ -388,12 +391,25 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   const { repoUrl: _shorthand, ...rest } = stored;
   const answers = validateAnswers({ ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] }, () => '');
   const context = templateContext(answers);
+  const before = templateContext(fleet);
   const files: PlannedFile[] = [];
   const edits: PlannedFile[] = [];
+  const notes: string[] = [];
   for (const environment of context.environments) {
     const resolved = environment.tenants.find((each) => each.name === tenant.name);
     if (resolved === undefined) {
       continue;
+    }
+    // The first decrypting tenant of a Pod Identity environment switches object-level identity on there.
+    const bootstrap = bootstrapTemplate.path(environment);
+    const now = render(bootstrapTemplate.template, bootstrap, { ...context, env: environment });
+    const was = render(bootstrapTemplate.template, bootstrap, { ...before, env: before.environments.find((each) => each.name === environment.name) });
+    if (now.contents !== was.contents) {
+      if (read(bootstrap) === was.contents) {
+        edits.push(now);
+      } else {
+        notes.push(`${bootstrap} differs from what flux-sops wrote, so it was left as it is: add --feature-gates=ObjectLevelWorkloadIdentity=true to kustomize-controller there, or re-run flux-sops and accept the change.`);
+      }
     }
     const authPath = sealedSecretPathOf(environment.name, resolved.authName);
     if (read(authPath) !== null) {
@@ -417,7 +433,6 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   if (tenant.decryption === true) {
     files.unshift(planTenantSopsConfig(context, tenant));
   }
-  const notes: string[] = [];
   const readmeText = read(README_FILE);
   const readme = readmeText === null ? undefined : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
   if (readme === undefined) {
