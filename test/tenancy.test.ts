@@ -82,7 +82,7 @@ describe('tenants', () => {
           { name: 'web', namespace: 'flux-system', repoUrl: 'https://github.com/acme/c.git' },
           { name: 'shop', namespace: 'team', repoUrl: 'https://github.com/acme/d.git', path: '../fleet/<env>' },
           { name: 'blog', namespace: 'team', repoUrl: 'git@github.com:acme/e.git', environments: ['qa'] },
-          { name: 'docs', repoUrl: 'https://github.com/acme/f.git', decryption: true },
+          { name: 'docs', repoUrl: 'https://github.com/acme/f.git', secretRef: 'f-auth' },
         ],
       });
       assert.equal(
@@ -94,7 +94,7 @@ describe('tenants', () => {
           'Invalid tenants.shop.path "../fleet/<env>": must stay inside the tenant\'s repository (no ..)',
           'Invalid tenants.blog.repoUrl "git@github.com:acme/e.git": must be a URL: Flux does not accept the scp form; write ssh://git@github.com/acme/e.git',
           'Invalid tenants.blog.environments ["qa"]: must be "all" or a list of this fleet\'s environments without repeats (staging, production)',
-          'Unknown key in tenants[5]: "decryption" (allowed: name, namespace, repoUrl, branch, path, environments)',
+          'Unknown key in tenants[5]: "secretRef" (allowed: name, namespace, repoUrl, branch, path, environments, decryption, kmsKeyArns)',
           'Tenants shop and blog would share the namespace team: a namespace is a tenant\'s boundary, give each its own',
         ].join('\n'),
       );

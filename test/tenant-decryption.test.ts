@@ -349,5 +349,16 @@ describe('decrypting tenants', () => {
       });
       assert.match(after['clusters/production/flux-system/kustomization.yaml'] ?? '', /ObjectLevelWorkloadIdentity=true/);
     });
+
+    it('adds a new environment to a decrypting tenant stored with "all": its identity there, and a rule in its .sops.yaml', async () => {
+      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      const result = await runCliInProcess(['env', 'qa', '--cwd', fleet, '--no-interactive']);
+      assert.equal(result.status, 0, result.stderr);
+      const after = readTree(fleet);
+      const whole = planned({ ...ANSWERS, iac: 'terraform', environments: [...ANSWERS.environments, 'qa'], tenants: [ANSWERS.tenants[1], ANSWERS.tenants[0]] });
+      for (const path of ['tenants/shop.sops.yaml', 'iam/qa/tenant-shop/trust-policy.json', 'terraform/qa/tenant-shop.tf', 'tenants/qa/shop/sync.yaml', 'tenants/qa/shop/rbac.yaml']) {
+        assert.equal(after[path], whole[path], path);
+      }
+    });
   });
 });

@@ -80,6 +80,6 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
 
   #planWith(overrides: Record<string, unknown>): AddEnvironmentPlan {
     const read = (path: string) => this.fs.read(this.destinationPath(path), { defaults: null });
-    return planAddEnvironment(this.#stored, this.options.name, overrides, read(SOPS_CONFIG_FILE), read(README_FILE));
+    return planAddEnvironment(this.#stored, this.options.name, overrides, read(SOPS_CONFIG_FILE), read(README_FILE), read);
   }
 }

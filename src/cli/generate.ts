@@ -111,7 +111,7 @@ function fleetToAddTo(fleet: string): { stored: RawAnswers; read: (file: string)
 /** Plans `env <name>` once before Yeoman loads, so every problem is reported without it. */
 export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
   const { stored, read } = fleetToAddTo(fleet);
-  planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE));
+  planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE), read);
 }
 
 /** Plans `tenant add <name>` once before Yeoman loads, so every problem is reported without it. */

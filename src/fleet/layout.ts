@@ -138,12 +138,15 @@ export function sopsPathRegexFor(environment: string): string {
   return `^${SECRETS_FOLDER}/${escapeRegex(environment)}/.+\\.ya?ml$`;
 }
 
+/** A tenant's path as a folder of its repository, relative to its root: `./deploy/staging/` → `deploy/staging`. */
+export const tenantRepositoryFolderOf = (path: string): string => path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+
 /**
  * The `path_regex` of a tenant's rule in its own repository: the `.yaml`/`.yml` files under the
  * path its Kustomization applies in that environment (`./deploy/staging` → `^deploy/staging/…$`).
  */
 export function tenantPathRegexFor(path: string): string {
-  const folder = path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const folder = tenantRepositoryFolderOf(path);
   return `^${folder.split('/').map(escapeRegex).join('/')}/.+\\.ya?ml$`;
 }
 

@@ -50,6 +50,7 @@ import {
   sealedSecretPathOf,
   secretsPathOf,
   sopsPathRegexFor,
+  tenantRepositoryFolderOf,
   tenantSopsConfigOf,
   tenantsPathOf,
   terraformPathOf,
@@ -192,7 +193,7 @@ function templateContext(answers: FleetAnswers) {
     env: undefined as ResolvedEnvironment | undefined,
     tenant: undefined as ResolvedTenant | undefined,
     tenantName: undefined as string | undefined,
-    tenantEnvironments: [] as { environment: ResolvedEnvironment; tenant: ResolvedTenant; rule: CreationRule }[],
+    tenantEnvironments: [] as { environment: ResolvedEnvironment; tenant: ResolvedTenant; folder: string; rule: CreationRule }[],
     rules: environments.map(sopsCreationRuleFor),
     placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingAuthOf: pendingAuthCommentOf, codeOwner: PLACEHOLDER_CODE_OWNER },
     lock: { defaultDecryptionServiceAccount: DEFAULT_DECRYPTION_SERVICE_ACCOUNT, fluxVersion: MINIMUM_FLUX_VERSION, kubernetesVersion: MINIMUM_KUBERNETES_VERSION },
@@ -260,7 +261,7 @@ function planTenant(context: TemplateContext, environment: ResolvedEnvironment, 
 function planTenantSopsConfig(context: TemplateContext, tenant: TenantAnswers): PlannedFile {
   const environments = context.environments.flatMap((environment) => {
     const resolved = environment.tenants.find((each) => each.name === tenant.name);
-    return resolved?.decryption === undefined ? [] : [{ environment, tenant: resolved, rule: resolved.decryption.sopsRule }];
+    return resolved?.decryption === undefined ? [] : [{ environment, tenant: resolved, folder: tenantRepositoryFolderOf(resolved.path), rule: resolved.decryption.sopsRule }];
   });
   return render('tenant-sops.yaml.ejs', tenantSopsConfigOf(tenant.name), { ...context, tenantName: tenant.name, tenantEnvironments: environments });
 }
@@ -489,6 +490,7 @@ export function planAddEnvironment(
   overrides: Omit<EnvironmentAnswers, 'name'>,
   sopsText: string | null,
   readmeText: string | null,
+  read: (path: string) => string | null = () => null,
 ): AddEnvironmentPlan {
   const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
   const validName = validateEnvironmentName(name);
@@ -521,10 +523,25 @@ export function planAddEnvironment(
   } else {
     edits.push({ path: README_FILE, contents: readme });
   }
+  const context = templateContext(answers);
+  const files = planEnvironmentFiles(answers, resolved.name);
+  // A decrypting tenant stored with "all" joins: its .sops.yaml gains the new environment's rule.
+  for (const tenant of resolved.tenants) {
+    if (tenant.decryption === undefined) {
+      continue;
+    }
+    const path = tenantSopsConfigOf(tenant.name);
+    const text = read(path);
+    if (text === null) {
+      files.push(planTenantSopsConfig(context, tenantsOf(answers).find((each) => each.name === tenant.name) as TenantAnswers));
+    } else {
+      edits.push({ path, contents: addCreationRule(text, tenant.decryption.sopsRule, tenant.decryption.samplePaths) });
+    }
+  }
   return {
     answers,
     environment: resolved,
-    files: planEnvironmentFiles(answers, resolved.name),
+    files,
     edits,
     notes,
     warnings: findAnswerWarnings(answers, [environment]),

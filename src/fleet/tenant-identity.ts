@@ -16,6 +16,7 @@ import {
   TRUST_POLICY_FILE,
   tenantIamPathOf,
   tenantPathRegexFor,
+  tenantRepositoryFolderOf,
   tenantTerraformFileOf,
 } from './layout.js';
 import type { TenantAnswers } from './tenants.js';
@@ -40,6 +41,8 @@ export interface TenantIdentity {
   readonly terraformFile: string;
   /** Its rule in its own repository's `.sops.yaml`: the files under its path in this environment. */
   readonly sopsRule: CreationRule;
+  /** Sample paths of files that rule covers, for placing it among other rules without shadowing. */
+  readonly samplePaths: readonly string[];
 }
 
 /** The tenant's key when it gave none: an alias of its own under the fleet's prefix. */
@@ -75,6 +78,7 @@ export function tenantIdentityOf(env: IamEnvironment, tenant: TenantAnswers, nam
     iamPath: tenantIamPathOf(env.name, tenant.name),
     terraformFile: tenantTerraformFileOf(env.name, tenant.name),
     sopsRule: { path_regex: tenantPathRegexFor(path), encrypted_regex: ENCRYPTED_REGEX, kms: kmsKeyArn },
+    samplePaths: [`${tenantRepositoryFolderOf(path)}/secret.yaml`, `${tenantRepositoryFolderOf(path)}/any/secret.yml`],
   };
 }
 
