@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { type HclValue, hclAttributes, hclKey, hclReference, hclString, hclValue } from '../src/fleet/hcl.js';
 import { kmsDecryptPolicyOf, kmsKeyPolicyOf, trustPolicyOf } from '../src/fleet/iam.js';
 import type { PlannedFile } from '../src/fleet/layout.js';
-import { AWS_PROVIDER_VERSION, TERRAFORM_VERSION, planTerraformFiles } from '../src/fleet/terraform.js';
+import { tenantIdentityOf, tenantTrustPolicyOf } from '../src/fleet/tenant-identity.js';
+import { AWS_PROVIDER_VERSION, TERRAFORM_VERSION, planTenantTerraformFile, planTerraformFiles } from '../src/fleet/terraform.js';
 import { environmentOf } from './environments.js';
 
 // A fixed seed keeps the suite deterministic; set FAST_CHECK_SEED to explore other values.
@@ -604,4 +605,72 @@ describe('HCL writer', () => {
     assert.deepStrictEqual(evaluated, mapStrings(withReferences, (string) => string.replaceAll(reference, 'R${x}')));
     assert.deepStrictEqual(filesTerraformFmtWouldChange([{ path: 'values.tf', contents: `locals {\n  values = ${hclValue(samples, 1)}\n}\n` }]), []);
   });
+});
+
+describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>.tf)", () => {
+  const tenant = { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true } as const;
+  const cases = [
+    { scenario: 'irsa, key created', env: environmentOf({ name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }), given: undefined },
+    { scenario: 'pod identity, key given', env: environmentOf({ name: 'production', identity: 'pod-identity', clusterName: 'prod-eks' }), given: `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}` },
+  ];
+  for (const { scenario, env, given } of cases) {
+    describe(scenario, () => {
+      const identity = tenantIdentityOf(env, { ...tenant, ...(given === undefined ? {} : { kmsKeyArns: { [env.name]: given } }) }, 'shop', `./deploy/${env.name}`);
+      const file = planTenantTerraformFile(env, 'shop', identity);
+      const module = [...planTerraformFiles(env), file];
+
+      it('is one file of the environment module, laid out as terraform fmt writes it', () => {
+        assert.equal(file.path, `terraform/${env.name}/tenant-shop.tf`);
+        assert.deepStrictEqual(formatProblems(file.contents), []);
+        if (terraformBinary) {
+          assert.deepStrictEqual(filesTerraformFmtWouldChange([file]), []);
+        }
+      });
+
+      it('refers only to what the module declares (the environment module and this file)', async () => {
+        const declared = new Set<string>();
+        for (const each of module) {
+          const parsed = await parse(each.path, each.contents);
+          for (const locals of (at(parsed, 'locals') as Parsed[] | undefined) ?? []) {
+            for (const name of Object.keys(locals)) declared.add(`local.${name}`);
+          }
+          for (const name of Object.keys((at(parsed, 'variable') as Parsed | undefined) ?? {})) declared.add(`var.${name}`);
+          for (const [kind, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+            for (const [type, blocks] of Object.entries((at(parsed, kind) as Parsed | undefined) ?? {})) {
+              for (const name of Object.keys(blocks as Parsed)) declared.add(`${prefix}${type}.${name}`);
+            }
+          }
+        }
+        const code = file.contents.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+        const referenced = [...code.matchAll(/(?<![\w."/-])(local|var|data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([a-z0-9_-]+)/g)].map((match) => `${match[1]}.${match[2]}`);
+        assert.ok(referenced.length > 0);
+        for (const reference of referenced) {
+          assert.ok(declared.has(reference), `${reference} is not declared`);
+        }
+      });
+
+      it('has the trust and decrypt policies of iam/<env>/tenant-shop/ once references are substituted back, and keeps its key', async () => {
+        const parsed = await parse(file.path, file.contents);
+        const issuerLocal = env.identity === 'irsa' ? 'local.oidc_issuer' : 'local.tenant_shop_oidc_issuer';
+        const provider = env.identity === 'irsa' ? 'data.aws_iam_openid_connect_provider.cluster.arn' : 'data.aws_iam_openid_connect_provider.tenant_shop.arn';
+        const trust = await jsonencodedDocument(at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'assume_role_policy'), { [issuerLocal]: env.oidcIssuer, [provider]: env.oidcProviderArn });
+        assert.deepStrictEqual(trust, tenantTrustPolicyOf(identity));
+        const keyArn = given ?? RESOLVED_KEY_ARN;
+        const keySource = given === undefined ? 'aws_kms_key.tenant_shop.arn' : 'data.aws_kms_key.tenant_shop.arn';
+        const decrypt = await jsonencodedDocument(at(parsed, 'resource', 'aws_iam_role_policy', 'tenant_shop_decrypt', 0, 'policy'), { [keySource]: keyArn });
+        assert.deepStrictEqual(decrypt, kmsDecryptPolicyOf(identity.iam, { kmsKeyArn: keyArn }));
+        assert.equal(at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'name'), `flux-kms-decryptor-${env.name}-shop`);
+        if (given === undefined) {
+          assert.deepStrictEqual(at(parsed, 'resource', 'aws_kms_key', 'tenant_shop', 0, 'lifecycle'), [{ prevent_destroy: true }]);
+          assert.equal(at(parsed, 'resource', 'aws_kms_key', 'tenant_shop', 0, 'enable_key_rotation'), true);
+          assert.equal(at(parsed, 'resource', 'aws_kms_alias', 'tenant_shop', 0, 'name'), `alias/flux-sops/${env.name}/shop`);
+        } else {
+          assert.equal(at(parsed, 'resource', 'aws_kms_key'), undefined, 'a given key is looked up, never created');
+          assert.equal(at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'key_id'), given);
+        }
+        // Pod Identity: the file looks the cluster's OIDC provider up itself (the module has none).
+        assert.equal(at(parsed, 'data', 'aws_eks_cluster', 'tenant_shop', 0, 'name'), env.identity === 'irsa' ? undefined : env.clusterName);
+      });
+    });
+  }
 });
