@@ -317,7 +317,7 @@ describe('tenants', () => {
         { name: 'apps', repoUrl: 'https://github.com/acme/apps.git', environments: 'all' },
         { name: 'web', namespace: 'frontend', repoUrl: 'ssh://git@github.com/acme/web.git', environments: ['production'] },
       ]);
-      assert.match(after['README.md'] ?? '', /^\| `web` \| `frontend` \| `ssh:\/\/git@github\.com\/acme\/web\.git` \| `main` \| `\.\/deploy\/<env>` \| – \| yes \|$/m);
+      assert.match(after['README.md'] ?? '', /^\| `web` \| `frontend` \| `ssh:\/\/git@github\.com\/acme\/web\.git` \| `main` \| `\.\/deploy\/<env>` \| no \| – \| yes \|$/m);
       assert.match(result.stderr + result.stdout, /flux-sops secret git production --tenant web/);
       // The same fleet as a fresh generation with these tenants would write.
       const again = await runCliInProcess([dir, '--no-interactive']);

@@ -14,7 +14,8 @@ import {
   TENANTS_FOLDER,
   environmentOfPath,
 } from '../fleet/layout.js';
-import { type CreationRule, kmsArnsOf } from '../sops/rules.js';
+import { keyIdsOf, masterKeysOfRule } from '../sops/master-keys.js';
+import type { CreationRule } from '../sops/rules.js';
 import type { FleetFileParser } from './parse.js';
 import type { FleetFacts, KustomizeConfig } from './facts.js';
 import { type Finding, finding } from './findings.js';
@@ -186,6 +187,9 @@ function checkSecretNamespaces(facts: FleetFacts): Finding[] {
   }
   return findings;
 }
+
+/** The KMS ARNs a creation rule names. */
+const kmsArnsOf = (rule: unknown): string[] => keyIdsOf(masterKeysOfRule(rule)).kms;
 
 /** A tenant's alias, `alias/flux-sops/<env>/<tenant>` (an environment's is `alias/flux-sops-<env>`). */
 const TENANT_ALIAS = /:alias\/flux-sops\/[^/]+\/[^/]+$/;
