@@ -254,6 +254,28 @@ describe('decrypting tenants', () => {
       assert.equal(kms.count(undefined, 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'), 0, "the fleet's key is never used");
     });
 
+    it("seals there with flux-sops secret generic --out too: the tenant's production key, nothing listed, then opened by the product's reader", async () => {
+      const before = kms.calls.length;
+      mkdirSync(join(repository, 'deploy/production'), { recursive: true });
+      writeFileSync(join(repository, 'deploy/production/kustomization.yaml'), 'resources: []\n');
+      const result = await runCliInProcess([
+        'secret', 'generic', 'api-token', '--namespace', 'shop', '--out', 'deploy/production/api-token.yaml', '--from-literal', 'token=tenant-api-token-0815', '--cwd', repository,
+      ]);
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(!`${result.stdout}${result.stderr}`.includes('tenant-api-token-0815'));
+      const text = readFileSync(join(repository, 'deploy/production/api-token.yaml'), 'utf8');
+      assert.deepEqual(
+        (parse(text) as { sops: { kms: { arn: string }[] } }).sops.kms.map((entry) => entry.arn),
+        [SHOP_PRODUCTION_KEY],
+      );
+      assert.deepEqual(
+        kms.calls.slice(before).map((call) => [call.operation, call.keyId]),
+        [['Encrypt', SHOP_PRODUCTION_KEY]],
+      );
+      assert.equal(readFileSync(join(repository, 'deploy/production/kustomization.yaml'), 'utf8'), 'resources: []\n', "the tenant's kustomization is its own");
+      assert.deepEqual(((await decryptDocument(text)).document as { stringData: unknown }).stringData, { token: 'tenant-api-token-0815' });
+    });
+
     it('has no rule for a path its Kustomizations do not apply: sops would refuse to seal there', () => {
       const rules = readCreationRules(readFileSync(join(repository, '.sops.yaml'), 'utf8'));
       for (const path of ['deploy/database.yaml', 'deploy/qa/database.yaml', 'secrets/staging/database.yaml', 'other/deploy/staging/database.yaml']) {
