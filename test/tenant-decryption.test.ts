@@ -372,6 +372,20 @@ describe('decrypting tenants', () => {
       assert.match(after['clusters/production/flux-system/kustomization.yaml'] ?? '', /ObjectLevelWorkloadIdentity=true/);
     });
 
+    it("removes an environment from a decrypting tenant's .sops.yaml and deletes its IAM documents there; prevent_destroy named in its Terraform file", async () => {
+      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      const result = await runCliInProcess(['env', 'remove', 'production', '--cwd', fleet]);
+      assert.equal(result.status, 0, result.stderr);
+      const after = readTree(fleet);
+      assert.deepEqual(
+        parse(after['tenants/shop.sops.yaml'] ?? '').creation_rules.map((rule: { kms: string }) => rule.kms),
+        [SHOP_STAGING_KEY],
+      );
+      assert.deepEqual(Object.keys(after).filter((path) => path.startsWith('iam/production/')), []);
+      assert.ok(after['terraform/production/tenant-shop.tf'], 'kept with the module until terraform destroy');
+      assert.match(`${result.stdout}${result.stderr}`, /In terraform\/production\/main\.tf and its tenant-<tenant>\.tf files, set prevent_destroy = false/);
+    });
+
     it('adds a new environment to a decrypting tenant stored with "all": its identity there, and a rule in its .sops.yaml', async () => {
       assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
       const result = await runCliInProcess(['env', 'qa', '--cwd', fleet, '--no-interactive']);

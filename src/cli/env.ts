@@ -6,7 +6,7 @@ import { type Dirent, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:
 import { join, resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
-import { README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, TENANT_SOPS_CONFIG, TENANTS_FOLDER } from '../fleet/layout.js';
 import { type CommandSpec, commonOptions, cwdOption, environmentCommand, helpText, type ParsedValues, parseCommandLine } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
@@ -97,7 +97,11 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   const { readText } = await import('../secret/fleet-files.js');
   const storedAnswers = readText(join(root, STORED_ANSWERS_FILE));
   const files = new Map<string, string>();
-  for (const path of [SOPS_CONFIG_FILE, README_FILE]) {
+  // The decrypting tenants' .sops.yaml files (tenants/<tenant>.sops.yaml) lose the environment's rule too.
+  const tenantConfigs = entriesOf(join(root, TENANTS_FOLDER))
+    .filter((entry) => entry.isFile() && TENANT_SOPS_CONFIG.test(`${TENANTS_FOLDER}/${entry.name}`))
+    .map((entry) => `${TENANTS_FOLDER}/${entry.name}`);
+  for (const path of [SOPS_CONFIG_FILE, README_FILE, ...tenantConfigs]) {
     const text = readText(join(root, path));
     if (text !== null) {
       files.set(path, text);

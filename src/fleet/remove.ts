@@ -25,8 +25,10 @@ import {
   STORAGE_NAME,
   STORED_ANSWERS_FILE,
   sopsPathRegexFor,
+  tenantSopsConfigOf,
   terraformPathOf,
 } from './layout.js';
+import type { TenantIdentity } from './tenant-identity.js';
 import { planEnvironmentFiles, planFleet, planReadmeEnvironmentsSection, resolveEnvironment, tenantFilesOf } from './plan.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { namespaceOf, type TenantAnswers, tenantInEnvironment, tenantsOf } from './tenants.js';
@@ -98,7 +100,7 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
     return [
       ...steps,
       `${folder}/ was kept: it (and its Terraform state) manages the environment's key and role. Then:`,
-      `  1. In ${folder}/main.tf, set prevent_destroy = false on the KMS key wherever it says prevent_destroy = true (the key is protected from destroy).`,
+      `  1. In ${folder}/main.tf${environment.tenants.some((tenant) => tenant.decryption !== undefined) ? ' and its tenant-<tenant>.tf files' : ''}, set prevent_destroy = false on the KMS key wherever it says prevent_destroy = true (the key is protected from destroy).`,
       `  2. terraform -chdir=${folder} init && terraform -chdir=${folder} destroy`,
       '     (deletes the role and policies; a key the module created is scheduled for deletion after its 30-day window, a given key is left alone).',
       `  3. git rm -r ${folder} && git commit && git push`,
@@ -124,6 +126,24 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
     `aws iam delete-role --role-name ${environment.roleName}`,
     `Remove the policy flux-sops-encrypt-${name} from the people and CI jobs that sealed for ${name}.`,
     ...keyLines,
+    ...environment.tenants.flatMap((tenant) => (tenant.decryption === undefined ? [] : tenantCleanupOf(tenant.name, tenant.decryption))),
+  ];
+}
+
+/** The AWS clean-up of a decrypting tenant's identity in one environment (without Terraform). */
+function tenantCleanupOf(tenant: string, identity: TenantIdentity): string[] {
+  const region = identity.kmsKey.region;
+  return [
+    `Tenant ${tenant}'s role and key in this environment:`,
+    `aws iam delete-role-policy --role-name ${identity.roleName} --policy-name flux-sops-decrypt`,
+    `aws iam delete-role --role-name ${identity.roleName}`,
+    ...(identity.kmsKeyGiven
+      ? [`The key ${identity.kmsKeyArn} was given, not created for this fleet: schedule its deletion only if nothing else uses it.`]
+      : [
+          `TENANT_KEY_ARN=$(aws kms describe-key --region ${region} --key-id ${identity.kmsKeyArn} --query KeyMetadata.Arn --output text)`,
+          `aws kms delete-alias --region ${region} --alias-name ${identity.kmsKey.id}`,
+          `aws kms schedule-key-deletion --region ${region} --key-id "$TENANT_KEY_ARN" --pending-window-in-days 30`,
+        ]),
   ];
 }
 
@@ -216,6 +236,22 @@ export function planRemoveEnvironment(storedAnswersText: string | null, name: st
     notes.push(`${SOPS_CONFIG_FILE} has no rule with path_regex ${sopsPathRegexFor(name)}: it was left as it is (remove the rule for ${SECRETS_FOLDER}/${name}/ yourself, if any).`);
   } else {
     edits.push({ path: SOPS_CONFIG_FILE, contents: withoutRule });
+  }
+  // Each decrypting tenant's .sops.yaml loses the environment's rule, as the fleet's does.
+  const removed = resolveEnvironment(fleet, fleet.environments.find((each) => each.name === name) as FleetAnswers['environments'][number]);
+  for (const tenant of removed.tenants) {
+    const rule = tenant.decryption?.sopsRule.path_regex;
+    if (rule === undefined) {
+      continue;
+    }
+    const path = tenantSopsConfigOf(tenant.name);
+    const text = files.get(path);
+    const withoutTenantRule = text === undefined ? undefined : removeCreationRule(text, rule);
+    if (withoutTenantRule === undefined) {
+      notes.push(`${path} has no rule with path_regex ${rule}: it was left as it is.`);
+    } else {
+      edits.push({ path, contents: withoutTenantRule });
+    }
   }
   const readme = files.get(README_FILE);
   const withoutSection = readme === undefined ? undefined : replaceReadmeEnvironmentsSection(readme, planReadmeEnvironmentsSection(after));
