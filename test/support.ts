@@ -9,7 +9,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
 import FleetGenerator from '../generators/app/index.js';
+import { FluxSopsError } from '../src/errors.js';
 import { FLEET_CHECKER_FILE, SHIPPED_CHECKER_FILE } from '../src/fleet/layout.js';
+import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -132,3 +134,17 @@ export const TENANTS_ANSWERS = {
     { name: 'billing', namespace: 'payments', repoUrl: 'https://gitlab.example.com/acme/billing.git', branch: 'stable', path: './clusters/<env>/billing', environments: ['production'] },
   ],
 };
+
+/** The FluxSopsError a call throws (the test fails when it throws nothing, or something else). */
+export function errorOf(run: () => unknown): FluxSopsError {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof FluxSopsError, String(error));
+    return error;
+  }
+  assert.fail('expected an error');
+}
+
+/** The error validating these raw answers throws; a missing input is told as `give <input>`. */
+export const answersError = (raw: RawAnswers): FluxSopsError => errorOf(() => validateAnswers(raw, (input) => `give ${input}`));

@@ -10,13 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as evaluateCel } from '@bufbuild/cel';
 import { parse, parseAllDocuments } from 'yaml';
-import { FluxSopsError } from '../src/errors.js';
 import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
 import { planFleet, tenantFilesOf } from '../src/fleet/plan.js';
 import { type FleetFacts, sealingTargetOf } from '../src/secret/plan.js';
 import { runCliInProcess } from './cli-runner.js';
 import { buildKustomizeFolders, requireKubectl, validateObject, validateObjects } from './fleet-checks.js';
-import { hashTree, readTree, TENANTS_ANSWERS, type Tree } from './support.js';
+import { answersError, errorOf, hashTree, readTree, TENANTS_ANSWERS, type Tree } from './support.js';
 
 type KubernetesObject = {
   apiVersion: string;
@@ -33,18 +32,6 @@ function objectsOf(tree: Tree): { path: string; object: KubernetesObject }[] {
     .flatMap(([path, contents]) => parseAllDocuments(contents).map((document) => ({ path, object: document.toJS() as KubernetesObject })))
     .filter(({ object }) => object !== null && typeof object === 'object' && 'kind' in object);
 }
-
-function errorOf(run: () => unknown): FluxSopsError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof FluxSopsError, String(error));
-    return error;
-  }
-  assert.fail('expected an error');
-}
-
-const answersError = (raw: RawAnswers) => errorOf(() => validateAnswers(raw, (input) => `give ${input}`));
 
 /** JSON as the CEL evaluator takes a Kubernetes object: maps for objects, lists for arrays. */
 function toCel(value: unknown): unknown {

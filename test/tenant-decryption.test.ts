@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { checkFleet } from '../src/check/check.js';
-import { FluxSopsError } from '../src/errors.js';
 import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
 import { planFleet, tenantFilesOf } from '../src/fleet/plan.js';
 import { readCreationRules } from '../src/fleet/sops-config.js';
 import { decryptDocument, encryptDocument, findCreationRule, masterKeysOfRule, usable } from '../src/sops/index.js';
 import { runCliInProcess } from './cli-runner.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
-import { readTree } from './support.js';
+import { answersError, readTree } from './support.js';
 
 const ANSWERS = {
   accountId: '123456789012',
@@ -32,17 +31,6 @@ const ANSWERS = {
 const SHOP_STAGING_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/shop';
 const SHOP_PRODUCTION_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/production/shop';
 
-function errorOf(run: () => unknown): FluxSopsError {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof FluxSopsError, String(error));
-    return error;
-  }
-  assert.fail('expected an error');
-}
-
-const answersError = (raw: RawAnswers) => errorOf(() => validateAnswers(raw, (input) => `give ${input}`));
 const planned = (raw: RawAnswers) => Object.fromEntries(planFleet(validateAnswers(raw, () => '')).map((file) => [file.path, file.contents]));
 
 describe('decrypting tenants', () => {
