@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { checkFleet } from '../src/check/check.js';
-import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
+import { type InputDeclaration, type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
+import { readTenantOptions, tenantInputs } from '../src/fleet/tenants.js';
+import { tenantCommand } from '../src/cli/options.js';
+import { questionFor } from '../src/yeoman/prompts.js';
 import { planFleet, tenantFilesOf } from '../src/fleet/plan.js';
 import { readCreationRules } from '../src/fleet/sops-config.js';
 import { decryptDocument, encryptDocument, findCreationRule, masterKeysOfRule, usable } from '../src/sops/index.js';
@@ -50,6 +53,16 @@ describe('decrypting tenants', () => {
       assert.deepEqual(Object.keys(files).filter((path) => path.startsWith('iam/') && path.includes('tenant-')).length, 6);
       assert.equal(parse(files['tenants/shop.sops.yaml'] ?? '').creation_rules[1].kms, 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666');
       assert.equal(files['tenants/billing.sops.yaml'], undefined);
+    });
+
+    it('is a flag of tenant add and a yes/no question of yo flux-sops:tenant (default no); kmsKeyArns only in the answers file', () => {
+      const decryption = tenantInputs.find((input) => input.name === 'decryption') as InputDeclaration;
+      assert.deepEqual(questionFor(decryption), { type: 'confirm', name: 'decryption', message: decryption.message, default: false });
+      assert.deepEqual(
+        tenantCommand.options.filter((option) => option.name === 'decryption' || option.name === 'kms-key-arns').map((option) => [option.name, option.type]),
+        [['decryption', 'boolean']],
+      );
+      assert.deepEqual(readTenantOptions('shop', { 'repo-url': 'https://github.com/acme/shop.git', decryption: true }), { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true });
     });
 
     it('refuses, all at once: a path without <env>, kmsKeyArns without decryption or for another environment, a bad ARN, a flag that is not a boolean', () => {
