@@ -612,6 +612,7 @@ describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>
   const cases = [
     { scenario: 'irsa, key created', env: environmentOf({ name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }), given: undefined },
     { scenario: 'pod identity, key given', env: environmentOf({ name: 'production', identity: 'pod-identity', clusterName: 'prod-eks' }), given: `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}` },
+    { scenario: 'irsa, key given in another region', env: environmentOf({ name: 'qa' }), given: `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID}` },
   ];
   for (const { scenario, env, given } of cases) {
     describe(scenario, () => {
@@ -667,6 +668,11 @@ describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>
         } else {
           assert.equal(at(parsed, 'resource', 'aws_kms_key'), undefined, 'a given key is looked up, never created');
           assert.equal(at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'key_id'), given);
+          // Outside the fleet's region, through a provider of the key's region that this file declares.
+          const region = given.split(':')[3];
+          const providers = ((at(parsed, 'provider', 'aws') as Parsed[] | undefined) ?? []).map((provider) => [provider.alias, provider.region]);
+          assert.deepStrictEqual(providers, region === env.region ? [] : [['tenant_shop_kms', region]]);
+          assert.equal(at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'provider'), region === env.region ? undefined : '${aws.tenant_shop_kms}');
         }
         // Pod Identity: the file looks the cluster's OIDC provider up itself (the module has none).
         assert.equal(at(parsed, 'data', 'aws_eks_cluster', 'tenant_shop', 0, 'name'), env.identity === 'irsa' ? undefined : env.clusterName);

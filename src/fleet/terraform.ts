@@ -113,6 +113,7 @@ export function planTenantTerraformFile(env: IamEnvironment, tenant: string, ide
     resource,
     decryptPolicy: `${resource}_decrypt`,
     issuerLocal: `${resource}_oidc_issuer`,
+    keyProvider: `${resource}_kms`,
     keyId: `aws_kms_key.${resource}.key_id`,
     keyArn: `${keySource}.arn`,
     roleId: `aws_iam_role.${resource}.id`,
@@ -132,6 +133,8 @@ export function planTenantTerraformFile(env: IamEnvironment, tenant: string, ide
     irsa,
     createsKey,
     names,
+    /** A given key outside the fleet's region is looked up through a provider of its region. */
+    keyProviderRegion: identity.kmsKeyGiven && identity.kmsKey.region !== env.region ? identity.kmsKey.region : undefined,
     clusterIssuer: `data.aws_eks_cluster.${resource}.identity[0].oidc[0].issuer`,
     sopsConfig: tenantSopsConfigOf(tenant),
     keyDescription: `SOPS key of tenant ${tenant} in the Flux environment ${env.name} (generator-flux-sops)`,
