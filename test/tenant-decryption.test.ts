@@ -133,6 +133,19 @@ describe('decrypting tenants', () => {
     });
   });
 
+  it("refuses a given key that is another tenant's own alias, case-insensitively", () => {
+    assert.equal(
+      answersError({
+        ...ANSWERS,
+        tenants: [
+          { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true },
+          { name: 'web', repoUrl: 'https://github.com/acme/web.git', decryption: true, kmsKeyArns: { staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/SHOP' } },
+        ],
+      }).message,
+      'Invalid tenants.web.kmsKeyArns.staging "arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/SHOP": is the key of tenant shop in staging: a tenant\'s key must be its own',
+    );
+  });
+
   describe('the trust policy of a tenant role', () => {
     const files = planned(ANSWERS);
 

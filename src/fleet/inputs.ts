@@ -24,7 +24,7 @@ import {
   validateRepoUrl,
   validateRoleName,
 } from './validators.js';
-import { tenantRoleNameOf } from './tenant-identity.js';
+import { defaultTenantKmsKeyArn, tenantRoleNameOf } from './tenant-identity.js';
 import { type TenantAnswers, readTenants, tenantInEnvironment, toStoredTenant } from './tenants.js';
 
 export interface InputDeclaration {
@@ -578,18 +578,27 @@ function findRoleProblems(answers: FleetAnswers): string[] {
  */
 function findTenantKeyProblems(answers: FleetAnswers): string[] {
   const owners = new Map<string, string>();
+  const ownerOf = (arn: string) => owners.get(arn.toLowerCase());
   for (const environment of answers.environments) {
     const accountId = environment.accountId ?? answers.accountId;
-    owners.set(environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name), `the key of environment ${environment.name}`);
+    owners.set((environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name)).toLowerCase(), `the key of environment ${environment.name}`);
   }
   const problems: string[] = [];
-  for (const tenant of answers.tenants ?? []) {
-    for (const [environment, arn] of Object.entries(tenant.kmsKeyArns ?? {})) {
-      const other = owners.get(arn);
+  for (const environment of answers.environments) {
+    const accountId = environment.accountId ?? answers.accountId;
+    const place = { partition: partitionOf(answers.region), region: answers.region, accountId, name: environment.name };
+    for (const tenant of (answers.tenants ?? []).filter((each) => each.decryption === true && tenantInEnvironment(each, environment.name))) {
+      const given = tenant.kmsKeyArns?.[environment.name];
+      const arn = given ?? defaultTenantKmsKeyArn(place, tenant.name);
+      const other = ownerOf(arn);
       if (other !== undefined) {
-        problems.push(invalid(`tenants.${tenant.name}.kmsKeyArns.${environment}`, arn, `is ${other}: a tenant's key must be its own`));
+        problems.push(
+          given === undefined
+            ? `The key ${arn} of tenant ${tenant.name} in ${environment.name} is already ${other}: give that one another key`
+            : invalid(`tenants.${tenant.name}.kmsKeyArns.${environment.name}`, arn, `is ${other}: a tenant's key must be its own`),
+        );
       }
-      owners.set(arn, `the key of tenant ${tenant.name} in ${environment}`);
+      owners.set(arn.toLowerCase(), `the key of tenant ${tenant.name} in ${environment.name}`);
     }
   }
   return problems;
