@@ -384,6 +384,10 @@ describe('decrypting tenants', () => {
         decryption: true,
       });
       assert.match(after['clusters/production/flux-system/kustomization.yaml'] ?? '', /ObjectLevelWorkloadIdentity=true/);
+      const said = `${result.stdout}${result.stderr}`;
+      assert.match(said, /Added the tenant shop to the fleet in .+: staging, production\.\nNext:\n/);
+      assert.match(said, /^ {2}3\. its own key and role in each environment: README\.md, step 5 of staging, production \(terraform\/<env>\/tenant-shop\.tf\)$/m);
+      assert.match(said, /^ {2}4\. give the tenant team tenants\/shop\.sops\.yaml as the \.sops\.yaml of its repository, and its sealers iam\/<env>\/tenant-shop\/kms-encrypt-policy\.json$/m);
     });
 
     it("removes an environment from a decrypting tenant's .sops.yaml and deletes its IAM documents there; prevent_destroy named in its Terraform file", async () => {

@@ -363,6 +363,8 @@ export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
 export interface AddTenantPlan {
   readonly answers: FleetAnswers;
   readonly tenant: TenantAnswers;
+  /** The tenant's environments, in the fleet's order. */
+  readonly environments: string[];
   /** The tenant's files in each of its environments. */
   readonly files: PlannedFile[];
   /** Existing fleet files edited in place: the tenant listings of its environments, the README section. */
@@ -393,6 +395,7 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   const answers = validateAnswers({ ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] }, () => '');
   const context = templateContext(answers);
   const before = templateContext(fleet);
+  const environments: string[] = [];
   const files: PlannedFile[] = [];
   const edits: PlannedFile[] = [];
   const notes: string[] = [];
@@ -412,6 +415,7 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
         notes.push(`${bootstrap} differs from what flux-sops wrote, so it was left as it is: add --feature-gates=ObjectLevelWorkloadIdentity=true to kustomize-controller there, or re-run flux-sops and accept the change.`);
       }
     }
+    environments.push(environment.name);
     const authPath = sealedSecretPathOf(environment.name, resolved.authName);
     if (read(authPath) !== null) {
       throw inputError([invalid('tenant name', tenant.name, `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move that Secret`)]);
@@ -441,20 +445,23 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   } else if (readme !== readmeText) {
     edits.push({ path: README_FILE, contents: readme });
   }
-  return { answers, tenant, files, edits, notes, storedTenants: (answers.tenants ?? []).map(toStoredTenant) };
+  return { answers, tenant, environments, files, edits, notes, storedTenants: (answers.tenants ?? []).map(toStoredTenant) };
 }
 
 /** What adding a tenant ends with: where, and the next steps (seal its credentials per environment). */
 export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
-  const environments = [...new Set(plan.files.map((file) => file.path.split('/')[1] ?? ''))];
-  return [
-    '',
-    `Added the tenant ${plan.tenant.name} to the fleet in ${root}: ${environments.join(', ')}.`,
-    'Next:',
-    ...environments.map((environment, index) => `  ${index + 1}. flux-sops secret git ${environment} --tenant ${plan.tenant.name}   # its own read-only token or deploy key`),
-    `  ${environments.length + 1}. flux-sops check, then git add, commit and push.`,
-    '',
-  ].join('\n');
+  const { environments, tenant } = plan;
+  const steps = [
+    ...environments.map((environment) => `flux-sops secret git ${environment} --tenant ${tenant.name}   # its own read-only token or deploy key`),
+    ...(tenant.decryption === true
+      ? [
+          `its own key and role in each environment: README.md, step 5 of ${environments.join(', ')}${plan.answers.iac === 'terraform' ? ` (terraform/<env>/tenant-${tenant.name}.tf)` : ''}`,
+          `give the tenant team ${tenantSopsConfigOf(tenant.name)} as the .sops.yaml of its repository, and its sealers iam/<env>/tenant-${tenant.name}/kms-encrypt-policy.json`,
+        ]
+      : []),
+    'flux-sops check, then git add, commit and push.',
+  ];
+  return ['', `Added the tenant ${tenant.name} to the fleet in ${root}: ${environments.join(', ')}.`, 'Next:', ...steps.map((step, index) => `  ${index + 1}. ${step}`), ''].join('\n');
 }
 
 /** What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its terraform/ folder. */
