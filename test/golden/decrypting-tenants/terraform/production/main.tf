@@ -10,8 +10,10 @@ provider "aws" {
 }
 
 locals {
-  # The EKS cluster whose kustomize-controller gets the role.
+  # The EKS cluster whose kustomize-controller gets the role, and its ARN (the trust policy's
+  # condition: a cluster name is unique only within one account and region).
   cluster_name = "prod-eu"
+  cluster_arn  = "arn:aws:eks:eu-west-1:123456789012:cluster/${local.cluster_name}"
   # The key's own ARN: IAM policies name the key itself, not an alias.
   kms_key_arn = aws_kms_key.sops.arn
 }
@@ -42,11 +44,18 @@ resource "aws_kms_key" "sops" {
         Principal = {
           AWS = aws_iam_role.kustomize_controller.arn
         }
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = "*"
       },
     ]
   })
+
+  # terraform destroy, or a change that would replace the key, stops here instead of scheduling
+  # its deletion. To retire the environment deliberately: set this to false in a reviewed
+  # commit, apply, then destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # The name .sops.yaml and iam/production/ use for the key.
@@ -72,7 +81,7 @@ resource "aws_iam_role" "kustomize_controller" {
         Action = ["sts:AssumeRole", "sts:TagSession"]
         Condition = {
           StringEquals = {
-            "aws:RequestTag/eks-cluster-name"           = local.cluster_name
+            "aws:RequestTag/eks-cluster-arn"            = local.cluster_arn
             "aws:RequestTag/kubernetes-namespace"       = "flux-system"
             "aws:RequestTag/kubernetes-service-account" = "kustomize-controller"
           }
@@ -82,7 +91,7 @@ resource "aws_iam_role" "kustomize_controller" {
   })
 }
 
-# What the role may do: kms:Decrypt and kms:DescribeKey on this environment's key only
+# What the role may do: kms:Decrypt on this environment's key only
 # (iam/production/kms-decrypt-policy.json, naming the key itself rather than its alias).
 resource "aws_iam_role_policy" "kms_decrypt" {
   name = "flux-sops-decrypt"
@@ -93,7 +102,7 @@ resource "aws_iam_role_policy" "kms_decrypt" {
       {
         Sid      = "DecryptFluxSopsSecrets"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = local.kms_key_arn
       },
     ]

@@ -62,7 +62,7 @@ resource "aws_iam_role_policy" "tenant_shop_decrypt" {
       {
         Sid      = "DecryptFluxSopsSecrets"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = data.aws_kms_key.tenant_shop.arn
       },
     ]

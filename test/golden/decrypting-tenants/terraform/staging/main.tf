@@ -42,11 +42,18 @@ resource "aws_kms_key" "sops" {
         Principal = {
           AWS = aws_iam_role.kustomize_controller.arn
         }
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = "*"
       },
     ]
   })
+
+  # terraform destroy, or a change that would replace the key, stops here instead of scheduling
+  # its deletion. To retire the environment deliberately: set this to false in a reviewed
+  # commit, apply, then destroy.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 # The name .sops.yaml and iam/staging/ use for the key.
@@ -87,7 +94,7 @@ resource "aws_iam_role" "kustomize_controller" {
   })
 }
 
-# What the role may do: kms:Decrypt and kms:DescribeKey on this environment's key only
+# What the role may do: kms:Decrypt on this environment's key only
 # (iam/staging/kms-decrypt-policy.json, naming the key itself rather than its alias).
 resource "aws_iam_role_policy" "kms_decrypt" {
   name = "flux-sops-decrypt"
@@ -98,7 +105,7 @@ resource "aws_iam_role_policy" "kms_decrypt" {
       {
         Sid      = "DecryptFluxSopsSecrets"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = local.kms_key_arn
       },
     ]

@@ -30,7 +30,7 @@ resource "aws_kms_key" "tenant_shop" {
         Principal = {
           AWS = aws_iam_role.tenant_shop.arn
         }
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = "*"
       },
     ]
@@ -82,7 +82,7 @@ resource "aws_iam_role_policy" "tenant_shop_decrypt" {
       {
         Sid      = "DecryptFluxSopsSecrets"
         Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:DescribeKey"]
+        Action   = ["kms:Decrypt"]
         Resource = aws_kms_key.tenant_shop.arn
       },
     ]
