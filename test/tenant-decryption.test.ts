@@ -404,6 +404,17 @@ describe('decrypting tenants', () => {
       assert.match(`${result.stdout}${result.stderr}`, /In terraform\/production\/main\.tf and its tenant-<tenant>\.tf files, set prevent_destroy = false/);
     });
 
+    it("tenant remove deletes its identity files, switches the Pod Identity feature gate off again, and prints its AWS clean-up", async () => {
+      const before = readTree(fleet);
+      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      const result = await runCliInProcess(['tenant', 'remove', 'shop', '--cwd', fleet]);
+      assert.equal(result.status, 0, result.stderr);
+      const after = readTree(fleet);
+      assert.deepEqual(Object.keys(after).filter((path) => path.includes('shop')), []);
+      assert.equal(after['clusters/production/flux-system/kustomization.yaml'], before['clusters/production/flux-system/kustomization.yaml']);
+      assert.match(`${result.stdout}${result.stderr}`, /terraform -chdir=terraform\/production apply deletes shop's role there and schedules its key's deletion/);
+    });
+
     it('adds a new environment to a decrypting tenant stored with "all": its identity there, and a rule in its .sops.yaml', async () => {
       assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
       const result = await runCliInProcess(['env', 'qa', '--cwd', fleet, '--no-interactive']);

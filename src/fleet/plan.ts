@@ -87,13 +87,10 @@ const fleetFiles = [
   { template: 'CODEOWNERS.ejs', path: CODEOWNERS_FILE },
 ] as const;
 
-/** The bootstrap customization: a decrypting tenant added to a Pod Identity environment edits it. */
-const bootstrapTemplate = { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` };
-
 const environmentTemplates = [
   { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`, createOnly: true },
   { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`, createOnly: true },
-  bootstrapTemplate,
+  { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
   { template: 'environment/tenant-lockdown.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/${TENANT_LOCKDOWN_FILE}`, when: (env: ResolvedEnvironment) => env.identity === 'pod-identity' },
   { template: 'environment/tenants-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/tenants.yaml` },
   { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
@@ -359,6 +356,30 @@ export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
   ].map((file) => file.path);
 }
 
+/**
+ * The bootstrap customization of an environment when its decrypting tenants change: a Pod
+ * Identity environment gets `--feature-gates=ObjectLevelWorkloadIdentity=true` with its first
+ * decrypting tenant and loses it with its last. Edited only while the file is as the fleet
+ * `before` wrote it; otherwise a note says what to change.
+ */
+export function bootstrapChangeOf(before: FleetAnswers, after: FleetAnswers, environment: string, read: (path: string) => string | null): { edits: PlannedFile[]; notes: string[] } {
+  const path = `${clusterPathOf(environment)}/flux-system/kustomization.yaml`;
+  const bootstrapOf = (answers: FleetAnswers) => planEnvironmentFiles(answers, environment).find((file) => file.path === path) as PlannedFile;
+  const was = bootstrapOf(before);
+  const now = bootstrapOf(after);
+  if (now.contents === was.contents) {
+    return { edits: [], notes: [] };
+  }
+  if (read(path) === was.contents) {
+    return { edits: [now], notes: [] };
+  }
+  const change = now.contents.includes('ObjectLevelWorkloadIdentity') ? 'add' : 'remove';
+  return {
+    edits: [],
+    notes: [`${path} differs from what flux-sops wrote, so it was left as it is: ${change} --feature-gates=ObjectLevelWorkloadIdentity=true on kustomize-controller there, or re-run flux-sops and accept the change.`],
+  };
+}
+
 /** What `yo flux-sops:tenant` and `flux-sops tenant add` write, computed and checked in full before anything is written. */
 export interface AddTenantPlan {
   readonly answers: FleetAnswers;
@@ -394,7 +415,6 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
   const { repoUrl: _shorthand, ...rest } = stored;
   const answers = validateAnswers({ ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] }, () => '');
   const context = templateContext(answers);
-  const before = templateContext(fleet);
   const environments: string[] = [];
   const files: PlannedFile[] = [];
   const edits: PlannedFile[] = [];
@@ -404,17 +424,9 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
     if (resolved === undefined) {
       continue;
     }
-    // The first decrypting tenant of a Pod Identity environment switches object-level identity on there.
-    const bootstrap = bootstrapTemplate.path(environment);
-    const now = render(bootstrapTemplate.template, bootstrap, { ...context, env: environment });
-    const was = render(bootstrapTemplate.template, bootstrap, { ...before, env: before.environments.find((each) => each.name === environment.name) });
-    if (now.contents !== was.contents) {
-      if (read(bootstrap) === was.contents) {
-        edits.push(now);
-      } else {
-        notes.push(`${bootstrap} differs from what flux-sops wrote, so it was left as it is: add --feature-gates=ObjectLevelWorkloadIdentity=true to kustomize-controller there, or re-run flux-sops and accept the change.`);
-      }
-    }
+    const bootstrap = bootstrapChangeOf(fleet, answers, environment.name, read);
+    edits.push(...bootstrap.edits);
+    notes.push(...bootstrap.notes);
     environments.push(environment.name);
     const authPath = sealedSecretPathOf(environment.name, resolved.authName);
     if (read(authPath) !== null) {

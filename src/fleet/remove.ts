@@ -29,7 +29,7 @@ import {
   terraformPathOf,
 } from './layout.js';
 import type { TenantIdentity } from './tenant-identity.js';
-import { planEnvironmentFiles, planFleet, planReadmeEnvironmentsSection, resolveEnvironment, tenantFilesOf } from './plan.js';
+import { bootstrapChangeOf, planEnvironmentFiles, planFleet, planReadmeEnvironmentsSection, resolveEnvironment, tenantFilesOf } from './plan.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { namespaceOf, type TenantAnswers, tenantInEnvironment, tenantsOf } from './tenants.js';
 import { unlistResource } from '../secret/kustomization.js';
@@ -126,15 +126,15 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
     `aws iam delete-role --role-name ${environment.roleName}`,
     `Remove the policy flux-sops-encrypt-${name} from the people and CI jobs that sealed for ${name}.`,
     ...keyLines,
-    ...environment.tenants.flatMap((tenant) => (tenant.decryption === undefined ? [] : tenantCleanupOf(tenant.name, tenant.decryption))),
+    ...environment.tenants.flatMap((tenant) => (tenant.decryption === undefined ? [] : tenantIdentityCleanupOf(tenant.name, tenant.decryption))),
   ];
 }
 
 /** The AWS clean-up of a decrypting tenant's identity in one environment (without Terraform). */
-function tenantCleanupOf(tenant: string, identity: TenantIdentity): string[] {
+function tenantIdentityCleanupOf(tenant: string, identity: TenantIdentity): string[] {
   const region = identity.kmsKey.region;
   return [
-    `Tenant ${tenant}'s role and key in this environment:`,
+    `Tenant ${tenant}'s role and key in ${identity.iam.name}:`,
     `aws iam delete-role-policy --role-name ${identity.roleName} --policy-name flux-sops-decrypt`,
     `aws iam delete-role --role-name ${identity.roleName}`,
     ...(identity.kmsKeyGiven
@@ -297,11 +297,24 @@ export interface TenantRemovalPlan extends ClassifiedFiles {
 }
 
 /** What to do outside Git once the tenant is gone from it: printed, never run. */
-function tenantCleanupOf(tenant: TenantAnswers, environments: readonly string[]): string[] {
+function tenantCleanupOf(fleet: FleetAnswers, tenant: TenantAnswers, environments: readonly string[]): string[] {
+  const identities = fleet.environments
+    .filter((each) => environments.includes(each.name))
+    .flatMap((each) => resolveEnvironment(fleet, each).tenants.filter((resolved) => resolved.name === tenant.name && resolved.decryption !== undefined))
+    .map((resolved) => resolved.decryption as TenantIdentity);
+  const aws =
+    identities.length === 0
+      ? [`AWS: nothing to delete, ${tenant.name} has no key or role of its own (it does not decrypt).`]
+      : fleet.iac === 'terraform'
+        ? environments.map(
+            (environment) =>
+              `AWS: terraform -chdir=${terraformPathOf(environment)} apply deletes ${tenant.name}'s role there and schedules its key's deletion (30 days): the removed tenant-${tenant.name}.tf no longer protects it (prevent_destroy went with it); a given key is only forgotten.`,
+          )
+        : identities.flatMap((identity) => tenantIdentityCleanupOf(tenant.name, identity));
   return [
     `Once pushed, Flux prunes ${tenant.name} from ${environments.join(', ')}: its Kustomization, GitRepository, ServiceAccount and RoleBinding, and its namespace ${namespaceOf(tenant)} with everything in it.`,
     `At the Git host of ${tenant.repoUrl}: revoke the read-only deploy key or token that ${tenantAuthNameOf(tenant.name)} held.`,
-    `AWS: nothing to delete, ${tenant.name} has no key or role of its own (it does not decrypt).`,
+    ...aws,
   ];
 }
 
@@ -356,6 +369,11 @@ export function planRemoveTenant(storedAnswersText: string | null, name: string,
       }
     }
   }
+  for (const environment of environments) {
+    const bootstrap = bootstrapChangeOf(fleet, after, environment, read);
+    edits.push(...bootstrap.edits);
+    notes.push(...bootstrap.notes);
+  }
   const readme = read(README_FILE);
   const withoutTenant = readme === null ? undefined : replaceReadmeEnvironmentsSection(readme, planReadmeEnvironmentsSection(after));
   if (withoutTenant === undefined) {
@@ -370,6 +388,6 @@ export function planRemoveTenant(storedAnswersText: string | null, name: string,
     folders: environments.map((environment) => tenantFolderOf(environment, name)),
     edits,
     notes,
-    cleanup: tenantCleanupOf(tenant, environments),
+    cleanup: tenantCleanupOf(fleet, tenant, environments),
   };
 }
