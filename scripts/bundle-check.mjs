@@ -33,6 +33,9 @@ export async function bundleCheck() {
   const oldestNode = /\d+\.\d+/.exec(engines.node)?.[0];
   const result = await build({
     absWorkingDir: root,
+    // Paths as the project sees them (node_modules/…), even where node_modules is a link: the same
+    // bytes wherever the dependencies live.
+    preserveSymlinks: true,
     entryPoints: ['src/check/standalone.ts'],
     bundle: true,
     platform: 'node',
