@@ -471,7 +471,9 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
             read += 1;
           }
         }),
-        { numRuns: Number(process.env.CHECK_PARSER_RUNS ?? 300) },
+        // A fixed seed (CHECK_PARSER_SEED to vary it): the share the line reader reads depends on the
+        // draw, and a threshold on a random draw fails now and then (95 of 300 seen once).
+        { numRuns: Number(process.env.CHECK_PARSER_RUNS ?? 300), seed: Number(process.env.CHECK_PARSER_SEED ?? 20261207) },
       );
       assert.ok(read >= runs / 3, `the line reader read only ${read} of ${runs} block-style files`);
     });

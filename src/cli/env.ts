@@ -80,7 +80,7 @@ export function removeEmptyFolders(root: string, folder: string): void {
     }
   }
   if (entriesOf(join(root, folder)).length === 0) {
-    rmdirSync(join(root, folder), { recursive: false });
+    rmdirSync(join(root, folder)); // an empty folder only (Node 26 refuses a recursive option here)
   }
 }
 
