@@ -301,7 +301,7 @@ describe('flux-sops secret, sealing for real (local KMS endpoint, age keys)', fu
     // Next does not promise a Ready "secrets" while the environment's Git credentials are still a placeholder.
     assert.match(
       run.stderr,
-      /^ {2}flux get kustomizations --watch {3}# on the production cluster: "secrets" becomes Ready only once secrets\/production\/apps-auth\.yaml is sealed too \(flux-sops secret git production --tenant <tenant>\)$/m,
+      /^ {2}flux get kustomizations --watch {3}# on the production cluster: "secrets" becomes Ready only once secrets\/production\/apps-auth\.yaml is sealed too \(flux-sops secret git production --tenant apps\)$/m,
     );
     const built = execFileSync('kubectl', ['kustomize', join(root, 'secrets/production')], { encoding: 'utf8' });
     assert.match(built, /name: app-credentials\n {2}namespace: apps/);

@@ -255,12 +255,20 @@ function sealFix(file: string, secretName: string | undefined, keys: readonly st
   return `${seal}, then ${place === 'file' ? `delete ${file}` : `remove it from ${file}`} and ${rotate}`;
 }
 
-export function placeholderFix(file: string): string {
+/** The command that seals a generated placeholder: `secret git … --tenant T` for a tenant's credentials, else `secret generic`. */
+export function placeholderSealCommand(file: string): string {
   const environment = environmentOf(file) ?? '<env>';
   const base = posix.basename(file);
   return base.endsWith('-auth.yaml')
-    ? `flux-sops secret git ${environment} --tenant ${base.slice(0, -'-auth.yaml'.length)} (seals the real credentials and lists the file in kustomization.yaml)`
-    : `flux-sops secret generic ${environment} ${posix.basename(file).replace(/\.ya?ml$/, '')} --from-file KEY=<file> (seals it and lists it)`;
+    ? `flux-sops secret git ${environment} --tenant ${base.slice(0, -'-auth.yaml'.length)}`
+    : `flux-sops secret generic ${environment} ${base.replace(/\.ya?ml$/, '')} --from-file KEY=<file>`;
+}
+
+export function placeholderFix(file: string): string {
+  const command = placeholderSealCommand(file);
+  return command.startsWith('flux-sops secret git')
+    ? `${command} (seals the real credentials and lists the file in kustomization.yaml)`
+    : `${command} (seals it and lists it)`;
 }
 
 // ---------------------------------------------------------------------------------------------

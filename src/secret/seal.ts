@@ -2,6 +2,7 @@
 // encryption of the in-memory Secret for the plan's master keys, the all-or-nothing write, and
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
+import { placeholderSealCommand } from '../check/facts.js';
 import { GitIgnoreRules } from '../check/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
@@ -91,7 +92,7 @@ export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): stri
 /** What Flux does once the seal is pushed: "secrets" is Ready only when no placeholder of the environment is left. */
 function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
   if (placeholders.length > 0) {
-    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (flux-sops secret git ${plan.environment} --tenant <tenant>)`;
+    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (${placeholders.map(placeholderSealCommand).join('; ')})`;
   }
   return plan.repoUrl === undefined ? '"secrets" becomes Ready' : `"secrets" becomes Ready, then the tenant's GitRepository and Kustomization in ${plan.namespace}`;
 }
