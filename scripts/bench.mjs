@@ -18,7 +18,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'flux-sops-bench-'));
 function answersFor(count) {
   const path = join(scratch, `answers-${count}.json`);
   const environments = Array.from({ length: count }, (_, index) => `env-${index + 1}`);
-  writeFileSync(path, JSON.stringify({ accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', environments }));
+  writeFileSync(
+    path,
+    JSON.stringify({ accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', environments }),
+  );
   return path;
 }
 
@@ -68,7 +71,9 @@ const format = (ms) => `${ms.toFixed(1).padStart(8)} ms`;
 const rows = [];
 const record = (label, stats) => {
   rows.push([label, stats]);
-  console.log(`${label.padEnd(44)} median ${format(stats.median)}   min ${format(stats.min)}   max ${format(stats.max)}`);
+  console.log(
+    `${label.padEnd(44)} median ${format(stats.median)}   min ${format(stats.min)}   max ${format(stats.max)}`,
+  );
   return stats;
 };
 
@@ -95,7 +100,12 @@ const commands = [
   { label: 'flux-sops check (100 env)', args: [cli, 'check', checkedFleet], allowFailure: true },
   { label: 'node .flux-sops/check.cjs (100 env)', args: [bundledChecker, checkedFleet], allowFailure: true },
   // Answered before the framework loads: an invalid input (exit 2), --help, --version.
-  { label: 'flux-sops with an invalid account ID', args: [cli, '--account-id', '12345', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'], freshFolder: true, allowFailure: true },
+  {
+    label: 'flux-sops with an invalid account ID',
+    args: [cli, '--account-id', '12345', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'],
+    freshFolder: true,
+    allowFailure: true,
+  },
   { label: 'flux-sops --help', args: [cli, '--help'] },
   { label: 'flux-sops --version', args: [cli, '--version'] },
 ];
@@ -129,12 +139,18 @@ const readers = ['yaml', 'js-yaml', 'check'];
 const parseSamples = readers.map(() => []);
 for (let round = 0; round < RUNS; round += 1) {
   readers.forEach((reader, index) => {
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', parseTimeScript(reader)], { cwd: root, encoding: 'utf8' });
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', parseTimeScript(reader)], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     parseSamples[index].push(Number(output));
   });
 }
 const [parseYaml, parseJsYaml, parseCheck] = readers.map((reader, index) =>
-  record(`parse the 100-env fleet, cold: ${reader === 'check' ? "check's reader" : reader}`, summarize(parseSamples[index])),
+  record(
+    `parse the 100-env fleet, cold: ${reader === 'check' ? "check's reader" : reader}`,
+    summarize(parseSamples[index]),
+  ),
 );
 
 const { planFleet } = await import(join(root, 'dist', 'src', 'fleet', 'plan.js'));
@@ -142,20 +158,33 @@ const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', '
 const answersOf = (count) =>
   validateAnswers(
     readAnswersObject(
-      { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', environments: Array.from({ length: count }, (_, i) => `env-${i + 1}`) },
+      {
+        accountId: '123456789012',
+        repoUrl: 'https://github.com/acme/apps.git',
+        environments: Array.from({ length: count }, (_, i) => `env-${i + 1}`),
+      },
       'bench',
     ),
     () => '',
   );
 planFleet(answersOf(1)); // compile the templates once, as a real run does
-const plan100 = record('planFleet in process (100 env)', timeInProcess(() => planFleet(answersOf(100))));
-const plan1000 = record('planFleet in process (1,000 env)', timeInProcess(() => planFleet(answersOf(1000)), Math.min(RUNS, 5)));
+const plan100 = record(
+  'planFleet in process (100 env)',
+  timeInProcess(() => planFleet(answersOf(100))),
+);
+const plan1000 = record(
+  'planFleet in process (1,000 env)',
+  timeInProcess(() => planFleet(answersOf(1000)), Math.min(RUNS, 5)),
+);
 
 // The test suite, once (it takes minutes): BENCH_TESTS=1 npm run bench.
 let suite;
 if (process.env.BENCH_TESTS === '1') {
   const start = process.hrtime.bigint();
-  execFileSync(process.execPath, [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', 'dot'], { cwd: root, stdio: 'ignore' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'), '--reporter', 'dot'], {
+    cwd: root,
+    stdio: 'ignore',
+  });
   suite = Number(process.hrtime.bigint() - start) / 1e6;
   console.log(`${'mocha (the npm test suite, after the build)'.padEnd(44)} ${format(suite)} (one run)`);
 }
@@ -164,7 +193,9 @@ const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 console.log('\nRatios (medians; targets in brackets):');
 console.log(`  3 env / empty generator            ${ratio(generation[3].median, emptyGenerator.median)}   [<= 1.10x]`);
 console.log(`  100 env / 3 env                    ${ratio(generation[100].median, generation[3].median)}   [<= 1.50x]`);
-console.log(`  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`);
+console.log(
+  `  per-environment cost (1 -> 100)    ${((generation[100].median - generation[1].median) / 99).toFixed(2)} ms`,
+);
 console.log(`  check 100 env / node -e 0          ${ratio(check.median, nodeBaseline.median)}   [<= 3.00x]`);
 console.log(`  bundled check / flux-sops check    ${ratio(bundledCheck.median, check.median)}   [<= 1.00x]`);
 console.log(`  invalid input / node -e 0          ${ratio(fastFail.median, nodeBaseline.median)}   [<= 3.00x]`);

@@ -9,6 +9,8 @@ import { bundleCheck } from './bundle-check.mjs';
 
 const require = createRequire(import.meta.url);
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
 chmodSync(new URL('../dist/src/cli/main.js', import.meta.url), 0o755);
 await bundleCheck();

@@ -17,7 +17,13 @@ const NETWORK_MODULES = ['net', 'http', 'https', 'http2', 'dns', 'tls', 'dgram']
  * comment: package, version, licence and the text of its LICENSE file.
  */
 function licenceNotices(inputs) {
-  const packages = [...new Set(Object.keys(inputs).map((path) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1]).filter(Boolean))].sort();
+  const packages = [
+    ...new Set(
+      Object.keys(inputs)
+        .map((path) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1])
+        .filter(Boolean),
+    ),
+  ].sort();
   const notices = packages.map((name) => {
     const folder = `${root}node_modules/${name}`;
     const { version, license } = JSON.parse(readFileSync(`${folder}/package.json`, 'utf8'));
@@ -48,7 +54,9 @@ export async function bundleCheck() {
     logLevel: 'silent',
     metafile: true,
   });
-  const problems = [...result.errors, ...result.warnings].map((each) => `${each.location?.file ?? ''}:${each.location?.line ?? ''} ${each.text}`);
+  const problems = [...result.errors, ...result.warnings].map(
+    (each) => `${each.location?.file ?? ''}:${each.location?.line ?? ''} ${each.text}`,
+  );
   // Node's own modules stay outside the bundle: a network module among them fails the build.
   const network = Object.values(result.metafile.inputs)
     .flatMap((input) => input.imports)
@@ -63,7 +71,7 @@ export async function bundleCheck() {
     `// Runs on plain Node ${oldestNode}+ with no install and no network: node .flux-sops/check.cjs [--json] [--strict]`,
     `// sha256 of the bytes after this header: ${createHash('sha256').update(body).digest('hex')}`,
     '// Generated: do not edit. Refresh it by running flux-sops (or yo flux-sops) of the version you want in the',
-    "// fleet; flux-sops check reports a copy that differs from the one its own version ships.",
+    '// fleet; flux-sops check reports a copy that differs from the one its own version ships.',
     '',
     '',
   ].join('\n');

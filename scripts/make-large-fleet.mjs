@@ -37,7 +37,10 @@ export function largeFleetFiles(count = 100) {
   const sopsConfig = readFileSync(join(golden, '.sops.yaml'), 'utf8');
   const [header, rules] = sopsConfig.split('creation_rules:\n');
   const stagingRule = rules.split(/\n(?=  - )/)[0].trimEnd();
-  written.set('.sops.yaml', `${header}creation_rules:\n${environments.map((environment) => rename(stagingRule, environment)).join('\n')}\n`);
+  written.set(
+    '.sops.yaml',
+    `${header}creation_rules:\n${environments.map((environment) => rename(stagingRule, environment)).join('\n')}\n`,
+  );
   const stored = JSON.parse(readFileSync(join(golden, '.yo-rc.json'), 'utf8'));
   stored['generator-flux-sops'].environments = environments;
   written.set('.yo-rc.json', `${JSON.stringify(stored, null, 2)}\n`);

@@ -36,7 +36,10 @@ const defaultRanges = {
 /** Copies the tracked and not-ignored files of the working tree into snapshotRoot. */
 function snapshotWorkingTree() {
   rmSync(snapshotRoot, { recursive: true, force: true });
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: projectRoot, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+  });
   for (const path of listed.split('\0').filter((entry) => entry !== '')) {
     // Deleted but not yet staged files are still listed as tracked.
     if (existsSync(join(projectRoot, path))) {
@@ -49,7 +52,9 @@ function snapshotWorkingTree() {
 
 /** The environment of a child that must run on `nodeBinary`: npm's own variables would point back at this Node. */
 function environmentFor(nodeBinary) {
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+  );
   environment.PATH = [dirname(nodeBinary), process.env.PATH].join(delimiter);
   environment.npm_config_update_notifier = 'false';
   return environment;
@@ -67,13 +72,19 @@ function installNode(major, range) {
   mkdirSync(prefix, { recursive: true });
   console.log(`npm install node@"${range}" into ${prefix}`);
   // The package's preinstall script fetches the platform's binary package: scripts must run.
-  const install = spawnSync('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `node@${range}`], {
-    stdio: 'inherit',
-    env: environmentFor(process.execPath),
-  });
+  const install = spawnSync(
+    'npm',
+    ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', `node@${range}`],
+    {
+      stdio: 'inherit',
+      env: environmentFor(process.execPath),
+    },
+  );
   const version = versionOf(nodeBinary);
   if (install.status !== 0 || !version?.startsWith(`v${major}.`)) {
-    throw new Error(`node@${range} did not install a Node ${major} binary at ${nodeBinary} (npm exit status ${install.status}, found ${version ?? 'nothing'})`);
+    throw new Error(
+      `node@${range} did not install a Node ${major} binary at ${nodeBinary} (npm exit status ${install.status}, found ${version ?? 'nothing'})`,
+    );
   }
   return nodeBinary;
 }
@@ -119,7 +130,9 @@ const targets = [{ label: 'this machine', nodeBinary: process.execPath }];
 for (const version of requested) {
   const major = /^(\d+)(?:\.\d+\.\d+)?$/.exec(version)?.[1];
   if (!major) {
-    console.error(`test-node-versions: "${version}" is neither a Node major version (26) nor an exact version (26.9.0)`);
+    console.error(
+      `test-node-versions: "${version}" is neither a Node major version (26) nor an exact version (26.9.0)`,
+    );
     process.exit(2);
   }
   const range = version === major ? (defaultRanges[major] ?? major) : version;

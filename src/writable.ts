@@ -70,7 +70,9 @@ export function findUnwritablePaths(root: string, paths: readonly string[]): str
         break;
       }
       if (depth === parts.length) {
-        const problem = stats.isDirectory() ? 'is a folder where a file must go' : accessProblem(absolute, constants.W_OK);
+        const problem = stats.isDirectory()
+          ? 'is a folder where a file must go'
+          : accessProblem(absolute, constants.W_OK);
         if (problem) {
           blockedBy(partial, problem.startsWith('is ') ? problem : `cannot be overwritten (${problem})`);
         }
@@ -83,7 +85,8 @@ export function findUnwritablePaths(root: string, paths: readonly string[]): str
 export function unwritablePathsError(root: string, problems: readonly string[]): FluxSopsError {
   return new FluxSopsError(
     'unwritable',
-    `Cannot write into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` + 'Nothing was written. Fix these and run again.',
+    `Cannot write into ${root}:\n${problems.map((problem) => `  ${problem}`).join('\n')}\n` +
+      'Nothing was written. Fix these and run again.',
   );
 }
 
@@ -96,7 +99,10 @@ export function assertWritable(root: string, paths: readonly string[]): void {
 }
 
 /** The file-system calls of the all-or-nothing writer: tests pass one that fails midway. */
-export type WriterFileSystem = Pick<typeof fs, 'writeFileSync' | 'renameSync' | 'rmSync' | 'readFileSync' | 'lstatSync' | 'readdirSync'>;
+export type WriterFileSystem = Pick<
+  typeof fs,
+  'writeFileSync' | 'renameSync' | 'rmSync' | 'readFileSync' | 'lstatSync' | 'readdirSync'
+>;
 
 /** The real file system. */
 export const nodeFileSystem: WriterFileSystem = fs;
@@ -132,8 +138,15 @@ interface JournalEntry {
  * with `..`, through a symbolic link) is refused before anything is written. Callers pass
  * ciphertext and kustomizations only: a temporary file never holds a secret value.
  */
-export function writeAllOrNothing(root: string, files: readonly PlannedFile[], fileSystem: WriterFileSystem = nodeFileSystem): void {
-  assertWritable(root, files.map((file) => file.path));
+export function writeAllOrNothing(
+  root: string,
+  files: readonly PlannedFile[],
+  fileSystem: WriterFileSystem = nodeFileSystem,
+): void {
+  assertWritable(
+    root,
+    files.map((file) => file.path),
+  );
   const staged: { file: PlannedFile; target: string; temporary: string; previous: Buffer | null; mode: number }[] = [];
   const journal = join(root, JOURNAL_FILE);
   const remove = (path: string) => {
@@ -144,20 +157,30 @@ export function writeAllOrNothing(root: string, files: readonly PlannedFile[], f
     }
   };
   const removeStaged = () => staged.forEach(({ temporary }) => remove(temporary));
-  const failure = (path: string, error: unknown) => unwritablePathsError(root, [`${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+  const failure = (path: string, error: unknown) =>
+    unwritablePathsError(root, [`${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
   let current = '?';
   try {
     for (const file of files) {
       current = file.path;
       const target = join(root, file.path);
       const stats = fileSystem.lstatSync(target, { throwIfNoEntry: false });
-      const entry = { file, target, temporary: temporaryPathOf(target), previous: stats ? fileSystem.readFileSync(target) : null, mode: stats ? stats.mode & 0o777 : 0o644 };
+      const entry = {
+        file,
+        target,
+        temporary: temporaryPathOf(target),
+        previous: stats ? fileSystem.readFileSync(target) : null,
+        mode: stats ? stats.mode & 0o777 : 0o644,
+      };
       staged.push(entry);
       fileSystem.writeFileSync(entry.temporary, file.contents, { mode: entry.mode, flag: 'wx' });
     }
     if (staged.length > 1) {
       current = JOURNAL_FILE;
-      const entries: JournalEntry[] = staged.map(({ file, temporary }) => ({ path: file.path, temporary: relative(root, temporary) }));
+      const entries: JournalEntry[] = staged.map(({ file, temporary }) => ({
+        path: file.path,
+        temporary: relative(root, temporary),
+      }));
       const temporary = temporaryPathOf(journal);
       fileSystem.writeFileSync(temporary, `${JSON.stringify(entries)}\n`, { mode: 0o644, flag: 'wx' });
       fileSystem.renameSync(temporary, journal);
@@ -234,7 +257,13 @@ export function recoverInterruptedWrites(root: string, fileSystem: WriterFileSys
     entries = [];
   }
   for (const { path, temporary } of Array.isArray(entries) ? entries : []) {
-    if (typeof path !== 'string' || typeof temporary !== 'string' || !isInside(path) || !isInside(temporary) || !isTemporaryName(basename(temporary))) {
+    if (
+      typeof path !== 'string' ||
+      typeof temporary !== 'string' ||
+      !isInside(path) ||
+      !isInside(temporary) ||
+      !isTemporaryName(basename(temporary))
+    ) {
       continue; // a journal a pull request wrote: nothing outside the fleet is touched
     }
     if (fileSystem.lstatSync(join(root, temporary), { throwIfNoEntry: false })?.isFile()) {
@@ -249,7 +278,9 @@ export function recoverInterruptedWrites(root: string, fileSystem: WriterFileSys
 
 /** A POSIX path relative to the fleet that stays inside it: not absolute, no `..`, no empty part. */
 export function isInside(path: string): boolean {
-  return path !== '' && !isAbsolute(path) && !path.split('/').some((part) => part === '..' || part === '' || part === '.');
+  return (
+    path !== '' && !isAbsolute(path) && !path.split('/').some((part) => part === '..' || part === '' || part === '.')
+  );
 }
 
 /** The fleet lock: created exclusively by a command that writes, removed when it is done. */
@@ -329,7 +360,9 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw unwritablePathsError(root, [`${LOCK_FILE}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`]);
+        throw unwritablePathsError(root, [
+          `${LOCK_FILE}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        ]);
       }
     }
     const holder = liveHolder(path);
@@ -339,7 +372,10 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
     }
     if (Date.now() > deadline) {
       const who = holder === 'unreadable' ? 'another run' : `flux-sops process ${holder.pid} (since ${holder.started})`;
-      throw new FluxSopsError('conflict', `The fleet ${root} is locked by ${who}: nothing was written. Wait for it to finish and run again (a lock whose process is gone is taken over: ${LOCK_FILE}).`);
+      throw new FluxSopsError(
+        'conflict',
+        `The fleet ${root} is locked by ${who}: nothing was written. Wait for it to finish and run again (a lock whose process is gone is taken over: ${LOCK_FILE}).`,
+      );
     }
     sleep(25 + Math.floor(Math.random() * 50));
   }
@@ -369,12 +405,18 @@ export function resolveInsideFleet(root: string, path: string): string | undefin
   try {
     target = fs.realpathSync(absolute);
   } catch (error) {
-    throw new FluxSopsError('fleet', `${path} is a symbolic link that leads nowhere (${(error as NodeJS.ErrnoException).code ?? 'unresolved'}): refused; replace it with the file itself`);
+    throw new FluxSopsError(
+      'fleet',
+      `${path} is a symbolic link that leads nowhere (${(error as NodeJS.ErrnoException).code ?? 'unresolved'}): refused; replace it with the file itself`,
+    );
   }
   const fleet = fs.realpathSync(root);
   const inside = relative(fleet, target);
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
-    throw new FluxSopsError('fleet', `${path} is a symbolic link to ${target}, outside the fleet: refused (a pull request could point it anywhere); replace it with the file itself`);
+    throw new FluxSopsError(
+      'fleet',
+      `${path} is a symbolic link to ${target}, outside the fleet: refused (a pull request could point it anywhere); replace it with the file itself`,
+    );
   }
   return target;
 }

@@ -4,8 +4,23 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { assertSopsRules, buildKustomizeFolders, FLUX_CONTROLLERS, requireKubectl, validateObjects } from './fleet-checks.js';
-import { assertMatchesGolden, exampleAnswers, projectRoot, readTree, runFleetGenerator, TENANTS_ANSWERS, type Tree, writeAnswersFile } from './support.js';
+import {
+  assertSopsRules,
+  buildKustomizeFolders,
+  FLUX_CONTROLLERS,
+  requireKubectl,
+  validateObjects,
+} from './fleet-checks.js';
+import {
+  assertMatchesGolden,
+  exampleAnswers,
+  projectRoot,
+  readTree,
+  runFleetGenerator,
+  TENANTS_ANSWERS,
+  type Tree,
+  writeAnswersFile,
+} from './support.js';
 
 // Break-glass recipients: public keys of identities made for these tests (age-keygen -y).
 const BACKUP = 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq';
@@ -37,7 +52,12 @@ const scenarios: Scenario[] = [
     name: 'example',
     answers: parse(readFileSync(exampleAnswers, 'utf8')) as Record<string, unknown>,
     environments: {
-      staging: { key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging' },
+      staging: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+      },
       production: {
         key: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
@@ -50,7 +70,12 @@ const scenarios: Scenario[] = [
     name: 'defaults-https',
     answers: { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git' },
     environments: {
-      staging: { key: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging' },
+      staging: {
+        key: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+      },
       production: {
         key: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-production',
         roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
@@ -70,12 +95,25 @@ const scenarios: Scenario[] = [
       environments: [
         'dev',
         { name: 'staging', oidcIssuer: 'https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' },
-        { name: 'production', kmsKeyArn: 'arn:aws:kms:eu-west-1:012345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
+        {
+          name: 'production',
+          kmsKeyArn: 'arn:aws:kms:eu-west-1:012345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        },
       ],
     },
     environments: {
-      dev: { key: 'arn:aws:kms:eu-west-1:012345678901:alias/flux-sops-dev', roleArn: 'arn:aws:iam::012345678901:role/flux-sops@eks-dev', identity: 'irsa', cluster: 'dev' },
-      staging: { key: 'arn:aws:kms:eu-west-1:012345678901:alias/flux-sops-staging', roleArn: 'arn:aws:iam::012345678901:role/flux-sops@eks-staging', identity: 'irsa', cluster: 'staging' },
+      dev: {
+        key: 'arn:aws:kms:eu-west-1:012345678901:alias/flux-sops-dev',
+        roleArn: 'arn:aws:iam::012345678901:role/flux-sops@eks-dev',
+        identity: 'irsa',
+        cluster: 'dev',
+      },
+      staging: {
+        key: 'arn:aws:kms:eu-west-1:012345678901:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::012345678901:role/flux-sops@eks-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+      },
       production: {
         key: 'arn:aws:kms:eu-west-1:012345678901:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         roleArn: 'arn:aws:iam::012345678901:role/flux-sops@eks-production',
@@ -93,8 +131,18 @@ const scenarios: Scenario[] = [
       environments: ['staging', { name: 'production', accountId: '222222222222', roleName: 'prod-flux-decryptor' }],
     },
     environments: {
-      staging: { key: 'arn:aws:kms:us-west-2:111111111111:alias/flux-sops-staging', roleArn: 'arn:aws:iam::111111111111:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging' },
-      production: { key: 'arn:aws:kms:us-west-2:222222222222:alias/flux-sops-production', roleArn: 'arn:aws:iam::222222222222:role/prod-flux-decryptor', identity: 'irsa', cluster: 'production' },
+      staging: {
+        key: 'arn:aws:kms:us-west-2:111111111111:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::111111111111:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+      },
+      production: {
+        key: 'arn:aws:kms:us-west-2:222222222222:alias/flux-sops-production',
+        roleArn: 'arn:aws:iam::222222222222:role/prod-flux-decryptor',
+        identity: 'irsa',
+        cluster: 'production',
+      },
     },
   },
   {
@@ -109,8 +157,20 @@ const scenarios: Scenario[] = [
       environments: [{ name: 'staging', clusterName: 'eks-staging' }, 'production'],
     },
     environments: {
-      staging: { key: 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'pod-identity', cluster: 'eks-staging', age: BACKUP },
-      production: { key: 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-production', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production', identity: 'pod-identity', cluster: 'production', age: BACKUP },
+      staging: {
+        key: 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'pod-identity',
+        cluster: 'eks-staging',
+        age: BACKUP,
+      },
+      production: {
+        key: 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-production',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
+        identity: 'pod-identity',
+        cluster: 'production',
+        age: BACKUP,
+      },
     },
   },
   {
@@ -136,7 +196,13 @@ const scenarios: Scenario[] = [
       ],
     },
     environments: {
-      staging: { key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging', age: BACKUP },
+      staging: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+        age: BACKUP,
+      },
       production: {
         key: 'arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab',
         roleArn: 'arn:aws:iam::210987654321:role/flux-kms-decryptor-production',
@@ -153,7 +219,13 @@ const scenarios: Scenario[] = [
     name: 'tenants',
     answers: TENANTS_ANSWERS,
     environments: {
-      staging: { key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging', roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging', identity: 'irsa', cluster: 'staging', tenants: { shop: 'shop' } },
+      staging: {
+        key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+        roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging',
+        identity: 'irsa',
+        cluster: 'staging',
+        tenants: { shop: 'shop' },
+      },
       production: {
         key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production',
         roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production',
@@ -193,7 +265,12 @@ const scenarios: Scenario[] = [
         identity: 'irsa',
         cluster: 'staging',
         tenants: { shop: 'shop', billing: 'payments' },
-        decrypting: { shop: { roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging-shop', key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/shop' } },
+        decrypting: {
+          shop: {
+            roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-staging-shop',
+            key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/shop',
+          },
+        },
       },
       production: {
         key: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production',
@@ -201,29 +278,50 @@ const scenarios: Scenario[] = [
         identity: 'pod-identity',
         cluster: 'prod-eu',
         tenants: { shop: 'shop', billing: 'payments' },
-        decrypting: { shop: { roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production-shop', key: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' } },
+        decrypting: {
+          shop: {
+            roleArn: 'arn:aws:iam::123456789012:role/flux-kms-decryptor-production-shop',
+            key: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666',
+          },
+        },
       },
     },
     terraform: true,
   },
 ];
 
-const tenantsOf = (expected: ExpectedEnvironment): [string, string][] => Object.entries(expected.tenants ?? { apps: 'apps' });
-const decryptingOf = (expected: ExpectedEnvironment): [string, { roleArn: string; key: string }][] => Object.entries(expected.decrypting ?? {});
+const tenantsOf = (expected: ExpectedEnvironment): [string, string][] =>
+  Object.entries(expected.tenants ?? { apps: 'apps' });
+const decryptingOf = (expected: ExpectedEnvironment): [string, { roleArn: string; key: string }][] =>
+  Object.entries(expected.decrypting ?? {});
 
 /**
  * The arguments each controller's Deployment must end up with (kubectl kustomize over the
  * stand-in). A Pod Identity environment with a decrypting tenant needs object-level workload
  * identity for it, without a default decryption account ("secrets" uses the controller's role).
  */
-function expectedLockdownArgs(controller: string, identity: 'irsa' | 'pod-identity', decryptingTenant = false): string[] {
-  const crossNamespace = ['kustomize-controller', 'helm-controller', 'notification-controller', 'image-reflector-controller', 'image-automation-controller'].includes(controller);
+function expectedLockdownArgs(
+  controller: string,
+  identity: 'irsa' | 'pod-identity',
+  decryptingTenant = false,
+): string[] {
+  const crossNamespace = [
+    'kustomize-controller',
+    'helm-controller',
+    'notification-controller',
+    'image-reflector-controller',
+    'image-automation-controller',
+  ].includes(controller);
   return [
     ...(crossNamespace ? ['--no-cross-namespace-refs=true'] : []),
     ...(controller === 'kustomize-controller' ? ['--no-remote-bases=true'] : []),
     ...(['kustomize-controller', 'helm-controller'].includes(controller) ? ['--default-service-account=default'] : []),
-    ...(controller === 'kustomize-controller' && identity === 'pod-identity' && decryptingTenant ? ['--feature-gates=ObjectLevelWorkloadIdentity=true'] : []),
-    ...(controller === 'kustomize-controller' && identity === 'irsa' ? ['--feature-gates=ObjectLevelWorkloadIdentity=true', '--default-decryption-service-account=flux-sops-decryptor'] : []),
+    ...(controller === 'kustomize-controller' && identity === 'pod-identity' && decryptingTenant
+      ? ['--feature-gates=ObjectLevelWorkloadIdentity=true']
+      : []),
+    ...(controller === 'kustomize-controller' && identity === 'irsa'
+      ? ['--feature-gates=ObjectLevelWorkloadIdentity=true', '--default-decryption-service-account=flux-sops-decryptor']
+      : []),
   ];
 }
 
@@ -250,15 +348,29 @@ describe('yo flux-sops', () => {
         // tenants/<tenant>.sops.yaml; per environment gotk-components, gotk-sync,
         // flux-system/kustomization, tenants.yaml, secrets.yaml, the tenants and the secrets
         // listings (Pod Identity: tenant-lockdown.yaml), and per tenant 4 files.
-        const decryptingTenants = new Set(environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)));
-        const perEnvironment = ([, expected]: [string, ExpectedEnvironment]) => 7 + (expected.identity === 'pod-identity' ? 1 : 0) + 4 * tenantsOf(expected).length;
-        assert.equal(yamlFiles, 3 + decryptingTenants.size + environments.reduce((sum, environment) => sum + perEnvironment(environment), 0));
+        const decryptingTenants = new Set(
+          environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)),
+        );
+        const perEnvironment = ([, expected]: [string, ExpectedEnvironment]) =>
+          7 + (expected.identity === 'pod-identity' ? 1 : 0) + 4 * tenantsOf(expected).length;
+        assert.equal(
+          yamlFiles,
+          3 + decryptingTenants.size + environments.reduce((sum, environment) => sum + perEnvironment(environment), 0),
+        );
         // Per environment: 2 Flux Kustomizations; IRSA the ServiceAccount patch, Pod Identity the
         // policy and its binding; per tenant Namespace, ServiceAccount, RoleBinding, GitRepository,
         // Kustomization, Secret; per decrypting tenant its flux-sops-decryptor.
         assert.equal(
           objectsValidated,
-          environments.reduce((sum, [, expected]) => sum + 2 + (expected.identity === 'irsa' ? 1 : 2) + 6 * tenantsOf(expected).length + decryptingOf(expected).length, 0),
+          environments.reduce(
+            (sum, [, expected]) =>
+              sum +
+              2 +
+              (expected.identity === 'irsa' ? 1 : 2) +
+              6 * tenantsOf(expected).length +
+              decryptingOf(expected).length,
+            0,
+          ),
         );
         console.log(`      ${yamlFiles} YAML files parsed, ${objectsValidated} objects validated against the schemas`);
       });
@@ -274,28 +386,65 @@ describe('yo flux-sops', () => {
       it('builds every kustomize folder, annotating kustomize-controller with the role of its IRSA environment only', function () {
         requireKubectl(this);
         const outputs = buildKustomizeFolders(fleetDir, tree);
-        assert.equal(Object.keys(outputs).length, environments.reduce((sum, [, expected]) => sum + 3 + tenantsOf(expected).length, 0));
+        assert.equal(
+          Object.keys(outputs).length,
+          environments.reduce((sum, [, expected]) => sum + 3 + tenantsOf(expected).length, 0),
+        );
         console.log(`      kubectl kustomize built ${Object.keys(outputs).join(', ')}`);
-        type Built = { kind?: string; metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+        type Built = {
+          kind?: string;
+          metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+          spec?: Record<string, unknown>;
+        };
         const objectsOf = (text: string) => text.split(/^---$/m).map((document) => parse(document) as Built);
         for (const [environment, expected] of environments) {
           const built = objectsOf(outputs[`clusters/${environment}/flux-system`] ?? '');
-          const serviceAccount = built.find((object) => object?.kind === 'ServiceAccount' && object.metadata?.name === 'kustomize-controller');
+          const serviceAccount = built.find(
+            (object) => object?.kind === 'ServiceAccount' && object.metadata?.name === 'kustomize-controller',
+          );
           assert.ok(serviceAccount, `clusters/${environment}/flux-system builds kustomize-controller's ServiceAccount`);
-          assert.equal(serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'], expected.identity === 'irsa' ? expected.roleArn : undefined);
+          assert.equal(
+            serviceAccount.metadata?.annotations?.['eks.amazonaws.com/role-arn'],
+            expected.identity === 'irsa' ? expected.roleArn : undefined,
+          );
           // Each lockdown flag lands on exactly the controllers Flux's multi-tenancy example names.
           for (const controller of FLUX_CONTROLLERS) {
-            const deployment = built.find((object) => object?.kind === 'Deployment' && object.metadata?.name === controller);
-            const args = (deployment?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined)?.template.spec.containers[0]?.args ?? [];
-            assert.deepEqual(args.slice(4), expectedLockdownArgs(controller, expected.identity, decryptingOf(expected).length > 0), `${environment}: the arguments of ${controller}`);
+            const deployment = built.find(
+              (object) => object?.kind === 'Deployment' && object.metadata?.name === controller,
+            );
+            const args =
+              (deployment?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined)?.template
+                .spec.containers[0]?.args ?? [];
+            assert.deepEqual(
+              args.slice(4),
+              expectedLockdownArgs(controller, expected.identity, decryptingOf(expected).length > 0),
+              `${environment}: the arguments of ${controller}`,
+            );
           }
-          const bootstrap = built.find((object) => object?.kind === 'Kustomization' && object.metadata?.name === 'flux-system');
-          assert.equal(bootstrap?.spec?.serviceAccountName, 'kustomize-controller', `${environment}: the bootstrap Kustomization names its ServiceAccount`);
-          assert.equal(outputs[`secrets/${environment}`], '', 'the placeholders are not applied before they are replaced');
+          const bootstrap = built.find(
+            (object) => object?.kind === 'Kustomization' && object.metadata?.name === 'flux-system',
+          );
+          assert.equal(
+            bootstrap?.spec?.serviceAccountName,
+            'kustomize-controller',
+            `${environment}: the bootstrap Kustomization names its ServiceAccount`,
+          );
+          assert.equal(
+            outputs[`secrets/${environment}`],
+            '',
+            'the placeholders are not applied before they are replaced',
+          );
           const tenantObjects = objectsOf(outputs[`tenants/${environment}`] ?? '');
           for (const [tenant, namespace] of tenantsOf(expected)) {
             assert.deepEqual(
-              tenantObjects.filter((object) => object?.metadata?.namespace === namespace || (object?.kind === 'Namespace' && object.metadata?.name === namespace)).map((object) => `${object.kind}/${object.metadata?.name}`).sort(),
+              tenantObjects
+                .filter(
+                  (object) =>
+                    object?.metadata?.namespace === namespace ||
+                    (object?.kind === 'Namespace' && object.metadata?.name === namespace),
+                )
+                .map((object) => `${object.kind}/${object.metadata?.name}`)
+                .sort(),
               [
                 `GitRepository/${tenant}`,
                 `Kustomization/${tenant}`,
@@ -310,9 +459,16 @@ describe('yo flux-sops', () => {
           // The decrypting account carries the tenant's role, and no other account of the tenant does.
           for (const [tenant, { roleArn }] of decryptingOf(expected)) {
             const namespace = expected.tenants?.[tenant];
-            const accounts = tenantObjects.filter((object) => object?.kind === 'ServiceAccount' && object.metadata?.namespace === namespace);
+            const accounts = tenantObjects.filter(
+              (object) => object?.kind === 'ServiceAccount' && object.metadata?.namespace === namespace,
+            );
             assert.deepEqual(
-              accounts.map((account) => [account.metadata?.name, account.metadata?.annotations?.['eks.amazonaws.com/role-arn']]).sort(),
+              accounts
+                .map((account) => [
+                  account.metadata?.name,
+                  account.metadata?.annotations?.['eks.amazonaws.com/role-arn'],
+                ])
+                .sort(),
               [
                 [tenant, undefined],
                 ['flux-sops-decryptor', roleArn],
@@ -325,22 +481,40 @@ describe('yo flux-sops', () => {
 
       it('decrypts only in "secrets", after "tenants", which waits for what it applies and retries within 2 minutes', () => {
         for (const [environment] of environments) {
-          const secrets = parse(tree[`clusters/${environment}/secrets.yaml`] ?? '') as { spec: Record<string, unknown> };
+          const secrets = parse(tree[`clusters/${environment}/secrets.yaml`] ?? '') as {
+            spec: Record<string, unknown>;
+          };
           // IRSA: the decryption lock makes a Kustomization without its own decryption account use
           // flux-sops-decryptor, so "secrets" names kustomize-controller (whose role it needs).
-          assert.deepEqual(secrets.spec.decryption, scenario.environments[environment]?.identity === 'irsa' ? { provider: 'sops', serviceAccountName: 'kustomize-controller' } : { provider: 'sops' });
+          assert.deepEqual(
+            secrets.spec.decryption,
+            scenario.environments[environment]?.identity === 'irsa'
+              ? { provider: 'sops', serviceAccountName: 'kustomize-controller' }
+              : { provider: 'sops' },
+          );
           assert.equal(secrets.spec.serviceAccountName, 'kustomize-controller');
           assert.deepEqual(secrets.spec.dependsOn, [{ name: 'tenants' }]);
           assert.equal(secrets.spec.wait, true);
           assert.match(String(secrets.spec.timeout), /^\d+m$/);
-          assert.ok(Number.parseInt(String(secrets.spec.retryInterval), 10) <= 2 && String(secrets.spec.retryInterval).endsWith('m'));
-          const tenants = parse(tree[`clusters/${environment}/tenants.yaml`] ?? '') as { spec: Record<string, unknown> };
+          assert.ok(
+            Number.parseInt(String(secrets.spec.retryInterval), 10) <= 2 &&
+              String(secrets.spec.retryInterval).endsWith('m'),
+          );
+          const tenants = parse(tree[`clusters/${environment}/tenants.yaml`] ?? '') as {
+            spec: Record<string, unknown>;
+          };
           assert.equal(tenants.spec.decryption, undefined, 'tenants must not decrypt');
-          assert.equal(tenants.spec.wait, undefined, "tenants does not wait: its GitRepositories need the credentials secrets applies");
+          assert.equal(
+            tenants.spec.wait,
+            undefined,
+            'tenants does not wait: its GitRepositories need the credentials secrets applies',
+          );
           assert.equal(tenants.spec.serviceAccountName, 'kustomize-controller');
           assert.equal(tenants.spec.path, `./tenants/${environment}`);
           for (const [tenant] of tenantsOf(scenario.environments[environment] as ExpectedEnvironment)) {
-            const sync = parseAllDocuments(tree[`tenants/${environment}/${tenant}/sync.yaml`] ?? '').map((document) => document.toJS() as { kind: string; spec: Record<string, unknown> });
+            const sync = parseAllDocuments(tree[`tenants/${environment}/${tenant}/sync.yaml`] ?? '').map(
+              (document) => document.toJS() as { kind: string; spec: Record<string, unknown> },
+            );
             assert.equal(sync.length, 2);
             const decrypting = scenario.environments[environment]?.decrypting?.[tenant] !== undefined;
             // A tenant decrypts only as its own flux-sops-decryptor, never with the fleet's identity.
@@ -348,7 +522,10 @@ describe('yo flux-sops', () => {
               sync.map((object) => [object.kind, object.spec.decryption]),
               [
                 ['GitRepository', undefined],
-                ['Kustomization', decrypting ? { provider: 'sops', serviceAccountName: 'flux-sops-decryptor' } : undefined],
+                [
+                  'Kustomization',
+                  decrypting ? { provider: 'sops', serviceAccountName: 'flux-sops-decryptor' } : undefined,
+                ],
               ],
               `the sync of tenant ${tenant} in ${environment}`,
             );
@@ -387,7 +564,10 @@ describe('yo flux-sops', () => {
             assert.equal(statement.Action, 'sts:AssumeRoleWithWebIdentity');
             const issuer = String(statement.Principal.Federated).split(':oidc-provider/')[1];
             assert.deepEqual(statement.Condition, {
-              StringEquals: { [`${issuer}:aud`]: 'sts.amazonaws.com', [`${issuer}:sub`]: 'system:serviceaccount:flux-system:kustomize-controller' },
+              StringEquals: {
+                [`${issuer}:aud`]: 'sts.amazonaws.com',
+                [`${issuer}:sub`]: 'system:serviceaccount:flux-system:kustomize-controller',
+              },
             });
           } else {
             assert.deepEqual(statement.Principal, { Service: 'pods.eks.amazonaws.com' });
@@ -406,18 +586,28 @@ describe('yo flux-sops', () => {
       });
 
       it('gives each decrypting tenant its own role, trusted by its flux-sops-decryptor only, on its own key only, and its own .sops.yaml', () => {
-        const decryptingTenants = new Set(environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)));
+        const decryptingTenants = new Set(
+          environments.flatMap(([, expected]) => decryptingOf(expected).map(([tenant]) => tenant)),
+        );
         assert.deepEqual(
-          Object.keys(tree).filter((path) => /^iam\/[^/]+\/tenant-|^tenants\/[^/]+\.sops\.yaml$/.test(path)).sort(),
+          Object.keys(tree)
+            .filter((path) => /^iam\/[^/]+\/tenant-|^tenants\/[^/]+\.sops\.yaml$/.test(path))
+            .sort(),
           [
             ...environments.flatMap(([environment, expected]) =>
-              decryptingOf(expected).flatMap(([tenant]) => ['kms-decrypt-policy.json', 'kms-encrypt-policy.json', 'trust-policy.json'].map((file) => `iam/${environment}/tenant-${tenant}/${file}`)),
+              decryptingOf(expected).flatMap(([tenant]) =>
+                ['kms-decrypt-policy.json', 'kms-encrypt-policy.json', 'trust-policy.json'].map(
+                  (file) => `iam/${environment}/tenant-${tenant}/${file}`,
+                ),
+              ),
             ),
             ...[...decryptingTenants].map((tenant) => `tenants/${tenant}.sops.yaml`),
           ].sort(),
         );
         for (const [environment, expected] of environments) {
-          const fleetIssuer = String(JSON.parse(tree[`iam/${environment}/trust-policy.json`] ?? '{}').Statement?.[0]?.Principal?.Federated ?? '');
+          const fleetIssuer = String(
+            JSON.parse(tree[`iam/${environment}/trust-policy.json`] ?? '{}').Statement?.[0]?.Principal?.Federated ?? '',
+          );
           for (const [tenant, { key }] of decryptingOf(expected)) {
             const namespace = expected.tenants?.[tenant];
             const trust = JSON.parse(tree[`iam/${environment}/tenant-${tenant}/trust-policy.json`] ?? '');
@@ -425,14 +615,24 @@ describe('yo flux-sops', () => {
             assert.equal(trust.Statement.length, 1);
             // Web identity on both kinds of environment: object-level identity is AssumeRoleWithWebIdentity.
             assert.equal(statement.Action, 'sts:AssumeRoleWithWebIdentity');
-            assert.match(statement.Principal.Federated, /^arn:aws:iam::123456789012:oidc-provider\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//);
+            assert.match(
+              statement.Principal.Federated,
+              /^arn:aws:iam::123456789012:oidc-provider\/oidc\.eks\.eu-west-1\.amazonaws\.com\/id\//,
+            );
             if (expected.identity === 'irsa') {
-              assert.equal(statement.Principal.Federated, fleetIssuer, 'the same OIDC provider as the environment role');
+              assert.equal(
+                statement.Principal.Federated,
+                fleetIssuer,
+                'the same OIDC provider as the environment role',
+              );
             }
             const issuer = String(statement.Principal.Federated).split(':oidc-provider/')[1];
             // The tenant's flux-sops-decryptor, and only it: not kustomize-controller, not the tenant's own account.
             assert.deepEqual(statement.Condition, {
-              StringEquals: { [`${issuer}:aud`]: 'sts.amazonaws.com', [`${issuer}:sub`]: `system:serviceaccount:${namespace}:flux-sops-decryptor` },
+              StringEquals: {
+                [`${issuer}:aud`]: 'sts.amazonaws.com',
+                [`${issuer}:sub`]: `system:serviceaccount:${namespace}:flux-sops-decryptor`,
+              },
             });
             for (const [file, action] of [
               ['kms-decrypt-policy.json', 'kms:Decrypt'],
@@ -441,37 +641,63 @@ describe('yo flux-sops', () => {
               const [grant, ...more] = JSON.parse(tree[`iam/${environment}/tenant-${tenant}/${file}`] ?? '').Statement;
               assert.equal(more.length, 0);
               assert.ok(grant.Action.includes(action));
-              assert.ok(!grant.Action.some((each: string) => each === (action === 'kms:Decrypt' ? 'kms:Encrypt' : 'kms:Decrypt')));
+              assert.ok(
+                !grant.Action.some(
+                  (each: string) => each === (action === 'kms:Decrypt' ? 'kms:Encrypt' : 'kms:Decrypt'),
+                ),
+              );
               if (key.includes(':key/')) {
                 assert.deepEqual([grant.Resource, grant.Condition], [key, undefined]);
               } else {
-                assert.deepEqual([grant.Resource, grant.Condition], ['arn:aws:kms:eu-west-1:123456789012:key/*', { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key.split(':').at(-1) } }]);
+                assert.deepEqual(
+                  [grant.Resource, grant.Condition],
+                  [
+                    'arn:aws:kms:eu-west-1:123456789012:key/*',
+                    { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key.split(':').at(-1) } },
+                  ],
+                );
               }
             }
           }
         }
         for (const tenant of decryptingTenants) {
-          const config = parse(tree[`tenants/${tenant}.sops.yaml`] ?? '') as { creation_rules: Record<string, string>[] };
+          const config = parse(tree[`tenants/${tenant}.sops.yaml`] ?? '') as {
+            creation_rules: Record<string, string>[];
+          };
           assert.deepEqual(
             config.creation_rules,
             environments
               .filter(([, expected]) => expected.decrypting?.[tenant] !== undefined)
-              .map(([environment, expected]) => ({ path_regex: `^deploy/${environment}/.+\\.ya?ml$`, encrypted_regex: '^(data|stringData)$', kms: expected.decrypting?.[tenant]?.key })),
+              .map(([environment, expected]) => ({
+                path_regex: `^deploy/${environment}/.+\\.ya?ml$`,
+                encrypted_regex: '^(data|stringData)$',
+                kms: expected.decrypting?.[tenant]?.key,
+              })),
           );
         }
       });
 
-      it(scenario.terraform ? 'writes a Terraform root module per environment, with a file per decrypting tenant' : 'writes no Terraform file', () => {
-        const terraformFiles = Object.keys(tree).filter((path) => path.endsWith('.tf'));
-        assert.deepEqual(
-          terraformFiles,
-          scenario.terraform
-            ? environments
-                .flatMap(([name, expected]) => [...['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'], ...decryptingOf(expected).map(([tenant]) => `tenant-${tenant}.tf`)].map((file) => `terraform/${name}/${file}`))
-                .sort()
-            : [],
-        );
-      });
+      it(
+        scenario.terraform
+          ? 'writes a Terraform root module per environment, with a file per decrypting tenant'
+          : 'writes no Terraform file',
+        () => {
+          const terraformFiles = Object.keys(tree).filter((path) => path.endsWith('.tf'));
+          assert.deepEqual(
+            terraformFiles,
+            scenario.terraform
+              ? environments
+                  .flatMap(([name, expected]) =>
+                    [
+                      ...['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'],
+                      ...decryptingOf(expected).map(([tenant]) => `tenant-${tenant}.tf`),
+                    ].map((file) => `terraform/${name}/${file}`),
+                  )
+                  .sort()
+              : [],
+          );
+        },
+      );
     });
   }
 
@@ -480,7 +706,9 @@ describe('yo flux-sops', () => {
     await runFleetGenerator({ answers: exampleAnswers }).cd(fleetDir);
     const before = readTree(fleetDir);
     assert.ok(before['.yo-rc.json']?.includes('"accountId": "123456789012"'));
-    const modified = (path: string) => readFileSync(join(fleetDir, path)) && execFileSync('stat', ['-c', '%Y.%y', join(fleetDir, path)], { encoding: 'utf8' });
+    const modified = (path: string) =>
+      readFileSync(join(fleetDir, path)) &&
+      execFileSync('stat', ['-c', '%Y.%y', join(fleetDir, path)], { encoding: 'utf8' });
     const stamps = Object.keys(before).map(modified);
     await runFleetGenerator({}).cd(fleetDir);
     assert.deepEqual(readTree(fleetDir), before);
@@ -492,9 +720,13 @@ describe('the built package', () => {
   it('runs the compiled generator from dist through the flux-sops command', () => {
     const target = mkdtempSync(join(tmpdir(), 'dist-run-'));
     try {
-      execFileSync(process.execPath, [join(projectRoot, 'dist', 'src', 'cli', 'main.js'), '--answers', exampleAnswers, '--no-interactive', target], {
-        stdio: 'pipe',
-      });
+      execFileSync(
+        process.execPath,
+        [join(projectRoot, 'dist', 'src', 'cli', 'main.js'), '--answers', exampleAnswers, '--no-interactive', target],
+        {
+          stdio: 'pipe',
+        },
+      );
       assertMatchesGolden('example', readTree(target));
     } finally {
       rmSync(target, { recursive: true, force: true });

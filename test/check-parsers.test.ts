@@ -18,7 +18,8 @@ import { PLACEHOLDER_CIPHERTEXT } from '../src/fleet/layout.js';
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const goldenRoot = join(projectRoot, 'test', 'golden');
 const exampleFiles: ReadonlyMap<string, string> = readFleetFiles(join(goldenRoot, 'example'));
-const CIPHERTEXT = 'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
+const CIPHERTEXT =
+  'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
 
 /**
  * The reference reader: `yaml`, told the same decisions as parse.ts (YAML 1.2 core schema
@@ -69,7 +70,11 @@ const parseWithYamlLibrary: FleetFileParser = (path, text): ParsedFile => {
 /** Where the two readers may word a parse error differently, only that it is one counts. */
 function conclusions(files: ReadonlyMap<string, string>, parse: FleetFileParser): unknown {
   try {
-    return checkFleet(files, parse).map((each: Finding) => (each.rule === 'unparsable-file' || each.rule === 'unparsable-secret' ? { ...each, message: 'unparsable', fix: '' } : each));
+    return checkFleet(files, parse).map((each: Finding) =>
+      each.rule === 'unparsable-file' || each.rule === 'unparsable-secret'
+        ? { ...each, message: 'unparsable', fix: '' }
+        : each,
+    );
   } catch (error) {
     return { error: (error as { kind?: string }).kind };
   }
@@ -103,7 +108,11 @@ function comparable(value: unknown, seen = new Map<object, unknown>()): unknown 
 function assertSameReading(path: string, text: string): void {
   const fast = parseFleetFile(path, text);
   const reference = parseWithYamlLibrary(path, text);
-  assert.equal('problem' in fast, 'problem' in reference, `${path}: both readers ${'problem' in fast ? 'fail' : 'read'} it\n${text}`);
+  assert.equal(
+    'problem' in fast,
+    'problem' in reference,
+    `${path}: both readers ${'problem' in fast ? 'fail' : 'read'} it\n${text}`,
+  );
   if ('documents' in fast && 'documents' in reference) {
     assert.deepEqual(comparable(fast.documents), comparable(reference.documents), `${path}\n${text}`);
   }
@@ -159,20 +168,25 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
     const secretHead = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n';
 
     it('resolves aliases: a plaintext value reached through an alias is found', () => {
-      assert.deepEqual(plantedFindings('backup/db.yaml', `${secretHead}stringData:\n  username: &user admin\n  password: *user\n`), [
-        'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.username, stringData.password are plaintext',
-      ]);
+      assert.deepEqual(
+        plantedFindings('backup/db.yaml', `${secretHead}stringData:\n  username: &user admin\n  password: *user\n`),
+        ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.username, stringData.password are plaintext'],
+      );
     });
 
     it('merges `<<` keys, as Kubernetes and sops do: merged plaintext is found, a quoted "<<" is an ordinary key', () => {
       const merged = `base: &base\n  password: hunter2\n${secretHead}stringData:\n  <<: *base\n  token: ${CIPHERTEXT}\n`;
-      assert.deepEqual(plantedFindings('backup/db.yaml', merged), ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.password is plaintext']);
+      assert.deepEqual(plantedFindings('backup/db.yaml', merged), [
+        'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.password is plaintext',
+      ]);
       const list = `base: &a {password: hunter2}\nmore: &b {token: x}\n${secretHead}stringData:\n  <<: [*a, *b]\n`;
       assert.deepEqual(plantedFindings('backup/db.yaml', list), [
         'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.password, stringData.token are plaintext',
       ]);
       const quoted = `${secretHead}stringData:\n  "<<": hunter2\n`;
-      assert.deepEqual(plantedFindings('backup/db.yaml', quoted), ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.<< is plaintext']);
+      assert.deepEqual(plantedFindings('backup/db.yaml', quoted), [
+        'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.<< is plaintext',
+      ]);
       assert.deepEqual(plantedFindings('backup/db.yaml', `${secretHead}stringData:\n  <<: hunter2\n`), [
         'unparsable-secret: not checked: it does not parse as YAML (cannot merge mappings; the provided source object is unacceptable at line 6, column 3): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
       ]);
@@ -188,14 +202,20 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
     it('keeps YAML 1.2 core scalars, as sops reads them, even under a %YAML 1.1 directive', () => {
       const text = `%YAML 1.1\n---\n${secretHead}stringData:\n  on: yes\n  0o14: 1_000\n`;
       assert.deepEqual(parseFleetFile('backup/db.yaml', text), {
-        documents: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { on: 'yes', '12': '1_000' } }],
+        documents: [
+          { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db' }, stringData: { on: 'yes', '12': '1_000' } },
+        ],
       });
-      assert.deepEqual(plantedFindings('backup/db.yaml', text), ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.12, stringData.on are plaintext']);
+      assert.deepEqual(plantedFindings('backup/db.yaml', text), [
+        'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.12, stringData.on are plaintext',
+      ]);
     });
 
     it('reads a file with a duplicate key as unreadable, as kubectl, kustomize and sops do', () => {
       const text = `${secretHead}stringData:\n  password: ${CIPHERTEXT}\nstringData:\n  password: hunter2\n`;
-      assert.deepEqual(parseFleetFile('backup/db.yaml', text), { problem: { reason: 'duplicated mapping key', line: 7, column: 1 } });
+      assert.deepEqual(parseFleetFile('backup/db.yaml', text), {
+        problem: { reason: 'duplicated mapping key', line: 7, column: 1 },
+      });
       assert.deepEqual(plantedFindings('backup/db.yaml', text), [
         'unparsable-secret: not checked: it does not parse as YAML (duplicated mapping key at line 7, column 1): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
       ]);
@@ -203,13 +223,19 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
 
     it('counts the comment lines it skips before the first content in the position it gives', () => {
       const text = `# header\n  # indented\n\n${secretHead}stringData:\n  password: x\n  password: y\n`;
-      assert.deepEqual(parseFleetFile('backup/db.yaml', text), { problem: { reason: 'duplicated mapping key', line: 10, column: 3 } });
+      assert.deepEqual(parseFleetFile('backup/db.yaml', text), {
+        problem: { reason: 'duplicated mapping key', line: 10, column: 3 },
+      });
       assert.deepEqual(parseFleetFile('backup/only-comments.yaml', '# a\n# b\n'), { documents: [] });
       assert.deepEqual(parseFleetFile('backup/a.yaml', '# a\n%YAML 1.2\n---\na: 1\n'), { documents: [{ a: 1 }] });
     });
 
     it('reads a collection used as a key, a null byte and nesting deeper than 1,000 as unreadable', () => {
-      for (const text of [`${secretHead}? [a, b]\n: c\n`, `${secretHead}stringData:\n  password: "a\0b"\n`, `a: ${'['.repeat(1001)}${']'.repeat(1001)}\n`]) {
+      for (const text of [
+        `${secretHead}? [a, b]\n: c\n`,
+        `${secretHead}stringData:\n  password: "a\0b"\n`,
+        `a: ${'['.repeat(1001)}${']'.repeat(1001)}\n`,
+      ]) {
         assert.ok('problem' in parseFleetFile('backup/x.yaml', text), text);
         assert.ok('problem' in parseWithYamlLibrary('backup/x.yaml', text), text);
       }
@@ -225,7 +251,9 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
 
     it('sees escapes, a byte-order mark and CRLF line ends as Kubernetes does', () => {
       const text = `\uFEFFapiVersion: v1\r\nkind: "\\u0053ecret"\r\nmetadata: {name: db}\r\nstringData:\r\n  password: 'hunter2'\r\n`;
-      assert.deepEqual(plantedFindings('backup/db.yaml', text), ['unencrypted-secret: Secret db is not SOPS-encrypted: stringData.password is plaintext']);
+      assert.deepEqual(plantedFindings('backup/db.yaml', text), [
+        'unencrypted-secret: Secret db is not SOPS-encrypted: stringData.password is plaintext',
+      ]);
     });
 
     it('gives no anchor from one document to the next', () => {
@@ -332,23 +360,57 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
         apiVersion: fc.constant('v1'),
         kind: fc.constant('Secret'),
         metadata: fc.record({ name: fc.constantFrom('db', 'apps-auth') }),
-        stringData: fc.dictionary(fc.constantFrom('password', 'token', 'on', '1'), fc.constantFrom(CIPHERTEXT, 'hunter2', '', PLACEHOLDER_CIPHERTEXT)),
-        sops: fc.option(fc.record({ mac: fc.constantFrom(CIPHERTEXT, PLACEHOLDER_CIPHERTEXT), kms: fc.constant([{ arn: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging' }]) })),
+        stringData: fc.dictionary(
+          fc.constantFrom('password', 'token', 'on', '1'),
+          fc.constantFrom(CIPHERTEXT, 'hunter2', '', PLACEHOLDER_CIPHERTEXT),
+        ),
+        sops: fc.option(
+          fc.record({
+            mac: fc.constantFrom(CIPHERTEXT, PLACEHOLDER_CIPHERTEXT),
+            kms: fc.constant([{ arn: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging' }]),
+          }),
+        ),
       }),
       fc.record({
         apiVersion: fc.constant('kustomize.toolkit.fluxcd.io/v1'),
         kind: fc.constant('Kustomization'),
         metadata: fc.record({ name: fc.constantFrom('secrets', 'flux-system') }),
-        spec: fc.record({ path: fc.constantFrom('./secrets/staging', './clusters/staging', './'), sourceRef: fc.record({ kind: fc.constant('GitRepository'), name: fc.constant('flux-system') }), decryption: fc.option(fc.record({ provider: fc.constantFrom('sops', 'yes') })) }),
+        spec: fc.record({
+          path: fc.constantFrom('./secrets/staging', './clusters/staging', './'),
+          sourceRef: fc.record({ kind: fc.constant('GitRepository'), name: fc.constant('flux-system') }),
+          decryption: fc.option(fc.record({ provider: fc.constantFrom('sops', 'yes') })),
+        }),
       }),
-      fc.record({ apiVersion: fc.constant('kustomize.config.k8s.io/v1beta1'), kind: fc.constant('Kustomization'), resources: fc.array(fc.constantFrom('db.yaml', 'apps-auth.yaml', 'git-repository.yaml', '../x'), { maxLength: 3 }) }),
-      fc.record({ apiVersion: fc.constant('v1'), kind: fc.constant('List'), items: fc.array(fc.record({ kind: fc.constant('Secret'), data: fc.dictionary(keys, scalars, { maxKeys: 2 }) }), { maxLength: 2 }) }),
+      fc.record({
+        apiVersion: fc.constant('kustomize.config.k8s.io/v1beta1'),
+        kind: fc.constant('Kustomization'),
+        resources: fc.array(fc.constantFrom('db.yaml', 'apps-auth.yaml', 'git-repository.yaml', '../x'), {
+          maxLength: 3,
+        }),
+      }),
+      fc.record({
+        apiVersion: fc.constant('v1'),
+        kind: fc.constant('List'),
+        items: fc.array(
+          fc.record({ kind: fc.constant('Secret'), data: fc.dictionary(keys, scalars, { maxKeys: 2 }) }),
+          { maxLength: 2 },
+        ),
+      }),
       fc.dictionary(keys, value, { maxKeys: 5 }),
     );
     /** How a document is written: which nodes flow, how scalars are quoted, which get tags, anchors and merges. */
     const styles = fc.record({
       flow: fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
-      quoting: fc.array(fc.constantFrom(Scalar.PLAIN, Scalar.QUOTE_DOUBLE, Scalar.QUOTE_SINGLE, Scalar.BLOCK_LITERAL, Scalar.BLOCK_FOLDED), { minLength: 1, maxLength: 8 }),
+      quoting: fc.array(
+        fc.constantFrom(
+          Scalar.PLAIN,
+          Scalar.QUOTE_DOUBLE,
+          Scalar.QUOTE_SINGLE,
+          Scalar.BLOCK_LITERAL,
+          Scalar.BLOCK_FOLDED,
+        ),
+        { minLength: 1, maxLength: 8 },
+      ),
       tags: fc.array(fc.constantFrom(undefined, undefined, undefined, '!Ref', '!!str'), { minLength: 1, maxLength: 8 }),
       shareSubtree: fc.boolean(),
       mergeFirstPairs: fc.nat({ max: 2 }),
@@ -360,7 +422,14 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
     });
 
     function render(object: unknown, style: typeof styles extends fc.Arbitrary<infer T> ? T : never): string {
-      const source = style.shareSubtree && typeof object === 'object' && object !== null && !Array.isArray(object) ? { ...object, shared: (object as Record<string, unknown>).metadata ?? 'x', again: (object as Record<string, unknown>).metadata ?? 'x' } : object;
+      const source =
+        style.shareSubtree && typeof object === 'object' && object !== null && !Array.isArray(object)
+          ? {
+              ...object,
+              shared: (object as Record<string, unknown>).metadata ?? 'x',
+              again: (object as Record<string, unknown>).metadata ?? 'x',
+            }
+          : object;
       const document = new Document(source);
       let counter = 0;
       const pick = <T>(list: readonly T[]): T => list[counter++ % list.length] as T;
@@ -375,7 +444,10 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
           if (typeof node.value === 'string') {
             const quoting = pick(style.quoting);
             // A block scalar as a key makes an explicit `? key`; blockKeys: false keeps keys on one line.
-            node.type = key === 'key' && !style.blockKeys && (quoting === Scalar.BLOCK_LITERAL || quoting === Scalar.BLOCK_FOLDED) ? Scalar.PLAIN : quoting;
+            node.type =
+              key === 'key' && !style.blockKeys && (quoting === Scalar.BLOCK_LITERAL || quoting === Scalar.BLOCK_FOLDED)
+                ? Scalar.PLAIN
+                : quoting;
             const tag = pick(style.tags);
             if (tag !== undefined) {
               node.tag = tag;
@@ -386,7 +458,9 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
       // A merge: the first pairs of the first nested mapping move into an anchored base the mapping merges.
       const root = document.contents;
       if (style.mergeFirstPairs > 0 && isMap(root)) {
-        const target = root.items.map((pair) => pair.value).find((node): node is YAMLMap => isMap(node) && node.items.length > 0);
+        const target = root.items
+          .map((pair) => pair.value)
+          .find((node): node is YAMLMap => isMap(node) && node.items.length > 0);
         if (target) {
           const moved = target.items.splice(0, style.mergeFirstPairs);
           const base = new YAMLMap();
@@ -403,20 +477,40 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
         document.commentBefore = ' a comment';
       }
       let text = document.toString();
-      if (style.duplicateKey !== undefined && isMap(root) && !root.flow && root.items.some((pair) => isScalar(pair.key) && pair.key.value === style.duplicateKey)) {
+      if (
+        style.duplicateKey !== undefined &&
+        isMap(root) &&
+        !root.flow &&
+        root.items.some((pair) => isScalar(pair.key) && pair.key.value === style.duplicateKey)
+      ) {
         text += `${style.duplicateKey}: Secret\n`;
       }
       return text;
     }
 
     /** Documents one after the other; a directive needs the previous document ended with `...`. */
-    function renderAll(documents: readonly (readonly [unknown, typeof styles extends fc.Arbitrary<infer T> ? T : never])[]): string {
-      return documents.map(([object, style], index) => `${index === 0 ? '' : style.directive === '' ? '---\n' : '...\n'}${style.directive}${render(object, style)}`).join('');
+    function renderAll(
+      documents: readonly (readonly [unknown, typeof styles extends fc.Arbitrary<infer T> ? T : never])[],
+    ): string {
+      return documents
+        .map(
+          ([object, style], index) =>
+            `${index === 0 ? '' : style.directive === '' ? '---\n' : '...\n'}${style.directive}${render(object, style)}`,
+        )
+        .join('');
     }
 
     const files = fc.array(
       fc.record({
-        path: fc.constantFrom('secrets/staging/x.yaml', 'secrets/staging/kustomization.yaml', 'clusters/staging/secrets.yaml', 'clusters/staging/x.yaml', 'backup/x.yaml', 'backup/x.json', 'iam/staging/x.json'),
+        path: fc.constantFrom(
+          'secrets/staging/x.yaml',
+          'secrets/staging/kustomization.yaml',
+          'clusters/staging/secrets.yaml',
+          'clusters/staging/x.yaml',
+          'backup/x.yaml',
+          'backup/x.json',
+          'iam/staging/x.json',
+        ),
         documents: fc.array(fc.tuple(objects, styles), { minLength: 1, maxLength: 3 }),
         json: fc.boolean(),
       }),
@@ -473,7 +567,10 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
         }),
         // A fixed seed (CHECK_PARSER_SEED to vary it): the share the line reader reads depends on the
         // draw, and a threshold on a random draw fails now and then (95 of 300 seen once).
-        { numRuns: Number(process.env.CHECK_PARSER_RUNS ?? 300), seed: Number(process.env.CHECK_PARSER_SEED ?? 20261207) },
+        {
+          numRuns: Number(process.env.CHECK_PARSER_RUNS ?? 300),
+          seed: Number(process.env.CHECK_PARSER_SEED ?? 20261207),
+        },
       );
       assert.ok(read >= runs / 3, `the line reader read only ${read} of ${runs} block-style files`);
     });
@@ -548,7 +645,11 @@ describe('check reads YAML as Kubernetes and sops do, whichever library parses i
     });
 
     it('resolve plain scalars as the core schema does, in the line reader too', () => {
-      const plain = fc.string({ unit: fc.constantFrom(...'0123456789+-.eExXoObBafinINFaN_~ntrueTRUEfalsFALSul:/#'.split('')), minLength: 1, maxLength: 8 });
+      const plain = fc.string({
+        unit: fc.constantFrom(...'0123456789+-.eExXoObBafinINFaN_~ntrueTRUEfalsFALSul:/#'.split('')),
+        minLength: 1,
+        maxLength: 8,
+      });
       fc.assert(
         fc.property(plain, (scalar) => {
           assertLineReaderAgrees(`k: ${scalar}\n${scalar}: k\n`);

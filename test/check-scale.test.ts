@@ -6,7 +6,14 @@ import fc from 'fast-check';
 import { checkFleet } from '../src/check/check.js';
 import { type FleetFileParser, parseFleetFile } from '../src/check/parse.js';
 import { RE2JS } from 're2js';
-import { compilePathRegex, type CreationRule, findCreationRule, indexCreationRules, literalPrefixOf, ruleMatches } from '../src/sops/rules.js';
+import {
+  compilePathRegex,
+  type CreationRule,
+  findCreationRule,
+  indexCreationRules,
+  literalPrefixOf,
+  ruleMatches,
+} from '../src/sops/rules.js';
 
 async function largeFleet(environments: number): Promise<Map<string, string>> {
   const script = '../scripts/make-large-fleet.mjs';
@@ -14,7 +21,19 @@ async function largeFleet(environments: number): Promise<Map<string, string>> {
   return new Map([...largeFleetFiles(environments)].filter(([path]) => /\.(ya?ml|json)$/.test(path)));
 }
 
-const segments = ['secrets', 'staging', 'prod', 'prod-eu', 'a', 'nested', '.git', 'x.yaml', 'y.yml', 'apps-auth.yaml', 'kustomization.yaml'];
+const segments = [
+  'secrets',
+  'staging',
+  'prod',
+  'prod-eu',
+  'a',
+  'nested',
+  '.git',
+  'x.yaml',
+  'y.yml',
+  'apps-auth.yaml',
+  'kustomization.yaml',
+];
 const paths = fc.array(fc.constantFrom(...segments), { minLength: 1, maxLength: 4 }).map((parts) => parts.join('/'));
 const patternPieces = fc.constantFrom(
   'secrets',
@@ -44,9 +63,15 @@ const patternPieces = fc.constantFrom(
   '(?=x)',
   '$',
 );
-const patterns = fc.tuple(fc.boolean(), fc.array(patternPieces, { minLength: 0, maxLength: 5 }), fc.boolean()).map(([start, pieces, end]) => `${start ? '^' : ''}${pieces.join('')}${end ? '$' : ''}`);
+const patterns = fc
+  .tuple(fc.boolean(), fc.array(patternPieces, { minLength: 0, maxLength: 5 }), fc.boolean())
+  .map(([start, pieces, end]) => `${start ? '^' : ''}${pieces.join('')}${end ? '$' : ''}`);
 const rules = fc.array(
-  fc.oneof({ weight: 8, arbitrary: patterns.map((pattern): CreationRule => ({ path_regex: pattern })) }, { weight: 1, arbitrary: fc.constant<CreationRule>({}) }, { weight: 1, arbitrary: fc.constant<CreationRule>({ path_regex: '(' }) }),
+  fc.oneof(
+    { weight: 8, arbitrary: patterns.map((pattern): CreationRule => ({ path_regex: pattern })) },
+    { weight: 1, arbitrary: fc.constant<CreationRule>({}) },
+    { weight: 1, arbitrary: fc.constant<CreationRule>({ path_regex: '(' }) },
+  ),
   { maxLength: 8 },
 );
 
@@ -56,7 +81,10 @@ describe('check at scale', () => {
       fc.property(patterns, paths, (pattern, path) => {
         const regex = compilePathRegex(pattern);
         if (regex?.test(path)) {
-          assert.ok(path.startsWith(literalPrefixOf(pattern)), `${pattern} matches ${path} but its prefix is ${literalPrefixOf(pattern)}`);
+          assert.ok(
+            path.startsWith(literalPrefixOf(pattern)),
+            `${pattern} matches ${path} but its prefix is ${literalPrefixOf(pattern)}`,
+          );
         }
       }),
       { numRuns: 2000 },
@@ -99,10 +127,16 @@ describe('check at scale', () => {
 
   it('tests about one path_regex per path on a 100-environment fleet, not one per path and rule', async () => {
     const files = await largeFleet(100);
-    const rulePatterns = new Set([...(files.get('.sops.yaml') ?? '').matchAll(/path_regex: "(.+)"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string));
+    const rulePatterns = new Set(
+      [...(files.get('.sops.yaml') ?? '').matchAll(/path_regex: "(.+)"/g)].map(
+        (match) => JSON.parse(`"${match[1]}"`) as string,
+      ),
+    );
     assert.equal(rulePatterns.size, 100);
     // A rule's regex, or the shared rest of the rules after their literal prefixes.
-    const restPatterns = new Set([...rulePatterns].map((pattern) => `^(?:${pattern.replace(/^\^secrets\/env-\d+\//, '')})`));
+    const restPatterns = new Set(
+      [...rulePatterns].map((pattern) => `^(?:${pattern.replace(/^\^secrets\/env-\d+\//, '')})`),
+    );
     assert.equal(restPatterns.size, 1);
     let tests = 0;
     // Every fleet regex is matched with RE2 (re2js), as sops does: its searches are counted.

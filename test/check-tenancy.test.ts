@@ -38,7 +38,12 @@ describe('flux-sops check: tenancy', () => {
     assert.deepEqual(errors(fleet()), []);
     assert.deepEqual(
       checkFleet(fleet()).map(({ file, rule }) => `${rule} ${file}`),
-      ['oidc-placeholder iam/staging/trust-policy.json', 'placeholder secrets/production/billing-auth.yaml', 'placeholder secrets/production/shop-auth.yaml', 'placeholder secrets/staging/shop-auth.yaml'],
+      [
+        'oidc-placeholder iam/staging/trust-policy.json',
+        'placeholder secrets/production/billing-auth.yaml',
+        'placeholder secrets/production/shop-auth.yaml',
+        'placeholder secrets/staging/shop-auth.yaml',
+      ],
     );
   });
 
@@ -72,7 +77,12 @@ describe('flux-sops check: tenancy', () => {
   describe('the decryption lock', () => {
     it('finds an IRSA environment without the object-level flags', () => {
       const files = fleet();
-      edit(files, STAGING_LOCKDOWN, /\n {6}- op: add\n {8}path: \/spec\/template\/spec\/containers\/0\/args\/-\n {8}value: --default-decryption-service-account=flux-sops-decryptor/, '');
+      edit(
+        files,
+        STAGING_LOCKDOWN,
+        /\n {6}- op: add\n {8}path: \/spec\/template\/spec\/containers\/0\/args\/-\n {8}value: --default-decryption-service-account=flux-sops-decryptor/,
+        '',
+      );
       const [found] = errors(files);
       assert.equal(found?.rule, 'decryption-lock-missing');
       assert.equal(found?.file, STAGING_LOCKDOWN);
@@ -85,19 +95,41 @@ describe('flux-sops check: tenancy', () => {
     it('finds a Pod Identity environment whose policy is missing, or only audits', () => {
       const missing = fleet();
       missing.delete('clusters/production/tenant-lockdown.yaml');
-      assert.deepEqual(errors(missing).map(({ rule, file }) => `${rule} ${file}`), [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`]);
+      assert.deepEqual(
+        errors(missing).map(({ rule, file }) => `${rule} ${file}`),
+        [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`],
+      );
       const audit = fleet();
-      edit(audit, 'clusters/production/tenant-lockdown.yaml', 'validationActions: ["Deny"]', 'validationActions: ["Audit"]');
-      assert.deepEqual(errors(audit).map(({ rule, file }) => `${rule} ${file}`), [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`]);
+      edit(
+        audit,
+        'clusters/production/tenant-lockdown.yaml',
+        'validationActions: ["Deny"]',
+        'validationActions: ["Audit"]',
+      );
+      assert.deepEqual(
+        errors(audit).map(({ rule, file }) => `${rule} ${file}`),
+        [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`],
+      );
       const ignore = fleet();
       edit(ignore, 'clusters/production/tenant-lockdown.yaml', '\n  failurePolicy: Fail', '\n  failurePolicy: Ignore');
-      assert.deepEqual(errors(ignore).map(({ rule, file }) => `${rule} ${file}`), [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`]);
+      assert.deepEqual(
+        errors(ignore).map(({ rule, file }) => `${rule} ${file}`),
+        [`decryption-lock-missing ${PRODUCTION_LOCKDOWN}`],
+      );
     });
 
     it('finds --sops-age-secret', () => {
       const files = fleet();
-      edit(files, STAGING_LOCKDOWN, 'value: --no-remote-bases=true\n', 'value: --no-remote-bases=true\n      - op: add\n        path: /spec/template/spec/containers/0/args/-\n        value: --sops-age-secret=sops-age\n');
-      assert.deepEqual(errors(files).map(({ rule, file }) => `${rule} ${file}`), [`sops-age-secret ${STAGING_LOCKDOWN}`]);
+      edit(
+        files,
+        STAGING_LOCKDOWN,
+        'value: --no-remote-bases=true\n',
+        'value: --no-remote-bases=true\n      - op: add\n        path: /spec/template/spec/containers/0/args/-\n        value: --sops-age-secret=sops-age\n',
+      );
+      assert.deepEqual(
+        errors(files).map(({ rule, file }) => `${rule} ${file}`),
+        [`sops-age-secret ${STAGING_LOCKDOWN}`],
+      );
     });
   });
 
@@ -111,14 +143,16 @@ describe('flux-sops check: tenancy', () => {
           file: SHOP_SYNC,
           rule: 'cross-namespace-source',
           severity: 'error',
-          message: 'document 2: Flux Kustomization shop/shop refers to a source in flux-system, another namespace than its own (the lockdown refuses it; dependsOn is allowed)',
+          message:
+            'document 2: Flux Kustomization shop/shop refers to a source in flux-system, another namespace than its own (the lockdown refuses it; dependsOn is allowed)',
           fix: 'define the source in its own namespace and drop the namespace from the reference',
         },
         {
           file: SHOP_SYNC,
           rule: 'no-service-account',
           severity: 'error',
-          message: "document 2: Flux Kustomization shop/shop is outside flux-system and names no spec.serviceAccountName: it would not run as its tenant's account",
+          message:
+            "document 2: Flux Kustomization shop/shop is outside flux-system and names no spec.serviceAccountName: it would not run as its tenant's account",
           fix: "set spec.serviceAccountName to the tenant's ServiceAccount in its namespace",
         },
       ]);
@@ -129,15 +163,23 @@ describe('flux-sops check: tenancy', () => {
       const release = (namespace: string) =>
         `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  serviceAccountName: shop\n  interval: 10m\n  chart:\n    spec:\n      chart: web\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n        namespace: ${namespace}\n`;
       files.set('tenants/staging/shop/release.yaml', release('flux-system'));
-      assert.deepEqual(errors(files).map(({ rule, file }) => `${rule} ${file}`), ['cross-namespace-source tenants/staging/shop/release.yaml']);
+      assert.deepEqual(
+        errors(files).map(({ rule, file }) => `${rule} ${file}`),
+        ['cross-namespace-source tenants/staging/shop/release.yaml'],
+      );
       files.set('tenants/staging/shop/release.yaml', release('shop'));
-      edit(files, SHOP_SYNC, '  prune: true\n', '  prune: true\n  dependsOn:\n    - name: secrets\n      namespace: flux-system\n');
+      edit(
+        files,
+        SHOP_SYNC,
+        '  prune: true\n',
+        '  prune: true\n  dependsOn:\n    - name: secrets\n      namespace: flux-system\n',
+      );
       assert.deepEqual(errors(files), []);
     });
   });
 
   describe('Secrets for namespaces the fleet creates', () => {
-    it('finds a Secret sealed for a namespace the environment does not have, and accepts its tenants\' and flux-system', () => {
+    it("finds a Secret sealed for a namespace the environment does not have, and accepts its tenants' and flux-system", () => {
       const files = fleet();
       // billing's namespace exists in production only.
       edit(files, 'secrets/staging/shop-auth.yaml', 'namespace: shop\n', 'namespace: payments\n');
@@ -146,7 +188,8 @@ describe('flux-sops check: tenancy', () => {
           file: 'secrets/staging/shop-auth.yaml',
           rule: 'secret-namespace-not-created',
           severity: 'error',
-          message: 'Secret payments/shop-auth is sealed for the namespace payments, which the fleet does not create in staging (flux-system, shop): the "secrets" Kustomization would stall on it',
+          message:
+            'Secret payments/shop-auth is sealed for the namespace payments, which the fleet does not create in staging (flux-system, shop): the "secrets" Kustomization would stall on it',
           fix: 'seal it again for one of those namespaces (flux-sops secret generic staging shop-auth --namespace <namespace> --force …), or add the tenant first (flux-sops tenant add)',
         },
       ]);

@@ -23,7 +23,8 @@ const PRODUCTION_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34c
 const BACKUP_RECIPIENT = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 const OTHER_RECIPIENT = 'age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg';
 /** Looks like sops output; encrypts nothing (the tests never need a KMS call). */
-const CIPHERTEXT = 'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
+const CIPHERTEXT =
+  'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
 /** Recognisable plaintext values: they must never appear in the output. */
 const PLAINTEXT_PASSWORD = 'hunter2-must-never-be-printed';
 const PLAINTEXT_TOKEN = 'token-must-never-be-printed';
@@ -59,11 +60,18 @@ function oidcFinding(environment: string): Finding {
 }
 
 /** What a freshly generated example fleet reports: its placeholders, pending. */
-const pendingFindings: Finding[] = [oidcFinding('production'), oidcFinding('staging'), placeholderFinding('production'), placeholderFinding('staging')];
+const pendingFindings: Finding[] = [
+  oidcFinding('production'),
+  oidcFinding('staging'),
+  placeholderFinding('production'),
+  placeholderFinding('staging'),
+];
 
 /** The findings beyond the pending ones every generated fleet starts with. */
 function planted(findings: readonly Finding[]): Finding[] {
-  return findings.filter((each) => !pendingFindings.some((pending) => JSON.stringify(pending) === JSON.stringify(each)));
+  return findings.filter(
+    (each) => !pendingFindings.some((pending) => JSON.stringify(pending) === JSON.stringify(each)),
+  );
 }
 
 /** file, rule and severity of each finding, for comparisons where the message is asserted elsewhere. */
@@ -101,12 +109,29 @@ interface Keys {
 }
 
 function sopsMetadata({ kms = [], age = [], keyGroups }: Keys) {
-  const kmsEntries = (arns: readonly string[]) => arns.map((arn) => ({ arn, created_at: '2026-01-01T00:00:00Z', enc: 'AQICAHhEXAMPLEwrappedDataKey==', aws_profile: '' }));
-  const ageEntries = (recipients: readonly string[]) => recipients.map((recipient) => ({ recipient, enc: '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n' }));
+  const kmsEntries = (arns: readonly string[]) =>
+    arns.map((arn) => ({
+      arn,
+      created_at: '2026-01-01T00:00:00Z',
+      enc: 'AQICAHhEXAMPLEwrappedDataKey==',
+      aws_profile: '',
+    }));
+  const ageEntries = (recipients: readonly string[]) =>
+    recipients.map((recipient) => ({
+      recipient,
+      enc: '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n',
+    }));
   return {
     ...(kms.length > 0 ? { kms: kmsEntries(kms) } : {}),
     ...(age.length > 0 ? { age: ageEntries(age) } : {}),
-    ...(keyGroups ? { key_groups: keyGroups.map((group) => ({ kms: kmsEntries(group.kms ?? []), age: ageEntries(group.age ?? []) })) } : {}),
+    ...(keyGroups
+      ? {
+          key_groups: keyGroups.map((group) => ({
+            kms: kmsEntries(group.kms ?? []),
+            age: ageEntries(group.age ?? []),
+          })),
+        }
+      : {}),
     lastmodified: '2026-01-01T00:00:00Z',
     mac: CIPHERTEXT,
     encrypted_regex: '^(data|stringData)$',
@@ -114,7 +139,11 @@ function sopsMetadata({ kms = [], age = [], keyGroups }: Keys) {
   };
 }
 
-function encryptedSecret(name: string, keys: Keys | string, stringData: Record<string, string> = { password: CIPHERTEXT }): string {
+function encryptedSecret(
+  name: string,
+  keys: Keys | string,
+  stringData: Record<string, string> = { password: CIPHERTEXT },
+): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -156,7 +185,12 @@ function bootstrapSync(environment: string): string {
       apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
       kind: 'Kustomization',
       metadata: { name: 'flux-system', namespace: 'flux-system' },
-      spec: { interval: '10m0s', path: `./clusters/${environment}`, prune: true, sourceRef: { kind: 'GitRepository', name: 'flux-system' } },
+      spec: {
+        interval: '10m0s',
+        path: `./clusters/${environment}`,
+        prune: true,
+        sourceRef: { kind: 'GitRepository', name: 'flux-system' },
+      },
     }),
   ].join('---\n');
 }
@@ -289,21 +323,31 @@ describe('flux-sops check', () => {
       ]);
       const run = await runCheck([writeFleet(files)]);
       assert.equal(run.status, 1);
-      assert.match(run.stdout, /^error +unencrypted-secret +clusters\/staging\/db-credentials\.yaml +Secret default\/db-credentials is not SOPS-encrypted/m);
-      assert.match(run.stdout, /^ +fix: flux-sops secret generic staging db-credentials --from-file token=<file> --from-file password=<file>, then delete/m);
+      assert.match(
+        run.stdout,
+        /^error +unencrypted-secret +clusters\/staging\/db-credentials\.yaml +Secret default\/db-credentials is not SOPS-encrypted/m,
+      );
+      assert.match(
+        run.stdout,
+        /^ +fix: flux-sops secret generic staging db-credentials --from-file token=<file> --from-file password=<file>, then delete/m,
+      );
       assertNoSecretValues(run.stdout + run.stderr);
     });
 
     it('finds one in the second document of a multi-document file', () => {
       const files = fleet();
-      files.set('secrets/staging/app.yaml', `${stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { mode: 'fast' } })}---\n${plaintextSecret('app')}`);
+      files.set(
+        'secrets/staging/app.yaml',
+        `${stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' }, data: { mode: 'fast' } })}---\n${plaintextSecret('app')}`,
+      );
       const findings = planted(checkFleet(files));
       assert.deepEqual(findings, [
         {
           file: 'secrets/staging/app.yaml',
           rule: 'unencrypted-secret',
           severity: 'error',
-          message: 'document 2: Secret default/app is not SOPS-encrypted: data.token, stringData.password are plaintext',
+          message:
+            'document 2: Secret default/app is not SOPS-encrypted: data.token, stringData.password are plaintext',
           fix: `move the other documents of secrets/staging/app.yaml to a file of their own, then flux-sops secret generic staging app --from-file token=<file> --from-file password=<file> --force (replaces secrets/staging/app.yaml), then ${ROTATE}`,
         },
       ]);
@@ -312,7 +356,10 @@ describe('flux-sops check', () => {
 
     it('finds a value left in plaintext in an encrypted Secret, whose fix replaces the file', () => {
       const files = fleet();
-      files.set('secrets/staging/db.yaml', encryptedSecret('db', STAGING_KEY, { username: CIPHERTEXT, password: PLAINTEXT_PASSWORD }));
+      files.set(
+        'secrets/staging/db.yaml',
+        encryptedSecret('db', STAGING_KEY, { username: CIPHERTEXT, password: PLAINTEXT_PASSWORD }),
+      );
       list(files, 'secrets/staging/kustomization.yaml', 'db.yaml');
       const findings = planted(checkFleet(files));
       assert.deepEqual(findings, [
@@ -330,7 +377,10 @@ describe('flux-sops check', () => {
     it('does not call an empty or null value plaintext (sops leaves empty values unencrypted)', () => {
       const files = fleet();
       files.set('secrets/staging/db.yaml', encryptedSecret('db', STAGING_KEY, { username: CIPHERTEXT, password: '' }));
-      files.set('secrets/staging/empty.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: empty\nstringData:\n  a: ""\n  b:\n');
+      files.set(
+        'secrets/staging/empty.yaml',
+        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: empty\nstringData:\n  a: ""\n  b:\n',
+      );
       list(files, 'secrets/staging/kustomization.yaml', 'db.yaml');
       assert.deepEqual(checkFleet(files), pendingFindings);
     });
@@ -344,7 +394,8 @@ describe('flux-sops check', () => {
           file: 'backup/secrets.yaml',
           rule: 'unencrypted-secret',
           severity: 'error',
-          message: 'Secret default/exported (in List) is not SOPS-encrypted: data.token, stringData.password are plaintext',
+          message:
+            'Secret default/exported (in List) is not SOPS-encrypted: data.token, stringData.password are plaintext',
           fix: `flux-sops secret generic <env> exported --from-file token=<file> --from-file password=<file>, then remove it from backup/secrets.yaml and ${ROTATE}`,
         },
       ]);
@@ -359,7 +410,10 @@ describe('flux-sops check', () => {
     it('finds secretGenerator literals in a kustomization.yaml, naming only their keys', () => {
       const files = fleet();
       editYaml(files, 'secrets/staging/kustomization.yaml', (document) => {
-        document.set('secretGenerator', document.createNode([{ name: 'api', literals: [`password=${PLAINTEXT_PASSWORD}`] }]));
+        document.set(
+          'secretGenerator',
+          document.createNode([{ name: 'api', literals: [`password=${PLAINTEXT_PASSWORD}`] }]),
+        );
       });
       const findings = planted(checkFleet(files));
       assert.deepEqual(findings, [
@@ -367,7 +421,8 @@ describe('flux-sops check', () => {
           file: 'secrets/staging/kustomization.yaml',
           rule: 'unencrypted-secret',
           severity: 'error',
-          message: 'secretGenerator api has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead',
+          message:
+            'secretGenerator api has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead',
           fix: `flux-sops secret generic staging api --from-file password=<file>, then remove secretGenerator api from secrets/staging/kustomization.yaml and ${ROTATE}`,
         },
       ]);
@@ -376,7 +431,10 @@ describe('flux-sops check', () => {
 
     it('finds a sops block that nothing can decrypt (no mac, no key)', () => {
       const files = fleet();
-      files.set('secrets/staging/settings.yaml', stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, sops: { version: '3.9.4' } }));
+      files.set(
+        'secrets/staging/settings.yaml',
+        stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, sops: { version: '3.9.4' } }),
+      );
       assert.deepEqual(planted(checkFleet(files)), [
         {
           file: 'secrets/staging/settings.yaml',
@@ -439,22 +497,34 @@ describe('flux-sops check', () => {
         },
       ]);
       const removed = sealed(fleet(), { kms: [STAGING_KEY], age: [OTHER_RECIPIENT] });
-      assert.equal(planted(checkFleet(removed))[0]?.message, `its master keys differ from those that rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (extra: ${OTHER_RECIPIENT})`);
+      assert.equal(
+        planted(checkFleet(removed))[0]?.message,
+        `its master keys differ from those that rule 1 (^secrets/staging/.+\\.ya?ml$) of .sops.yaml names (extra: ${OTHER_RECIPIENT})`,
+      );
     });
 
     it('accepts a file wrapped for exactly its rule’s keys, however the rule lists them', () => {
       const forms: [string, (rule: Record<string, unknown>) => void][] = [
-        ['comma-separated strings', (rule) => Object.assign(rule, { kms: `${STAGING_KEY}`, age: ` ${BACKUP_RECIPIENT} , ${OTHER_RECIPIENT}` })],
+        [
+          'comma-separated strings',
+          (rule) => Object.assign(rule, { kms: `${STAGING_KEY}`, age: ` ${BACKUP_RECIPIENT} , ${OTHER_RECIPIENT}` }),
+        ],
         ['lists', (rule) => Object.assign(rule, { kms: [STAGING_KEY], age: [OTHER_RECIPIENT, BACKUP_RECIPIENT] })],
         [
           'key_groups (which sops uses instead of the top-level keys)',
-          (rule) => Object.assign(rule, { kms: PRODUCTION_KEY, key_groups: [{ kms: [{ arn: STAGING_KEY }], age: [BACKUP_RECIPIENT] }, { age: [OTHER_RECIPIENT] }] }),
+          (rule) =>
+            Object.assign(rule, {
+              kms: PRODUCTION_KEY,
+              key_groups: [{ kms: [{ arn: STAGING_KEY }], age: [BACKUP_RECIPIENT] }, { age: [OTHER_RECIPIENT] }],
+            }),
         ],
       ];
       for (const [form, edit] of forms) {
         const files = sealed(withStagingRule(edit), { kms: [STAGING_KEY], age: [BACKUP_RECIPIENT, OTHER_RECIPIENT] });
         assert.deepEqual(checkFleet(files), pendingFindings, form);
-        const grouped = sealed(withStagingRule(edit), { keyGroups: [{ kms: [STAGING_KEY], age: [OTHER_RECIPIENT] }, { age: [BACKUP_RECIPIENT] }] });
+        const grouped = sealed(withStagingRule(edit), {
+          keyGroups: [{ kms: [STAGING_KEY], age: [OTHER_RECIPIENT] }, { age: [BACKUP_RECIPIENT] }],
+        });
         assert.deepEqual(checkFleet(grouped), pendingFindings, `${form}, the file in key groups`);
       }
     });
@@ -480,7 +550,10 @@ describe('flux-sops check', () => {
         },
       ]);
       // The environment's own placeholder, with the rule's key: pending only.
-      assert.deepEqual(checkFleet(fleet()).filter((each) => each.rule === 'wrong-master-keys'), []);
+      assert.deepEqual(
+        checkFleet(fleet()).filter((each) => each.rule === 'wrong-master-keys'),
+        [],
+      );
     });
 
     it('finds an encrypted file that matches no rule (and that nothing decrypts)', () => {
@@ -491,7 +564,8 @@ describe('flux-sops check', () => {
           file: 'legacy/db.yaml',
           rule: 'no-creation-rule',
           severity: 'error',
-          message: 'is SOPS-encrypted, but no .sops.yaml creation rule matches its path, so nothing says which keys it needs',
+          message:
+            'is SOPS-encrypted, but no .sops.yaml creation rule matches its path, so nothing says which keys it needs',
           fix: 'move it under secrets/<env>/, or add an anchored creation rule for its path to .sops.yaml',
         },
         {
@@ -510,7 +584,9 @@ describe('flux-sops check', () => {
       const files = fleet();
       // A rule for it, so the only fault left is where it lies.
       editYaml(files, '.sops.yaml', (document) => {
-        creationRules(document).add(document.createNode({ path_regex: '^clusters/staging/.+\\.ya?ml$', kms: STAGING_KEY }));
+        creationRules(document).add(
+          document.createNode({ path_regex: '^clusters/staging/.+\\.ya?ml$', kms: STAGING_KEY }),
+        );
       });
       files.set('clusters/staging/db.yaml', encryptedSecret('db', STAGING_KEY));
       assert.deepEqual(planted(checkFleet(files)), [
@@ -518,7 +594,8 @@ describe('flux-sops check', () => {
           file: 'clusters/staging/db.yaml',
           rule: 'not-decrypted',
           severity: 'error',
-          message: 'is SOPS-encrypted, but clusters/<env>/ is applied by the bootstrap flux-system Kustomization, which has no decryption',
+          message:
+            'is SOPS-encrypted, but clusters/<env>/ is applied by the bootstrap flux-system Kustomization, which has no decryption',
           fix: 'git mv clusters/staging/db.yaml secrets/staging/db.yaml, then list it in secrets/staging/kustomization.yaml',
         },
       ]);
@@ -562,7 +639,8 @@ describe('flux-sops check', () => {
           file: 'clusters/staging/secrets.yaml',
           rule: 'kustomization-without-decryption',
           severity: 'error',
-          message: 'Flux Kustomization flux-system/secrets applies ./secrets/staging without decryption, but encrypted files lie under it (secrets/staging/apps-auth.yaml and 1 more)',
+          message:
+            'Flux Kustomization flux-system/secrets applies ./secrets/staging without decryption, but encrypted files lie under it (secrets/staging/apps-auth.yaml and 1 more)',
           fix: 'add spec.decryption.provider: sops to Flux Kustomization flux-system/secrets in clusters/staging/secrets.yaml',
         },
         { file: 'secrets/staging/apps-auth.yaml', ...notDecrypted },
@@ -579,15 +657,26 @@ describe('flux-sops check', () => {
           apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
           kind: 'Kustomization',
           metadata: { name: 'other', namespace: 'flux-system' },
-          spec: { serviceAccountName: 'kustomize-controller', interval: '10m', prune: true, path: './secrets/staging', sourceRef: { kind: 'GitRepository', name: 'apps' } },
+          spec: {
+            serviceAccountName: 'kustomize-controller',
+            interval: '10m',
+            prune: true,
+            path: './secrets/staging',
+            sourceRef: { kind: 'GitRepository', name: 'apps' },
+          },
         }),
       );
       assert.deepEqual(checkFleet(files), pendingFindings);
       // Once bootstrapped, a GitRepository with the fleet's own URL is this repository.
       files.set('clusters/staging/flux-system/gotk-sync.yaml', bootstrapSync('staging'));
       const sync = files.get('tenants/staging/apps/sync.yaml') ?? '';
-      files.set('tenants/staging/apps/sync.yaml', sync.replace('url: https://github.com/acme/apps.git', `url: ${FLEET_URL}`));
-      assert.deepEqual(located(planted(checkFleet(files))), ['error kustomization-without-decryption clusters/staging/other.yaml']);
+      files.set(
+        'tenants/staging/apps/sync.yaml',
+        sync.replace('url: https://github.com/acme/apps.git', `url: ${FLEET_URL}`),
+      );
+      assert.deepEqual(located(planted(checkFleet(files))), [
+        'error kustomization-without-decryption clusters/staging/other.yaml',
+      ]);
     });
 
     it('finds a placeholder listed in a kustomization.yaml', () => {
@@ -598,7 +687,8 @@ describe('flux-sops check', () => {
           file: 'secrets/staging/kustomization.yaml',
           rule: 'placeholder-listed',
           severity: 'error',
-          message: 'lists apps-auth.yaml, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization',
+          message:
+            'lists apps-auth.yaml, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization',
           fix: 'remove "- apps-auth.yaml" from its resources; flux-sops secret git staging seals it and lists it again',
         },
       ]);
@@ -632,7 +722,10 @@ describe('flux-sops check', () => {
       const files = fleet();
       files.set('secrets/staging/db.yaml', encryptedSecret('db', STAGING_KEY));
       files.set('secrets/staging/apps/api.yaml', encryptedSecret('api', STAGING_KEY));
-      files.set('secrets/staging/apps/kustomization.yaml', stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['./api.yaml'] }));
+      files.set(
+        'secrets/staging/apps/kustomization.yaml',
+        stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['./api.yaml'] }),
+      );
       list(files, 'secrets/staging/kustomization.yaml', 'db.yaml', 'apps/');
       // Without a kustomization.yaml, Flux generates one that applies every manifest under the path.
       files.delete('secrets/production/kustomization.yaml');
@@ -673,7 +766,8 @@ describe('flux-sops check', () => {
           file: '.sops.yaml',
           rule: 'unanchored-rule',
           severity: 'error',
-          message: 'rule 3 has no path_regex: it matches every file, so sops encrypts files anywhere, even where no decrypting Kustomization reads them',
+          message:
+            'rule 3 has no path_regex: it matches every file, so sops encrypts files anywhere, even where no decrypting Kustomization reads them',
           fix: 'give rule 3 an anchored path_regex such as ^secrets/<env>/.+\\.ya?ml$, or delete it',
         },
       ]);
@@ -682,7 +776,9 @@ describe('flux-sops check', () => {
     it('finds rules shadowed by an earlier rule', () => {
       const files = fleet();
       editYaml(files, '.sops.yaml', (document) => {
-        creationRules(document).items.unshift(document.createNode({ path_regex: '^secrets/.+\\.ya?ml$', kms: STAGING_KEY }));
+        creationRules(document).items.unshift(
+          document.createNode({ path_regex: '^secrets/.+\\.ya?ml$', kms: STAGING_KEY }),
+        );
       });
       assert.deepEqual(planted(checkFleet(files)), [
         {
@@ -712,13 +808,18 @@ describe('flux-sops check', () => {
       });
       assert.deepEqual(
         planted(checkFleet(files)).map((each) => each.message),
-        ["rule 4 (^apps/secrets/.+\\.yaml$) is shadowed by rule 1 (^apps/.+$): sops uses the first match, so apps/secrets/secret.yaml gets rule 1's keys"],
+        [
+          "rule 4 (^apps/secrets/.+\\.yaml$) is shadowed by rule 1 (^apps/.+$): sops uses the first match, so apps/secrets/secret.yaml gets rule 1's keys",
+        ],
       );
     });
 
     it('finds an environment folder under secrets/ that no rule covers', () => {
       const files = fleet();
-      files.set('secrets/qa/settings.yaml', stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } }));
+      files.set(
+        'secrets/qa/settings.yaml',
+        stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } }),
+      );
       assert.deepEqual(planted(checkFleet(files)), [
         {
           file: '.sops.yaml',
@@ -735,7 +836,10 @@ describe('flux-sops check', () => {
       editYaml(files, '.sops.yaml', (document) => {
         creationRules(document).items.splice(1, 1);
       });
-      assert.deepEqual(located(planted(checkFleet(files))), ['error missing-rule .sops.yaml', 'error no-creation-rule secrets/production/apps-auth.yaml']);
+      assert.deepEqual(located(planted(checkFleet(files))), [
+        'error missing-rule .sops.yaml',
+        'error no-creation-rule secrets/production/apps-auth.yaml',
+      ]);
     });
 
     it('knows the environments of the stored answers even without their folder', () => {
@@ -749,7 +853,10 @@ describe('flux-sops check', () => {
         }
       }
       assert.deepEqual(located(planted(checkFleet(files))), ['error missing-rule .sops.yaml']);
-      assert.equal(planted(checkFleet(files))[0]?.message, 'no creation rule matches secrets/production/: sops cannot encrypt the files of production');
+      assert.equal(
+        planted(checkFleet(files))[0]?.message,
+        'no creation rule matches secrets/production/: sops cannot encrypt the files of production',
+      );
     });
 
     it('finds rules sops cannot read', () => {
@@ -784,7 +891,8 @@ describe('flux-sops check', () => {
           file: 'secrets/staging/.sops.yaml',
           rule: 'nested-sops-config',
           severity: 'warning',
-          message: 'sops uses the .sops.yaml nearest to the folder it runs in: run from secrets/staging/, it ignores the root rules; keep one .sops.yaml at the root',
+          message:
+            'sops uses the .sops.yaml nearest to the folder it runs in: run from secrets/staging/, it ignores the root rules; keep one .sops.yaml at the root',
           fix: 'move its rules into the root .sops.yaml and delete secrets/staging/.sops.yaml',
         },
       ]);
@@ -797,30 +905,50 @@ describe('flux-sops check', () => {
         name: 'FluxSopsError',
         kind: 'fleet',
         code: 2,
-        message: '.sops.yaml does not parse as YAML (deficient indentation at line 3, column 1): correct it, then check again',
+        message:
+          '.sops.yaml does not parse as YAML (deficient indentation at line 3, column 1): correct it, then check again',
       });
       files.set('.sops.yaml', 'creation_rules: secrets/\n');
-      assert.throws(() => checkFleet(files), { kind: 'fleet', message: '.sops.yaml has a creation_rules that is not a list' });
+      assert.throws(() => checkFleet(files), {
+        kind: 'fleet',
+        message: '.sops.yaml has a creation_rules that is not a list',
+      });
       files.set('.sops.yaml', '- a\n');
-      assert.throws(() => checkFleet(files), { kind: 'fleet', message: '.sops.yaml must be a mapping with a creation_rules list' });
+      assert.throws(() => checkFleet(files), {
+        kind: 'fleet',
+        message: '.sops.yaml must be a mapping with a creation_rules list',
+      });
     });
   });
 
   describe('the OIDC issuer placeholder', () => {
     it('is pending while iam/<env>/trust-policy.json names it, and an error with --strict', async () => {
       const files = fleet();
-      files.set('iam/staging/trust-policy.json', (files.get('iam/staging/trust-policy.json') ?? '').replaceAll('REPLACE-WITH-CLUSTER-OIDC-ID', 'EXAMPLED539D4633E53DE1B71EXAMPLE'));
-      assert.deepEqual(checkFleet(files), pendingFindings.filter((each) => each.file !== 'iam/staging/trust-policy.json'));
+      files.set(
+        'iam/staging/trust-policy.json',
+        (files.get('iam/staging/trust-policy.json') ?? '').replaceAll(
+          'REPLACE-WITH-CLUSTER-OIDC-ID',
+          'EXAMPLED539D4633E53DE1B71EXAMPLE',
+        ),
+      );
+      assert.deepEqual(
+        checkFleet(files),
+        pendingFindings.filter((each) => each.file !== 'iam/staging/trust-policy.json'),
+      );
       const run = await runCheck([writeFleet(files), '--strict', '--json']);
       assert.equal(run.status, 1);
-      assert.deepEqual(located((JSON.parse(run.stdout) as { findings: Finding[] }).findings).filter((each) => each.includes('oidc')), [
-        'error oidc-placeholder iam/production/trust-policy.json',
-      ]);
+      assert.deepEqual(
+        located((JSON.parse(run.stdout) as { findings: Finding[] }).findings).filter((each) => each.includes('oidc')),
+        ['error oidc-placeholder iam/production/trust-policy.json'],
+      );
     });
 
     it('is looked for in trust policies only', () => {
       const files = fleet();
-      files.set('iam/staging/notes.json', JSON.stringify({ issuer: 'oidc.eks.eu-west-1.amazonaws.com/id/REPLACE-WITH-CLUSTER-OIDC-ID' }));
+      files.set(
+        'iam/staging/notes.json',
+        JSON.stringify({ issuer: 'oidc.eks.eu-west-1.amazonaws.com/id/REPLACE-WITH-CLUSTER-OIDC-ID' }),
+      );
       files.set('docs/trust-policy.json', files.get('iam/staging/trust-policy.json') ?? '');
       assert.deepEqual(checkFleet(files), pendingFindings);
     });
@@ -829,14 +957,18 @@ describe('flux-sops check', () => {
   describe('what it reads', () => {
     it('reports a Secret it cannot parse as an error, giving the position but not the text', () => {
       const files = fleet();
-      files.set('clusters/staging/broken.yaml', `apiVersion: v1\nkind: Secret\nstringData:\n  password: ${PLAINTEXT_PASSWORD}\n  password: again\n`);
+      files.set(
+        'clusters/staging/broken.yaml',
+        `apiVersion: v1\nkind: Secret\nstringData:\n  password: ${PLAINTEXT_PASSWORD}\n  password: again\n`,
+      );
       const findings = planted(checkFleet(files));
       assert.deepEqual(findings, [
         {
           file: 'clusters/staging/broken.yaml',
           rule: 'unparsable-secret',
           severity: 'error',
-          message: 'not checked: it does not parse as YAML (duplicated mapping key at line 5, column 3): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
+          message:
+            'not checked: it does not parse as YAML (duplicated mapping key at line 5, column 3): a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)',
           fix: 'correct it at line 5: kubectl, kustomize and sops cannot read it either',
         },
       ]);
@@ -863,7 +995,10 @@ describe('flux-sops check', () => {
         'terraform/staging/main.tf.json',
         'terraform/staging/main.tf',
       ]) {
-        files.set(path, path.endsWith('.json') || path.includes('tfstate') ? JSON.stringify(parseDocument(secret).toJS()) : secret);
+        files.set(
+          path,
+          path.endsWith('.json') || path.includes('tfstate') ? JSON.stringify(parseDocument(secret).toJS()) : secret,
+        );
       }
       const dir = writeFleet(files);
       assert.deepEqual([...readFleetFiles(dir).keys()], [...exampleFiles.keys()]);
@@ -879,14 +1014,20 @@ describe('flux-sops check', () => {
       const fromSubfolder = await runCheck([join(dir, 'secrets', 'staging'), '--json']);
       assert.equal(fromSubfolder.status, 0);
       assert.deepEqual((JSON.parse(fromSubfolder.stdout) as { findings: Finding[] }).findings, pendingFindings);
-      assert.equal(fromSubfolder.stderr, `Checking the fleet at ${dir}, the nearest folder above ${join(dir, 'secrets', 'staging')} with its .yo-rc.json\n`);
+      assert.equal(
+        fromSubfolder.stderr,
+        `Checking the fleet at ${dir}, the nearest folder above ${join(dir, 'secrets', 'staging')} with its .yo-rc.json\n`,
+      );
     });
 
     it('takes --cwd, the folder given then relative to it, and the current folder by default', async () => {
       const dir = writeFleet(fleet());
       const withCwd = await runCheck(['--cwd', dir, 'secrets/staging']);
       assert.equal(withCwd.status, 0);
-      assert.equal(withCwd.stderr, `Checking the fleet at ${dir}, the nearest folder above secrets/staging with its .yo-rc.json\n`);
+      assert.equal(
+        withCwd.stderr,
+        `Checking the fleet at ${dir}, the nearest folder above secrets/staging with its .yo-rc.json\n`,
+      );
       assert.match(withCwd.stdout, /^0 errors, 4 pending, 0 warnings \(\d+ files checked\)$/m);
       const atRoot = await runCheck(['--cwd', dir]);
       assert.equal(atRoot.stderr, '');
@@ -894,7 +1035,10 @@ describe('flux-sops check', () => {
       try {
         const inCurrentFolder = await runCheck([]);
         assert.equal(inCurrentFolder.status, 0);
-        assert.equal(inCurrentFolder.stderr, `Checking the fleet at ${dir}, the nearest folder above the current folder with its .yo-rc.json\n`);
+        assert.equal(
+          inCurrentFolder.stderr,
+          `Checking the fleet at ${dir}, the nearest folder above the current folder with its .yo-rc.json\n`,
+        );
       } finally {
         process.chdir(projectRoot); // not the previous folder: another test's temporary folder may be gone
       }
@@ -907,7 +1051,10 @@ describe('flux-sops check', () => {
       assert.equal(run.status, 2);
       assert.equal(run.stdout, '');
       assert.equal(run.error?.kind, 'fleet');
-      assert.equal(run.error?.message, `no .sops.yaml in ${dir} or any folder above it: run flux-sops check inside a fleet (a folder with .sops.yaml), or pass its folder`);
+      assert.equal(
+        run.error?.message,
+        `no .sops.yaml in ${dir} or any folder above it: run flux-sops check inside a fleet (a folder with .sops.yaml), or pass its folder`,
+      );
     });
 
     it('rejects unknown options, extra arguments and missing folders in one clear line (exit 2)', async () => {
@@ -959,7 +1106,10 @@ describe('flux-sops check', () => {
      * sources), and every bare specifier they import. Static imports only, unless
      * `followDynamic`: the command's lazy imports are where heavy libraries may hide.
      */
-    function importGraph(entry: string, followDynamic: boolean): { modules: string[]; packages: string[]; sources: string[] } {
+    function importGraph(
+      entry: string,
+      followDynamic: boolean,
+    ): { modules: string[]; packages: string[]; sources: string[] } {
       const modules = new Set<string>();
       const packages = new Set<string>();
       const sources: string[] = [];
@@ -974,7 +1124,11 @@ describe('flux-sops check', () => {
           ...source.matchAll(/\b(?:import|export)\b(?!\s+type\b)[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/g),
           ...source.matchAll(/\bimport\s*['"]([^'"]+)['"]/g),
           ...(followDynamic ? source.matchAll(/\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g) : []),
-          ...(followDynamic ? source.matchAll(/\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)|createRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g) : []),
+          ...(followDynamic
+            ? source.matchAll(
+                /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)|createRequire\([^)]*\)\(\s*['"]([^'"]+)['"]\s*\)/g,
+              )
+            : []),
         ].map((match) => (match[1] ?? match[2]) as string);
         for (const specifier of specifiers) {
           if (specifier.startsWith('.')) {
@@ -985,7 +1139,11 @@ describe('flux-sops check', () => {
         }
       };
       visit(entry);
-      return { modules: [...modules].map((each) => relative(projectRoot, each)).sort(), packages: [...packages].sort(), sources };
+      return {
+        modules: [...modules].map((each) => relative(projectRoot, each)).sort(),
+        packages: [...packages].sort(),
+        sources,
+      };
     }
 
     const HEAVY = /^(yeoman-|@yeoman\/|ejs$|inquirer|@inquirer\/|mem-fs|yaml$|@aws-sdk\/|age-encryption$|sshpk$)/;
@@ -1024,9 +1182,14 @@ describe('flux-sops check', () => {
     });
 
     it('the planner, the layout and the KMS key source read no file and set no environment variable when loaded', () => {
-      const modules = ['src/fleet/plan.ts', 'src/fleet/layout.ts', 'src/sops/kms.ts'].map((each) => join(projectRoot, each));
+      const modules = ['src/fleet/plan.ts', 'src/fleet/layout.ts', 'src/sops/kms.ts'].map((each) =>
+        join(projectRoot, each),
+      );
       const probe = join(projectRoot, 'test', 'helpers', 'load-probe.mjs');
-      const output = execFileSync(process.execPath, ['--import', 'tsx', probe, ...modules], { cwd: projectRoot, encoding: 'utf8' });
+      const output = execFileSync(process.execPath, ['--import', 'tsx', probe, ...modules], {
+        cwd: projectRoot,
+        encoding: 'utf8',
+      });
       assert.deepEqual(JSON.parse(output), { calls: [], envChanged: false });
     });
 
@@ -1063,13 +1226,18 @@ describe('flux-sops check table in a terminal', () => {
 
   it('wraps a long fix under its own column at the terminal width, and not at all without one', () => {
     const wrapped = formatTable(findings, 3, 100).split('\n');
-    const indent = ' '.repeat('SEVERITY'.length + 2 + 'placeholder'.length + 2 + 'secrets/dev/repo-auth.yaml'.length + 2);
+    const indent = ' '.repeat(
+      'SEVERITY'.length + 2 + 'placeholder'.length + 2 + 'secrets/dev/repo-auth.yaml'.length + 2,
+    );
     assert.deepEqual(wrapped.slice(2, 5), [
       `${indent}fix: flux-sops secret git dev (seals the real`,
       `${indent}     credentials and lists the file in`,
       `${indent}     kustomization.yaml)`,
     ]);
-    assert.ok(wrapped.every((line) => line.length <= 100), wrapped.join('\n'));
+    assert.ok(
+      wrapped.every((line) => line.length <= 100),
+      wrapped.join('\n'),
+    );
     assert.equal(formatTable(findings, 3).split('\n')[2], `${indent}fix: ${findings[0]?.fix}`);
   });
 });

@@ -176,16 +176,27 @@ process.stdout.write(JSON.stringify(results));
  * user, through the executable's entry (runCommandLine): for what file permissions must stop
  * while the tests run as root. One process for the batch, so Yeoman loads once.
  */
-export async function runBuiltCliAs(user: { uid: number; gid: number; home: string }, commandLines: readonly (readonly string[])[]): Promise<CliResult[]> {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', BATCH_SCRIPT, pathToFileURL(join(projectRoot, 'dist', 'src', 'cli', 'run.js')).href], {
-    cwd: projectRoot,
-    uid: user.uid,
-    gid: user.gid,
-    env: { ...process.env, HOME: user.home, NO_COLOR: '1', FORCE_COLOR: '0' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+export async function runBuiltCliAs(
+  user: { uid: number; gid: number; home: string },
+  commandLines: readonly (readonly string[])[],
+): Promise<CliResult[]> {
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', BATCH_SCRIPT, pathToFileURL(join(projectRoot, 'dist', 'src', 'cli', 'run.js')).href],
+    {
+      cwd: projectRoot,
+      uid: user.uid,
+      gid: user.gid,
+      env: { ...process.env, HOME: user.home, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   child.stdin.end(JSON.stringify(commandLines));
-  const [stdout, stderr, status] = await Promise.all([text(child.stdout), text(child.stderr), new Promise((resolve) => child.on('close', resolve))]);
+  const [stdout, stderr, status] = await Promise.all([
+    text(child.stdout),
+    text(child.stderr),
+    new Promise((resolve) => child.on('close', resolve)),
+  ]);
   if (status !== 0) {
     throw new Error(`the batch run as uid ${user.uid} failed (${String(status)}): ${stderr}`);
   }
@@ -213,11 +224,18 @@ export function terminalAvailable(): boolean {
  * each rule's keys when its text first appears. Returns the exit status and the terminal's
  * output with the control sequences and carriage returns taken out. Killed after `timeoutMs`.
  */
-export function runCliInTerminal(args: readonly string[], rules: readonly TerminalRule[], timeoutMs = 60_000): Promise<{ status: number | null; output: string }> {
+export function runCliInTerminal(
+  args: readonly string[],
+  rules: readonly TerminalRule[],
+  timeoutMs = 60_000,
+): Promise<{ status: number | null; output: string }> {
   const quote = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
   const command = [process.execPath, cliPath, ...args].map(quote).join(' ');
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: projectRoot, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '' } });
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      cwd: projectRoot,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', CI: '' },
+    });
     let output = '';
     const pending = [...rules];
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);

@@ -45,7 +45,10 @@ describe('flux-sops env remove', function () {
     requireKubectl(this);
     const root = fleet();
     const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8');
-    writeFileSync(join(root, '.sops.yaml'), sopsConfig.replace('creation_rules:\n', 'creation_rules:\n  # our own note, kept\n'));
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      sopsConfig.replace('creation_rules:\n', 'creation_rules:\n  # our own note, kept\n'),
+    );
     writeFileSync(join(root, 'clusters/staging/notes.txt'), 'ours\n');
     const before = readTree(root);
     const result = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
@@ -78,30 +81,53 @@ describe('flux-sops env remove', function () {
       'exactly the files the generator wrote for staging are gone',
     );
     assert.equal(after['clusters/staging/notes.txt'], 'ours\n');
-    assert.ok(!existsSync(join(root, 'secrets/staging')) && !existsSync(join(root, 'iam/staging')) && !existsSync(join(root, 'clusters/staging/flux-system')));
+    assert.ok(
+      !existsSync(join(root, 'secrets/staging')) &&
+        !existsSync(join(root, 'iam/staging')) &&
+        !existsSync(join(root, 'clusters/staging/flux-system')),
+    );
 
     // What a fleet generated with production alone has, byte for byte, the comment of the user aside.
     const alone = readTree(fleet({ ...HTTPS_ANSWERS, environments: ['production'] }));
-    assert.equal(after['.sops.yaml'], alone['.sops.yaml']?.replace('creation_rules:\n', 'creation_rules:\n  # our own note, kept\n'));
+    assert.equal(
+      after['.sops.yaml'],
+      alone['.sops.yaml']?.replace('creation_rules:\n', 'creation_rules:\n  # our own note, kept\n'),
+    );
     assert.equal(after['README.md'], alone['README.md']);
     assert.deepEqual(JSON.parse(after['.yo-rc.json'] ?? ''), JSON.parse(alone['.yo-rc.json'] ?? ''));
-    for (const [path, contents] of Object.entries(alone).filter(([path]) => !['.sops.yaml', '.yo-rc.json'].includes(path))) {
+    for (const [path, contents] of Object.entries(alone).filter(
+      ([path]) => !['.sops.yaml', '.yo-rc.json'].includes(path),
+    )) {
       assert.equal(after[path], contents, path);
     }
 
     const findings = checkFleet(readFleetFiles(root));
     assert.equal(exitStatusFor(findings), 0, JSON.stringify(findings, null, 2));
-    assert.deepEqual(Object.keys(buildKustomizeFolders(root, after)).sort(), ['clusters/production/flux-system', 'secrets/production', 'tenants/production', 'tenants/production/apps']);
+    assert.deepEqual(Object.keys(buildKustomizeFolders(root, after)).sort(), [
+      'clusters/production/flux-system',
+      'secrets/production',
+      'tenants/production',
+      'tenants/production/apps',
+    ]);
   });
 
   it('keeps a sealed Secret and an edited file without --force (exit 1, nothing removed); --force removes them', async function () {
     requireKubectl(this);
     const root = fleet();
-    writeFileSync(join(root, 'secrets/staging/db.yaml'), sealedLooking(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8'), 'db'));
+    writeFileSync(
+      join(root, 'secrets/staging/db.yaml'),
+      sealedLooking(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8'), 'db'),
+    );
     // Listed as flux-sops secret lists it: the kustomization does not count as edited for that.
     const kustomization = join(root, 'secrets/staging/kustomization.yaml');
-    writeFileSync(kustomization, listResource(readFileSync(kustomization, 'utf8'), 'db.yaml', 'secrets/staging/kustomization.yaml') ?? '');
-    writeFileSync(join(root, 'clusters/staging/secrets.yaml'), `${readFileSync(join(root, 'clusters/staging/secrets.yaml'), 'utf8')}# tuned by us\n`);
+    writeFileSync(
+      kustomization,
+      listResource(readFileSync(kustomization, 'utf8'), 'db.yaml', 'secrets/staging/kustomization.yaml') ?? '',
+    );
+    writeFileSync(
+      join(root, 'clusters/staging/secrets.yaml'),
+      `${readFileSync(join(root, 'clusters/staging/secrets.yaml'), 'utf8')}# tuned by us\n`,
+    );
     const before = hashTree(root);
     const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
     assert.equal(refused.status, 1);
@@ -120,7 +146,10 @@ describe('flux-sops env remove', function () {
 
     const forced = await runCliInProcess(['env', 'remove', 'staging', '--force', '--cwd', root]);
     assert.equal(forced.status, 0, forced.stderr);
-    assert.match(forced.stdout, /^Removed the environment staging: 15 files deleted \(1 sealed Secret\); \.sops\.yaml, README\.md, \.yo-rc\.json updated\.$/m);
+    assert.match(
+      forced.stdout,
+      /^Removed the environment staging: 15 files deleted \(1 sealed Secret\); \.sops\.yaml, README\.md, \.yo-rc\.json updated\.$/m,
+    );
     assert.ok(!existsSync(join(root, 'secrets/staging')) && !existsSync(join(root, 'clusters/staging')));
     const findings = checkFleet(readFleetFiles(root));
     assert.equal(exitStatusFor(findings), 0, JSON.stringify(findings, null, 2));
@@ -130,7 +159,10 @@ describe('flux-sops env remove', function () {
   it('counts a kustomization that lists more than sealed Secrets as edited', async () => {
     const root = fleet();
     const kustomization = join(root, 'secrets/staging/kustomization.yaml');
-    writeFileSync(kustomization, listResource(readFileSync(kustomization, 'utf8'), 'extra.yaml', 'secrets/staging/kustomization.yaml') ?? '');
+    writeFileSync(
+      kustomization,
+      listResource(readFileSync(kustomization, 'utf8'), 'extra.yaml', 'secrets/staging/kustomization.yaml') ?? '',
+    );
     const refused = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^ {2}secrets\/staging\/kustomization\.yaml {2}\(edited\)$/m);
@@ -143,12 +175,20 @@ describe('flux-sops env remove', function () {
     assert.deepEqual(last, {
       status: 2,
       stdout: '',
-      stderr: 'flux-sops: production is the last environment of this fleet: a fleet keeps at least one (delete the repository instead); nothing was removed\n',
+      stderr:
+        'flux-sops: production is the last environment of this fleet: a fleet keeps at least one (delete the repository instead); nothing was removed\n',
     });
     const unknown = await runCliInProcess(['env', 'remove', '../etc', '--cwd', root]);
-    assert.deepEqual(unknown, { status: 2, stdout: '', stderr: 'flux-sops: Unknown environment "../etc": this fleet has production; nothing was removed\n' });
+    assert.deepEqual(unknown, {
+      status: 2,
+      stdout: '',
+      stderr: 'flux-sops: Unknown environment "../etc": this fleet has production; nothing was removed\n',
+    });
     const two = await runCliInProcess(['env', 'remove', 'a', 'b', '--cwd', root]);
-    assert.equal(two.stderr, 'flux-sops: flux-sops env remove takes exactly one environment name, got 2\nUsage: flux-sops env remove <name> [options]\n');
+    assert.equal(
+      two.stderr,
+      'flux-sops: flux-sops env remove takes exactly one environment name, got 2\nUsage: flux-sops env remove <name> [options]\n',
+    );
     assert.equal(hashTree(root), before);
   });
 
@@ -157,13 +197,22 @@ describe('flux-sops env remove', function () {
     const result = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
     assert.equal(result.status, 0, result.stderr);
     assert.ok(existsSync(join(root, 'terraform/staging/main.tf')), 'terraform/staging/ is kept for terraform destroy');
-    assert.match(result.stdout, /^ {2}terraform\/staging\/ was kept: it \(and its Terraform state\) manages the environment's key and role\. Then:$/m);
-    assert.match(result.stdout, /^ {4}2\. terraform -chdir=terraform\/staging init && terraform -chdir=terraform\/staging destroy$/m);
+    assert.match(
+      result.stdout,
+      /^ {2}terraform\/staging\/ was kept: it \(and its Terraform state\) manages the environment's key and role\. Then:$/m,
+    );
+    assert.match(
+      result.stdout,
+      /^ {4}2\. terraform -chdir=terraform\/staging init && terraform -chdir=terraform\/staging destroy$/m,
+    );
     assert.match(result.stdout, /^ {4}3\. git rm -r terraform\/staging && git commit && git push$/m);
 
     const manual = fleet({ ...HTTPS_ANSWERS, identity: 'pod-identity' });
     const podIdentity = await runCliInProcess(['env', 'remove', 'staging', '--cwd', manual]);
-    assert.match(podIdentity.stdout, /^ {2}aws eks delete-pod-identity-association --region eu-west-1 --cluster-name staging --association-id "\$ASSOCIATION_ID"$/m);
+    assert.match(
+      podIdentity.stdout,
+      /^ {2}aws eks delete-pod-identity-association --region eu-west-1 --cluster-name staging --association-id "\$ASSOCIATION_ID"$/m,
+    );
   });
 
   it('env add <name> adds as env <name> does; add, remove and list are no environment names', async () => {
@@ -173,7 +222,10 @@ describe('flux-sops env remove', function () {
     assert.ok(existsSync(join(root, 'secrets/qa/apps-auth.yaml')));
     const reserved = await runCliInProcess(['env', 'add', 'list', '--no-interactive', '--cwd', root]);
     assert.equal(reserved.status, 2);
-    assert.match(reserved.stderr, /"list".*is a word of the flux-sops commands \(add, remove, list: flux-sops env add\|remove <name>\): choose another name/);
+    assert.match(
+      reserved.stderr,
+      /"list".*is a word of the flux-sops commands \(add, remove, list: flux-sops env add\|remove <name>\): choose another name/,
+    );
     const removed = await runCliInProcess(['env', 'remove', 'qa', '--cwd', root]);
     assert.equal(removed.status, 0, removed.stderr);
     assert.ok(!existsSync(join(root, 'secrets/qa')));

@@ -15,7 +15,13 @@ import { replaceReadmeEnvironmentsSection } from '../src/fleet/readme-section.js
 import { addCreationRule } from '../src/fleet/sops-config.js';
 import { findCreationRule } from '../src/sops/rules.js';
 import { loggedStatuses, outputLines, runCli, runCliInProcess } from './cli-runner.js';
-import { assertSopsRules, buildKustomizeFolders, creationRulesOf, requireKubectl, validateObjects } from './fleet-checks.js';
+import {
+  assertSopsRules,
+  buildKustomizeFolders,
+  creationRulesOf,
+  requireKubectl,
+  validateObjects,
+} from './fleet-checks.js';
 import {
   assertMatchesGolden,
   exampleAnswers,
@@ -45,7 +51,9 @@ const QA_FILES = [
   'tenants/qa/apps/sync.yaml',
   'tenants/qa/kustomization.yaml',
 ];
-const QA_TERRAFORM_FILES = ['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'].map((file) => `terraform/qa/${file}`);
+const QA_TERRAFORM_FILES = ['main.tf', 'outputs.tf', 'variables.tf', 'versions.tf'].map(
+  (file) => `terraform/qa/${file}`,
+);
 /** What adding an environment may change: its own files and the three fleet files that list environments. */
 const EXPECTED_CHANGES = ['.sops.yaml', '.yo-rc.json', 'README.md', ...QA_FILES].sort();
 const QA_RULE_LINES = (kms: string) =>
@@ -57,8 +65,10 @@ const BACKUP = 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq';
 const QA_BACKUP = 'age1n3ual6kvvz98flrfehqqsh7tkje6s6u2l8gdyddlgp7feea9047qlvapl2';
 const README_START = '<!-- flux-sops:environments:start -->';
 const README_END = '<!-- flux-sops:environments:end -->';
-const LABEL_ALLOWED = 'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
-const CONFLICT_ADVICE = 'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.';
+const LABEL_ALLOWED =
+  'must be a DNS-1123 label: 1 to 63 characters from a-z 0-9 -, starting and ending with a letter or digit';
+const CONFLICT_ADVICE =
+  'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.';
 
 const temporaryFolders: string[] = [];
 
@@ -119,7 +129,8 @@ function changesBetween(before: Tree, after: Tree): Tree {
 }
 
 function storedEnvironments(tree: Tree): unknown {
-  return (JSON.parse(tree['.yo-rc.json'] ?? '{}') as Record<string, { environments?: unknown }>)['generator-flux-sops']?.environments;
+  return (JSON.parse(tree['.yo-rc.json'] ?? '{}') as Record<string, { environments?: unknown }>)['generator-flux-sops']
+    ?.environments;
 }
 
 /** A README split at its environments markers: the marked section, and the user's text around it. */
@@ -149,7 +160,10 @@ describe('yo flux-sops:env', () => {
       await runEnvironmentGenerator(fleetDir, 'qa');
       process.chdir(projectRoot);
       after = readTree(fleetDir);
-      atOnce = await generateFleet(temporaryFolder('env-at-once-'), { ...FLEET_ANSWERS, environments: ['staging', 'production', 'qa'] });
+      atOnce = await generateFleet(temporaryFolder('env-at-once-'), {
+        ...FLEET_ANSWERS,
+        environments: ['staging', 'production', 'qa'],
+      });
     });
 
     it('writes the qa files and edits only .sops.yaml, README.md and .yo-rc.json', () => {
@@ -171,7 +185,11 @@ describe('yo flux-sops:env', () => {
     it('gives qa its own role <stem>-qa, its own key, and its README table row and runbook', () => {
       const trust = JSON.parse(after['iam/qa/trust-policy.json'] ?? '');
       assert.equal(trust.Statement[0].Action, 'sts:AssumeRoleWithWebIdentity');
-      assert.ok((after['clusters/qa/flux-system/kustomization.yaml'] ?? '').endsWith('eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/flux-kms-decryptor-qa"\n'));
+      assert.ok(
+        (after['clusters/qa/flux-system/kustomization.yaml'] ?? '').endsWith(
+          'eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/flux-kms-decryptor-qa"\n',
+        ),
+      );
       const { section } = readmeParts(after['README.md'] ?? '');
       assert.ok(
         section.includes(
@@ -179,7 +197,11 @@ describe('yo flux-sops:env', () => {
         ),
         'the table row of qa',
       );
-      assert.deepEqual(section.match(/^### Environment `[a-z]+`$/gm), ['### Environment `staging`', '### Environment `production`', '### Environment `qa`']);
+      assert.deepEqual(section.match(/^### Environment `[a-z]+`$/gm), [
+        '### Environment `staging`',
+        '### Environment `production`',
+        '### Environment `qa`',
+      ]);
     });
 
     it('passes the schema and SOPS-rule checks of the main generator', () => {
@@ -196,9 +218,20 @@ describe('yo flux-sops:env', () => {
     it('builds the kustomize folders of qa', function () {
       requireKubectl(this);
       // The other environments' folders are unchanged (see above), as the main generator wrote them.
-      const outputs = buildKustomizeFolders(fleetDir, Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))));
-      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa', 'tenants/qa', 'tenants/qa/apps']);
-      assert.match(outputs['clusters/qa/flux-system'] ?? '', /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/flux-kms-decryptor-qa\n/);
+      const outputs = buildKustomizeFolders(
+        fleetDir,
+        Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))),
+      );
+      assert.deepEqual(Object.keys(outputs).sort(), [
+        'clusters/qa/flux-system',
+        'secrets/qa',
+        'tenants/qa',
+        'tenants/qa/apps',
+      ]);
+      assert.match(
+        outputs['clusters/qa/flux-system'] ?? '',
+        /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/flux-kms-decryptor-qa\n/,
+      );
       assert.match(outputs['tenants/qa'] ?? '', /kind: GitRepository/);
     });
   });
@@ -230,7 +263,10 @@ creation_rules:
       writeFileSync(join(fleetDir, '.sops.yaml'), userSopsConfig);
       const readme = readFileSync(join(fleetDir, 'README.md'), 'utf8');
       assert.ok(readme.includes('## Environments\n'));
-      writeFileSync(join(fleetDir, 'README.md'), `${readme.replace('## Environments\n', '## Environments\n\nOwned by the platform team.\n')}\n## Our notes\n`);
+      writeFileSync(
+        join(fleetDir, 'README.md'),
+        `${readme.replace('## Environments\n', '## Environments\n\nOwned by the platform team.\n')}\n## Our notes\n`,
+      );
       writeFileSync(join(fleetDir, 'legacy.yaml'), 'kept: true\n');
       original = readTree(fleetDir);
       await runEnvironmentGenerator(fleetDir, 'qa', {
@@ -240,7 +276,10 @@ creation_rules:
       });
       process.chdir(projectRoot);
       after = readTree(fleetDir);
-      atOnce = await generateFleet(temporaryFolder('env-custom-at-once-'), { ...FLEET_ANSWERS, environments: storedEnvironments(after) });
+      atOnce = await generateFleet(temporaryFolder('env-custom-at-once-'), {
+        ...FLEET_ANSWERS,
+        environments: storedEnvironments(after),
+      });
     });
 
     it('writes the qa files and edits only .sops.yaml, README.md and .yo-rc.json', () => {
@@ -282,16 +321,34 @@ creation_rules:
     });
 
     it('records only the overrides given, the role name exact and the issuer without https://', () => {
-      assert.deepEqual(storedEnvironments(after), ['staging', 'production', { name: 'qa', roleName: 'qa-flux-decryptor', kmsKeyArn: qaKey, oidcIssuer: QA_ISSUER }]);
-      assert.equal(JSON.parse(after['iam/qa/trust-policy.json'] ?? '').Statement[0].Principal.Federated, `arn:aws:iam::123456789012:oidc-provider/${QA_ISSUER}`);
+      assert.deepEqual(storedEnvironments(after), [
+        'staging',
+        'production',
+        { name: 'qa', roleName: 'qa-flux-decryptor', kmsKeyArn: qaKey, oidcIssuer: QA_ISSUER },
+      ]);
+      assert.equal(
+        JSON.parse(after['iam/qa/trust-policy.json'] ?? '').Statement[0].Principal.Federated,
+        `arn:aws:iam::123456789012:oidc-provider/${QA_ISSUER}`,
+      );
     });
 
     it('passes the schema checks and builds the kustomize folders of qa', function () {
       assert.deepEqual(validateObjects(after), { yamlFiles: 1 + 3 + 11 * 3, objectsValidated: 9 * 3 });
       requireKubectl(this);
-      const outputs = buildKustomizeFolders(fleetDir, Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))));
-      assert.deepEqual(Object.keys(outputs).sort(), ['clusters/qa/flux-system', 'secrets/qa', 'tenants/qa', 'tenants/qa/apps']);
-      assert.match(outputs['clusters/qa/flux-system'] ?? '', /role-arn: arn:aws:iam::123456789012:role\/qa-flux-decryptor\n/);
+      const outputs = buildKustomizeFolders(
+        fleetDir,
+        Object.fromEntries(Object.entries(after).filter(([path]) => path.includes('/qa/'))),
+      );
+      assert.deepEqual(Object.keys(outputs).sort(), [
+        'clusters/qa/flux-system',
+        'secrets/qa',
+        'tenants/qa',
+        'tenants/qa/apps',
+      ]);
+      assert.match(
+        outputs['clusters/qa/flux-system'] ?? '',
+        /role-arn: arn:aws:iam::123456789012:role\/qa-flux-decryptor\n/,
+      );
     });
   });
 
@@ -299,13 +356,26 @@ creation_rules:
     const answers = { ...FLEET_ANSWERS, iac: 'terraform', backupAgeRecipients: [BACKUP] };
     const fleetDir = temporaryFolder('env-pod-identity-');
     const original = await generateFleet(fleetDir, answers);
-    await runEnvironmentGenerator(fleetDir, 'qa', { identity: 'pod-identity', 'cluster-name': 'eks-qa', 'backup-age-recipients': QA_BACKUP });
+    await runEnvironmentGenerator(fleetDir, 'qa', {
+      identity: 'pod-identity',
+      'cluster-name': 'eks-qa',
+      'backup-age-recipients': QA_BACKUP,
+    });
     process.chdir(projectRoot);
     const after = readTree(fleetDir);
-    assert.deepEqual(Object.keys(changesBetween(original, after)).sort(), [...EXPECTED_CHANGES, ...QA_TERRAFORM_FILES, 'clusters/qa/tenant-lockdown.yaml'].sort());
+    assert.deepEqual(
+      Object.keys(changesBetween(original, after)).sort(),
+      [...EXPECTED_CHANGES, ...QA_TERRAFORM_FILES, 'clusters/qa/tenant-lockdown.yaml'].sort(),
+    );
     const qa = { name: 'qa', identity: 'pod-identity', clusterName: 'eks-qa', backupAgeRecipients: [QA_BACKUP] };
     assert.deepEqual(storedEnvironments(after), ['staging', 'production', qa]);
-    assert.deepEqual(after, await generateFleet(temporaryFolder('env-pod-identity-at-once-'), { ...answers, environments: ['staging', 'production', qa] }));
+    assert.deepEqual(
+      after,
+      await generateFleet(temporaryFolder('env-pod-identity-at-once-'), {
+        ...answers,
+        environments: ['staging', 'production', qa],
+      }),
+    );
     assertSopsRules(
       after,
       { staging: 'arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging', qa: QA_DEFAULT_KEY },
@@ -313,9 +383,19 @@ creation_rules:
     );
     const [statement] = JSON.parse(after['iam/qa/trust-policy.json'] ?? '').Statement;
     assert.deepEqual(statement.Principal, { Service: 'pods.eks.amazonaws.com' });
-    assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'], 'arn:aws:eks:us-east-1:123456789012:cluster/eks-qa');
-    assert.doesNotMatch(after['clusters/qa/flux-system/kustomization.yaml'] ?? '', /role-arn|default-decryption-service-account/);
-    assert.ok((after['README.md'] ?? '').includes('| `qa` | `eks-qa` | EKS Pod Identity | admission policy | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` |'));
+    assert.equal(
+      statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'],
+      'arn:aws:eks:us-east-1:123456789012:cluster/eks-qa',
+    );
+    assert.doesNotMatch(
+      after['clusters/qa/flux-system/kustomization.yaml'] ?? '',
+      /role-arn|default-decryption-service-account/,
+    );
+    assert.ok(
+      (after['README.md'] ?? '').includes(
+        '| `qa` | `eks-qa` | EKS Pod Identity | admission policy | `arn:aws:kms:us-east-1:123456789012:alias/flux-sops-qa` |',
+      ),
+    );
   });
 
   describe('in a terminal', () => {
@@ -335,13 +415,18 @@ creation_rules:
      * question out of that order fails). Returns the questions asked and, interleaved with them,
      * the lines logged, in order.
      */
-    async function runInTerminal(dir: string, options: Record<string, unknown>, steps: Step[]): Promise<{ asked: Asked[]; events: string[] }> {
+    async function runInTerminal(
+      dir: string,
+      options: Record<string, unknown>,
+      steps: Step[],
+    ): Promise<{ asked: Asked[]; events: string[] }> {
       const asked: Asked[] = [];
       const events: string[] = [];
       const remaining = [...steps];
       await runEnvironmentGenerator(dir, 'qa', { ...options, interactive: true })
         .onEnvironment((environment) => {
-          const log = (environment as unknown as { adapter: { log: Record<string, (...args: unknown[]) => unknown> } }).adapter.log;
+          const log = (environment as unknown as { adapter: { log: Record<string, (...args: unknown[]) => unknown> } })
+            .adapter.log;
           for (const method of ['writeln', 'info', 'write'] as const) {
             const original = log[method] as (...args: unknown[]) => unknown;
             log[method] = (...args: unknown[]) => {
@@ -355,7 +440,11 @@ creation_rules:
             const step = remaining.shift();
             asked.push({ name: String(question.name), message: String(question.message), default: question.default });
             events.push(`question: ${String(question.name)}`);
-            assert.equal(question.name, step?.name, `question ${String(question.name)} asked; the script expected ${step?.name}`);
+            assert.equal(
+              question.name,
+              step?.name,
+              `question ${String(question.name)} asked; the script expected ${step?.name}`,
+            );
             return step?.answer === undefined ? (question.default ?? '') : step.answer;
           },
         });
@@ -366,27 +455,56 @@ creation_rules:
 
     it('asks the new environment’s key, cluster, identity and OIDC issuer, with defaults from the stored fleet, and stores the overrides', async () => {
       const fleetDir = await freshFleet('env-prompt-');
-      const { asked } = await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName', answer: 'eks-qa' }, { name: 'identity' }, { name: 'oidcIssuer', answer: QA_ISSUER }]);
+      const { asked } = await runInTerminal(fleetDir, {}, [
+        { name: 'kmsKeyArn' },
+        { name: 'clusterName', answer: 'eks-qa' },
+        { name: 'identity' },
+        { name: 'oidcIssuer', answer: QA_ISSUER },
+      ]);
       assert.deepEqual(asked, [
         { name: 'kmsKeyArn', message: 'qa: KMS key ARN or alias ARN', default: QA_DEFAULT_KEY },
         { name: 'clusterName', message: 'qa: EKS cluster name', default: 'qa' },
-        { name: 'identity', message: 'qa: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)', default: 'irsa' },
-        { name: 'oidcIssuer', message: 'qa: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)', default: undefined },
+        {
+          name: 'identity',
+          message: 'qa: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)',
+          default: 'irsa',
+        },
+        {
+          name: 'oidcIssuer',
+          message: 'qa: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)',
+          default: undefined,
+        },
       ]);
-      assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', clusterName: 'eks-qa', oidcIssuer: QA_ISSUER }]);
+      assert.deepEqual(storedEnvironments(readTree(fleetDir)), [
+        'staging',
+        'production',
+        { name: 'qa', clusterName: 'eks-qa', oidcIssuer: QA_ISSUER },
+      ]);
     });
 
     it('keeps the OIDC issuer placeholder when Enter is pressed on the empty issuer', async () => {
       const fleetDir = await freshFleet('env-prompt-empty-issuer-');
-      await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName' }, { name: 'identity' }, { name: 'oidcIssuer' }]);
+      await runInTerminal(fleetDir, {}, [
+        { name: 'kmsKeyArn' },
+        { name: 'clusterName' },
+        { name: 'identity' },
+        { name: 'oidcIssuer' },
+      ]);
       const tree = readTree(fleetDir);
       assert.deepEqual(storedEnvironments(tree), ['staging', 'production', 'qa']);
-      assert.match(tree['iam/qa/trust-policy.json'] ?? '', /oidc-provider\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/REPLACE-WITH-CLUSTER-OIDC-ID"/);
+      assert.match(
+        tree['iam/qa/trust-policy.json'] ?? '',
+        /oidc-provider\/oidc\.eks\.us-east-1\.amazonaws\.com\/id\/REPLACE-WITH-CLUSTER-OIDC-ID"/,
+      );
     });
 
     it('asks no OIDC issuer for a Pod Identity environment, and nothing an option gave', async () => {
       const fleetDir = await freshFleet('env-prompt-options-');
-      const { asked } = await runInTerminal(fleetDir, { identity: 'pod-identity', 'kms-key-arn': 'arn:aws:kms:us-east-1:123456789012:alias/team-qa' }, [{ name: 'clusterName' }]);
+      const { asked } = await runInTerminal(
+        fleetDir,
+        { identity: 'pod-identity', 'kms-key-arn': 'arn:aws:kms:us-east-1:123456789012:alias/team-qa' },
+        [{ name: 'clusterName' }],
+      );
       assert.deepEqual(
         asked.map(({ name }) => name),
         ['clusterName'],
@@ -400,14 +518,24 @@ creation_rules:
 
     it('takes Pod Identity for the new environment at the prompt, and then asks no OIDC issuer', async () => {
       const fleetDir = await freshFleet('env-prompt-pod-identity-');
-      const { asked } = await runInTerminal(fleetDir, {}, [{ name: 'kmsKeyArn' }, { name: 'clusterName', answer: 'eks-qa' }, { name: 'identity', answer: 'pod-identity' }]);
+      const { asked } = await runInTerminal(fleetDir, {}, [
+        { name: 'kmsKeyArn' },
+        { name: 'clusterName', answer: 'eks-qa' },
+        { name: 'identity', answer: 'pod-identity' },
+      ]);
       assert.deepEqual(
         asked.map(({ name }) => name),
         ['kmsKeyArn', 'clusterName', 'identity'],
       );
       const tree = readTree(fleetDir);
-      assert.deepEqual(storedEnvironments(tree), ['staging', 'production', { name: 'qa', identity: 'pod-identity', clusterName: 'eks-qa' }]);
-      assert.deepEqual(JSON.parse(tree['iam/qa/trust-policy.json'] ?? '').Statement[0].Principal, { Service: 'pods.eks.amazonaws.com' });
+      assert.deepEqual(storedEnvironments(tree), [
+        'staging',
+        'production',
+        { name: 'qa', identity: 'pod-identity', clusterName: 'eks-qa' },
+      ]);
+      assert.deepEqual(JSON.parse(tree['iam/qa/trust-policy.json'] ?? '').Statement[0].Principal, {
+        Service: 'pods.eks.amazonaws.com',
+      });
     });
 
     it('points out an OIDC issuer in another region at once and asks it again unless kept', async () => {
@@ -421,13 +549,20 @@ creation_rules:
         { name: 'keep', answer: false },
         { name: 'oidcIssuer', answer: QA_ISSUER },
       ]);
-      assert.deepEqual(events.filter((event) => !event.startsWith('log: ') || event.startsWith('log: Warning')).slice(3, 7), [
-        'question: oidcIssuer',
-        "log: Warning: environments.qa.oidcIssuer is in region eu-west-1, not in the fleet's region us-east-1, where the environment's cluster is looked up: check that it is the issuer of that cluster (aws eks describe-cluster --region us-east-1)",
-        'question: keep',
-        'question: oidcIssuer',
+      assert.deepEqual(
+        events.filter((event) => !event.startsWith('log: ') || event.startsWith('log: Warning')).slice(3, 7),
+        [
+          'question: oidcIssuer',
+          "log: Warning: environments.qa.oidcIssuer is in region eu-west-1, not in the fleet's region us-east-1, where the environment's cluster is looked up: check that it is the issuer of that cluster (aws eks describe-cluster --region us-east-1)",
+          'question: keep',
+          'question: oidcIssuer',
+        ],
+      );
+      assert.deepEqual(storedEnvironments(readTree(fleetDir)), [
+        'staging',
+        'production',
+        { name: 'qa', oidcIssuer: QA_ISSUER },
       ]);
-      assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', oidcIssuer: QA_ISSUER }]);
     });
 
     const otherRegionKey = 'arn:aws:kms:eu-central-1:123456789012:alias/flux-sops-qa';
@@ -445,8 +580,17 @@ creation_rules:
         { name: 'oidcIssuer', answer: QA_ISSUER },
       ]);
       assert.deepEqual(asked[1], { name: 'keep', message: `Keep ${otherRegionKey}?`, default: false });
-      assert.deepEqual(events.slice(0, 4), ['question: kmsKeyArn', `log: ${otherRegionWarning}`, 'question: keep', 'question: kmsKeyArn']);
-      assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', oidcIssuer: QA_ISSUER }]);
+      assert.deepEqual(events.slice(0, 4), [
+        'question: kmsKeyArn',
+        `log: ${otherRegionWarning}`,
+        'question: keep',
+        'question: kmsKeyArn',
+      ]);
+      assert.deepEqual(storedEnvironments(readTree(fleetDir)), [
+        'staging',
+        'production',
+        { name: 'qa', oidcIssuer: QA_ISSUER },
+      ]);
     });
 
     it('keeps a key in another region when told to, warning about it once', async () => {
@@ -458,7 +602,11 @@ creation_rules:
         { name: 'identity' },
         { name: 'oidcIssuer', answer: QA_ISSUER },
       ]);
-      assert.deepEqual(storedEnvironments(readTree(fleetDir)), ['staging', 'production', { name: 'qa', kmsKeyArn: otherRegionKey, oidcIssuer: QA_ISSUER }]);
+      assert.deepEqual(storedEnvironments(readTree(fleetDir)), [
+        'staging',
+        'production',
+        { name: 'qa', kmsKeyArn: otherRegionKey, oidcIssuer: QA_ISSUER },
+      ]);
       assert.deepEqual(
         events.filter((event) => event.startsWith('log: Warning')),
         [`log: ${otherRegionWarning}`],
@@ -468,7 +616,8 @@ creation_rules:
   });
 
   describe('stops with the exact message and exit status, and changes no file, through the generator and through flux-sops env', () => {
-    const notAFleet = 'This folder is not a fleet generated by generator-flux-sops (no generator-flux-sops answers in .yo-rc.json): run yo flux-sops first';
+    const notAFleet =
+      'This folder is not a fleet generated by generator-flux-sops (no generator-flux-sops answers in .yo-rc.json): run yo flux-sops first';
     interface RefusedCase {
       what: string;
       /** The environment name given (none: undefined). */
@@ -490,17 +639,26 @@ creation_rules:
         name: undefined,
         kind: 'usage',
         status: 2,
-        message: 'Missing the name of the environment to add.\nUsage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options',
-        cliMessage: 'flux-sops env add takes exactly one environment name, got 0\nUsage: flux-sops env add <name> [options]',
+        message:
+          'Missing the name of the environment to add.\nUsage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options',
+        cliMessage:
+          'flux-sops env add takes exactly one environment name, got 0\nUsage: flux-sops env add <name> [options]',
       },
       {
         what: 'on an existing name',
         name: 'staging',
         kind: 'input',
         status: 2,
-        message: 'Invalid environment name "staging": is already an environment of this fleet (staging, production): choose another name',
+        message:
+          'Invalid environment name "staging": is already an environment of this fleet (staging, production): choose another name',
       },
-      { what: 'on an invalid name', name: 'QA_1', kind: 'input', status: 2, message: `Invalid environment name "QA_1": ${LABEL_ALLOWED}` },
+      {
+        what: 'on an invalid name',
+        name: 'QA_1',
+        kind: 'input',
+        status: 2,
+        message: `Invalid environment name "QA_1": ${LABEL_ALLOWED}`,
+      },
       {
         what: 'on an invalid option, together with an invalid name: both reported',
         name: 'qa_',
@@ -534,7 +692,11 @@ creation_rules:
         what: 'in a folder whose .yo-rc.json belongs to another generator',
         name: 'qa',
         folder: async () => temporaryFolder('env-other-generator-'),
-        prepare: (dir) => writeFileSync(join(dir, '.yo-rc.json'), `${JSON.stringify({ 'generator-node': { name: 'app' } }, null, 2)}\n`),
+        prepare: (dir) =>
+          writeFileSync(
+            join(dir, '.yo-rc.json'),
+            `${JSON.stringify({ 'generator-node': { name: 'app' } }, null, 2)}\n`,
+          ),
         kind: 'fleet',
         status: 2,
         message: notAFleet,
@@ -556,7 +718,8 @@ creation_rules:
         prepare: (dir) => rmSync(join(dir, '.sops.yaml')),
         kind: 'fleet',
         status: 2,
-        message: '.sops.yaml is missing from this folder: the fleet keeps its creation rules there; nothing was written',
+        message:
+          '.sops.yaml is missing from this folder: the fleet keeps its creation rules there; nothing was written',
       },
       {
         what: 'when .sops.yaml does not parse',
@@ -564,7 +727,8 @@ creation_rules:
         prepare: (dir) => writeFileSync(join(dir, '.sops.yaml'), 'creation_rules:\n  - kms: [\n'),
         kind: 'fleet',
         status: 2,
-        message: '.sops.yaml is not valid YAML (line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]); nothing was written',
+        message:
+          '.sops.yaml is not valid YAML (line 3, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]); nothing was written',
       },
       {
         what: 'when .sops.yaml is not a mapping of rules',
@@ -599,7 +763,14 @@ creation_rules:
         assert.equal(hashTree(dir), before, 'yo flux-sops:env changed the folder');
         // flux-sops env: exactly `flux-sops: <message>` and the status, nothing else.
         const options = Object.entries(testCase.options ?? {}).map(([name, value]) => `--${name}=${value}`);
-        const result = await runCliInProcess(['env', ...(testCase.name === undefined ? [] : [testCase.name]), ...options, '--no-interactive', '--cwd', dir]);
+        const result = await runCliInProcess([
+          'env',
+          ...(testCase.name === undefined ? [] : [testCase.name]),
+          ...options,
+          '--no-interactive',
+          '--cwd',
+          dir,
+        ]);
         assert.equal(result.stderr, `flux-sops: ${testCase.cliMessage ?? testCase.message}\n`);
         assert.equal(result.stdout, '');
         assert.equal(result.status, testCase.status);
@@ -614,7 +785,8 @@ creation_rules:
       assert.deepEqual(result, {
         status: 2,
         stdout: '',
-        stderr: 'flux-sops: flux-sops env add takes exactly one environment name, got 2\nUsage: flux-sops env add <name> [options]\n',
+        stderr:
+          'flux-sops: flux-sops env add takes exactly one environment name, got 2\nUsage: flux-sops env add <name> [options]\n',
       });
       assert.equal(hashTree(dir), before);
     });
@@ -622,7 +794,11 @@ creation_rules:
 
   describe('a README without its environments markers', () => {
     for (const [what, prepare, note] of [
-      ['reworked by the user', (dir: string) => writeFileSync(join(dir, 'README.md'), '# Our fleet\n\nWe list environments in the wiki.\n'), 'no longer has its environments markers'],
+      [
+        'reworked by the user',
+        (dir: string) => writeFileSync(join(dir, 'README.md'), '# Our fleet\n\nWe list environments in the wiki.\n'),
+        'no longer has its environments markers',
+      ],
       ['removed', (dir: string) => rmSync(join(dir, 'README.md')), 'is missing'],
     ] as const) {
       it(`${what}: left as it is, with the row to add said after writing`, async () => {
@@ -632,10 +808,15 @@ creation_rules:
         const result = await runCliInProcess(['env', 'qa', '--no-interactive', '--cwd', fleetDir]);
         assert.equal(result.status, 0, result.stderr);
         const changes = changesBetween(before, readTree(fleetDir));
-        assert.deepEqual(Object.keys(changes).sort(), EXPECTED_CHANGES.filter((path) => path !== 'README.md'));
+        assert.deepEqual(
+          Object.keys(changes).sort(),
+          EXPECTED_CHANGES.filter((path) => path !== 'README.md'),
+        );
         assert.equal(readTree(fleetDir)['README.md'], before['README.md']);
         const lines = outputLines(result.stderr);
-        const noteAt = lines.indexOf(`     info README.md ${note}, so it was left as it is. Add this row to its environments table:`);
+        const noteAt = lines.indexOf(
+          `     info README.md ${note}, so it was left as it is. Add this row to its environments table:`,
+        );
         assert.notEqual(noteAt, -1, result.stderr);
         assert.equal(
           lines[noteAt + 1],
@@ -682,7 +863,11 @@ describe('flux-sops env', () => {
     ]) {
       const result = await runCliInProcess([...args, '--cwd', fleetDir]);
       assert.equal(result.status, 2, `${args[0]}: ${result.stderr}`);
-      assert.match(result.stderr, /^flux-sops: \.sops\.yaml (is not valid YAML|does not parse as YAML) \(.*line 3, column 1.*\)/, args[0]);
+      assert.match(
+        result.stderr,
+        /^flux-sops: \.sops\.yaml (is not valid YAML|does not parse as YAML) \(.*line 3, column 1.*\)/,
+        args[0],
+      );
       assert.equal(hashTree(fleetDir), before, `${args[0]} changed the fleet`);
     }
   });
@@ -700,7 +885,11 @@ describe('addCreationRule', () => {
     '  - path_regex: "^secrets/staging/.+\\\\.ya?ml$"\n    encrypted_regex: "^(data|stringData)$"\n    kms: arn:aws:kms:us-east-1:123456789012:alias/flux-sops-staging\n';
 
   const cases: { name: string; given: string; expected: string; age?: string }[] = [
-    { name: 'appends after rules that do not match qa', given: `creation_rules:\n${stagingRule}`, expected: `creation_rules:\n${stagingRule}${qaRule}` },
+    {
+      name: 'appends after rules that do not match qa',
+      given: `creation_rules:\n${stagingRule}`,
+      expected: `creation_rules:\n${stagingRule}${qaRule}`,
+    },
     {
       name: 'goes before a rule without path_regex',
       given: `creation_rules:\n${stagingRule}  - kms: arn:aws:kms:us-east-1:123456789012:alias/all\n`,
@@ -717,8 +906,16 @@ describe('addCreationRule', () => {
       expected: `creation_rules:\n  - path_regex: ^secrets/qa-old/\n    kms: arn:aws:kms:us-east-1:123456789012:alias/old\n${qaRule}`,
     },
     { name: 'starts the list in an empty file', given: '', expected: `creation_rules:\n${qaRule}` },
-    { name: 'starts the list when creation_rules is empty', given: 'creation_rules:\n', expected: `creation_rules:\n${qaRule}` },
-    { name: 'turns an empty flow list into a block list', given: 'creation_rules: []\n', expected: `creation_rules:\n${qaRule}` },
+    {
+      name: 'starts the list when creation_rules is empty',
+      given: 'creation_rules:\n',
+      expected: `creation_rules:\n${qaRule}`,
+    },
+    {
+      name: 'turns an empty flow list into a block list',
+      given: 'creation_rules: []\n',
+      expected: `creation_rules:\n${qaRule}`,
+    },
     {
       name: 'keeps other top-level keys and comments after the rules',
       given: `creation_rules:\n${stagingRule}# trailing note\nstores:\n  yaml:\n    indent: 2\n`,
@@ -745,12 +942,16 @@ describe('addCreationRule', () => {
   for (const [given, message] of [
     ['- a list\n', '.sops.yaml must be a mapping with a creation_rules list; nothing was written'],
     ['creation_rules:\n  path_regex: x\n', '.sops.yaml has a creation_rules that is not a list; nothing was written'],
-    ['creation_rules:\n  - just a string\n', '.sops.yaml has a creation rule that is not a mapping; nothing was written'],
+    [
+      'creation_rules:\n  - just a string\n',
+      '.sops.yaml has a creation rule that is not a mapping; nothing was written',
+    ],
   ] as const) {
     it(`refuses ${JSON.stringify(given)} as a fleet error (exit 2)`, () => {
       assert.throws(
         () => addCreationRule(given, rule, secretPaths),
-        (error: unknown) => error instanceof FluxSopsError && error.message === message && error.kind === 'fleet' && error.code === 2,
+        (error: unknown) =>
+          error instanceof FluxSopsError && error.message === message && error.kind === 'fleet' && error.code === 2,
       );
     });
   }

@@ -16,7 +16,12 @@ export interface EnvironmentValues {
 
 export function environmentOf({ name, region = 'eu-west-1', ...overrides }: EnvironmentValues): ResolvedEnvironment {
   const answers = validateAnswers(
-    { accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', region, environments: [{ name, ...overrides }] },
+    {
+      accountId: '123456789012',
+      repoUrl: 'https://github.com/acme/apps.git',
+      region,
+      environments: [{ name, ...overrides }],
+    },
     (input) => `the test gives no ${input}`,
   );
   return resolveEnvironment(answers, answers.environments[0] as (typeof answers.environments)[number]);

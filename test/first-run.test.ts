@@ -25,7 +25,11 @@ interface Asked {
 }
 
 /** Runs `yo flux-sops` in a terminal in `dir`, answering each question by `answer` (undefined: its default). */
-async function runAppInTerminal(dir: string, options: Record<string, unknown>, answer: (question: Asked) => unknown): Promise<Asked[]> {
+async function runAppInTerminal(
+  dir: string,
+  options: Record<string, unknown>,
+  answer: (question: Asked) => unknown,
+): Promise<Asked[]> {
   const asked: Asked[] = [];
   await helpers
     .run(FleetGenerator, { namespace: 'flux-sops:app', resolved: generatorFile('app') }, { force: false })
@@ -63,11 +67,15 @@ describe('first run: options and prompts combine', () => {
   });
 
   it('with one per-environment option, still asks the environments and every other setting of each', async () => {
-    const asked = await runAppInTerminal(workDir, { 'account-id': ACCOUNT, 'repo-url': REPO, 'cluster-name': 'production=eks-p' }, (question) =>
-      question.name === 'environments' ? 'staging, production' : undefined,
+    const asked = await runAppInTerminal(
+      workDir,
+      { 'account-id': ACCOUNT, 'repo-url': REPO, 'cluster-name': 'production=eks-p' },
+      (question) => (question.name === 'environments' ? 'staging, production' : undefined),
     );
     assert.deepEqual(
-      asked.map(({ name, message }) => (/^(staging|production): /.test(message) ? `${message.split(':')[0]}: ${name}` : name)),
+      asked.map(({ name, message }) =>
+        /^(staging|production): /.test(message) ? `${message.split(':')[0]}: ${name}` : name,
+      ),
       [
         'roleName',
         'identity',
@@ -91,18 +99,39 @@ describe('first run: options and prompts combine', () => {
   });
 
   it('applies a per-environment option to an environment named at the prompt, and asks nothing it gave', async () => {
-    await runAppInTerminal(workDir, { 'account-id': ACCOUNT, 'repo-url': REPO, 'oidc-issuer': `qa=${ISSUER}`, 'kms-key-arn': `qa=arn:aws:kms:us-east-1:${ACCOUNT}:alias/team-qa` }, (question) => {
-      assert.ok(!(question.message.startsWith('qa:') && ['kmsKeyArn', 'oidcIssuer'].includes(question.name)), `asked ${question.name} of qa, given as an option`);
-      return question.name === 'environments' ? 'qa' : undefined;
-    });
-    assert.deepEqual(storedAnswers(readTree(workDir)).environments, [{ name: 'qa', kmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/team-qa`, oidcIssuer: ISSUER }]);
+    await runAppInTerminal(
+      workDir,
+      {
+        'account-id': ACCOUNT,
+        'repo-url': REPO,
+        'oidc-issuer': `qa=${ISSUER}`,
+        'kms-key-arn': `qa=arn:aws:kms:us-east-1:${ACCOUNT}:alias/team-qa`,
+      },
+      (question) => {
+        assert.ok(
+          !(question.message.startsWith('qa:') && ['kmsKeyArn', 'oidcIssuer'].includes(question.name)),
+          `asked ${question.name} of qa, given as an option`,
+        );
+        return question.name === 'environments' ? 'qa' : undefined;
+      },
+    );
+    assert.deepEqual(storedAnswers(readTree(workDir)).environments, [
+      { name: 'qa', kmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT}:alias/team-qa`, oidcIssuer: ISSUER },
+    ]);
   });
 
   it('refuses, after the prompts, a per-environment option naming no environment the prompts gave (exit 2, nothing written)', async () => {
     await assert.rejects(
-      runAppInTerminal(workDir, { 'account-id': ACCOUNT, 'repo-url': REPO, 'cluster-name': 'production=eks-p' }, (question) => (question.name === 'environments' ? 'staging' : undefined)),
+      runAppInTerminal(
+        workDir,
+        { 'account-id': ACCOUNT, 'repo-url': REPO, 'cluster-name': 'production=eks-p' },
+        (question) => (question.name === 'environments' ? 'staging' : undefined),
+      ),
       (error: unknown) =>
-        error instanceof FluxSopsError && error.code === 2 && error.message === 'flux-sops: Invalid environment in a per-environment option "production": is not one of the environments',
+        error instanceof FluxSopsError &&
+        error.code === 2 &&
+        error.message ===
+          'flux-sops: Invalid environment in a per-environment option "production": is not one of the environments',
     );
     assert.deepEqual(readTree(workDir), {});
   });
@@ -114,17 +143,32 @@ describe('first run: options and prompts combine', () => {
       }
       return undefined;
     });
-    assert.ok(!asked.some((question) => question.name === 'oidcIssuer' && question.message.startsWith('production:')), 'asked the OIDC issuer of a Pod Identity environment');
+    assert.ok(
+      !asked.some((question) => question.name === 'oidcIssuer' && question.message.startsWith('production:')),
+      'asked the OIDC issuer of a Pod Identity environment',
+    );
     const tree = readTree(workDir);
     assert.deepEqual(storedAnswers(tree).identity, 'irsa');
     assert.deepEqual(storedAnswers(tree).environments, ['staging', { name: 'production', identity: 'pod-identity' }]);
-    assert.deepEqual(JSON.parse(tree['iam/production/trust-policy.json'] ?? '').Statement[0].Principal, { Service: 'pods.eks.amazonaws.com' });
-    assert.match(JSON.parse(tree['iam/staging/trust-policy.json'] ?? '').Statement[0].Action, /AssumeRoleWithWebIdentity/);
+    assert.deepEqual(JSON.parse(tree['iam/production/trust-policy.json'] ?? '').Statement[0].Principal, {
+      Service: 'pods.eks.amazonaws.com',
+    });
+    assert.match(
+      JSON.parse(tree['iam/staging/trust-policy.json'] ?? '').Statement[0].Action,
+      /AssumeRoleWithWebIdentity/,
+    );
   });
 
   it('asks an answers file’s environments only what the file left out', async () => {
     const answers = join(workDir, '..', `${workDir.split('/').pop()}-answers.json`);
-    writeFileSync(answers, JSON.stringify({ accountId: ACCOUNT, repoUrl: REPO, environments: [{ name: 'staging', clusterName: 'eks-s', identity: 'pod-identity' }] }));
+    writeFileSync(
+      answers,
+      JSON.stringify({
+        accountId: ACCOUNT,
+        repoUrl: REPO,
+        environments: [{ name: 'staging', clusterName: 'eks-s', identity: 'pod-identity' }],
+      }),
+    );
     try {
       const asked = await runAppInTerminal(workDir, { answers }, () => undefined);
       assert.deepEqual(
@@ -172,11 +216,18 @@ describe('first run: the fleet is found upward by its .yo-rc.json', () => {
 
   it('flux-sops --oidc-issuer run in a subfolder updates the fleet above, and starts no fleet there', async () => {
     const subfolder = join(fleet, 'clusters', 'staging');
-    const result = await fluxSopsIn(subfolder, '--no-interactive', '--oidc-issuer', `staging=oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`);
+    const result = await fluxSopsIn(
+      subfolder,
+      '--no-interactive',
+      '--oidc-issuer',
+      `staging=oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE`,
+    );
     assert.equal(result.status, 0, result.stderr);
     const tree = readTree(fleet);
     assert.deepEqual(
-      Object.keys(tree).filter((path) => tree[path] !== generated[path]).sort(),
+      Object.keys(tree)
+        .filter((path) => tree[path] !== generated[path])
+        .sort(),
       ['.yo-rc.json', 'README.md', 'iam/staging/trust-policy.json'],
     );
     assert.ok(!Object.keys(tree).some((path) => path.startsWith('clusters/staging/') && path.endsWith('.yo-rc.json')));
@@ -236,7 +287,9 @@ describe('first run: the fleet is found upward by its .yo-rc.json', () => {
     cpSync(template, nested, { recursive: true });
     const result = await fluxSopsIn(fleet, 'check', '--json');
     assert.equal(result.status, 1);
-    const findings = (JSON.parse(result.stdout) as { findings: { file: string; rule: string; severity: string; message: string }[] }).findings;
+    const findings = (
+      JSON.parse(result.stdout) as { findings: { file: string; rule: string; severity: string; message: string }[] }
+    ).findings;
     assert.deepEqual(
       findings.filter((each) => each.rule === 'nested-fleet'),
       [
@@ -244,7 +297,8 @@ describe('first run: the fleet is found upward by its .yo-rc.json', () => {
           file: 'old-fleet/.yo-rc.json',
           rule: 'nested-fleet',
           severity: 'error',
-          message: 'old-fleet/ is a fleet of its own inside this one: commands run in it act on it, not on this fleet, and its files are not what this fleet\'s Kustomizations apply',
+          message:
+            "old-fleet/ is a fleet of its own inside this one: commands run in it act on it, not on this fleet, and its files are not what this fleet's Kustomizations apply",
           fix: 'move what you need from old-fleet/ into this fleet (flux-sops env add <name> adds an environment here), then delete old-fleet/',
         },
       ],
@@ -253,7 +307,12 @@ describe('first run: the fleet is found upward by its .yo-rc.json', () => {
     mkdirSync(join(fleet, 'docs'));
     writeFileSync(join(fleet, 'docs', '.yo-rc.json'), '{"generator-other": {"x": 1}}\n');
     const clean = await fluxSopsIn(fleet, 'check', '--json');
-    assert.deepEqual((JSON.parse(clean.stdout) as { findings: { rule: string }[] }).findings.filter((each) => each.rule === 'nested-fleet'), []);
+    assert.deepEqual(
+      (JSON.parse(clean.stdout) as { findings: { rule: string }[] }).findings.filter(
+        (each) => each.rule === 'nested-fleet',
+      ),
+      [],
+    );
   });
 });
 
@@ -281,9 +340,23 @@ describe('first run: a choice is not an error', () => {
       [{ when: 'Replace it?', send: 'n\r' }],
     );
     assert.equal(status, 0, output);
-    assert.equal(output.trimEnd().split('\n').at(-1), 'secrets/staging/db.yaml kept as it is: nothing was written.', output);
+    assert.equal(
+      output.trimEnd().split('\n').at(-1),
+      'secrets/staging/db.yaml kept as it is: nothing was written.',
+      output,
+    );
     assert.equal(readFileSync(join(fleet, 'secrets/staging/db.yaml'), 'utf8'), sealed);
-    const withoutTerminal = await runCliInProcess(['secret', 'generic', 'staging', 'db', '--from-literal', 'password=x', '--no-interactive', '--cwd', fleet]);
+    const withoutTerminal = await runCliInProcess([
+      'secret',
+      'generic',
+      'staging',
+      'db',
+      '--from-literal',
+      'password=x',
+      '--no-interactive',
+      '--cwd',
+      fleet,
+    ]);
     assert.equal(withoutTerminal.status, 1);
     assert.equal(
       withoutTerminal.stderr,
@@ -296,7 +369,10 @@ describe('first run: --help', () => {
   it('says each default once: no "(empty: none) (default: none)"', async () => {
     const help = await runCliInProcess(['--help']);
     assert.equal(help.status, 0);
-    assert.match(help.stdout, /--backup-age-recipients <age1…> +Break-glass age public keys that can also decrypt every environment \(comma-separated\) \(default: none\)\n/);
+    assert.match(
+      help.stdout,
+      /--backup-age-recipients <age1…> +Break-glass age public keys that can also decrypt every environment \(comma-separated\) \(default: none\)\n/,
+    );
     assert.doesNotMatch(help.stdout, /empty: none/);
   });
 });

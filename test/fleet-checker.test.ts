@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -42,10 +51,16 @@ function write(root: string, path: string, contents: string | Uint8Array): void 
   writeFileSync(join(root, path), contents);
 }
 
-const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs1', format: 'pem' })
+  .toString();
 const ed25519Pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 /** An OpenSSH private key's armour around filler: the checker looks at the armour, as `ssh` does first. */
-const openSshKey = ['-----BEGIN OPENSSH', ' PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH', ' PRIVATE KEY-----\n'].join('');
+const openSshKey = [
+  '-----BEGIN OPENSSH',
+  ' PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH',
+  ' PRIVATE KEY-----\n',
+].join('');
 const ageIdentity = ['AGE', 'SECRET', 'KEY', '1QYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQYQSZQGPQY'].join('-');
 
 /** Node alone on PATH: a folder holding only a link to this node binary. */
@@ -56,7 +71,11 @@ function nodeOnlyPath(): string {
 }
 
 function runBundled(fleet: string, args: readonly string[]) {
-  const result = spawnSync('node', [FLEET_CHECKER_FILE, ...args], { cwd: fleet, env: { PATH: nodeOnlyPath() }, encoding: 'utf8' });
+  const result = spawnSync('node', [FLEET_CHECKER_FILE, ...args], {
+    cwd: fleet,
+    env: { PATH: nodeOnlyPath() },
+    encoding: 'utf8',
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -71,7 +90,7 @@ function hasNodeModulesAbove(folder: string): boolean {
   }
 }
 
-describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)', () => {
+describe("the bundled checker (dist/check.cjs, a fleet's .flux-sops/check.cjs)", () => {
   const bundle = readFileSync(shippedCheckerFile);
 
   it('is under 1 MB, not minified, and headed by name, version and the SHA-256 of the bytes after the header', () => {
@@ -80,9 +99,19 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
     const end = text.indexOf('\n\n');
     const header = text.slice(0, end);
     const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
-    assert.match(header, new RegExp(`^// generator-flux-sops ${version.replaceAll('.', '\\.')}: \`flux-sops check\` bundled into one file`));
+    assert.match(
+      header,
+      new RegExp(
+        `^// generator-flux-sops ${version.replaceAll('.', '\\.')}: \`flux-sops check\` bundled into one file`,
+      ),
+    );
     const hash = /sha256 of the bytes after this header: ([0-9a-f]{64})/.exec(header)?.[1];
-    assert.equal(hash, createHash('sha256').update(bundle.subarray(Buffer.byteLength(text.slice(0, end + 2)))).digest('hex'));
+    assert.equal(
+      hash,
+      createHash('sha256')
+        .update(bundle.subarray(Buffer.byteLength(text.slice(0, end + 2))))
+        .digest('hex'),
+    );
     assert.match(header, /Refresh it by running flux-sops \(or yo flux-sops\)/);
     assert.ok(text.split('\n').length > 5000, 'one statement per line, as written: a reviewable diff');
   });
@@ -94,11 +123,19 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
   });
 
   it('requires no network module, and no module outside Node itself', () => {
-    const required = [...bundle.toString('utf8').matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1] as string);
+    const required = [...bundle.toString('utf8').matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map(
+      (match) => match[1] as string,
+    );
     assert.ok(required.length > 0, 'the walker sees requires');
-    assert.deepEqual(required.filter((specifier) => !specifier.startsWith('node:')), []);
+    assert.deepEqual(
+      required.filter((specifier) => !specifier.startsWith('node:')),
+      [],
+    );
     const network = ['net', 'http', 'https', 'http2', 'dns', 'tls', 'dgram'];
-    assert.deepEqual(required.filter((specifier) => network.includes(specifier.slice('node:'.length))), []);
+    assert.deepEqual(
+      required.filter((specifier) => network.includes(specifier.slice('node:'.length))),
+      [],
+    );
     // Outside comments (JSDoc types name modules as import('…')).
     assert.doesNotMatch(bundle.toString('utf8'), /^(?![ \t]*(?:\*|\/\/)).*(?:\bimport\(|\bimport\.meta\b)/m);
   });
@@ -108,9 +145,17 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
     assert.ok(!hasNodeModulesAbove(fleet), 'a node_modules folder above the fleet');
     // Planted problems: a plaintext Secret, an encrypted file where nothing decrypts it, keys
     // under odd names and in a binary file, and a key in an ignored file (not reported).
-    write(fleet, 'clusters/staging/db.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n');
+    write(
+      fleet,
+      'clusters/staging/db.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: hunter2\n',
+    );
     write(fleet, 'notes/old.txt', rsaPem);
-    write(fleet, 'backup/blob.bin', Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(openSshKey), Buffer.from([0, 0, 7])]));
+    write(
+      fleet,
+      'backup/blob.bin',
+      Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(openSshKey), Buffer.from([0, 0, 7])]),
+    );
     write(fleet, 'docs/team.md', `# keys\n${ageIdentity}\n`);
     write(fleet, 'deploy_key', ed25519Pem);
     write(fleet, 'terraform.tfstate', JSON.stringify({ private_key: rsaPem }));
@@ -121,7 +166,8 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
     assert.equal(bundled.status, 1);
     assert.equal(installed.status, 1);
     assert.equal(bundled.stdout, installed.stdout);
-    const findings = (JSON.parse(bundled.stdout) as { findings: { file: string; rule: string; message: string }[] }).findings;
+    const findings = (JSON.parse(bundled.stdout) as { findings: { file: string; rule: string; message: string }[] })
+      .findings;
     assert.deepEqual(
       findings.filter((each) => each.rule === 'private-key').map((each) => `${each.file}: ${each.message}`),
       [
@@ -145,20 +191,28 @@ describe('the bundled checker (dist/check.cjs, a fleet\'s .flux-sops/check.cjs)'
     assert.match(help.stdout, /^Usage: node \.flux-sops\/check\.cjs \[dir\] \[--cwd DIR\] \[--json\] \[--strict\]\n/);
     assert.match(help.stdout, /private-key +error +a file Git would commit/);
     const wrong = runBundled(fleet, ['--bogus']);
-    assert.deepEqual([wrong.status, wrong.stdout, wrong.stderr], [2, '', 'flux-sops: unknown option --bogus\nRun node .flux-sops/check.cjs --help for the usage.\n']);
+    assert.deepEqual(
+      [wrong.status, wrong.stdout, wrong.stderr],
+      [2, '', 'flux-sops: unknown option --bogus\nRun node .flux-sops/check.cjs --help for the usage.\n'],
+    );
     const outside = runBundled(fleet, []);
     assert.equal(outside.status, 2);
-    assert.match(outside.stderr, /^flux-sops: no \.sops\.yaml in the current folder or any folder above it: run node \.flux-sops\/check\.cjs inside a fleet/);
+    assert.match(
+      outside.stderr,
+      /^flux-sops: no \.sops\.yaml in the current folder or any folder above it: run node \.flux-sops\/check\.cjs inside a fleet/,
+    );
   });
 });
 
-describe('flux-sops check and the fleet\'s copy of the checker', () => {
+describe("flux-sops check and the fleet's copy of the checker", () => {
   it('finds nothing about the copy the generator wrote, and reports one changed by hand', async () => {
     const fleet = await generateFleet();
     assert.ok(readFileSync(join(fleet, FLEET_CHECKER_FILE)).equals(readFileSync(shippedCheckerFile)));
     const clean = await runCliInProcess(['check', fleet, '--json']);
     assert.deepEqual(
-      (JSON.parse(clean.stdout) as { findings: { rule: string }[] }).findings.filter((each) => /checker|private-key/.test(each.rule)),
+      (JSON.parse(clean.stdout) as { findings: { rule: string }[] }).findings.filter((each) =>
+        /checker|private-key/.test(each.rule),
+      ),
       [],
     );
     appendFileSync(join(fleet, FLEET_CHECKER_FILE), 'process.exitCode = 0;\n');
@@ -166,7 +220,9 @@ describe('flux-sops check and the fleet\'s copy of the checker', () => {
     assert.equal(changed.status, 1);
     const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
     assert.deepEqual(
-      (JSON.parse(changed.stdout) as { findings: { rule: string }[] }).findings.filter((each) => each.rule === 'checker-differs'),
+      (JSON.parse(changed.stdout) as { findings: { rule: string }[] }).findings.filter(
+        (each) => each.rule === 'checker-differs',
+      ),
       [
         {
           file: FLEET_CHECKER_FILE,
@@ -187,8 +243,12 @@ describe('flux-sops check and the fleet\'s copy of the checker', () => {
     const checked = await runCliInProcess(['check', fleet, '--json']);
     const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
     assert.deepEqual(
-      (JSON.parse(checked.stdout) as { findings: { rule: string; message: string }[] }).findings.filter((each) => each.rule === 'checker-differs').map((each) => each.message),
-      [`is the checker of generator-flux-sops 0.0.9, not the one generator-flux-sops ${version} ships: CI and pre-commit run this file, so a changed copy can pass anything`],
+      (JSON.parse(checked.stdout) as { findings: { rule: string; message: string }[] }).findings
+        .filter((each) => each.rule === 'checker-differs')
+        .map((each) => each.message),
+      [
+        `is the checker of generator-flux-sops 0.0.9, not the one generator-flux-sops ${version} ships: CI and pre-commit run this file, so a changed copy can pass anything`,
+      ],
     );
     const rerun = await runCliInProcess(['--no-interactive', fleet]);
     assert.equal(rerun.status, 0, rerun.stderr);
@@ -197,7 +257,10 @@ describe('flux-sops check and the fleet\'s copy of the checker', () => {
     write(fleet, FLEET_CHECKER_FILE, `${older}process.exitCode = 0;\n`);
     const refused = await runCliInProcess(['--no-interactive', fleet]);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /These files differ from what would be generated \(edited by hand\?\):\n {2}\.flux-sops\/check\.cjs\n/);
+    assert.match(
+      refused.stderr,
+      /These files differ from what would be generated \(edited by hand\?\):\n {2}\.flux-sops\/check\.cjs\n/,
+    );
   });
 });
 
@@ -208,7 +271,9 @@ describe('the CI workflow, the pre-commit hook and CODEOWNERS', () => {
   });
 
   it('CI: push and pull_request only, read-only, no persisted credentials, actions pinned by commit SHA, no package from a registry', () => {
-    const workflow = parse(readFileSync(join(fleet, '.github/workflows/flux-sops.yaml'), 'utf8'), { uniqueKeys: true }) as {
+    const workflow = parse(readFileSync(join(fleet, '.github/workflows/flux-sops.yaml'), 'utf8'), {
+      uniqueKeys: true,
+    }) as {
       on: Record<string, unknown>;
       permissions: unknown;
       jobs: Record<string, { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] }>;
@@ -217,25 +282,45 @@ describe('the CI workflow, the pre-commit hook and CODEOWNERS', () => {
     assert.deepEqual(workflow.permissions, { contents: 'read' });
     const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
     const uses = steps.filter((step) => step.uses !== undefined).map((step) => step.uses as string);
-    assert.deepEqual(uses.map((each) => each.replace(/@.*/, '')), ['actions/checkout', 'actions/setup-node']);
+    assert.deepEqual(
+      uses.map((each) => each.replace(/@.*/, '')),
+      ['actions/checkout', 'actions/setup-node'],
+    );
     for (const each of uses) {
       assert.match(each, /^[\w-]+\/[\w-]+@[0-9a-f]{40}$/, `${each} is not pinned by a full commit SHA`);
     }
     const text = readFileSync(join(fleet, '.github/workflows/flux-sops.yaml'), 'utf8');
     assert.match(text, /actions\/checkout@[0-9a-f]{40} # v7\.\d+\.\d+\n/);
     assert.match(text, /actions\/setup-node@[0-9a-f]{40} # v7\.\d+\.\d+\n/);
-    assert.equal(steps.find((step) => step.uses?.startsWith('actions/checkout@'))?.with?.['persist-credentials'], false);
-    assert.deepEqual(steps.filter((step) => step.run !== undefined).map((step) => step.run), ['node .flux-sops/check.cjs']);
+    assert.equal(
+      steps.find((step) => step.uses?.startsWith('actions/checkout@'))?.with?.['persist-credentials'],
+      false,
+    );
+    assert.deepEqual(
+      steps.filter((step) => step.run !== undefined).map((step) => step.run),
+      ['node .flux-sops/check.cjs'],
+    );
     assert.doesNotMatch(text, /\b(npx|npm|yarn|pnpm|pip|pipx|pull_request_target)\b/);
   });
 
-  it('pre-commit: one local hook, language system, running the fleet\'s checker; no repository cloned, nothing installed', () => {
-    const config = parse(readFileSync(join(fleet, '.pre-commit-config.yaml'), 'utf8'), { uniqueKeys: true }) as { repos: { repo: string; hooks: Record<string, unknown>[] }[] };
+  it("pre-commit: one local hook, language system, running the fleet's checker; no repository cloned, nothing installed", () => {
+    const config = parse(readFileSync(join(fleet, '.pre-commit-config.yaml'), 'utf8'), { uniqueKeys: true }) as {
+      repos: { repo: string; hooks: Record<string, unknown>[] }[];
+    };
     assert.deepEqual(config, {
       repos: [
         {
           repo: 'local',
-          hooks: [{ id: 'flux-sops-check', name: 'flux-sops check', language: 'system', entry: 'node .flux-sops/check.cjs', pass_filenames: false, always_run: true }],
+          hooks: [
+            {
+              id: 'flux-sops-check',
+              name: 'flux-sops check',
+              language: 'system',
+              entry: 'node .flux-sops/check.cjs',
+              pass_filenames: false,
+              always_run: true,
+            },
+          ],
         },
       ],
     });
@@ -243,10 +328,18 @@ describe('the CI workflow, the pre-commit hook and CODEOWNERS', () => {
 
   it('CODEOWNERS: the placeholder until codeOwners is set, pending in check and an error with --strict', async () => {
     const codeOwners = readFileSync(join(fleet, '.github/CODEOWNERS'), 'utf8');
-    assert.match(codeOwners, new RegExp(`^/\\.flux-sops/ ${PLACEHOLDER_CODE_OWNER}\n/\\.github/ ${PLACEHOLDER_CODE_OWNER}\n/\\.sops\\.yaml ${PLACEHOLDER_CODE_OWNER}\n`, 'm'));
+    assert.match(
+      codeOwners,
+      new RegExp(
+        `^/\\.flux-sops/ ${PLACEHOLDER_CODE_OWNER}\n/\\.github/ ${PLACEHOLDER_CODE_OWNER}\n/\\.sops\\.yaml ${PLACEHOLDER_CODE_OWNER}\n`,
+        'm',
+      ),
+    );
     const strict = await runCliInProcess(['check', fleet, '--json', '--strict']);
     assert.deepEqual(
-      (JSON.parse(strict.stdout) as { findings: { rule: string }[] }).findings.filter((each) => each.rule === 'codeowners-placeholder'),
+      (JSON.parse(strict.stdout) as { findings: { rule: string }[] }).findings.filter(
+        (each) => each.rule === 'codeowners-placeholder',
+      ),
       [
         {
           file: '.github/CODEOWNERS',
@@ -260,7 +353,10 @@ describe('the CI workflow, the pre-commit hook and CODEOWNERS', () => {
     const rerun = await runCliInProcess(['--code-owners', '@acme/platform,@alice', '--no-interactive', fleet]);
     assert.equal(rerun.status, 0, rerun.stderr);
     const set = readFileSync(join(fleet, '.github/CODEOWNERS'), 'utf8');
-    assert.match(set, /^\/\.flux-sops\/ @acme\/platform @alice\n\/\.github\/ @acme\/platform @alice\n\/\.sops\.yaml @acme\/platform @alice\n$/m);
+    assert.match(
+      set,
+      /^\/\.flux-sops\/ @acme\/platform @alice\n\/\.github\/ @acme\/platform @alice\n\/\.sops\.yaml @acme\/platform @alice\n$/m,
+    );
     assert.doesNotMatch(set, /REPLACE/);
     const after = await runCliInProcess(['check', fleet, '--json', '--strict']);
     assert.ok(!after.stdout.includes('codeowners-placeholder'));
@@ -268,9 +364,21 @@ describe('the CI workflow, the pre-commit hook and CODEOWNERS', () => {
 
   it('refuses a code owner that is not a GitHub user, team or e-mail address (exit 2, nothing written)', async () => {
     const target = join(freshFolder('code-owners-'), 'fleet');
-    const result = await runCliInProcess(['--answers', writeAnswersFile({ accountId: '123456789012', repoUrl: 'https://github.com/acme/apps.git', codeOwners: ['@acme/platform', 'platform team'] }), '--no-interactive', target]);
+    const result = await runCliInProcess([
+      '--answers',
+      writeAnswersFile({
+        accountId: '123456789012',
+        repoUrl: 'https://github.com/acme/apps.git',
+        codeOwners: ['@acme/platform', 'platform team'],
+      }),
+      '--no-interactive',
+      target,
+    ]);
     assert.equal(result.status, 2);
-    assert.equal(result.stderr, 'flux-sops: Invalid codeOwners ["@acme/platform","platform team"]: "platform team" is not allowed: each must be a GitHub user (@user), a team (@org/team) or an e-mail address\n');
+    assert.equal(
+      result.stderr,
+      'flux-sops: Invalid codeOwners ["@acme/platform","platform team"]: "platform team" is not allowed: each must be a GitHub user (@user), a team (@org/team) or an e-mail address\n',
+    );
     assert.ok(!existsSync(target));
   });
 });
@@ -320,11 +428,22 @@ describe('key hygiene', () => {
     for (const path of [...ignored, ...kept]) {
       write(root, path, 'x');
     }
-    const checked = spawnSync('git', ['check-ignore', '--stdin'], { cwd: root, input: [...ignored, ...kept].join('\n'), encoding: 'utf8', env: { PATH: process.env.PATH ?? '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } });
+    const checked = spawnSync('git', ['check-ignore', '--stdin'], {
+      cwd: root,
+      input: [...ignored, ...kept].join('\n'),
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
+    });
     assert.deepEqual(checked.stdout.split('\n').filter(Boolean).sort(), [...ignored].sort());
     const rules = new GitIgnoreRules(root);
     assert.deepEqual([...ignored, ...kept].filter((path) => rules.ignores(path)).sort(), [...ignored].sort());
-    assert.deepEqual(git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort(), rules.listCommittedFiles(new Set(['.git'])).map((each) => each.path).sort());
+    assert.deepEqual(
+      git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort(),
+      rules
+        .listCommittedFiles(new Set(['.git']))
+        .map((each) => each.path)
+        .sort(),
+    );
   });
 
   it("check's reading of Git's rules (nested .gitignore, negations, folders, .git/info/exclude) matches git ls-files", () => {
@@ -359,9 +478,15 @@ describe('key hygiene', () => {
       write(root, path, 'x');
     }
     const fromGit = git('ls-files', '--others', '--exclude-standard').split('\n').filter(Boolean).sort();
-    const ours = new GitIgnoreRules(root).listCommittedFiles(new Set(['.git'])).map((each) => each.path).sort();
+    const ours = new GitIgnoreRules(root)
+      .listCommittedFiles(new Set(['.git']))
+      .map((each) => each.path)
+      .sort();
     assert.deepEqual(ours, fromGit);
-    assert.ok(fromGit.includes('sub/b.log') && !fromGit.includes('a.log') && !fromGit.includes('src/build/out.js'), 'the case covers negation and folders');
+    assert.ok(
+      fromGit.includes('sub/b.log') && !fromGit.includes('a.log') && !fromGit.includes('src/build/out.js'),
+      'the case covers negation and folders',
+    );
   });
 
   it('finds PEM, OpenSSH and age keys on raw bytes, and not the markers alone', () => {
@@ -369,8 +494,16 @@ describe('key hygiene', () => {
     assert.equal(findPrivateKeyKind(Buffer.from(ed25519Pem)), 'a PEM private key (PRIVATE KEY)');
     assert.equal(findPrivateKeyKind(Buffer.from(`\u0000\u00ff${openSshKey}`, 'latin1')), 'an OpenSSH private key');
     assert.equal(findPrivateKeyKind(Buffer.from(`key: ${ageIdentity}`)), 'an age identity (AGE-SECRET-KEY-…)');
-    assert.equal(findPrivateKeyKind(Buffer.from('-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n')), undefined);
-    assert.equal(findPrivateKeyKind(Buffer.from('the line AGE-SECRET-KEY-… is never a recipient; a "PRIVATE KEY-----" alone is not a key')), undefined);
+    assert.equal(
+      findPrivateKeyKind(Buffer.from('-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n')),
+      undefined,
+    );
+    assert.equal(
+      findPrivateKeyKind(
+        Buffer.from('the line AGE-SECRET-KEY-… is never a recipient; a "PRIVATE KEY-----" alone is not a key'),
+      ),
+      undefined,
+    );
     assert.equal(findPrivateKeyKind(readFileSync(shippedCheckerFile)), undefined, 'the checker does not find itself');
   });
 
@@ -387,25 +520,66 @@ describe('key hygiene', () => {
 
   it('flux-sops secret refuses a Secret name the .gitignore would hide, and a key file inside the fleet that Git would commit (exit 2)', async () => {
     const fleet = await generateFleet();
-    const hidden = await runCliInProcess(['secret', 'generic', 'staging', 'db.dec', '--from-literal', 'a=b', '--cwd', fleet]);
+    const hidden = await runCliInProcess([
+      'secret',
+      'generic',
+      'staging',
+      'db.dec',
+      '--from-literal',
+      'a=b',
+      '--cwd',
+      fleet,
+    ]);
     assert.deepEqual(
       [hidden.status, hidden.stderr],
-      [2, `flux-sops: Invalid Secret name "db.dec": Git would ignore secrets/staging/db.dec.yaml (a pattern of the fleet's .gitignore or .git/info/exclude matches it), so it would never be committed; choose another name\n`],
+      [
+        2,
+        `flux-sops: Invalid Secret name "db.dec": Git would ignore secrets/staging/db.dec.yaml (a pattern of the fleet's .gitignore or .git/info/exclude matches it), so it would never be committed; choose another name\n`,
+      ],
     );
     write(fleet, 'keys/token.txt', 'abc');
-    const inside = await runCliInProcess(['secret', 'generic', 'staging', 'db', '--from-file', `token=${join(fleet, 'keys', 'token.txt')}`, '--cwd', fleet]);
+    const inside = await runCliInProcess([
+      'secret',
+      'generic',
+      'staging',
+      'db',
+      '--from-file',
+      `token=${join(fleet, 'keys', 'token.txt')}`,
+      '--cwd',
+      fleet,
+    ]);
     assert.equal(inside.status, 2);
-    assert.match(inside.stderr, /^flux-sops: --from-file token: ".*\/keys\/token\.txt" lies inside the fleet, where Git would commit it/);
+    assert.match(
+      inside.stderr,
+      /^flux-sops: --from-file token: ".*\/keys\/token\.txt" lies inside the fleet, where Git would commit it/,
+    );
   });
 
   it('flux-sops secret git refuses a --private-key-file inside the fleet that Git would commit, and reads one it ignores', async () => {
-    const sshAnswers = writeAnswersFile({ accountId: '123456789012', repoUrl: 'ssh://git@github.com/acme/apps.git', environments: ['staging'] });
+    const sshAnswers = writeAnswersFile({
+      accountId: '123456789012',
+      repoUrl: 'ssh://git@github.com/acme/apps.git',
+      environments: ['staging'],
+    });
     const fleet = join(freshFolder('ssh-fleet-'), 'fleet');
     assert.equal((await runCliInProcess(['--answers', sshAnswers, '--no-interactive', fleet])).status, 0);
     const knownHosts = join(freshFolder('known-hosts-'), 'known_hosts');
-    writeFileSync(knownHosts, 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n');
+    writeFileSync(
+      knownHosts,
+      'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n',
+    );
     write(fleet, 'keys/flux.txt', ed25519Pem);
-    const refused = await runCliInProcess(['secret', 'git', 'staging', '--private-key-file', join(fleet, 'keys', 'flux.txt'), '--known-hosts-file', knownHosts, '--cwd', fleet]);
+    const refused = await runCliInProcess([
+      'secret',
+      'git',
+      'staging',
+      '--private-key-file',
+      join(fleet, 'keys', 'flux.txt'),
+      '--known-hosts-file',
+      knownHosts,
+      '--cwd',
+      fleet,
+    ]);
     assert.equal(refused.status, 2);
     assert.equal(
       refused.stderr,
@@ -414,10 +588,23 @@ describe('key hygiene', () => {
     );
     // A name the .gitignore covers passes this rule: the file is then read (and here refused as no key, before any KMS call).
     write(fleet, 'keys/deploy_key', 'not a key\n');
-    const ignored = await runCliInProcess(['secret', 'git', 'staging', '--private-key-file', join(fleet, 'keys', 'deploy_key'), '--known-hosts-file', knownHosts, '--cwd', fleet]);
+    const ignored = await runCliInProcess([
+      'secret',
+      'git',
+      'staging',
+      '--private-key-file',
+      join(fleet, 'keys', 'deploy_key'),
+      '--known-hosts-file',
+      knownHosts,
+      '--cwd',
+      fleet,
+    ]);
     assert.deepEqual(
       [ignored.status, ignored.stderr],
-      [2, `flux-sops: --private-key-file ${JSON.stringify(join(fleet, 'keys', 'deploy_key'))} is not a private key in OpenSSH or PEM format (it could not be read as one)\n`],
+      [
+        2,
+        `flux-sops: --private-key-file ${JSON.stringify(join(fleet, 'keys', 'deploy_key'))} is not a private key in OpenSSH or PEM format (it could not be read as one)\n`,
+      ],
     );
   });
 });

@@ -6,7 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import {
+  ValidatingAdmissionPolicy,
+  ValidatingAdmissionPolicyBinding,
+} from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { Namespace, Secret, ServiceAccount } from 'kubernetes-models/v1';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -27,14 +30,25 @@ function closeSchema(schema: Record<string, unknown>, path: string[] = []): Reco
   const closed: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
-      closed.properties = Object.fromEntries(Object.entries(value).map(([name, property]) => [name, name === 'metadata' && path.length === 0 ? property : closeSchema(property as Record<string, unknown>, [...path, name])]));
+      closed.properties = Object.fromEntries(
+        Object.entries(value).map(([name, property]) => [
+          name,
+          name === 'metadata' && path.length === 0
+            ? property
+            : closeSchema(property as Record<string, unknown>, [...path, name]),
+        ]),
+      );
     } else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object' && value !== null) {
       closed[key] = closeSchema(value as Record<string, unknown>, [...path, key]);
     } else {
       closed[key] = value;
     }
   }
-  if (closed.properties !== undefined && closed.additionalProperties === undefined && closed['x-kubernetes-preserve-unknown-fields'] !== true) {
+  if (
+    closed.properties !== undefined &&
+    closed.additionalProperties === undefined &&
+    closed['x-kubernetes-preserve-unknown-fields'] !== true
+  ) {
     closed.additionalProperties = false;
   }
   return closed;
@@ -46,7 +60,11 @@ function crdValidators(): Record<string, (object: Record<string, unknown>) => vo
   const validators: Record<string, (object: Record<string, unknown>) => void> = {};
   for (const file of FLUX_CRDS) {
     const crd = parse(readFileSync(join(import.meta.dirname, 'fixtures', 'flux-crds', file), 'utf8')) as {
-      spec: { group: string; names: { kind: string }; versions: { name: string; served: boolean; schema: { openAPIV3Schema: Record<string, unknown> } }[] };
+      spec: {
+        group: string;
+        names: { kind: string };
+        versions: { name: string; served: boolean; schema: { openAPIV3Schema: Record<string, unknown> } }[];
+      };
     };
     for (const version of crd.spec.versions.filter((each) => each.served)) {
       const validate: ValidateFunction = ajv.compile(closeSchema(version.schema.openAPIV3Schema));
@@ -66,8 +84,10 @@ const validators: Record<string, (object: Record<string, unknown>) => void> = {
   'v1/ServiceAccount': (object) => new ServiceAccount(object as never).validate(),
   'v1/Namespace': (object) => new Namespace(object as never).validate(),
   'rbac.authorization.k8s.io/v1/RoleBinding': (object) => new RoleBinding(object as never).validate(),
-  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': (object) => new ValidatingAdmissionPolicy(object as never).validate(),
-  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': (object) => new ValidatingAdmissionPolicyBinding(object as never).validate(),
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': (object) =>
+    new ValidatingAdmissionPolicy(object as never).validate(),
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': (object) =>
+    new ValidatingAdmissionPolicyBinding(object as never).validate(),
 };
 
 /** Validates one object against the schema of its kind; an unknown kind is an error. */
@@ -121,7 +141,11 @@ export function validateObjects(tree: Tree): { yamlFiles: number; objectsValidat
     yamlFiles += 1;
     for (const version of ['1.1', '1.2'] as const) {
       for (const document of parseAllDocuments(contents, { uniqueKeys: true, version })) {
-        assert.deepEqual([...document.errors, ...document.warnings].map((problem) => problem.message), [], `${path} (YAML ${version})`);
+        assert.deepEqual(
+          [...document.errors, ...document.warnings].map((problem) => problem.message),
+          [],
+          `${path} (YAML ${version})`,
+        );
       }
     }
     for (const document of parseAllDocuments(contents)) {
@@ -169,7 +193,9 @@ export const FLUX_CONTROLLERS = [
  */
 const STAND_IN_GOTK_COMPONENTS = [
   'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
-  ...FLUX_CONTROLLERS.map((name) => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: flux-system\n`),
+  ...FLUX_CONTROLLERS.map(
+    (name) => `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: flux-system\n`,
+  ),
   ...FLUX_CONTROLLERS.map(
     (name) => `apiVersion: apps/v1
 kind: Deployment
@@ -246,7 +272,10 @@ export function buildKustomizeFolders(fleetDir: string, tree: Tree): Record<stri
       buildDir = scratch;
     }
     try {
-      outputs[folder] = execFileSync('kubectl', ['kustomize', buildDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      outputs[folder] = execFileSync('kubectl', ['kustomize', buildDir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } finally {
       if (scratch) {
         rmSync(scratch, { recursive: true, force: true });
@@ -263,7 +292,11 @@ export function creationRulesOf(tree: Tree): CreationRule[] {
 }
 
 /** SOPS's first-match lookup: each environment's secrets get its key (and age recipients); clusters/ gets no rule. */
-export function assertSopsRules(tree: Tree, keys: Record<string, string>, ageRecipients: Record<string, string | undefined> = {}): void {
+export function assertSopsRules(
+  tree: Tree,
+  keys: Record<string, string>,
+  ageRecipients: Record<string, string | undefined> = {},
+): void {
   const rules = creationRulesOf(tree);
   for (const rule of rules) {
     assert.ok(rule.path_regex && isAnchored(rule.path_regex), `rule ${rule.path_regex} is anchored`);
@@ -273,7 +306,11 @@ export function assertSopsRules(tree: Tree, keys: Record<string, string>, ageRec
       const index = findCreationRule(rules, path);
       assert.notEqual(index, -1, `${path} matches a rule`);
       assert.equal(rules[index]?.kms, kmsKeyArn, `${path} is encrypted with the key of ${environment}`);
-      assert.equal(rules[index]?.age, ageRecipients[environment], `${path} has the backup recipients of ${environment}`);
+      assert.equal(
+        rules[index]?.age,
+        ageRecipients[environment],
+        `${path} has the backup recipients of ${environment}`,
+      );
       assert.equal(rules[index]?.encrypted_regex, '^(data|stringData)$');
     }
     for (const path of [

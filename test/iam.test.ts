@@ -14,7 +14,6 @@ import { environmentOf } from './environments.js';
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 const ISSUER_ID = 'EXAMPLED539D4633E53DE1B71EXAMPLE';
 
-
 const irsaStaging = environmentOf({ name: 'staging', oidcIssuer: `oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}` });
 const podIdentityProduction = environmentOf({
   name: 'production',
@@ -24,7 +23,11 @@ const podIdentityProduction = environmentOf({
   identity: 'pod-identity',
   kmsKeyArn: `arn:aws:kms:eu-west-1:210987654321:key/${KEY_ID}`,
 });
-const china = environmentOf({ name: 'cn', region: 'cn-north-1', oidcIssuer: `oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}` });
+const china = environmentOf({
+  name: 'cn',
+  region: 'cn-north-1',
+  oidcIssuer: `oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}`,
+});
 
 describe('IAM documents', () => {
   describe('trust policy', () => {
@@ -38,12 +41,15 @@ describe('IAM documents', () => {
             {
               Sid: 'FluxKustomizeControllerIRSA',
               Effect: 'Allow',
-              Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}` },
+              Principal: {
+                Federated: `arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}`,
+              },
               Action: 'sts:AssumeRoleWithWebIdentity',
               Condition: {
                 StringEquals: {
                   [`oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}:aud`]: 'sts.amazonaws.com',
-                  [`oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}:sub`]: 'system:serviceaccount:flux-system:kustomize-controller',
+                  [`oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}:sub`]:
+                    'system:serviceaccount:flux-system:kustomize-controller',
                 },
               },
             },
@@ -81,12 +87,15 @@ describe('IAM documents', () => {
             {
               Sid: 'FluxKustomizeControllerIRSA',
               Effect: 'Allow',
-              Principal: { Federated: `arn:aws-cn:iam::123456789012:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}` },
+              Principal: {
+                Federated: `arn:aws-cn:iam::123456789012:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}`,
+              },
               Action: 'sts:AssumeRoleWithWebIdentity',
               Condition: {
                 StringEquals: {
                   [`oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}:aud`]: 'sts.amazonaws.com',
-                  [`oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}:sub`]: 'system:serviceaccount:flux-system:kustomize-controller',
+                  [`oidc.eks.cn-north-1.amazonaws.com.cn/id/${ISSUER_ID}:sub`]:
+                    'system:serviceaccount:flux-system:kustomize-controller',
                 },
               },
             },
@@ -101,15 +110,27 @@ describe('IAM documents', () => {
     }
 
     it('Pod Identity: no OIDC anywhere, even with an issuer set', () => {
-      const env = { ...podIdentityProduction, oidcIssuer: `oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}`, oidcIssuerIsPlaceholder: false };
+      const env = {
+        ...podIdentityProduction,
+        oidcIssuer: `oidc.eks.eu-west-1.amazonaws.com/id/${ISSUER_ID}`,
+        oidcIssuerIsPlaceholder: false,
+      };
       assert.doesNotMatch(policyJson(trustPolicyOf(env)), /oidc|Federated|WebIdentity/i);
     });
 
     it('takes references in place of the issuer, the provider ARN and the cluster ARN', () => {
       const references = { oidcIssuer: 'ISSUER', oidcProviderArn: 'PROVIDER', clusterArn: 'CLUSTER' };
       assert.deepStrictEqual(trustPolicyOf(irsaStaging, references).Statement[0]?.Principal, { Federated: 'PROVIDER' });
-      assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging, references).Statement[0]?.Condition?.StringEquals ?? {}), ['ISSUER:aud', 'ISSUER:sub']);
-      assert.equal(trustPolicyOf(podIdentityProduction, references).Statement[0]?.Condition?.StringEquals?.['aws:RequestTag/eks-cluster-arn'], 'CLUSTER');
+      assert.deepStrictEqual(
+        Object.keys(trustPolicyOf(irsaStaging, references).Statement[0]?.Condition?.StringEquals ?? {}),
+        ['ISSUER:aud', 'ISSUER:sub'],
+      );
+      assert.equal(
+        trustPolicyOf(podIdentityProduction, references).Statement[0]?.Condition?.StringEquals?.[
+          'aws:RequestTag/eks-cluster-arn'
+        ],
+        'CLUSTER',
+      );
     });
   });
 
@@ -120,10 +141,38 @@ describe('IAM documents', () => {
     };
     const keyScope = { Resource: `arn:aws:kms:eu-west-1:210987654321:key/${KEY_ID}` };
     const cases = [
-      { title: 'decrypt, key given by key ARN: that key only', build: kmsDecryptPolicyOf, env: podIdentityProduction, sid: 'DecryptFluxSopsSecrets', action: 'kms:Decrypt', scope: keyScope },
-      { title: 'decrypt, key named by alias: keys carrying that alias only', build: kmsDecryptPolicyOf, env: irsaStaging, sid: 'DecryptFluxSopsSecrets', action: 'kms:Decrypt', scope: aliasScope },
-      { title: 'encrypt, key given by key ARN: that key only', build: kmsEncryptPolicyOf, env: podIdentityProduction, sid: 'EncryptFluxSopsSecrets', action: 'kms:Encrypt', scope: keyScope },
-      { title: 'encrypt, key named by alias: keys carrying that alias only', build: kmsEncryptPolicyOf, env: irsaStaging, sid: 'EncryptFluxSopsSecrets', action: 'kms:Encrypt', scope: aliasScope },
+      {
+        title: 'decrypt, key given by key ARN: that key only',
+        build: kmsDecryptPolicyOf,
+        env: podIdentityProduction,
+        sid: 'DecryptFluxSopsSecrets',
+        action: 'kms:Decrypt',
+        scope: keyScope,
+      },
+      {
+        title: 'decrypt, key named by alias: keys carrying that alias only',
+        build: kmsDecryptPolicyOf,
+        env: irsaStaging,
+        sid: 'DecryptFluxSopsSecrets',
+        action: 'kms:Decrypt',
+        scope: aliasScope,
+      },
+      {
+        title: 'encrypt, key given by key ARN: that key only',
+        build: kmsEncryptPolicyOf,
+        env: podIdentityProduction,
+        sid: 'EncryptFluxSopsSecrets',
+        action: 'kms:Encrypt',
+        scope: keyScope,
+      },
+      {
+        title: 'encrypt, key named by alias: keys carrying that alias only',
+        build: kmsEncryptPolicyOf,
+        env: irsaStaging,
+        sid: 'EncryptFluxSopsSecrets',
+        action: 'kms:Encrypt',
+        scope: aliasScope,
+      },
       {
         title: 'decrypt in aws-cn: key ARNs of that partition',
         build: kmsDecryptPolicyOf,
@@ -163,7 +212,13 @@ describe('IAM documents', () => {
       assert.deepStrictEqual(kmsKeyPolicyOf(irsaStaging), {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'AccountRootFullControl', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*' },
+          {
+            Sid: 'AccountRootFullControl',
+            Effect: 'Allow',
+            Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+            Action: 'kms:*',
+            Resource: '*',
+          },
           {
             Sid: 'FluxRoleDecrypts',
             Effect: 'Allow',
@@ -177,7 +232,10 @@ describe('IAM documents', () => {
 
     it('names principals in the partition of the region', () => {
       const principals = kmsKeyPolicyOf(china).Statement.map((statement) => statement.Principal?.AWS);
-      assert.deepStrictEqual(principals, ['arn:aws-cn:iam::123456789012:root', 'arn:aws-cn:iam::123456789012:role/flux-kms-decryptor-cn']);
+      assert.deepStrictEqual(principals, [
+        'arn:aws-cn:iam::123456789012:root',
+        'arn:aws-cn:iam::123456789012:role/flux-kms-decryptor-cn',
+      ]);
     });
   });
 
@@ -256,8 +314,20 @@ describe('IAM documents', () => {
     });
 
     it('keeps the statement keys in IAM reading order', () => {
-      assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Principal', 'Action', 'Condition']);
-      assert.deepStrictEqual(Object.keys(kmsDecryptPolicyOf(irsaStaging).Statement[0] ?? {}), ['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
+      assert.deepStrictEqual(Object.keys(trustPolicyOf(irsaStaging).Statement[0] ?? {}), [
+        'Sid',
+        'Effect',
+        'Principal',
+        'Action',
+        'Condition',
+      ]);
+      assert.deepStrictEqual(Object.keys(kmsDecryptPolicyOf(irsaStaging).Statement[0] ?? {}), [
+        'Sid',
+        'Effect',
+        'Action',
+        'Resource',
+        'Condition',
+      ]);
     });
   });
 });

@@ -59,16 +59,49 @@ const HOSTILE_UNITS = [
 ];
 
 /** Words YAML reads as something other than a string, in one version or the other. */
-const YAML_WORDS = ['yes', 'no', 'on', 'off', 'y', 'n', 'true', 'null', '~', '012', '0o17', '0x1f', '1e3', '1_000', '.inf', '.nan', '<<', '=', '-', '---', '...', '2001-12-14'];
+const YAML_WORDS = [
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'n',
+  'true',
+  'null',
+  '~',
+  '012',
+  '0o17',
+  '0x1f',
+  '1e3',
+  '1_000',
+  '.inf',
+  '.nan',
+  '<<',
+  '=',
+  '-',
+  '---',
+  '...',
+  '2001-12-14',
+];
 
 const hostile = fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength: 20 });
-const hostileOrYamlWord = fc.oneof(hostile, fc.constantFrom(...YAML_WORDS), fc.tuple(fc.constantFrom(...YAML_WORDS), hostile).map(([word, rest]) => word + rest));
+const hostileOrYamlWord = fc.oneof(
+  hostile,
+  fc.constantFrom(...YAML_WORDS),
+  fc.tuple(fc.constantFrom(...YAML_WORDS), hostile).map(([word, rest]) => word + rest),
+);
 
 /** A valid value with hostile text put before, inside or after it. */
 function withHostileParts(valid: string): fc.Arbitrary<string> {
   return fc
     .tuple(hostileOrYamlWord, fc.nat({ max: valid.length }), fc.constantFrom('prefix', 'insert', 'suffix'))
-    .map(([text, at, where]) => (where === 'prefix' ? text + valid : where === 'suffix' ? valid + text : valid.slice(0, at) + text + valid.slice(at)));
+    .map(([text, at, where]) =>
+      where === 'prefix'
+        ? text + valid
+        : where === 'suffix'
+          ? valid + text
+          : valid.slice(0, at) + text + valid.slice(at),
+    );
 }
 
 const BASE: RawAnswers = {
@@ -110,7 +143,11 @@ function parseFleet(files: readonly PlannedFile[]): ParsedFleet {
     } else if (/\.ya?ml$/.test(file.path)) {
       const read = (version: '1.1' | '1.2') =>
         parseAllDocuments(file.contents, { uniqueKeys: true, version }).map((document) => {
-          assert.deepEqual([...document.errors, ...document.warnings].map((problem) => problem.message), [], `${file.path} as YAML ${version}`);
+          assert.deepEqual(
+            [...document.errors, ...document.warnings].map((problem) => problem.message),
+            [],
+            `${file.path} as YAML ${version}`,
+          );
           return document.toJS();
         });
       let documents = parsedYaml.get(file.contents);
@@ -124,7 +161,11 @@ function parseFleet(files: readonly PlannedFile[]): ParsedFleet {
       parsed.set(file.path, documents);
     }
   }
-  return { files: parsed, paths: files.map((file) => file.path), texts: new Map(files.map((file) => [file.path, file.contents])) };
+  return {
+    files: parsed,
+    paths: files.map((file) => file.path),
+    texts: new Map(files.map((file) => [file.path, file.contents])),
+  };
 }
 
 /** Each document in both YAML versions; the two versions must agree on everything. */
@@ -156,7 +197,9 @@ function shapeOf(value: unknown): unknown {
     return value.map(shapeOf);
   }
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, each]) => [key.replace(/^oidc\.eks\.[^:]+:/, '<issuer>:'), shapeOf(each)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, each]) => [key.replace(/^oidc\.eks\.[^:]+:/, '<issuer>:'), shapeOf(each)]),
+    );
   }
   return typeof value === 'string' ? '<string>' : value;
 }
@@ -189,7 +232,9 @@ const repoUrlShapes = fc.oneof(
   hostileOrYamlWord,
   withHostileParts('https://github.com/acme/apps.git'),
   withHostileParts('ssh://git@github.com:2222/acme/apps.git'),
-  fc.tuple(fc.constantFrom('https://github.com/', 'ssh://git@gitlab.example.com/'), hostile).map(([start, path]) => start + path),
+  fc
+    .tuple(fc.constantFrom('https://github.com/', 'ssh://git@gitlab.example.com/'), hostile)
+    .map(([start, path]) => start + path),
 );
 
 const inputs: InputUnderTest[] = [
@@ -209,7 +254,10 @@ const inputs: InputUnderTest[] = [
     validate: validateRepoUrl,
     arbitrary: repoUrlShapes,
     answersWith: (repoUrl) => ({ ...BASE, repoUrl }),
-    baselineFor: (repoUrl) => ({ ...BASE, repoUrl: repoUrl.startsWith('ssh://') ? 'ssh://git@github.com/acme/apps.git' : 'https://github.com/acme/apps.git' }),
+    baselineFor: (repoUrl) => ({
+      ...BASE,
+      repoUrl: repoUrl.startsWith('ssh://') ? 'ssh://git@github.com/acme/apps.git' : 'https://github.com/acme/apps.git',
+    }),
     environmentOf: () => 'staging',
     assertCarries: (repoUrl, fleet) => {
       assert.equal((documentsOf(fleet, 'tenants/staging/apps/sync.yaml')[0] as any).spec.url, repoUrl);
@@ -218,8 +266,13 @@ const inputs: InputUnderTest[] = [
   {
     // A stem: the environment's role is <roleName>-staging, which must be a role name too.
     name: 'roleName',
-    validate: (roleName) => (validateRoleName(roleName) === true ? validateRoleName(`${roleName}-staging`) : validateRoleName(roleName)),
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('flux-kms-decryptor'), fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 64 })),
+    validate: (roleName) =>
+      validateRoleName(roleName) === true ? validateRoleName(`${roleName}-staging`) : validateRoleName(roleName),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('flux-kms-decryptor'),
+      fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 64 }),
+    ),
     answersWith: (roleName) => ({ ...BASE, roleName }),
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
@@ -229,7 +282,11 @@ const inputs: InputUnderTest[] = [
     // An environment's own role name is exact.
     name: 'environments[].roleName',
     validate: validateRoleName,
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('flux-kms-decryptor'), fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 70 })),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('flux-kms-decryptor'),
+      fc.string({ unit: fc.constantFrom(...'+=,.@_-aZ09'), minLength: 1, maxLength: 70 }),
+    ),
     answersWith: (roleName) => ({ ...BASE, environments: [{ name: 'staging', roleName }] }),
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
@@ -242,23 +299,39 @@ const inputs: InputUnderTest[] = [
       hostileOrYamlWord,
       withHostileParts('arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'),
       withHostileParts('arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-      fc.string({ unit: fc.constantFrom(...'/_-aZ09', ...YAML_WORDS), minLength: 1, maxLength: 12 }).map((name) => `arn:aws:kms:eu-west-1:123456789012:alias/${name}`),
+      fc
+        .string({ unit: fc.constantFrom(...'/_-aZ09', ...YAML_WORDS), minLength: 1, maxLength: 12 })
+        .map((name) => `arn:aws:kms:eu-west-1:123456789012:alias/${name}`),
     ),
     answersWith: (kmsKeyArn) => ({ ...BASE, environments: [{ name: 'staging', kmsKeyArn }] }),
     baselineFor: (kmsKeyArn) => ({
       ...BASE,
-      environments: [{ name: 'staging', kmsKeyArn: kmsKeyArn.includes(':key/') ? 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' : 'arn:aws:kms:eu-west-1:123456789012:alias/x' }],
+      environments: [
+        {
+          name: 'staging',
+          kmsKeyArn: kmsKeyArn.includes(':key/')
+            ? 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+            : 'arn:aws:kms:eu-west-1:123456789012:alias/x',
+        },
+      ],
     }),
     environmentOf: () => 'staging',
     assertCarries: (kmsKeyArn, fleet) => {
-      assert.deepEqual(yamlObject(fleet, '.sops.yaml').creation_rules.map((rule: { kms: string }) => rule.kms), [kmsKeyArn]);
+      assert.deepEqual(
+        yamlObject(fleet, '.sops.yaml').creation_rules.map((rule: { kms: string }) => rule.kms),
+        [kmsKeyArn],
+      );
       assert.equal(yamlObject(fleet, 'secrets/staging/apps-auth.yaml').sops.kms[0].arn, kmsKeyArn);
     },
   },
   {
     name: 'environments[].name',
     validate: validateEnvironmentName,
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('staging'), fc.string({ unit: fc.constantFrom(...'-az09', ...YAML_WORDS), minLength: 1, maxLength: 10 })),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('staging'),
+      fc.string({ unit: fc.constantFrom(...'-az09', ...YAML_WORDS), minLength: 1, maxLength: 10 }),
+    ),
     answersWith: (name) => ({ ...BASE, environments: [name] }),
     baselineFor: () => BASE,
     environmentOf: (name) => name,
@@ -274,12 +347,27 @@ const inputs: InputUnderTest[] = [
     // A tenant's path, <env> replaced by the environment's name.
     name: 'tenants',
     validate: validateTenantPath,
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('./deploy/<env>'), fc.string({ unit: fc.constantFrom(...'./<>env-_aZ09', ...YAML_WORDS), minLength: 1, maxLength: 16 })),
-    answersWith: (path) => ({ ...BASE, repoUrl: undefined, tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git', path }] }),
-    baselineFor: () => ({ ...BASE, repoUrl: undefined, tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git' }] }),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('./deploy/<env>'),
+      fc.string({ unit: fc.constantFrom(...'./<>env-_aZ09', ...YAML_WORDS), minLength: 1, maxLength: 16 }),
+    ),
+    answersWith: (path) => ({
+      ...BASE,
+      repoUrl: undefined,
+      tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git', path }],
+    }),
+    baselineFor: () => ({
+      ...BASE,
+      repoUrl: undefined,
+      tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git' }],
+    }),
     environmentOf: () => 'staging',
     assertCarries: (path, fleet) => {
-      assert.equal((documentsOf(fleet, 'tenants/staging/shop/sync.yaml')[1] as any).spec.path, path.replaceAll('<env>', 'staging'));
+      assert.equal(
+        (documentsOf(fleet, 'tenants/staging/shop/sync.yaml')[1] as any).spec.path,
+        path.replaceAll('<env>', 'staging'),
+      );
     },
   },
   {
@@ -289,11 +377,21 @@ const inputs: InputUnderTest[] = [
       hostileOrYamlWord,
       withHostileParts('https://oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE'),
       fc
-        .tuple(fc.constantFrom('', 'https://'), fc.string({ unit: fc.constantFrom(...'AZaz09', 'yes', 'no', 'null', 'true', '012', '1e3', '0x1f'), minLength: 1, maxLength: 12 }))
+        .tuple(
+          fc.constantFrom('', 'https://'),
+          fc.string({
+            unit: fc.constantFrom(...'AZaz09', 'yes', 'no', 'null', 'true', '012', '1e3', '0x1f'),
+            minLength: 1,
+            maxLength: 12,
+          }),
+        )
         .map(([scheme, id]) => `${scheme}oidc.eks.eu-west-1.amazonaws.com/id/${id}`),
     ),
     answersWith: (oidcIssuer) => ({ ...BASE, environments: [{ name: 'staging', oidcIssuer }] }),
-    baselineFor: () => ({ ...BASE, environments: [{ name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/A' }] }),
+    baselineFor: () => ({
+      ...BASE,
+      environments: [{ name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/A' }],
+    }),
     environmentOf: () => 'staging',
     assertCarries: (oidcIssuer, fleet) => {
       const issuer = normalizeOidcIssuer(oidcIssuer);
@@ -310,32 +408,53 @@ const inputs: InputUnderTest[] = [
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
     assertCarries: (accountId, fleet) => {
-      assert.deepEqual(yamlObject(fleet, '.sops.yaml').creation_rules[0].kms, `arn:aws:kms:eu-west-1:${accountId}:alias/flux-sops-staging`);
+      assert.deepEqual(
+        yamlObject(fleet, '.sops.yaml').creation_rules[0].kms,
+        `arn:aws:kms:eu-west-1:${accountId}:alias/flux-sops-staging`,
+      );
     },
   },
   {
     name: 'region',
     validate: validateRegion,
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('eu-west-1'), fc.constantFrom('us-east-1', 'ap-southeast-2', 'il-central-1', 'us-gov-west-1', 'cn-north-1')),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('eu-west-1'),
+      fc.constantFrom('us-east-1', 'ap-southeast-2', 'il-central-1', 'us-gov-west-1', 'cn-north-1'),
+    ),
     answersWith: (region) => ({ ...BASE, region }),
     baselineFor: () => BASE,
     environmentOf: () => 'staging',
     assertCarries: (region, fleet) => {
       const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-      assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].kms, `arn:${partition}:kms:${region}:123456789012:alias/flux-sops-staging`);
+      assert.equal(
+        yamlObject(fleet, '.sops.yaml').creation_rules[0].kms,
+        `arn:${partition}:kms:${region}:123456789012:alias/flux-sops-staging`,
+      );
     },
   },
   {
     name: 'environments[].clusterName',
     validate: validateClusterName,
-    arbitrary: fc.oneof(hostileOrYamlWord, withHostileParts('eks-staging'), fc.string({ unit: fc.constantFrom(...'_-aZ09', ...YAML_WORDS), minLength: 1, maxLength: 12 })),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      withHostileParts('eks-staging'),
+      fc.string({ unit: fc.constantFrom(...'_-aZ09', ...YAML_WORDS), minLength: 1, maxLength: 12 }),
+    ),
     // Pod Identity: the cluster name is in the trust policy's condition.
-    answersWith: (clusterName) => ({ ...BASE, identity: 'pod-identity', environments: [{ name: 'staging', clusterName }] }),
+    answersWith: (clusterName) => ({
+      ...BASE,
+      identity: 'pod-identity',
+      environments: [{ name: 'staging', clusterName }],
+    }),
     baselineFor: () => ({ ...BASE, identity: 'pod-identity', environments: [{ name: 'staging', clusterName: 'x' }] }),
     environmentOf: () => 'staging',
     assertCarries: (clusterName, fleet) => {
       const [statement] = jsonOf(fleet, 'iam/staging/trust-policy.json').Statement;
-      assert.equal(statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'].split(':cluster/')[1], clusterName);
+      assert.equal(
+        statement.Condition.StringEquals['aws:RequestTag/eks-cluster-arn'].split(':cluster/')[1],
+        clusterName,
+      );
     },
   },
   {
@@ -351,7 +470,9 @@ const inputs: InputUnderTest[] = [
     environmentOf: () => 'staging',
     assertCarries: (recipient, fleet) => {
       assert.equal(yamlObject(fleet, '.sops.yaml').creation_rules[0].age, recipient);
-      assert.deepEqual(yamlObject(fleet, 'secrets/staging/apps-auth.yaml').sops.age, [{ recipient, enc: 'PLACEHOLDER' }]);
+      assert.deepEqual(yamlObject(fleet, 'secrets/staging/apps-auth.yaml').sops.age, [
+        { recipient, enc: 'PLACEHOLDER' },
+      ]);
     },
   },
   {
@@ -366,7 +487,9 @@ const inputs: InputUnderTest[] = [
     baselineFor: () => ({ ...BASE, codeOwners: ['@acme/platform'] }),
     environmentOf: () => 'staging',
     assertCarries: (owner, fleet) => {
-      const rules = (fleet.texts.get('.github/CODEOWNERS') ?? '').split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+      const rules = (fleet.texts.get('.github/CODEOWNERS') ?? '')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
       assert.deepEqual(rules, [`/.flux-sops/ ${owner}`, `/.github/ ${owner}`, `/.sops.yaml ${owner}`]);
     },
   },
@@ -374,25 +497,41 @@ const inputs: InputUnderTest[] = [
     name: 'identity',
     runs: RUNS_PER_CHOICE_INPUT,
     validate: validateIdentity,
-    arbitrary: fc.oneof(hostileOrYamlWord, fc.constantFrom('irsa', 'pod-identity'), withHostileParts('irsa'), withHostileParts('pod-identity')),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      fc.constantFrom('irsa', 'pod-identity'),
+      withHostileParts('irsa'),
+      withHostileParts('pod-identity'),
+    ),
     answersWith: (identity) => ({ ...BASE, identity }),
     baselineFor: (identity) => ({ ...BASE, identity }),
     environmentOf: () => 'staging',
     assertCarries: (identity, fleet) => {
       const [statement] = jsonOf(fleet, 'iam/staging/trust-policy.json').Statement;
-      assert.deepEqual(statement.Principal, identity === 'irsa' ? { Federated: statement.Principal.Federated } : { Service: 'pods.eks.amazonaws.com' });
+      assert.deepEqual(
+        statement.Principal,
+        identity === 'irsa' ? { Federated: statement.Principal.Federated } : { Service: 'pods.eks.amazonaws.com' },
+      );
     },
   },
   {
     name: 'iac',
     runs: RUNS_PER_CHOICE_INPUT,
     validate: validateIac,
-    arbitrary: fc.oneof(hostileOrYamlWord, fc.constantFrom('none', 'terraform'), withHostileParts('none'), withHostileParts('terraform')),
+    arbitrary: fc.oneof(
+      hostileOrYamlWord,
+      fc.constantFrom('none', 'terraform'),
+      withHostileParts('none'),
+      withHostileParts('terraform'),
+    ),
     answersWith: (iac) => ({ ...BASE, iac }),
     baselineFor: (iac) => ({ ...BASE, iac }),
     environmentOf: () => 'staging',
     assertCarries: (iac, fleet) => {
-      assert.equal(fleet.paths.some((path) => path.endsWith('.tf')), iac === 'terraform');
+      assert.equal(
+        fleet.paths.some((path) => path.endsWith('.tf')),
+        iac === 'terraform',
+      );
     },
   },
 ];
@@ -400,7 +539,9 @@ const inputs: InputUnderTest[] = [
 /** The role kustomize-controller is annotated with: in a YAML patch inside a block scalar, read back the same in both versions. */
 function assertRoleArn(fleet: ParsedFleet, roleArn: string): void {
   const kustomization = yamlObject(fleet, 'clusters/staging/flux-system/kustomization.yaml');
-  const accounts = kustomization.patches.filter((patch: { target: { kind: string } }) => patch.target.kind === 'ServiceAccount');
+  const accounts = kustomization.patches.filter(
+    (patch: { target: { kind: string } }) => patch.target.kind === 'ServiceAccount',
+  );
   assert.equal(accounts.length, 1);
   const patches = (['1.1', '1.2'] as const).map((version) =>
     parseAllDocuments(accounts[0].patch, { uniqueKeys: true, version }).map((document) => {
@@ -421,10 +562,16 @@ describe('no injection: hostile strings through the validators and the planner',
   it('covers every input: each fleet input, and each environment input as environments[].<name> or through the fleet input it shares', () => {
     const covered = new Set(inputs.map((input) => input.name));
     for (const input of fleetInputs) {
-      assert.ok(covered.has(input.name === 'environments' ? 'environments[].name' : input.name), `no property for ${input.name}`);
+      assert.ok(
+        covered.has(input.name === 'environments' ? 'environments[].name' : input.name),
+        `no property for ${input.name}`,
+      );
     }
     for (const input of environmentInputs) {
-      assert.ok(covered.has(`environments[].${input.name}`) || covered.has(input.name), `no property for environments[].${input.name}`);
+      assert.ok(
+        covered.has(`environments[].${input.name}`) || covered.has(input.name),
+        `no property for environments[].${input.name}`,
+      );
     }
   });
 
@@ -438,7 +585,10 @@ describe('no injection: hostile strings through the validators and the planner',
         fc.property(input.arbitrary, (value) => {
           if (input.validate(value) !== true) {
             rejected += 1;
-            assert.throws(() => validateAnswers(input.answersWith(value), howToGive), (error: unknown) => error instanceof FluxSopsError && error.kind === 'input' && error.code === 2);
+            assert.throws(
+              () => validateAnswers(input.answersWith(value), howToGive),
+              (error: unknown) => error instanceof FluxSopsError && error.kind === 'input' && error.code === 2,
+            );
             return;
           }
           accepted += 1;
@@ -451,7 +601,11 @@ describe('no injection: hostile strings through the validators and the planner',
             baseline = fleetShape(parseFleet(planFleet(validateAnswers(baselineAnswers, howToGive))), 'staging');
             baselineShapes.set(baselineKey, baseline);
           }
-          assert.deepEqual(fleetShape(fleet, input.environmentOf(value)), baseline, 'the same files, documents, keys and value types as a benign fleet');
+          assert.deepEqual(
+            fleetShape(fleet, input.environmentOf(value)),
+            baseline,
+            'the same files, documents, keys and value types as a benign fleet',
+          );
         }),
         { numRuns: runs, seed: SEED },
       );
@@ -465,7 +619,48 @@ describe('no injection: hostile strings through the validators and the planner',
 
 describe('yamlScalar, the quoting of every user value in YAML: any string at all', () => {
   /** Texts that mean something else to YAML at the start, inside or at the end of a scalar. */
-  const YAML_SYNTAX = ['', ' ', '- a', 'a: b', 'a:b', ':x', 'x:', '? x', '!!str x', '!x', '&a x', '*a', '# c', 'a #c', '%YAML 1.1', '--- x', '... x', '"', "'", '\\', '\\n', '|', '>', '@x', '`x', '{a: 1}', '[a]', ',', '0b101', '+12', '1:30', '0x_1', '.5', '-.inf', 'Yes', 'NO', 'Off', 'NULL', 'True', '~'];
+  const YAML_SYNTAX = [
+    '',
+    ' ',
+    '- a',
+    'a: b',
+    'a:b',
+    ':x',
+    'x:',
+    '? x',
+    '!!str x',
+    '!x',
+    '&a x',
+    '*a',
+    '# c',
+    'a #c',
+    '%YAML 1.1',
+    '--- x',
+    '... x',
+    '"',
+    "'",
+    '\\',
+    '\\n',
+    '|',
+    '>',
+    '@x',
+    '`x',
+    '{a: 1}',
+    '[a]',
+    ',',
+    '0b101',
+    '+12',
+    '1:30',
+    '0x_1',
+    '.5',
+    '-.inf',
+    'Yes',
+    'NO',
+    'Off',
+    'NULL',
+    'True',
+    '~',
+  ];
   const anyString = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS, ...YAML_SYNTAX), maxLength: 12 }),
@@ -497,7 +692,11 @@ describe('yamlScalar, the quoting of every user value in YAML: any string at all
             const documents = parseAllDocuments(text, { version, uniqueKeys: true });
             assert.equal(documents.length, 1, `one document, YAML ${version}: ${text}`);
             const [document] = documents as [(typeof documents)[number]];
-            assert.deepEqual([...document.errors, ...document.warnings].map((problem) => problem.message), [], `YAML ${version}: ${text}`);
+            assert.deepEqual(
+              [...document.errors, ...document.warnings].map((problem) => problem.message),
+              [],
+              `YAML ${version}: ${text}`,
+            );
             assert.deepEqual(document.toJS(), expected, `YAML ${version}: ${text}`);
           }
         }

@@ -47,13 +47,22 @@ function sopsConfigText(rules: readonly Rule[]): string {
 }
 
 function secretObject(name: string, values: Record<string, string>): object {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'flux-system' }, type: 'Opaque', stringData: values };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'flux-system' },
+    type: 'Opaque',
+    stringData: values,
+  };
 }
 
 const VALUES: Record<string, Record<string, string>> = {
   'secrets/production/app.yaml': { username: 'deploy', password: 'production-password-never-printed' },
   'secrets/staging/app.yaml': { token: 'staging-token-never-printed' },
-  'secrets/staging/db/database.yml': { url: 'postgres://db.staging.internal:5432/app', password: 'db-password-never-printed' },
+  'secrets/staging/db/database.yml': {
+    url: 'postgres://db.staging.internal:5432/app',
+    password: 'db-password-never-printed',
+  },
 };
 
 const PLACEHOLDER = [
@@ -89,10 +98,19 @@ async function writeFleet(rules: readonly Rule[]): Promise<string> {
       continue; // an environment this fleet does not have
     }
     const name = path.replace(/^.*\/|\.ya?ml$/g, '');
-    write(path, await encryptDocument(secretObject(name, values), { keys: usable(keySetOfRule(rule)), encryptedRegex: ENCRYPTED_REGEX }));
+    write(
+      path,
+      await encryptDocument(secretObject(name, values), {
+        keys: usable(keySetOfRule(rule)),
+        encryptedRegex: ENCRYPTED_REGEX,
+      }),
+    );
   }
   write('secrets/staging/apps-auth.yaml', PLACEHOLDER);
-  write('secrets/staging/kustomization.yaml', 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\n');
+  write(
+    'secrets/staging/kustomization.yaml',
+    'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\n',
+  );
   return root;
 }
 
@@ -104,7 +122,10 @@ function sopsBlockOf(text: string): Record<string, unknown> {
 }
 
 /** Runs `flux-sops <command> …` in this process, with its stdout and stderr captured. */
-async function runInProcess(command: 'updatekeys' | 'rotate', argv: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+async function runInProcess(
+  command: 'updatekeys' | 'rotate',
+  argv: readonly string[],
+): Promise<{ status: number; stdout: string; stderr: string }> {
   const output = { stdout: '', stderr: '' };
   const originals = { stdout: process.stdout.write, stderr: process.stderr.write };
   process.stdout.write = ((chunk: string) => ((output.stdout += chunk), true)) as typeof process.stdout.write;
@@ -197,12 +218,21 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     assert.deepEqual(opened.openedWith, { type: 'age', id: backupRecipient });
     assert.deepEqual((opened.document as { stringData: unknown }).stringData, VALUES['secrets/production/app.yaml']);
     // Without the identity, the only other key is KMS, which cannot be reached.
-    await assert.rejects(decryptDocument(text, { env: {} }), (error: SopsError) => error.code === 'could-not-retrieve-key' && error.message.includes(`kms ${PRODUCTION_KMS}`));
+    await assert.rejects(
+      decryptDocument(text, { env: {} }),
+      (error: SopsError) => error.code === 'could-not-retrieve-key' && error.message.includes(`kms ${PRODUCTION_KMS}`),
+    );
   });
 
   it('updatekeys re-wraps for a recipient added to a rule, keeping values and MAC; --dry-run writes nothing', async () => {
     const root = await fleet(initialRules());
-    writeFileSync(join(root, '.sops.yaml'), sopsConfigText([{ environment: 'staging', kms: STAGING_KMS, age: [newRecipient] }, { environment: 'production', kms: PRODUCTION_KMS }]));
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      sopsConfigText([
+        { environment: 'staging', kms: STAGING_KMS, age: [newRecipient] },
+        { environment: 'production', kms: PRODUCTION_KMS },
+      ]),
+    );
     const before = snapshot(root);
 
     const dryRun = await runInProcess('updatekeys', ['--dry-run', '--cwd', root]);
@@ -226,11 +256,23 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
 
     const run = await runInProcess('updatekeys', ['--cwd', root]);
     assert.equal(run.status, 0);
-    assert.equal(run.stdout, dryRun.stdout.replace(/would be updated/g, 'updated').replace(' (dry run: nothing was written)', ''));
-    assert.deepEqual(callsOf(kms), [`Decrypt ${STAGING_KMS}`, `Decrypt ${STAGING_KMS}`], 'the data key is unwrapped once per file, and kept entries are not re-wrapped');
+    assert.equal(
+      run.stdout,
+      dryRun.stdout.replace(/would be updated/g, 'updated').replace(' (dry run: nothing was written)', ''),
+    );
+    assert.deepEqual(
+      callsOf(kms),
+      [`Decrypt ${STAGING_KMS}`, `Decrypt ${STAGING_KMS}`],
+      'the data key is unwrapped once per file, and kept entries are not re-wrapped',
+    );
 
     const after = snapshot(root);
-    for (const path of ['.sops.yaml', 'secrets/production/app.yaml', 'secrets/staging/apps-auth.yaml', 'secrets/staging/kustomization.yaml']) {
+    for (const path of [
+      '.sops.yaml',
+      'secrets/production/app.yaml',
+      'secrets/staging/apps-auth.yaml',
+      'secrets/staging/kustomization.yaml',
+    ]) {
       assert.equal(after.get(path), before.get(path), `${path} is unchanged`);
     }
     for (const path of ['secrets/staging/app.yaml', 'secrets/staging/db/database.yml']) {
@@ -240,7 +282,10 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       assert.equal(newSops.mac, oldSops.mac, `${path}: the MAC is kept`);
       assert.equal(newSops.lastmodified, oldSops.lastmodified);
       assert.deepEqual(newSops.kms, oldSops.kms, `${path}: the KMS entry is kept as it was`);
-      assert.deepEqual((newSops.age as { recipient: string }[]).map((entry) => entry.recipient), [newRecipient]);
+      assert.deepEqual(
+        (newSops.age as { recipient: string }[]).map((entry) => entry.recipient),
+        [newRecipient],
+      );
       // Every value's ciphertext is byte-identical: only the sops block changed.
       const withoutSops = (text: string) => text.slice(0, text.indexOf('\nsops:'));
       assert.equal(withoutSops(updated), withoutSops(old));
@@ -257,8 +302,17 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
   });
 
   it('updatekeys removes a key the rule no longer names, opening the file with an age identity', async () => {
-    const root = await fleet([{ environment: 'staging', kms: STAGING_KMS, age: [backupRecipient] }, { environment: 'production', kms: PRODUCTION_KMS }]);
-    writeFileSync(join(root, '.sops.yaml'), sopsConfigText([{ environment: 'staging', age: [backupRecipient, newRecipient] }, { environment: 'production', kms: PRODUCTION_KMS }]));
+    const root = await fleet([
+      { environment: 'staging', kms: STAGING_KMS, age: [backupRecipient] },
+      { environment: 'production', kms: PRODUCTION_KMS },
+    ]);
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      sopsConfigText([
+        { environment: 'staging', age: [backupRecipient, newRecipient] },
+        { environment: 'production', kms: PRODUCTION_KMS },
+      ]),
+    );
     kms.refuse(STAGING_KMS, 'Decrypt'); // the old key is gone: only the backup identity opens the files
     process.env.SOPS_AGE_KEY = backupIdentity;
     const run = await runInProcess('updatekeys', ['staging', '--cwd', root]);
@@ -278,7 +332,10 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     );
     const text = readFileSync(join(root, 'secrets/staging/app.yaml'), 'utf8');
     assert.equal(sopsBlockOf(text).kms, undefined);
-    assert.deepEqual((await decryptDocument(text, { ageIdentities: [newIdentity] })).document, secretObject('app', VALUES['secrets/staging/app.yaml'] ?? {}));
+    assert.deepEqual(
+      (await decryptDocument(text, { ageIdentities: [newIdentity] })).document,
+      secretObject('app', VALUES['secrets/staging/app.yaml'] ?? {}),
+    );
   });
 
   it('rotate gives every file a new data key and keeps the values', async () => {
@@ -304,8 +361,21 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       ].join('\n'),
     );
     assert.match(run.stderr, /Git history keeps the old ciphertexts/);
-    assert.match(run.stderr.replace(/\n/g, ' '), /revoke the credentials themselves and seal the new ones with flux-sops secret git\|generic <env> … --force/);
-    assert.deepEqual(callsOf(kms).sort(), [`Decrypt ${PRODUCTION_KMS}`, `Decrypt ${STAGING_KMS}`, `Decrypt ${STAGING_KMS}`, `Encrypt ${PRODUCTION_KMS}`, `Encrypt ${STAGING_KMS}`, `Encrypt ${STAGING_KMS}`].sort());
+    assert.match(
+      run.stderr.replace(/\n/g, ' '),
+      /revoke the credentials themselves and seal the new ones with flux-sops secret git\|generic <env> … --force/,
+    );
+    assert.deepEqual(
+      callsOf(kms).sort(),
+      [
+        `Decrypt ${PRODUCTION_KMS}`,
+        `Decrypt ${STAGING_KMS}`,
+        `Decrypt ${STAGING_KMS}`,
+        `Encrypt ${PRODUCTION_KMS}`,
+        `Encrypt ${STAGING_KMS}`,
+        `Encrypt ${STAGING_KMS}`,
+      ].sort(),
+    );
     const after = snapshot(root);
     for (const [path, values] of Object.entries(VALUES)) {
       const opened = await decryptDocument(after.get(path) ?? '');
@@ -323,7 +393,9 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       }
     }
     // Every value was decrypted in memory: none reached a file of the fleet or a temporary file.
-    const plaintexts = Object.values(VALUES).flatMap((each) => Object.values(each)).filter((value) => value.includes('never-printed'));
+    const plaintexts = Object.values(VALUES)
+      .flatMap((each) => Object.values(each))
+      .filter((value) => value.includes('never-printed'));
     assert.deepEqual([...filesContaining(root, plaintexts), ...filesContaining(tmpdir(), plaintexts, started)], []);
   });
 
@@ -333,14 +405,25 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     kms.refuse(STAGING_KMS, 'Encrypt');
     const error = await rejection(runInProcess('rotate', ['--cwd', root]));
     assert.equal(error.code, 1);
-    assert.match(error.message, new RegExp(`^secrets/staging/app\\.yaml: AWS KMS could not encrypt the data key with ${STAGING_KMS}: AccessDeniedException`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^secrets/staging/app\\.yaml: AWS KMS could not encrypt the data key with ${STAGING_KMS}: AccessDeniedException`,
+      ),
+    );
     assert.ok(callsOf(kms).includes(`Encrypt ${PRODUCTION_KMS}`), 'the first file was re-encrypted in memory');
     assert.deepEqual(snapshot(root), before);
   });
 
   it('leaves every file as it was when no available key opens one (exit 1, naming the file and the keys tried)', async () => {
     const root = await fleet(initialRules());
-    writeFileSync(join(root, '.sops.yaml'), sopsConfigText([{ environment: 'staging', kms: STAGING_KMS, age: [newRecipient] }, { environment: 'production', kms: PRODUCTION_KMS, age: [newRecipient] }]));
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      sopsConfigText([
+        { environment: 'staging', kms: STAGING_KMS, age: [newRecipient] },
+        { environment: 'production', kms: PRODUCTION_KMS, age: [newRecipient] },
+      ]),
+    );
     const before = snapshot(root);
     kms.refuse(STAGING_KMS, 'Decrypt');
     const error = await rejection(runInProcess('updatekeys', ['--cwd', root]));
@@ -363,10 +446,18 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     const unknown = await rejection(runInProcess('updatekeys', ['qa', '--cwd', root]));
     assert.equal(unknown.code, 2);
     assert.equal(unknown.message, 'unknown environment "qa": this fleet has production, staging');
-    writeFileSync(join(root, '.sops.yaml'), 'creation_rules:\n  - path_regex: ^secrets/staging/.+\\.ya?ml$\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n  - path_regex: ^secrets/production/.+\\.ya?ml$\n    kms: ' + PRODUCTION_KMS + '\n');
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      'creation_rules:\n  - path_regex: ^secrets/staging/.+\\.ya?ml$\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n  - path_regex: ^secrets/production/.+\\.ya?ml$\n    kms: ' +
+        PRODUCTION_KMS +
+        '\n',
+    );
     const unusable = await rejection(runInProcess('updatekeys', ['--cwd', root]));
     assert.equal(unusable.code, 2);
-    assert.match(unusable.message, /^secrets\/staging\/app\.yaml: The \.sops\.yaml creation rule \(path_regex .*\) names master keys this tool cannot use: pgp keys/);
+    assert.match(
+      unusable.message,
+      /^secrets\/staging\/app\.yaml: The \.sops\.yaml creation rule \(path_regex .*\) names master keys this tool cannot use: pgp keys/,
+    );
     assert.deepEqual(callsOf(kms), []);
     const expected = new Map(before).set('.sops.yaml', readFileSync(join(root, '.sops.yaml'), 'utf8'));
     assert.deepEqual(snapshot(root), expected, 'nothing but the edited .sops.yaml differs');
@@ -378,14 +469,20 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
       this.skip(); // npm test builds first
     }
     const root = await fleet([{ environment: 'staging', kms: STAGING_KMS, age: [backupRecipient] }]);
-    writeFileSync(join(root, '.sops.yaml'), sopsConfigText([{ environment: 'staging', age: [backupRecipient, newRecipient] }]));
+    writeFileSync(
+      join(root, '.sops.yaml'),
+      sopsConfigText([{ environment: 'staging', age: [backupRecipient, newRecipient] }]),
+    );
     const keyFile = join(scratch, 'keys.txt');
     writeFileSync(keyFile, `${backupIdentity}\n`);
     kms.refuse(STAGING_KMS, 'Decrypt');
     const result = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
       const env = { ...process.env, SOPS_AGE_KEY_FILE: keyFile };
-      execFile(process.execPath, [cli, 'updatekeys', 'staging'], { cwd: join(root, 'secrets'), env }, (error, stdout, stderr) =>
-        resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+      execFile(
+        process.execPath,
+        [cli, 'updatekeys', 'staging'],
+        { cwd: join(root, 'secrets'), env },
+        (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
       );
     });
     assert.equal(result.stderr, '');
@@ -393,6 +490,9 @@ describe('updatekeys and rotate with AWS KMS (local endpoint) and age', function
     assert.match(result.stdout, /^secrets\/staging\/app\.yaml: updated\n/);
     assert.match(result.stdout, /\n2 files updated, 0 up to date, 1 placeholder skipped\.\n$/);
     const text = readFileSync(join(root, 'secrets/staging/db/database.yml'), 'utf8');
-    assert.deepEqual((await decryptDocument(text, { ageIdentities: [newIdentity] })).document, secretObject('database', VALUES['secrets/staging/db/database.yml'] ?? {}));
+    assert.deepEqual(
+      (await decryptDocument(text, { ageIdentities: [newIdentity] })).document,
+      secretObject('database', VALUES['secrets/staging/db/database.yml'] ?? {}),
+    );
   });
 });

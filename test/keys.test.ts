@@ -25,10 +25,16 @@ const STAGING_KMS = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'
 const PRODUCTION_KMS = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const BACKUP_AGE = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 const OTHER_AGE = 'age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg';
-const CIPHERTEXT = 'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
+const CIPHERTEXT =
+  'ENC[AES256_GCM,data:bm90IGEgc2VjcmV0,iv:MTIzNDU2Nzg5MDEyMzQ1Ng==,tag:dGFndGFndGFndGFndGFnZw==,type:str]';
 
 function rule(environment: string, kms: string, age?: string): CreationRule {
-  return { path_regex: `^secrets/${environment}/.+\\.ya?ml$`, encrypted_regex: '^(data|stringData)$', kms, ...(age ? { age } : {}) };
+  return {
+    path_regex: `^secrets/${environment}/.+\\.ya?ml$`,
+    encrypted_regex: '^(data|stringData)$',
+    kms,
+    ...(age ? { age } : {}),
+  };
 }
 
 /** The shape sops writes, with stand-in ciphertexts: enough for everything that calls no key. */
@@ -40,7 +46,10 @@ function sealedText(name: string, keys: MasterKeys): string {
     stringData: { password: CIPHERTEXT },
     sops: {
       kms: keys.kms.map((arn) => ({ arn, enc: 'd3JhcHBlZA==', created_at: '2024-01-01T00:00:00Z', aws_profile: '' })),
-      age: keys.age.map((recipient) => ({ recipient, enc: '-----BEGIN AGE ENCRYPTED FILE-----\n-----END AGE ENCRYPTED FILE-----\n' })),
+      age: keys.age.map((recipient) => ({
+        recipient,
+        enc: '-----BEGIN AGE ENCRYPTED FILE-----\n-----END AGE ENCRYPTED FILE-----\n',
+      })),
       lastmodified: '2024-01-01T00:00:00Z',
       mac: CIPHERTEXT,
       encrypted_regex: '^(data|stringData)$',
@@ -53,9 +62,16 @@ function placeholderText(): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'apps-auth', namespace: 'flux-system', annotations: { 'generator-flux-sops/placeholder': 'true' } },
+    metadata: {
+      name: 'apps-auth',
+      namespace: 'flux-system',
+      annotations: { 'generator-flux-sops/placeholder': 'true' },
+    },
     stringData: { password: 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]' },
-    sops: { kms: [{ arn: STAGING_KMS }], mac: 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]' },
+    sops: {
+      kms: [{ arn: STAGING_KMS }],
+      mac: 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEHOLDER,tag:PLACEHOLDER,type:str]',
+    },
   });
 }
 
@@ -78,37 +94,79 @@ describe('updatekeys and rotate: the plan', () => {
     );
     const expected: FilePlan[] = [
       { kind: 'up-to-date', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] } },
-      { kind: 'rewrite', path: 'secrets/staging/app.yaml', target: { kms: [STAGING_KMS], age: [BACKUP_AGE] }, added: [BACKUP_AGE], removed: [OTHER_AGE] },
+      {
+        kind: 'rewrite',
+        path: 'secrets/staging/app.yaml',
+        target: { kms: [STAGING_KMS], age: [BACKUP_AGE] },
+        added: [BACKUP_AGE],
+        removed: [OTHER_AGE],
+      },
       { kind: 'placeholder', path: 'secrets/staging/apps-auth.yaml' },
     ];
     assert.deepEqual(plans, expected);
   });
 
   it('rotates every sealed file, also those whose keys are already right', () => {
-    const plans = planKeyChanges('rotate', [{ path: 'secrets/production/app.yaml', text: sealedText('app', { kms: [PRODUCTION_KMS], age: [] }) }], rules, masterKeysOfRule);
-    assert.deepEqual(plans, [{ kind: 'rewrite', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] }, added: [], removed: [] }]);
+    const plans = planKeyChanges(
+      'rotate',
+      [{ path: 'secrets/production/app.yaml', text: sealedText('app', { kms: [PRODUCTION_KMS], age: [] }) }],
+      rules,
+      masterKeysOfRule,
+    );
+    assert.deepEqual(plans, [
+      {
+        kind: 'rewrite',
+        path: 'secrets/production/app.yaml',
+        target: { kms: [PRODUCTION_KMS], age: [] },
+        added: [],
+        removed: [],
+      },
+    ]);
   });
 
   it('lists the keys gained and lost, KMS first, without repeats', () => {
-    assert.deepEqual(differenceOf({ kms: ['a', 'b'], age: ['x'] }, { kms: ['b', 'c', 'c'], age: ['y', 'x'] }), { added: ['c', 'y'], removed: ['a'] });
-    assert.deepEqual(differenceOf({ kms: ['a'], age: [], unsupported: ['pgp F00D'] }, { kms: ['a'], age: [] }), { added: [], removed: ['pgp F00D'] });
+    assert.deepEqual(differenceOf({ kms: ['a', 'b'], age: ['x'] }, { kms: ['b', 'c', 'c'], age: ['y', 'x'] }), {
+      added: ['c', 'y'],
+      removed: ['a'],
+    });
+    assert.deepEqual(differenceOf({ kms: ['a'], age: [], unsupported: ['pgp F00D'] }, { kms: ['a'], age: [] }), {
+      added: [],
+      removed: ['pgp F00D'],
+    });
   });
 
   it('refuses a sealed file no rule matches (exit 2), naming it', () => {
     assert.throws(
-      () => planKeyChanges('updatekeys', [{ path: 'secrets/qa/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }], rules, masterKeysOfRule),
+      () =>
+        planKeyChanges(
+          'updatekeys',
+          [{ path: 'secrets/qa/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }],
+          rules,
+          masterKeysOfRule,
+        ),
       (error: FluxSopsError) => {
         assert.equal(error.code, 2);
-        assert.equal(error.message, 'secrets/qa/app.yaml: no creation rule of .sops.yaml matches this file; add one (or move the file), then run flux-sops updatekeys again. Nothing was written.');
+        assert.equal(
+          error.message,
+          'secrets/qa/app.yaml: no creation rule of .sops.yaml matches this file; add one (or move the file), then run flux-sops updatekeys again. Nothing was written.',
+        );
         return true;
       },
     );
   });
 
   it('refuses a rule that would leave a file with no master key (exit 2)', () => {
-    const keyless: CreationRule[] = [{ path_regex: '^secrets/staging/.+\\.ya?ml$', encrypted_regex: '^(data|stringData)$' }];
+    const keyless: CreationRule[] = [
+      { path_regex: '^secrets/staging/.+\\.ya?ml$', encrypted_regex: '^(data|stringData)$' },
+    ];
     assert.throws(
-      () => planKeyChanges('updatekeys', [{ path: 'secrets/staging/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }], keyless, masterKeysOfRule),
+      () =>
+        planKeyChanges(
+          'updatekeys',
+          [{ path: 'secrets/staging/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }],
+          keyless,
+          masterKeysOfRule,
+        ),
       (error: FluxSopsError) => {
         assert.equal(error.code, 2);
         assert.equal(
@@ -125,8 +183,18 @@ describe('updatekeys and rotate: the plan', () => {
       throw new FluxSopsError('fleet', `.sops.yaml ${ruleName} uses pgp`);
     };
     assert.throws(
-      () => planKeyChanges('rotate', [{ path: 'secrets/staging/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }], rules, refuse),
-      { message: 'secrets/staging/app.yaml: .sops.yaml creation rule 1 (path_regex "^secrets/staging/.+\\\\.ya?ml$") uses pgp', code: 2 },
+      () =>
+        planKeyChanges(
+          'rotate',
+          [{ path: 'secrets/staging/app.yaml', text: sealedText('app', { kms: [STAGING_KMS], age: [] }) }],
+          rules,
+          refuse,
+        ),
+      {
+        message:
+          'secrets/staging/app.yaml: .sops.yaml creation rule 1 (path_regex "^secrets/staging/.+\\\\.ya?ml$") uses pgp',
+        code: 2,
+      },
     );
   });
 });
@@ -134,7 +202,13 @@ describe('updatekeys and rotate: the plan', () => {
 describe('updatekeys and rotate: the report', () => {
   const plans: FilePlan[] = [
     { kind: 'up-to-date', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] } },
-    { kind: 'rewrite', path: 'secrets/staging/app.yaml', target: { kms: [STAGING_KMS], age: [BACKUP_AGE] }, added: [BACKUP_AGE], removed: [OTHER_AGE] },
+    {
+      kind: 'rewrite',
+      path: 'secrets/staging/app.yaml',
+      target: { kms: [STAGING_KMS], age: [BACKUP_AGE] },
+      added: [BACKUP_AGE],
+      removed: [OTHER_AGE],
+    },
     { kind: 'placeholder', path: 'secrets/staging/apps-auth.yaml' },
   ];
   const result = { environments: ['production', 'staging'], plans, written: true };
@@ -170,7 +244,15 @@ describe('updatekeys and rotate: the report', () => {
   });
 
   it('reports a rotation', () => {
-    const rotated: FilePlan[] = [{ kind: 'rewrite', path: 'secrets/production/app.yaml', target: { kms: [PRODUCTION_KMS], age: [] }, added: [], removed: [] }];
+    const rotated: FilePlan[] = [
+      {
+        kind: 'rewrite',
+        path: 'secrets/production/app.yaml',
+        target: { kms: [PRODUCTION_KMS], age: [] },
+        added: [],
+        removed: [],
+      },
+    ];
     assert.equal(
       formatReport('rotate', { environments: ['production'], plans: rotated, written: true }, false),
       'secrets/production/app.yaml: new data key, every value re-encrypted\n1 file got a new data key.\n',
@@ -178,11 +260,22 @@ describe('updatekeys and rotate: the report', () => {
   });
 
   it('says when there is nothing to do', () => {
-    assert.equal(formatReport('updatekeys', { environments: ['qa'], plans: [], written: false }, false), 'No SOPS-encrypted files under secrets/qa/: nothing to do.\n');
+    assert.equal(
+      formatReport('updatekeys', { environments: ['qa'], plans: [], written: false }, false),
+      'No SOPS-encrypted files under secrets/qa/: nothing to do.\n',
+    );
   });
 
   it('keeps control characters of a file name out of the terminal', () => {
-    const text = formatReport('updatekeys', { environments: ['x'], plans: [{ kind: 'up-to-date', path: 'secrets/x/a\u001b[2Jb.yaml', target: { kms: [], age: [] } }], written: false }, false);
+    const text = formatReport(
+      'updatekeys',
+      {
+        environments: ['x'],
+        plans: [{ kind: 'up-to-date', path: 'secrets/x/a\u001b[2Jb.yaml', target: { kms: [], age: [] } }],
+        written: false,
+      },
+      false,
+    );
     assert.ok(text.startsWith('secrets/x/a?[2Jb.yaml: up to date\n'));
   });
 });
@@ -200,14 +293,18 @@ function writeFleet(files: Record<string, string>): string {
 /** The fleet's files by path (test/support.ts reads them), as a map. */
 const snapshot = (root: string): Map<string, string> => new Map(Object.entries(readTree(root)));
 
-const SOPS_CONFIG = stringify({ creation_rules: [rule('staging', STAGING_KMS, BACKUP_AGE), rule('production', PRODUCTION_KMS)] });
+const SOPS_CONFIG = stringify({
+  creation_rules: [rule('staging', STAGING_KMS, BACKUP_AGE), rule('production', PRODUCTION_KMS)],
+});
 
 describe('updatekeys and rotate: the run', () => {
   let root: string;
   beforeEach(() => {
     root = writeFleet({
       '.sops.yaml': SOPS_CONFIG,
-      '.yo-rc.json': JSON.stringify({ 'generator-flux-sops': { environments: ['staging', 'production', { name: 'qa' }] } }),
+      '.yo-rc.json': JSON.stringify({
+        'generator-flux-sops': { environments: ['staging', 'production', { name: 'qa' }] },
+      }),
       'secrets/production/app.yaml': sealedText('app', { kms: [PRODUCTION_KMS], age: [OTHER_AGE] }),
       'secrets/production/kustomization.yaml': KUSTOMIZATION,
       'secrets/staging/a.yaml': sealedText('a', { kms: [STAGING_KMS], age: [] }),
@@ -222,7 +319,10 @@ describe('updatekeys and rotate: the run', () => {
     const compute = (name: string) => async (text: string, target: MasterKeys) => {
       calls.push(`${name} ${/name: (\w+)/.exec(text)?.[1]} ${[...target.kms, ...target.age].join(' ')}`);
       if (refuse !== undefined && text.includes(`name: ${refuse}\n`)) {
-        throw new FluxSopsError('key', `AWS KMS key ${STAGING_KMS} refused to wrap the data key: AccessDeniedException`);
+        throw new FluxSopsError(
+          'key',
+          `AWS KMS key ${STAGING_KMS} refused to wrap the data key: AccessDeniedException`,
+        );
       }
       return `# ${name}\n${text}`;
     };
@@ -232,7 +332,10 @@ describe('updatekeys and rotate: the run', () => {
   it('knows the environments from secrets/ and the stored answers; an unknown one is exit 2', () => {
     assert.deepEqual(environmentsOf(root), ['production', 'qa', 'staging']);
     assert.deepEqual(selectEnvironments(root, ['staging', 'production']), ['production', 'staging']);
-    assert.throws(() => selectEnvironments(root, ['prod', 'staging']), { message: 'unknown environment "prod": this fleet has production, qa, staging', code: 2 });
+    assert.throws(() => selectEnvironments(root, ['prod', 'staging']), {
+      message: 'unknown environment "prod": this fleet has production, qa, staging',
+      code: 2,
+    });
   });
 
   it('rewrites the files that differ from their rule, and only those', async () => {
@@ -240,7 +343,11 @@ describe('updatekeys and rotate: the run', () => {
     const calls: string[] = [];
     const result = await runKeys('updatekeys', root, { environments: [], dryRun: false }, operations(calls));
     assert.equal(result.written, true);
-    assert.deepEqual(calls.sort(), [`updatekeys a ${STAGING_KMS} ${BACKUP_AGE}`, `updatekeys app ${PRODUCTION_KMS}`, `updatekeys b ${STAGING_KMS} ${BACKUP_AGE}`]);
+    assert.deepEqual(calls.sort(), [
+      `updatekeys a ${STAGING_KMS} ${BACKUP_AGE}`,
+      `updatekeys app ${PRODUCTION_KMS}`,
+      `updatekeys b ${STAGING_KMS} ${BACKUP_AGE}`,
+    ]);
     assert.ok(readFileSync(join(root, 'secrets/staging/nested/b.yml'), 'utf8').startsWith('# updatekeys\n'));
     assert.equal(readFileSync(join(root, 'secrets/production/kustomization.yaml'), 'utf8'), KUSTOMIZATION);
     assert.equal(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8'), placeholderText());
@@ -261,17 +368,25 @@ describe('updatekeys and rotate: the run', () => {
     assert.equal(result.written, false);
     assert.deepEqual(
       result.plans.map((plan) => `${plan.kind} ${plan.path}`),
-      ['rewrite secrets/production/app.yaml', 'rewrite secrets/staging/a.yaml', 'placeholder secrets/staging/apps-auth.yaml', 'rewrite secrets/staging/nested/b.yml'],
+      [
+        'rewrite secrets/production/app.yaml',
+        'rewrite secrets/staging/a.yaml',
+        'placeholder secrets/staging/apps-auth.yaml',
+        'rewrite secrets/staging/nested/b.yml',
+      ],
     );
     assert.deepEqual(snapshot(root), before);
   });
 
   it('writes nothing when one file fails, and names it', async () => {
     const before = snapshot(root);
-    await assert.rejects(runKeys('updatekeys', root, { environments: [], dryRun: false, concurrency: 1 }, operations([], 'b')), {
-      message: `secrets/staging/nested/b.yml: AWS KMS key ${STAGING_KMS} refused to wrap the data key: AccessDeniedException\nNo file was written.`,
-      code: 1,
-    });
+    await assert.rejects(
+      runKeys('updatekeys', root, { environments: [], dryRun: false, concurrency: 1 }, operations([], 'b')),
+      {
+        message: `secrets/staging/nested/b.yml: AWS KMS key ${STAGING_KMS} refused to wrap the data key: AccessDeniedException\nNo file was written.`,
+        code: 1,
+      },
+    );
     assert.deepEqual(snapshot(root), before);
   });
 
@@ -282,10 +397,13 @@ describe('updatekeys and rotate: the run', () => {
   });
 
   it('refuses to write over a file changed since it was read', () => {
-    assert.throws(() => commitRewrites(root, [{ path: 'secrets/staging/a.yaml', before: 'something else', after: 'new' }]), {
-      message: 'changed while flux-sops ran: secrets/staging/a.yaml. Nothing was written; run the command again.',
-      code: 1,
-    });
+    assert.throws(
+      () => commitRewrites(root, [{ path: 'secrets/staging/a.yaml', before: 'something else', after: 'new' }]),
+      {
+        message: 'changed while flux-sops ran: secrets/staging/a.yaml. Nothing was written; run the command again.',
+        code: 1,
+      },
+    );
   });
 
   it('writes nothing when one file cannot be written', () => {
@@ -294,10 +412,17 @@ describe('updatekeys and rotate: the run', () => {
     assert.throws(
       () =>
         commitRewrites(root, [
-          { path: 'secrets/staging/nested/b.yml', before: before.get('secrets/staging/nested/b.yml') ?? '', after: 'new b' },
+          {
+            path: 'secrets/staging/nested/b.yml',
+            before: before.get('secrets/staging/nested/b.yml') ?? '',
+            after: 'new b',
+          },
           { path: 'secrets/staging/link.yaml', before: before.get('secrets/staging/a.yaml') ?? '', after: 'new a' },
         ]),
-      { message: `Cannot write into ${root}:\n  secrets/staging/link.yaml: is a symbolic link: nothing is written through one (it could point outside the fleet)\nNothing was written. Fix these and run again.`, code: 1 },
+      {
+        message: `Cannot write into ${root}:\n  secrets/staging/link.yaml: is a symbolic link: nothing is written through one (it could point outside the fleet)\nNothing was written. Fix these and run again.`,
+        code: 1,
+      },
     );
     assert.deepEqual(snapshot(root), before);
   });

@@ -56,7 +56,10 @@ const FLEETS: Record<string, { answers: Record<string, unknown> | string; env: s
       region: 'eu-central-1',
       repoUrl: 'ssh://git@gitlab.example.com:2222/platform/apps.git',
       branch: 'release/2026',
-      environments: ['dev', { name: 'prod', oidcIssuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }],
+      environments: [
+        'dev',
+        { name: 'prod', oidcIssuer: 'https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' },
+      ],
     },
     env: ['--identity', 'pod-identity'],
     // qa's admission policy (Pod Identity).
@@ -114,7 +117,10 @@ describe('no plaintext secrets', () => {
     };
     assert.equal(findCredentials(planted).length, 11, findCredentials(planted).join('\n'));
     // The identity input's values are not secrets.
-    assert.deepEqual(findCredentials({ '.yo-rc.json': '{\n  "identity": "pod-identity",\n', 'a.yaml': 'identity: irsa\n' }), []);
+    assert.deepEqual(
+      findCredentials({ '.yo-rc.json': '{\n  "identity": "pod-identity",\n', 'a.yaml': 'identity: irsa\n' }),
+      [],
+    );
     for (const path of Object.keys(planted)) {
       assert.ok(findCredentials({ [path]: planted[path] ?? '' }).length > 0, `${path} not found`);
     }
@@ -134,7 +140,12 @@ describe('no plaintext secrets', () => {
           continue;
         }
         for (const document of parseAllDocuments(contents)) {
-          const object = document.toJS() as { kind?: string; metadata?: { annotations?: Record<string, string> }; data?: object; stringData?: object } | null;
+          const object = document.toJS() as {
+            kind?: string;
+            metadata?: { annotations?: Record<string, string> };
+            data?: object;
+            stringData?: object;
+          } | null;
           if (object?.kind !== 'Secret') {
             continue;
           }
@@ -157,7 +168,10 @@ describe('no plaintext secrets', () => {
       if (input.name === 'identity') {
         // How kustomize-controller gets AWS credentials: a choice between two mechanisms, no secret.
         assert.deepEqual(input.choices, ['irsa', 'pod-identity']);
-        assert.equal(input.validate('AGE-SECRET-KEY-1QQQQ'), 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)');
+        assert.equal(
+          input.validate('AGE-SECRET-KEY-1QQQQ'),
+          'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)',
+        );
         continue;
       }
       assert.doesNotMatch(input.name, secretish);

@@ -13,7 +13,10 @@ import { environmentInputs, fleetInputs } from '../src/fleet/inputs.js';
 const optionInputs = fleetInputs.filter((input) => !('structured' in input));
 import { assertMatchesGolden, exampleAnswers, projectRoot, readTree } from './support.js';
 
-const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+const packageJson = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 /** The major the README installs (`yo@7`): 7.x runs on Node 20. */
 const yoMajor = '7';
 const unprivilegedUser = 'nobody';
@@ -25,7 +28,9 @@ const runningAsRoot = process.getuid?.() === 0;
  * Node that runs this test.
  */
 function cleanEnvironment(): NodeJS.ProcessEnv {
-  const environment = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+  const environment = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')),
+  );
   return {
     ...environment,
     PATH: [dirname(process.execPath), process.env.PATH].join(delimiter),
@@ -51,7 +56,11 @@ function run(command: string, args: readonly string[], options: SpawnSyncOptions
 /** Runs a command that must succeed; its output is in the failure message when it does not. */
 function runOk(command: string, args: readonly string[], options: SpawnSyncOptions = {}): Run {
   const result = run(command, args, options);
-  assert.equal(result.status, 0, `${command} ${args.join(' ')} exited with ${result.status}\n${result.stdout}\n${result.stderr}`);
+  assert.equal(
+    result.status,
+    0,
+    `${command} ${args.join(' ')} exited with ${result.status}\n${result.stdout}\n${result.stderr}`,
+  );
   return result;
 }
 
@@ -94,7 +103,9 @@ describe('the packed package', function () {
   });
 
   it('ships exactly what runs: the compiled modules, the bundled checker, the templates, README.md, LICENSE, the notices and package.json', function () {
-    const listed = runOk('tar', ['-tzf', tarball]).stdout.split('\n').filter((line) => line !== '' && !line.endsWith('/'));
+    const listed = runOk('tar', ['-tzf', tarball])
+      .stdout.split('\n')
+      .filter((line) => line !== '' && !line.endsWith('/'));
     const expected = [
       'LICENSE',
       'README.md',
@@ -117,7 +128,9 @@ describe('the packed package', function () {
     before(function () {
       this.timeout(600_000);
       prefix = join(workDir, 'prefix');
-      runOk('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: workDir });
+      runOk('npm', ['install', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', tarball], {
+        cwd: workDir,
+      });
       fluxSops = join(prefix, 'node_modules', '.bin', 'flux-sops');
     });
 
@@ -147,16 +160,30 @@ describe('the packed package', function () {
       ];
       assert.deepEqual(listedFlags(help).sort(), expectedFlags.sort());
       for (const input of optionInputs) {
-        assert.ok(help.includes(input.message), `--help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+        assert.ok(
+          help.includes(input.message),
+          `--help does not describe --${input.option} as ${JSON.stringify(input.message)}`,
+        );
       }
     });
 
     it('lists every option in flux-sops env --help', function () {
       const help = runOk(fluxSops, ['env', '--help']).stdout;
-      const expectedFlags = [...environmentInputs.map((input) => input.option), 'cwd', 'force', 'interactive', 'no-interactive', 'debug', 'help'];
+      const expectedFlags = [
+        ...environmentInputs.map((input) => input.option),
+        'cwd',
+        'force',
+        'interactive',
+        'no-interactive',
+        'debug',
+        'help',
+      ];
       assert.deepEqual(listedFlags(help).sort(), expectedFlags.sort());
       for (const input of environmentInputs) {
-        assert.ok(help.includes(input.message), `env --help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+        assert.ok(
+          help.includes(input.message),
+          `env --help does not describe --${input.option} as ${JSON.stringify(input.message)}`,
+        );
       }
     });
 
@@ -195,20 +222,34 @@ describe('the packed package', function () {
       mkdirSync(join(userDir, 'fleet'));
       copyFileSync(tarball, join(userDir, tarballName));
       copyFileSync(exampleAnswers, join(userDir, 'fleet.yaml'));
-      for (const path of [userDir, home, join(userDir, 'fleet'), join(userDir, tarballName), join(userDir, 'fleet.yaml')]) {
+      for (const path of [
+        userDir,
+        home,
+        join(userDir, 'fleet'),
+        join(userDir, tarballName),
+        join(userDir, 'fleet.yaml'),
+      ]) {
         chownSync(path, Number(uid.stdout), Number(gid.stdout));
       }
       // The README's "Install" for a normal user: a prefix of the user's own, its bin on PATH.
       const userPrefix = join(home, '.local');
       userEnvironment = [`HOME=${home}`, `PATH=${join(userPrefix, 'bin')}${delimiter}${cleanEnvironment().PATH}`];
-      const probe = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, 'node', '--version'], { encoding: 'utf8' });
+      const probe = spawnSync(
+        'runuser',
+        ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, 'node', '--version'],
+        { encoding: 'utf8' },
+      );
       if (probe.error || probe.status !== 0) {
         skipReason = `cannot run node as ${unprivilegedUser} with runuser: ${probe.error?.message ?? probe.stderr.trim()}`;
         return;
       }
       // Exactly the README's commands (the first with the value of $HOME spelled out).
       runAsUser('npm', ['config', 'set', 'prefix', userPrefix], userDir);
-      runAsUser('npm', ['install', '--global', '--prefer-offline', '--no-audit', '--no-fund', `./${tarballName}`, `yo@${yoMajor}`], userDir);
+      runAsUser(
+        'npm',
+        ['install', '--global', '--prefer-offline', '--no-audit', '--no-fund', `./${tarballName}`, `yo@${yoMajor}`],
+        userDir,
+      );
       yo = join(userPrefix, 'bin', 'yo');
       fluxSops = join(userPrefix, 'bin', 'flux-sops');
     });
@@ -219,7 +260,10 @@ describe('the packed package', function () {
       }
       this.timeout(300_000);
       assert.equal(runAsUser(fluxSops, ['--version'], userDir).stdout, `${packageJson.version}\n`);
-      assert.equal(runAsUser('npx', ['--yes', `--package=./${tarballName}`, 'flux-sops', '--version'], userDir).stdout, `${packageJson.version}\n`);
+      assert.equal(
+        runAsUser('npx', ['--yes', `--package=./${tarballName}`, 'flux-sops', '--version'], userDir).stdout,
+        `${packageJson.version}\n`,
+      );
     });
 
     after(function () {
@@ -235,38 +279,77 @@ describe('the packed package', function () {
       this.timeout(120_000);
       const help = runAsUser(yo, ['flux-sops', '--help'], join(userDir, 'fleet')).stdout;
       const flags = listedFlags(help);
-      for (const flag of [...optionInputs.map((input) => input.option), 'answers', 'kms-key-arn', 'cluster-name', 'oidc-issuer', 'interactive', 'no-interactive', 'force']) {
+      for (const flag of [
+        ...optionInputs.map((input) => input.option),
+        'answers',
+        'kms-key-arn',
+        'cluster-name',
+        'oidc-issuer',
+        'interactive',
+        'no-interactive',
+        'force',
+      ]) {
         assert.ok(flags.includes(flag), `yo flux-sops --help does not list --${flag}:\n${help}`);
       }
       for (const flag of ['skip-install', 'force-install', 'skip-cache', 'ask-answered']) {
-        assert.ok(!flags.includes(flag), `yo flux-sops --help lists Yeoman's --${flag}, which does nothing here:\n${help}`);
+        assert.ok(
+          !flags.includes(flag),
+          `yo flux-sops --help lists Yeoman's --${flag}, which does nothing here:\n${help}`,
+        );
       }
       assert.match(help, /--account-id <id> {2,}AWS account ID/);
       for (const input of optionInputs) {
-        assert.ok(help.includes(input.message), `yo flux-sops --help does not describe --${input.option} as ${JSON.stringify(input.message)}`);
+        assert.ok(
+          help.includes(input.message),
+          `yo flux-sops --help does not describe --${input.option} as ${JSON.stringify(input.message)}`,
+        );
       }
     });
 
-    it('exits as flux-sops does under yo: 2 for invalid input and for a missing name, with the product\'s message', function () {
+    it("exits as flux-sops does under yo: 2 for invalid input and for a missing name, with the product's message", function () {
       if (skipReason) {
         skipWithReason(this, skipReason);
       }
       this.timeout(120_000);
-      const invalid = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops', '--account-id', '12', '--repo-url', 'https://github.com/acme/apps.git', '--no-interactive'], {
-        cwd: join(userDir, 'fleet'),
-        encoding: 'utf8',
-        env: cleanEnvironment(),
-      });
+      const invalid = spawnSync(
+        'runuser',
+        [
+          '-u',
+          unprivilegedUser,
+          '--',
+          'env',
+          ...userEnvironment,
+          yo,
+          'flux-sops',
+          '--account-id',
+          '12',
+          '--repo-url',
+          'https://github.com/acme/apps.git',
+          '--no-interactive',
+        ],
+        {
+          cwd: join(userDir, 'fleet'),
+          encoding: 'utf8',
+          env: cleanEnvironment(),
+        },
+      );
       assert.equal(invalid.status, 2, invalid.stderr);
       assert.match(invalid.stderr, /^flux-sops: Invalid accountId "12": must be exactly 12 digits/m);
       assert.doesNotMatch(invalid.stderr, /An error occured/);
-      const unnamed = spawnSync('runuser', ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops:env', '--no-interactive'], {
-        cwd: join(userDir, 'fleet'),
-        encoding: 'utf8',
-        env: cleanEnvironment(),
-      });
+      const unnamed = spawnSync(
+        'runuser',
+        ['-u', unprivilegedUser, '--', 'env', ...userEnvironment, yo, 'flux-sops:env', '--no-interactive'],
+        {
+          cwd: join(userDir, 'fleet'),
+          encoding: 'utf8',
+          env: cleanEnvironment(),
+        },
+      );
       assert.equal(unnamed.status, 2, unnamed.stderr);
-      assert.match(unnamed.stderr, /^flux-sops: Missing the name of the environment to add\.\nUsage: yo flux-sops:env <name>/m);
+      assert.match(
+        unnamed.stderr,
+        /^flux-sops: Missing the name of the environment to add\.\nUsage: yo flux-sops:env <name>/m,
+      );
     });
 
     it('writes the example fleet with yo flux-sops --answers', function () {

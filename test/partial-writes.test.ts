@@ -5,7 +5,19 @@
 // apply to: this process when it is not root (permissions set with chmod); as root, which writes
 // whatever the permissions say, one child process started as the user nobody runs them all.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, runCliInProcess, runBuiltCliAs } from './cli-runner.js';
@@ -48,7 +60,15 @@ describe('partial writes: a path that cannot be written stops the run before the
   async function assertStopsBeforeWriting(expectedProblems: string[]): Promise<void> {
     const before = hashTree(target);
     const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, target]);
-    assert.equal(result.stderr, [`flux-sops: Cannot write into ${target}:`, ...expectedProblems.map((problem) => `  ${problem}`), ADVICE, ''].join('\n'));
+    assert.equal(
+      result.stderr,
+      [
+        `flux-sops: Cannot write into ${target}:`,
+        ...expectedProblems.map((problem) => `  ${problem}`),
+        ADVICE,
+        '',
+      ].join('\n'),
+    );
     assert.equal(result.stdout, '');
     assert.equal(result.status, 1);
     assert.equal(hashTree(target), before, 'something was written');
@@ -57,13 +77,17 @@ describe('partial writes: a path that cannot be written stops the run before the
 
   it('a file where the clusters folder must go', async () => {
     writeFileSync(join(target, 'clusters'), 'not a folder\n');
-    await assertStopsBeforeWriting(['clusters: is a file where a folder must go (for clusters/staging/flux-system/gotk-components.yaml)']);
+    await assertStopsBeforeWriting([
+      'clusters: is a file where a folder must go (for clusters/staging/flux-system/gotk-components.yaml)',
+    ]);
   });
 
   it('a file deeper down, where an environment folder must go', async () => {
     mkdirSync(join(target, 'secrets'));
     writeFileSync(join(target, 'secrets/production'), '');
-    await assertStopsBeforeWriting(['secrets/production: is a file where a folder must go (for secrets/production/kustomization.yaml)']);
+    await assertStopsBeforeWriting([
+      'secrets/production: is a file where a folder must go (for secrets/production/kustomization.yaml)',
+    ]);
   });
 
   it('a folder where a file must go, and a file where the workflows folder must go: both named', async () => {
@@ -80,7 +104,9 @@ describe('partial writes: a path that cannot be written stops the run before the
     const outside = join(workDir, 'outside');
     mkdirSync(outside);
     symlinkSync(outside, join(target, 'iam'));
-    await assertStopsBeforeWriting(['iam: is a symbolic link: nothing is written through one (it could point outside the fleet)']);
+    await assertStopsBeforeWriting([
+      'iam: is a symbolic link: nothing is written through one (it could point outside the fleet)',
+    ]);
     assert.deepEqual(readdirSync(outside), [], 'something was written through the link');
   });
 
@@ -89,7 +115,10 @@ describe('partial writes: a path that cannot be written stops the run before the
     const nested = join(target, 'notes', 'fleet');
     const before = hashTree(target);
     const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, nested]);
-    assert.equal(result.stderr, `flux-sops: Cannot write into ${nested}:\n  ${join(target, 'notes')}: is a file, not a folder the fleet can go in\n${ADVICE}\n`);
+    assert.equal(
+      result.stderr,
+      `flux-sops: Cannot write into ${nested}:\n  ${join(target, 'notes')}: is a file, not a folder the fleet can go in\n${ADVICE}\n`,
+    );
     assert.equal(result.status, 1);
     assert.equal(hashTree(target), before);
   });
@@ -98,7 +127,11 @@ describe('partial writes: a path that cannot be written stops the run before the
     writeFileSync(join(target, 'notes'), 'a file\n');
     const before = hashTree(target);
     const result = await runCliInProcess(['--no-interactive', '--answers', exampleAnswers, join(target, 'notes')]);
-    assert.deepEqual(result, { status: 2, stdout: '', stderr: `flux-sops: ${join(target, 'notes')} is a file: give the folder to write the fleet into\n` });
+    assert.deepEqual(result, {
+      status: 2,
+      stdout: '',
+      stderr: `flux-sops: ${join(target, 'notes')} is a file: give the folder to write the fleet into\n`,
+    });
     assert.equal(hashTree(target), before);
   });
 
@@ -151,7 +184,11 @@ describe('partial writes: a path that cannot be written stops the run before the
           chmodSync(target, 0o555);
           return fleetArgs(join(target, 'new', 'fleet'));
         },
-        expected: (target) => cannotWrite(join(target, 'new', 'fleet'), `${target}: cannot create the folder ${join(target, 'new', 'fleet')} in it (EACCES)`),
+        expected: (target) =>
+          cannotWrite(
+            join(target, 'new', 'fleet'),
+            `${target}: cannot create the folder ${join(target, 'new', 'fleet')} in it (EACCES)`,
+          ),
       },
       {
         what: 'flux-sops env in a fleet whose secrets folder is read-only: nothing of the new environment is written',
@@ -162,7 +199,16 @@ describe('partial writes: a path that cannot be written stops the run before the
           chmodSync(join(target, 'secrets'), 0o555);
           return ['env', 'qa', '--no-interactive', '--cwd', target];
         },
-        owned: ['fleet', 'fleet/secrets', 'fleet/clusters', 'fleet/iam', 'fleet/tenants', 'fleet/.yo-rc.json', 'fleet/.sops.yaml', 'fleet/README.md'],
+        owned: [
+          'fleet',
+          'fleet/secrets',
+          'fleet/clusters',
+          'fleet/iam',
+          'fleet/tenants',
+          'fleet/.yo-rc.json',
+          'fleet/.sops.yaml',
+          'fleet/README.md',
+        ],
         expected: (target) => cannotWrite(target, 'secrets/: cannot create secrets/qa in this folder (EACCES)'),
       },
     ];
@@ -188,7 +234,10 @@ describe('partial writes: a path that cannot be written stops the run before the
       }
       let results: CliResult[] = [];
       if (isRoot) {
-        results = await runBuiltCliAs({ ...NOBODY, home: permissionsDir }, prepared.map(({ args }) => args));
+        results = await runBuiltCliAs(
+          { ...NOBODY, home: permissionsDir },
+          prepared.map(({ args }) => args),
+        );
       } else {
         for (const { args } of prepared) {
           results.push(await runCliInProcess(args));

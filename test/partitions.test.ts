@@ -17,7 +17,14 @@ const scenarios = [
       iac: 'terraform',
       repoUrl: 'https://github.com/acme/apps.git',
       backupAgeRecipients: [BACKUP],
-      environments: ['staging', { name: 'production', identity: 'pod-identity', kmsKeyArn: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/prod' }],
+      environments: [
+        'staging',
+        {
+          name: 'production',
+          identity: 'pod-identity',
+          kmsKeyArn: 'arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/prod',
+        },
+      ],
     },
   },
   {
@@ -28,7 +35,10 @@ const scenarios = [
       region: 'cn-north-1',
       iac: 'terraform',
       repoUrl: 'ssh://git@git.example.cn/platform/apps.git',
-      environments: [{ name: 'staging', oidcIssuer: 'oidc.eks.cn-north-1.amazonaws.com.cn/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }, { name: 'production', identity: 'pod-identity' }],
+      environments: [
+        { name: 'staging', oidcIssuer: 'oidc.eks.cn-north-1.amazonaws.com.cn/id/EXAMPLED539D4633E53DE1B71EXAMPLE' },
+        { name: 'production', identity: 'pod-identity' },
+      ],
     },
   },
 ] as const;
@@ -53,8 +63,17 @@ describe('fleets outside the commercial partition', () => {
           .filter(([, , line]) => line.includes('arn:aws:'))
           .map(([path, number, line]) => `${path}:${number}: ${line.trim()}`);
         assert.deepEqual(offending, []);
-        for (const path of ['iam/production/trust-policy.json', 'iam/staging/kms-decrypt-policy.json', 'README.md', '.sops.yaml', 'terraform/production/main.tf']) {
-          assert.ok(tree[path]?.includes(`arn:${scenario.partition}:`), `${path} names no arn:${scenario.partition}: ARN`);
+        for (const path of [
+          'iam/production/trust-policy.json',
+          'iam/staging/kms-decrypt-policy.json',
+          'README.md',
+          '.sops.yaml',
+          'terraform/production/main.tf',
+        ]) {
+          assert.ok(
+            tree[path]?.includes(`arn:${scenario.partition}:`),
+            `${path} names no arn:${scenario.partition}: ARN`,
+          );
         }
         // The README's troubleshooting lines, too.
         assert.ok(tree['README.md']?.includes(`User: arn:${scenario.partition}:sts::…:assumed-role/<role>/…`));

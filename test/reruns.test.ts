@@ -6,19 +6,47 @@
 // questions of a terminal run the generator with a scripted prompt, and Ctrl-C at one also runs
 // the built package in a real (pseudo-)terminal.
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import helpers from 'yeoman-test';
 import FleetGenerator from '../generators/app/index.js';
 import { FluxSopsError } from '../src/errors.js';
-import { type CliResult, loggedStatuses, outputLines, runCliInProcess, runCliInTerminal, terminalAvailable } from './cli-runner.js';
-import { exampleAnswers, generatorFile, hashTree, projectRoot, readTree, type Tree, writeAnswersFile } from './support.js';
+import {
+  type CliResult,
+  loggedStatuses,
+  outputLines,
+  runCliInProcess,
+  runCliInTerminal,
+  terminalAvailable,
+} from './cli-runner.js';
+import {
+  exampleAnswers,
+  generatorFile,
+  hashTree,
+  projectRoot,
+  readTree,
+  type Tree,
+  writeAnswersFile,
+} from './support.js';
 
-const CONFLICT_ADVICE = 'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.';
+const CONFLICT_ADVICE =
+  'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.';
 const STAGING_ISSUER = 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
-const BOOTSTRAP_FILES = ['clusters/staging/flux-system/gotk-components.yaml', 'clusters/staging/flux-system/gotk-sync.yaml'];
+const BOOTSTRAP_FILES = [
+  'clusters/staging/flux-system/gotk-components.yaml',
+  'clusters/staging/flux-system/gotk-sync.yaml',
+];
 
 function modificationTimes(dir: string): Record<string, number> {
   return Object.fromEntries(Object.keys(readTree(dir)).map((path) => [path, statSync(join(dir, path)).mtimeMs]));
@@ -78,7 +106,10 @@ describe('re-runs of flux-sops over a fleet', () => {
     assertSucceeded(again, fleet);
     assert.deepEqual(readTree(fleet), generated);
     assert.deepEqual(modificationTimes(fleet), times, 'a file was rewritten');
-    assert.deepEqual(loggedStatuses(again.stderr), Object.fromEntries(Object.keys(generated).map((path) => [path, 'identical'])));
+    assert.deepEqual(
+      loggedStatuses(again.stderr),
+      Object.fromEntries(Object.keys(generated).map((path) => [path, 'identical'])),
+    );
   });
 
   it('from the stored answers alone: changes no byte and writes no file', async () => {
@@ -95,7 +126,10 @@ describe('re-runs of flux-sops over a fleet', () => {
     assertSucceeded(again, fleet);
     const statuses = loggedStatuses(again.stderr);
     const updated = ['.yo-rc.json', 'README.md', 'iam/staging/trust-policy.json'];
-    assert.deepEqual(statuses, Object.fromEntries(Object.keys(generated).map((path) => [path, updated.includes(path) ? 'update' : 'identical'])));
+    assert.deepEqual(
+      statuses,
+      Object.fromEntries(Object.keys(generated).map((path) => [path, updated.includes(path) ? 'update' : 'identical'])),
+    );
     const after = readTree(fleet);
     assert.deepEqual(
       Object.keys(after).filter((path) => after[path] !== generated[path]),
@@ -103,7 +137,10 @@ describe('re-runs of flux-sops over a fleet', () => {
     );
     const example = parse(readFileSync(exampleAnswers, 'utf8')) as { environments: unknown[] };
     const atOnce = join(workDir, 'at-once-issuer');
-    const answers = writeAnswersFile({ ...example, environments: [{ name: 'staging', oidcIssuer: STAGING_ISSUER }, ...example.environments.slice(1)] });
+    const answers = writeAnswersFile({
+      ...example,
+      environments: [{ name: 'staging', oidcIssuer: STAGING_ISSUER }, ...example.environments.slice(1)],
+    });
     assertSucceeded(await rerun(atOnce, '--answers', answers), atOnce);
     assert.deepEqual(after, readTree(atOnce));
   });
@@ -156,7 +193,10 @@ describe('re-runs of flux-sops over a fleet', () => {
     appendFileSync(join(fleet, 'README.md'), '\n## Our own notes\n');
     const before = hashTree(fleet);
     const result = await rerun(fleet, '--branch', 'release');
-    assert.equal(result.stderr, `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n${CONFLICT_ADVICE}\n`);
+    assert.equal(
+      result.stderr,
+      `flux-sops: These files differ from what would be generated (edited by hand?):\n  README.md\n${CONFLICT_ADVICE}\n`,
+    );
     assert.equal(result.status, 1);
     assert.equal(hashTree(fleet), before);
   });
@@ -173,13 +213,19 @@ describe('re-runs of flux-sops over a fleet', () => {
     assert.equal(statuses['iam/production/trust-policy.json'], 'create');
     assert.equal(statuses['.yo-rc.json'], 'identical');
     assert.deepEqual(
-      Object.keys(statuses).filter((path) => !['identical', 'create'].includes(statuses[path] as string)).sort(),
+      Object.keys(statuses)
+        .filter((path) => !['identical', 'create'].includes(statuses[path] as string))
+        .sort(),
       ['README.md', 'clusters/production/tenants.yaml'],
     );
   });
 
   it('keeps gotk-components.yaml and gotk-sync.yaml once flux bootstrap filled them (logged skip), even with changed answers and --force', async () => {
-    const filled = { [BOOTSTRAP_FILES[0] as string]: '# Flux components, written by flux bootstrap\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n', [BOOTSTRAP_FILES[1] as string]: '# written by flux bootstrap\n' };
+    const filled = {
+      [BOOTSTRAP_FILES[0] as string]:
+        '# Flux components, written by flux bootstrap\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n',
+      [BOOTSTRAP_FILES[1] as string]: '# written by flux bootstrap\n',
+    };
     for (const [path, contents] of Object.entries(filled)) {
       writeFileSync(join(fleet, path), contents);
     }
@@ -202,15 +248,22 @@ describe('re-runs of flux-sops over a fleet', () => {
 
   it('keeps a sealed apps-auth.yaml and the kustomization.yaml that lists it, even with changed answers and --force', async () => {
     const sealed = {
-      'secrets/staging/apps-auth.yaml': 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: apps-auth\n# sealed by flux-sops secret git staging\n',
-      'secrets/staging/kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - apps-auth.yaml\n',
+      'secrets/staging/apps-auth.yaml':
+        'apiVersion: v1\nkind: Secret\nmetadata:\n  name: apps-auth\n# sealed by flux-sops secret git staging\n',
+      'secrets/staging/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - apps-auth.yaml\n',
     };
     for (const [path, contents] of Object.entries(sealed)) {
       writeFileSync(join(fleet, path), contents);
     }
     const changed = await rerun(fleet, '--branch', 'release');
     assertSucceeded(changed, fleet);
-    const forced = await rerun(fleet, '--force', '--backup-age-recipients', 'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq');
+    const forced = await rerun(
+      fleet,
+      '--force',
+      '--backup-age-recipients',
+      'age1q3uh32wvcqqk96yskj4x05w7ymapfx2vykz9j85augt5wktyne8qz533tq',
+    );
     assert.equal(forced.status, 0, forced.stderr);
     assert.match(forced.stderr, /flux-sops updatekeys staging production/);
     const after = readTree(fleet);
@@ -224,14 +277,24 @@ describe('re-runs of flux-sops over a fleet', () => {
   it('switched from iac terraform to none, removes nothing and says so', async () => {
     const withTerraform = await rerun(fleet, '--iac', 'terraform');
     assert.equal(withTerraform.status, 0, withTerraform.stderr);
-    assert.ok(withTerraform.stderr.includes('(terraform -chdir=terraform/staging init && terraform -chdir=terraform/staging apply)'), withTerraform.stderr);
+    assert.ok(
+      withTerraform.stderr.includes(
+        '(terraform -chdir=terraform/staging init && terraform -chdir=terraform/staging apply)',
+      ),
+      withTerraform.stderr,
+    );
     const terraformFiles = Object.keys(readTree(fleet)).filter((path) => path.startsWith('terraform/'));
     assert.equal(terraformFiles.length, 8);
     const back = await rerun(fleet, '--iac', 'none');
     assertSucceeded(back, fleet);
-    assert.deepEqual(Object.keys(readTree(fleet)).filter((path) => path.startsWith('terraform/')), terraformFiles);
+    assert.deepEqual(
+      Object.keys(readTree(fleet)).filter((path) => path.startsWith('terraform/')),
+      terraformFiles,
+    );
     assert.ok(
-      back.stderr.includes('Note: iac is now none: terraform/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.'),
+      back.stderr.includes(
+        'Note: iac is now none: terraform/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.',
+      ),
       back.stderr,
     );
   });
@@ -247,7 +310,10 @@ describe('re-runs of flux-sops over a fleet', () => {
         .withOptions({ interactive: true, force: false } as Record<string, unknown>)
         .withAnswers(
           { action: 'write', backupAgeRecipients: 'scripted' },
-          { callback: (_answer, { question }) => answer({ name: String(question.name), message: String(question.message) }) },
+          {
+            callback: (_answer, { question }) =>
+              answer({ name: String(question.name), message: String(question.message) }),
+          },
         );
     }
 
@@ -285,10 +351,19 @@ describe('re-runs of flux-sops over a fleet', () => {
       );
       // Both edited files are asked about (Yeoman's conflicter settles files in parallel, so in
       // either order): the first answered "overwrite", Ctrl-C at the second; the deleted file asks nothing.
-      assert.deepEqual([...conflicts].sort(), ['Overwrite clusters/production/tenants.yaml?', 'Overwrite clusters/staging/tenants.yaml?']);
+      assert.deepEqual([...conflicts].sort(), [
+        'Overwrite clusters/production/tenants.yaml?',
+        'Overwrite clusters/staging/tenants.yaml?',
+      ]);
       assert.equal(hashTree(fleet), before, 'a file was written before every question was answered');
-      assert.ok(failure instanceof FluxSopsError, `Ctrl-C ends the run as the product's cancellation, not as ${String(failure)}`);
-      assert.deepEqual([failure.kind, failure.code, failure.message], ['cancelled', 130, 'Cancelled: nothing was written.']);
+      assert.ok(
+        failure instanceof FluxSopsError,
+        `Ctrl-C ends the run as the product's cancellation, not as ${String(failure)}`,
+      );
+      assert.deepEqual(
+        [failure.kind, failure.code, failure.message],
+        ['cancelled', 130, 'Cancelled: nothing was written.'],
+      );
     });
   });
 

@@ -57,18 +57,50 @@ describe("flux-sops secret generic --out, in a tenant's repository", function ()
     const started = Date.now() - 1000;
     const value = `v-${randomBytes(12).toString('hex')}`;
     const kustomization = readFileSync(join(root, 'deploy/staging/kustomization.yaml'), 'utf8');
-    const result = await runCliInProcess(['secret', 'generic', 'db', '--namespace', 'team-a', '--out', 'db.yaml', '--from-literal', `password=${value}`, '--cwd', join(root, 'deploy/staging')]);
+    const result = await runCliInProcess([
+      'secret',
+      'generic',
+      'db',
+      '--namespace',
+      'team-a',
+      '--out',
+      'db.yaml',
+      '--from-literal',
+      `password=${value}`,
+      '--cwd',
+      join(root, 'deploy/staging'),
+    ]);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout, '');
     assert.ok(!result.stderr.includes(value));
-    assert.match(result.stderr, /^Sealed deploy\/staging\/db\.yaml in .+: Secret team-a\/db \(password\) for 1 age recipient\.$/m);
-    assert.match(result.stderr, /^Nothing was listed: add it to the kustomization of your repository that Flux applies\.$/m);
+    assert.match(
+      result.stderr,
+      /^Sealed deploy\/staging\/db\.yaml in .+: Secret team-a\/db \(password\) for 1 age recipient\.$/m,
+    );
+    assert.match(
+      result.stderr,
+      /^Nothing was listed: add it to the kustomization of your repository that Flux applies\.$/m,
+    );
     const sealed = readFileSync(join(root, 'deploy/staging/db.yaml'), 'utf8');
-    assert.equal(readFileSync(join(root, 'deploy/staging/kustomization.yaml'), 'utf8'), kustomization, 'the tenant kustomization is theirs');
-    assert.deepEqual(((await decryptDocument(sealed, { ageIdentities: [identity] })).document as { stringData: unknown }).stringData, { password: value });
-    await assert.rejects(decryptDocument(sealed, { ageIdentities: [other] }), /No master key of the file could decrypt its data key/, "production's identity cannot open staging's file");
+    assert.equal(
+      readFileSync(join(root, 'deploy/staging/kustomization.yaml'), 'utf8'),
+      kustomization,
+      'the tenant kustomization is theirs',
+    );
+    assert.deepEqual(
+      ((await decryptDocument(sealed, { ageIdentities: [identity] })).document as { stringData: unknown }).stringData,
+      { password: value },
+    );
+    await assert.rejects(
+      decryptDocument(sealed, { ageIdentities: [other] }),
+      /No master key of the file could decrypt its data key/,
+      "production's identity cannot open staging's file",
+    );
     const metadata = (parse(sealed) as { sops: { age: { recipient: string }[]; encrypted_regex: string } }).sops;
-    assert.deepEqual(metadata.age.map((entry) => entry.recipient), [await identityToRecipient(identity)]);
+    assert.deepEqual(
+      metadata.age.map((entry) => entry.recipient),
+      [await identityToRecipient(identity)],
+    );
     assert.equal(metadata.encrypted_regex, '^(data|stringData)$');
     assert.deepEqual([...filesContaining(root, [value]), ...filesContaining(tmpdir(), [value], started)], []);
     assert.deepEqual(readdirSync(join(root, 'deploy/staging')).sort(), ['db.yaml', 'kustomization.yaml']);
@@ -76,19 +108,41 @@ describe("flux-sops secret generic --out, in a tenant's repository", function ()
 
   it('refuses a path no rule covers, a path outside the repository, a missing namespace, and a fleet', async () => {
     const root = await tenantRepository();
-    const run = (args: string[]) => runCliInProcess(['secret', 'generic', 'db', ...args, '--from-literal', 'k=v', '--cwd', root]);
+    const run = (args: string[]) =>
+      runCliInProcess(['secret', 'generic', 'db', ...args, '--from-literal', 'k=v', '--cwd', root]);
     const uncovered = await run(['--namespace', 'team-a', '--out', 'other/db.yaml']);
     assert.equal(uncovered.status, 2);
-    assert.equal(uncovered.stderr, `flux-sops: No creation rule in ${join(root, '.sops.yaml')} matches other/db.yaml, so it has no key to be sealed for (sops would refuse it too); nothing was written\n`);
+    assert.equal(
+      uncovered.stderr,
+      `flux-sops: No creation rule in ${join(root, '.sops.yaml')} matches other/db.yaml, so it has no key to be sealed for (sops would refuse it too); nothing was written\n`,
+    );
     const outside = await run(['--namespace', 'team-a', '--out', '../db.yaml']);
-    assert.equal(outside.stderr, `flux-sops: Invalid --out "../db.yaml": a .yaml or .yml file inside ${root}, the folder of .sops.yaml\n`);
+    assert.equal(
+      outside.stderr,
+      `flux-sops: Invalid --out "../db.yaml": a .yaml or .yml file inside ${root}, the folder of .sops.yaml\n`,
+    );
     const noNamespace = await run(['--out', 'deploy/staging/db.yaml']);
-    assert.equal(noNamespace.stderr, "flux-sops: Missing --namespace <namespace>: in a tenant's repository, the Secret goes to the tenant's namespace\n");
+    assert.equal(
+      noNamespace.stderr,
+      "flux-sops: Missing --namespace <namespace>: in a tenant's repository, the Secret goes to the tenant's namespace\n",
+    );
     assert.deepEqual(readdirSync(join(root, 'deploy/staging')), ['kustomization.yaml']);
 
     const fleet = makeFleet(HTTPS_ANSWERS, 'tenant-vs-fleet-');
     folders.push(fleet);
-    const inFleet = await runCliInProcess(['secret', 'generic', 'db', '--namespace', 'flux-system', '--out', 'secrets/staging/db.yaml', '--from-literal', 'k=v', '--cwd', fleet]);
+    const inFleet = await runCliInProcess([
+      'secret',
+      'generic',
+      'db',
+      '--namespace',
+      'flux-system',
+      '--out',
+      'secrets/staging/db.yaml',
+      '--from-literal',
+      'k=v',
+      '--cwd',
+      fleet,
+    ]);
     assert.equal(inFleet.status, 2);
     assert.equal(
       inFleet.stderr,

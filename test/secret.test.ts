@@ -19,7 +19,14 @@ import { listResource } from '../src/secret/kustomization.js';
 import { buildSecretManifest, secretObject } from '../src/secret/manifest.js';
 import { type FleetTexts, classifyExisting, planSealing, sealingTargetOf } from '../src/secret/plan.js';
 import { assertMayReplace, sealSecret } from '../src/secret/seal.js';
-import { passwordFromStdin, placeValue, splitKeyValue, textOf, validateSecretKey, validateSecretName } from '../src/secret/values.js';
+import {
+  passwordFromStdin,
+  placeValue,
+  splitKeyValue,
+  textOf,
+  validateSecretKey,
+  validateSecretName,
+} from '../src/secret/values.js';
 import { HTTPS_ANSWERS, SSH_ANSWERS, filesContaining, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 
 /** Runs fn and returns the FluxSopsError it throws (fails the test otherwise). */
@@ -49,7 +56,9 @@ describe('the plaintext scan the sealing tests rely on', () => {
     try {
       writeFileSync(join(root, 'secrets', 'staging', 'leak.txt'), 'x planted-value-4711 y');
       assert.deepEqual(filesContaining(root, ['planted-value-4711']), [join(root, 'secrets', 'staging', 'leak.txt')]);
-      assert.deepEqual(filesContaining(root, [Buffer.from('planted-value-4711')]), [join(root, 'secrets', 'staging', 'leak.txt')]);
+      assert.deepEqual(filesContaining(root, [Buffer.from('planted-value-4711')]), [
+        join(root, 'secrets', 'staging', 'leak.txt'),
+      ]);
       assert.deepEqual(filesContaining(root, ['planted-value-4711'], Date.now() + 60_000), []);
     } finally {
       rmSync(root, { recursive: true, force: true });
@@ -58,7 +67,7 @@ describe('the plaintext scan the sealing tests rely on', () => {
 });
 
 describe('secret: names, keys and values', () => {
-  it('accepts DNS-1123 subdomains as Secret names, except the fleet\'s own files', () => {
+  it("accepts DNS-1123 subdomains as Secret names, except the fleet's own files", () => {
     for (const name of ['apps-auth', 'db', 'a.b-c', '0x']) {
       assert.equal(validateSecretName(name), true, name);
     }
@@ -75,16 +84,31 @@ describe('secret: names, keys and values', () => {
     for (const key of ['password', 'identity.pub', 'known_hosts', 'A-1', '.dotfile']) {
       assert.equal(validateSecretKey(key), true, key);
     }
-    assert.equal(validateSecretKey('a/b'), 'must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
+    assert.equal(
+      validateSecretKey('a/b'),
+      'must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)',
+    );
     assert.match(String(validateSecretKey('..x')), /must not be "\." or "\.\."/);
     assert.match(String(validateSecretKey('')), /^must be 1 to 253/);
   });
 
   it('puts text in stringData and anything else base64 in data', () => {
-    assert.deepEqual(placeValue({ key: 'a', value: 'héllo ✓ 🔑\nline 2\n' }), { field: 'stringData', key: 'a', value: 'héllo ✓ 🔑\nline 2\n' });
-    assert.deepEqual(placeValue({ key: 'b', value: Buffer.from('multi\r\nline\ttext') }), { field: 'stringData', key: 'b', value: 'multi\r\nline\ttext' });
+    assert.deepEqual(placeValue({ key: 'a', value: 'héllo ✓ 🔑\nline 2\n' }), {
+      field: 'stringData',
+      key: 'a',
+      value: 'héllo ✓ 🔑\nline 2\n',
+    });
+    assert.deepEqual(placeValue({ key: 'b', value: Buffer.from('multi\r\nline\ttext') }), {
+      field: 'stringData',
+      key: 'b',
+      value: 'multi\r\nline\ttext',
+    });
     const binary = Buffer.from([0x00, 0xff, 0xfe, 0x10, 0x80]);
-    assert.deepEqual(placeValue({ key: 'c', value: binary }), { field: 'data', key: 'c', value: binary.toString('base64') });
+    assert.deepEqual(placeValue({ key: 'c', value: binary }), {
+      field: 'data',
+      key: 'c',
+      value: binary.toString('base64'),
+    });
     // Valid UTF-8 that YAML cannot carry as text (NUL, escape): data too.
     assert.equal(placeValue({ key: 'd', value: Buffer.from('a\u0000b') }).field, 'data');
     assert.equal(placeValue({ key: 'e', value: 'bell \u0007' }).field, 'data');
@@ -103,10 +127,19 @@ describe('secret: names, keys and values', () => {
     try {
       writeFileSync(join(outside, 'cert.bin'), Buffer.from([1, 2, 255]));
       const entries = await genericValues(['user=admin'], [`cert=${join(outside, 'cert.bin')}`], folder);
-      assert.deepEqual(entries.map((entry) => entry.key), ['user', 'cert']);
+      assert.deepEqual(
+        entries.map((entry) => entry.key),
+        ['user', 'cert'],
+      );
       assert.deepEqual(Buffer.from(entries[1]?.value as Uint8Array), Buffer.from([1, 2, 255]));
-      assert.equal((await rejectionOf(genericValues(['a=1', 'a=2'], [], folder))).message, 'Key given more than once: a (each key of a Secret holds one value)');
-      assert.equal((await rejectionOf(genericValues(['bad key=v'], [], folder))).message, 'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)');
+      assert.equal(
+        (await rejectionOf(genericValues(['a=1', 'a=2'], [], folder))).message,
+        'Key given more than once: a (each key of a Secret holds one value)',
+      );
+      assert.equal(
+        (await rejectionOf(genericValues(['bad key=v'], [], folder))).message,
+        'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)',
+      );
       const missing = await rejectionOf(genericValues([], ['x=/no/such/file'], folder));
       assert.equal(missing.message, '--from-file x: "/no/such/file" cannot be read (ENOENT)');
       assert.equal(missing.code, 2);
@@ -131,7 +164,10 @@ describe('secret: names, keys and values', () => {
           "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, *.pem or identity)",
       );
       assert.equal(refused.code, 2);
-      assert.deepEqual((await genericValues([], [`key=${join(folder, 'keys', 'deploy_key')}`], folder)).map((entry) => entry.key), ['key']);
+      assert.deepEqual(
+        (await genericValues([], [`key=${join(folder, 'keys', 'deploy_key')}`], folder)).map((entry) => entry.key),
+        ['key'],
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
@@ -142,7 +178,9 @@ describe('secret: names, keys and values', () => {
     assert.equal(passwordFromStdin(Buffer.from('token\r\n')), 'token');
     assert.deepEqual(passwordFromStdin(Buffer.from('')), { problem: 'is empty (nothing was piped to stdin)' });
     assert.deepEqual(passwordFromStdin(Buffer.from('\n')), { problem: 'is empty (nothing was piped to stdin)' });
-    assert.deepEqual(passwordFromStdin(Buffer.from('two\nlines\n')), { problem: 'has a line break or another control character (a Git credential is one line)' });
+    assert.deepEqual(passwordFromStdin(Buffer.from('two\nlines\n')), {
+      problem: 'has a line break or another control character (a Git credential is one line)',
+    });
     assert.deepEqual(passwordFromStdin(Buffer.from([0xff, 0xfe])), { problem: 'is not UTF-8 text' });
   });
 
@@ -155,22 +193,37 @@ describe('secret: names, keys and values', () => {
     ]);
     const object = secretObject(manifest);
     assert.deepEqual([...object.keys()], ['apiVersion', 'kind', 'metadata', 'type', 'stringData', 'data']);
-    assert.deepEqual([...(object.get('stringData') as Map<string, string>)], [
-      ['z', 'last\n'],
-      ['1', 'one'],
-      ['yes', 'no'],
-    ]);
+    assert.deepEqual(
+      [...(object.get('stringData') as Map<string, string>)],
+      [
+        ['z', 'last\n'],
+        ['1', 'one'],
+        ['yes', 'no'],
+      ],
+    );
     assert.deepEqual([...(object.get('data') as Map<string, string>)], [['bin', 'AAE=']]);
-    assert.deepEqual(object.get('metadata'), new Map([['name', 'app'], ['namespace', 'apps']]));
+    assert.deepEqual(
+      object.get('metadata'),
+      new Map([
+        ['name', 'app'],
+        ['namespace', 'apps'],
+      ]),
+    );
     assert.equal(object.get('type'), 'Opaque');
-    assert.ok(!secretObject(buildSecretManifest('a', 'b', [{ key: 'k', value: 'v' }])).has('data'), 'no empty data map');
+    assert.ok(
+      !secretObject(buildSecretManifest('a', 'b', [{ key: 'k', value: 'v' }])).has('data'),
+      'no empty data map',
+    );
   });
 });
 
 describe('secret: SSH keys and known_hosts', () => {
   it('generates an ed25519 deploy key in OpenSSH format with its public half', () => {
     const pair = generateDeployKey('flux-sops-staging');
-    assert.match(pair.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    assert.match(
+      pair.privateKey,
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+\n-----END OPENSSH PRIVATE KEY-----\n$/,
+    );
     assert.match(pair.publicKey, /^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5[A-Za-z0-9+/=]+ flux-sops-staging\n$/);
     const parsed = sshpk.parsePrivateKey(pair.privateKey, 'openssh');
     assert.equal(parsed.type, 'ed25519');
@@ -181,7 +234,12 @@ describe('secret: SSH keys and known_hosts', () => {
   it('reads OpenSSH and PEM private keys and derives identity.pub', () => {
     const ed = generateKeyPairSync('ed25519');
     const fromPkcs8 = readPrivateKey(Buffer.from(ed.privateKey.export({ format: 'pem', type: 'pkcs8' })), 'key');
-    const expected = sshpk.parseKey(ed.publicKey.export({ format: 'pem', type: 'spki' }), 'pem').toString('ssh').split(' ').slice(0, 2).join(' ');
+    const expected = sshpk
+      .parseKey(ed.publicKey.export({ format: 'pem', type: 'spki' }), 'pem')
+      .toString('ssh')
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     assert.equal(fromPkcs8.publicKey, `${expected}\n`, 'no comment: the PEM key had none');
     assert.match(fromPkcs8.privateKey, /^-----BEGIN OPENSSH PRIVATE KEY-----/);
     const fromOpenssh = readPrivateKey(Buffer.from(fromPkcs8.privateKey), 'key');
@@ -190,20 +248,33 @@ describe('secret: SSH keys and known_hosts', () => {
     const fromPkcs1 = readPrivateKey(Buffer.from(rsa.privateKey.export({ format: 'pem', type: 'pkcs1' })), 'key');
     assert.match(fromPkcs1.publicKey, /^ssh-rsa AAAA/);
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    assert.match(readPrivateKey(Buffer.from(ec.privateKey.export({ format: 'pem', type: 'sec1' })), 'key').publicKey, /^ecdsa-sha2-nistp256 /);
+    assert.match(
+      readPrivateKey(Buffer.from(ec.privateKey.export({ format: 'pem', type: 'sec1' })), 'key').publicKey,
+      /^ecdsa-sha2-nistp256 /,
+    );
   });
 
   it('refuses a passphrase-protected key, a DSA key and a non-key, naming only the file', () => {
-    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' });
+    const pem = generateKeyPairSync('ed25519').privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+      cipher: 'aes-256-cbc',
+      passphrase: 'pw',
+    });
     const encrypted = errorOf(() => readPrivateKey(Buffer.from(pem), '--private-key-file "id"'));
     assert.equal(
       encrypted.message,
-      "--private-key-file \"id\" is protected by a passphrase, which Flux cannot use: give a key without one (ssh-keygen -t ed25519 -N '' makes one; or use --generate-ssh-key)",
+      '--private-key-file "id" is protected by a passphrase, which Flux cannot use: give a key without one (ssh-keygen -t ed25519 -N \'\' makes one; or use --generate-ssh-key)',
     );
     assert.equal(encrypted.code, 2);
-    const openssh = sshpk.parsePrivateKey(generateDeployKey('x').privateKey, 'openssh').toString('openssh', { passphrase: 'pw' } as never);
+    const openssh = sshpk
+      .parsePrivateKey(generateDeployKey('x').privateKey, 'openssh')
+      .toString('openssh', { passphrase: 'pw' } as never);
     assert.match(errorOf(() => readPrivateKey(Buffer.from(openssh), 'id')).message, /is protected by a passphrase/);
-    const dsa = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey.export({ format: 'pem', type: 'pkcs8' });
+    const dsa = generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    });
     assert.match(errorOf(() => readPrivateKey(Buffer.from(dsa), 'id')).message, /^id is a DSA key/);
     const notAKey = errorOf(() => readPrivateKey(Buffer.from('hunter2 is not a key'), 'id'));
     assert.equal(notAKey.message, 'id is not a private key in OpenSSH or PEM format (it could not be read as one)');
@@ -212,14 +283,24 @@ describe('secret: SSH keys and known_hosts', () => {
   it('checks known_hosts and whether it names the Git host', () => {
     const line = 'github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
     assert.equal(validateKnownHosts(`# github\n${line}`, 'kh'), `# github\n${line}\n`);
-    assert.equal(errorOf(() => validateKnownHosts('\n# only comments\n', 'kh')).message.startsWith('kh has no host keys'), true);
-    assert.equal(errorOf(() => validateKnownHosts(`${line}\nnot a line`, 'kh')).message, 'kh line 2 is not a known_hosts entry ("host keytype key"), as ssh-keyscan writes them');
+    assert.equal(
+      errorOf(() => validateKnownHosts('\n# only comments\n', 'kh')).message.startsWith('kh has no host keys'),
+      true,
+    );
+    assert.equal(
+      errorOf(() => validateKnownHosts(`${line}\nnot a line`, 'kh')).message,
+      'kh line 2 is not a known_hosts entry ("host keytype key"), as ssh-keyscan writes them',
+    );
     assert.equal(knownHostsNameOf('ssh://git@github.com/acme/apps.git'), 'github.com');
     assert.equal(knownHostsNameOf('ssh://git@git.example.com:2222/acme/apps.git'), '[git.example.com]:2222');
     assert.ok(knownHostsCovers(line, 'github.com'));
     assert.ok(!knownHostsCovers(line, 'gitlab.com'));
-    assert.ok(knownHostsCovers(`*.example.com,!bad.example.com ${line.split(' ').slice(1).join(' ')}`, 'git.example.com'));
-    assert.ok(!knownHostsCovers(`*.example.com,!bad.example.com ${line.split(' ').slice(1).join(' ')}`, 'bad.example.com'));
+    assert.ok(
+      knownHostsCovers(`*.example.com,!bad.example.com ${line.split(' ').slice(1).join(' ')}`, 'git.example.com'),
+    );
+    assert.ok(
+      !knownHostsCovers(`*.example.com,!bad.example.com ${line.split(' ').slice(1).join(' ')}`, 'bad.example.com'),
+    );
     // Hashed entries, as `ssh-keygen -H` wrote them for github.com and [git.example.com]:2222.
     const hashed = [
       '|1|hvjdHM7Jz47Ba82ulX/t98zeJTM=|vBcZqd+ke3RG7F7MEhTAAHB7/EM= ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl',
@@ -249,30 +330,54 @@ describe('secret: listing in secrets/<env>/kustomization.yaml', () => {
   ].join('\n');
 
   it('turns the pending apps-auth comment into the entry', () => {
-    assert.equal(listResource(generated, 'apps-auth.yaml', 'k.yaml'), generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml'));
-    assert.equal(listResource(generated.replace(/\n/g, '\r\n'), 'apps-auth.yaml', 'k.yaml'), generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml').replace(/\n/g, '\r\n'));
+    assert.equal(
+      listResource(generated, 'apps-auth.yaml', 'k.yaml'),
+      generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml'),
+    );
+    assert.equal(
+      listResource(generated.replace(/\n/g, '\r\n'), 'apps-auth.yaml', 'k.yaml'),
+      generated.replace(`  ${pendingAuthCommentOf('apps')}`, '  - apps-auth.yaml').replace(/\n/g, '\r\n'),
+    );
   });
 
   it('adds another Secret to resources as a document edit, keeping comments', () => {
     const edited = listResource(generated, 'db.yaml', 'k.yaml');
     // The pending comment stays last in the list.
-    assert.equal(edited, generated.replace(`  ${pendingAuthCommentOf('apps')}\n`, `  - db.yaml\n  ${pendingAuthCommentOf('apps')}\n`));
+    assert.equal(
+      edited,
+      generated.replace(`  ${pendingAuthCommentOf('apps')}\n`, `  - db.yaml\n  ${pendingAuthCommentOf('apps')}\n`),
+    );
     const userList = 'resources: # mine\n  - ./a.yaml # first\n';
     // The yaml library keeps the comment on the key, on a line of its own.
-    assert.equal(listResource(userList, 'b.yaml', 'k.yaml'), 'resources:\n  # mine\n  - ./a.yaml # first\n  - b.yaml\n');
-    assert.equal(listResource('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n', 'b.yaml', 'k.yaml'), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - b.yaml\n');
+    assert.equal(
+      listResource(userList, 'b.yaml', 'k.yaml'),
+      'resources:\n  # mine\n  - ./a.yaml # first\n  - b.yaml\n',
+    );
+    assert.equal(
+      listResource('apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n', 'b.yaml', 'k.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - b.yaml\n',
+    );
   });
 
   it('changes nothing when the file is listed already', () => {
     assert.equal(listResource('resources:\n  - ./db.yaml\n', 'db.yaml', 'k.yaml'), undefined);
-    assert.equal(listResource(`resources:\n  - apps-auth.yaml\n  ${pendingAuthCommentOf('apps')}\n`, 'apps-auth.yaml', 'k.yaml'), undefined);
+    assert.equal(
+      listResource(`resources:\n  - apps-auth.yaml\n  ${pendingAuthCommentOf('apps')}\n`, 'apps-auth.yaml', 'k.yaml'),
+      undefined,
+    );
   });
 
   it('refuses a kustomization that is not YAML or has no resources list', () => {
     const broken = errorOf(() => listResource('resources: [a\n', 'b.yaml', 'secrets/x/kustomization.yaml'));
-    assert.match(broken.message, /^secrets\/x\/kustomization\.yaml is not valid YAML \(line \d+, column \d+: .+\); nothing was written$/);
+    assert.match(
+      broken.message,
+      /^secrets\/x\/kustomization\.yaml is not valid YAML \(line \d+, column \d+: .+\); nothing was written$/,
+    );
     assert.equal(broken.code, 2);
-    assert.equal(errorOf(() => listResource('resources: a.yaml\n', 'b.yaml', 'k.yaml')).message, 'k.yaml has a resources that is not a list; nothing was written');
+    assert.equal(
+      errorOf(() => listResource('resources: a.yaml\n', 'b.yaml', 'k.yaml')).message,
+      'k.yaml has a resources that is not a list; nothing was written',
+    );
   });
 });
 
@@ -280,7 +385,10 @@ describe('secret: the plan', () => {
   let root: string;
   let sshRoot: string;
   before(() => {
-    root = makeFleet({ ...HTTPS_ANSWERS, backupAgeRecipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
+    root = makeFleet({
+      ...HTTPS_ANSWERS,
+      backupAgeRecipients: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'],
+    });
     sshRoot = makeFleet(SSH_ANSWERS);
   });
   after(() => {
@@ -289,14 +397,28 @@ describe('secret: the plan', () => {
   });
   // A git Secret goes where the fleet's stored tenants say (the one tenant apps here).
   const request = (environment: string, name = 'apps-auth', kind: 'git' | 'generic' = 'git', folder = root) =>
-    kind === 'git' ? { environment, ...sealingTargetOf(readStoredFleetFacts(folder), { environment, kind }), kind } : { environment, name, namespace: 'flux-system', kind };
-  const plan = (folder: string, environment: string, name?: string, kind?: 'git' | 'generic', edit: Partial<FleetTexts> = {}) =>
-    planSealing({ ...readFleetTexts(folder, environment, name ?? 'apps-auth'), ...edit }, request(environment, name, kind, folder));
+    kind === 'git'
+      ? { environment, ...sealingTargetOf(readStoredFleetFacts(folder), { environment, kind }), kind }
+      : { environment, name, namespace: 'flux-system', kind };
+  const plan = (
+    folder: string,
+    environment: string,
+    name?: string,
+    kind?: 'git' | 'generic',
+    edit: Partial<FleetTexts> = {},
+  ) =>
+    planSealing(
+      { ...readFleetTexts(folder, environment, name ?? 'apps-auth'), ...edit },
+      request(environment, name, kind, folder),
+    );
 
   it('finds the rule, the keys, the placeholder and the kustomization edit of apps-auth', () => {
     const sealing = plan(root, 'staging');
     assert.equal(sealing.path, 'secrets/staging/apps-auth.yaml');
-    assert.deepEqual(sealing.keys, { kms: ['arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'], age: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'] });
+    assert.deepEqual(sealing.keys, {
+      kms: ['arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'],
+      age: ['age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'],
+    });
     assert.deepEqual(sealing.selectors, { encryptedRegex: '^(data|stringData)$' });
     assert.equal(sealing.existing, 'placeholder');
     assert.equal(sealing.repoScheme, 'https');
@@ -305,25 +427,42 @@ describe('secret: the plan', () => {
     assert.equal(plan(sshRoot, 'production').repoScheme, 'ssh');
     const db = plan(root, 'production', 'db', 'generic');
     assert.equal(db.existing, 'missing');
-    assert.match(db.kustomization ?? '', /\n {2}- db\.yaml\n {2}# - apps-auth\.yaml .*\)\n$/, 'listed before the pending comment, final line break kept');
+    assert.match(
+      db.kustomization ?? '',
+      /\n {2}- db\.yaml\n {2}# - apps-auth\.yaml .*\)\n$/,
+      'listed before the pending comment, final line break kept',
+    );
   });
 
-  it('uses the first rule matching the path, as sops does: the user\'s own rule decides', () => {
-    const userRule = '  - path_regex: ^secrets/staging/special\\.yaml$\n    age: age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg\n';
-    const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace('creation_rules:\n', `creation_rules:\n${userRule}`);
+  it("uses the first rule matching the path, as sops does: the user's own rule decides", () => {
+    const userRule =
+      '  - path_regex: ^secrets/staging/special\\.yaml$\n    age: age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg\n';
+    const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace(
+      'creation_rules:\n',
+      `creation_rules:\n${userRule}`,
+    );
     const special = plan(root, 'staging', 'special', 'generic', { sopsConfig });
     assert.equal(special.ruleIndex, 0);
-    assert.deepEqual(special.keys, { kms: [], age: ['age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg'] });
-    assert.deepEqual(special.selectors, {}, 'no encrypted_regex in the user\'s rule: sops\' default applies');
+    assert.deepEqual(special.keys, {
+      kms: [],
+      age: ['age1lggyhqrw2nlhcxprm67z43rta597azn8gknawjehu9d9dl0jq3yqqvfafg'],
+    });
+    assert.deepEqual(special.selectors, {}, "no encrypted_regex in the user's rule: sops' default applies");
     assert.equal(plan(root, 'staging', 'other', 'generic', { sopsConfig }).ruleIndex, 1);
   });
 
   it('refuses an unknown environment and a path no rule covers (exit 2)', () => {
     const unknown = errorOf(() => plan(root, 'qa'));
-    assert.equal(unknown.message, 'Unknown environment "qa": this fleet has staging, production (add one with flux-sops env add <name>)');
+    assert.equal(
+      unknown.message,
+      'Unknown environment "qa": this fleet has staging, production (add one with flux-sops env add <name>)',
+    );
     assert.equal(unknown.code, 2);
     assert.equal(errorOf(() => plan(root, '../x')).code, 2);
-    const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace(/^ {2}- path_regex: "\^secrets\/staging.*\n(?: {4}.*\n)*/m, '');
+    const sopsConfig = readFileSync(join(root, '.sops.yaml'), 'utf8').replace(
+      /^ {2}- path_regex: "\^secrets\/staging.*\n(?: {4}.*\n)*/m,
+      '',
+    );
     const uncovered = errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig }));
     assert.equal(
       uncovered.message,
@@ -333,26 +472,49 @@ describe('secret: the plan', () => {
   });
 
   it('refuses master keys this product cannot use, naming them (exit 2)', () => {
-    const sopsConfig = 'creation_rules:\n  - path_regex: ^secrets/\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    kms: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab+arn:aws:iam::123456789012:role/x\n';
+    const sopsConfig =
+      'creation_rules:\n  - path_regex: ^secrets/\n    pgp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    kms: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab+arn:aws:iam::123456789012:role/x\n';
     const error = errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig }));
-    assert.match(error.message, /^The \.sops\.yaml creation rule \(path_regex "\^secrets\/"\) names master keys this tool cannot use: .*pgp keys/);
-    assert.match(error.message, /kms key arn:aws:kms:eu-west-1:123456789012:key\/1234abcd-12ab-34cd-56ef-1234567890ab with a role to assume/);
+    assert.match(
+      error.message,
+      /^The \.sops\.yaml creation rule \(path_regex "\^secrets\/"\) names master keys this tool cannot use: .*pgp keys/,
+    );
+    assert.match(
+      error.message,
+      /kms key arn:aws:kms:eu-west-1:123456789012:key\/1234abcd-12ab-34cd-56ef-1234567890ab with a role to assume/,
+    );
     assert.equal(error.code, 2);
-    const groups = 'creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - gcp_kms: [{resource_id: x}]\n      - hc_vault: [x]\n';
-    assert.match(errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig: groups })).message, /shamir_threshold 2 .*2 key_groups.*gcp_kms keys.*hc_vault keys/);
-    assert.match(errorOf(() => plan(root, 'staging', 'x', 'generic', { sopsConfig: 'creation_rules:\n  - encrypted_regex: x\n' })).message, /names no master key/);
+    const groups =
+      'creation_rules:\n  - shamir_threshold: 2\n    key_groups:\n      - gcp_kms: [{resource_id: x}]\n      - hc_vault: [x]\n';
+    assert.match(
+      errorOf(() => plan(root, 'staging', 'apps-auth', 'git', { sopsConfig: groups })).message,
+      /shamir_threshold 2 .*2 key_groups.*gcp_kms keys.*hc_vault keys/,
+    );
+    assert.match(
+      errorOf(() => plan(root, 'staging', 'x', 'generic', { sopsConfig: 'creation_rules:\n  - encrypted_regex: x\n' }))
+        .message,
+      /names no master key/,
+    );
   });
 
   it('refuses bad names and namespaces (exit 2)', () => {
-    assert.equal(errorOf(() => plan(root, 'staging', 'kustomization', 'generic')).message, 'Invalid Secret name "kustomization": is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization)');
-    const namespace = errorOf(() => planSealing(readFleetTexts(root, 'staging', 'x'), { ...request('staging', 'x', 'generic'), namespace: 'Flux' }));
+    assert.equal(
+      errorOf(() => plan(root, 'staging', 'kustomization', 'generic')).message,
+      'Invalid Secret name "kustomization": is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization)',
+    );
+    const namespace = errorOf(() =>
+      planSealing(readFleetTexts(root, 'staging', 'x'), { ...request('staging', 'x', 'generic'), namespace: 'Flux' }),
+    );
     assert.match(namespace.message, /^Invalid namespace "Flux": must be a DNS-1123 label/);
   });
 
   it('tells the placeholder from a sealed Secret', () => {
     assert.equal(classifyExisting(null), 'missing');
     assert.equal(classifyExisting(readFileSync(join(root, 'secrets/staging/apps-auth.yaml'), 'utf8')), 'placeholder');
-    assert.equal(classifyExisting('apiVersion: v1\nkind: Secret\nsops:\n  mac: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\n'), 'sealed');
+    assert.equal(
+      classifyExisting('apiVersion: v1\nkind: Secret\nsops:\n  mac: ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]\n'),
+      'sealed',
+    );
     assert.equal(classifyExisting(': not yaml ['), 'sealed');
   });
 
@@ -361,13 +523,19 @@ describe('secret: the plan', () => {
     await assertMayReplace(placeholder, false);
     const sealed = { ...placeholder, existing: 'sealed' as const };
     const conflict = await rejectionOf(assertMayReplace(sealed, false));
-    assert.equal(conflict.message, 'secrets/staging/apps-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).');
+    assert.equal(
+      conflict.message,
+      'secrets/staging/apps-auth.yaml exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).',
+    );
     assert.equal(conflict.code, 1);
     await assertMayReplace(sealed, true);
     await assertMayReplace(sealed, false, async () => true);
     // No in a terminal is a choice: exit 0, nothing written, and said so.
     const declined = await rejectionOf(assertMayReplace(sealed, false, async () => false));
-    assert.deepEqual([declined.kind, declined.code, declined.message], ['declined', 0, 'secrets/staging/apps-auth.yaml kept as it is: nothing was written.']);
+    assert.deepEqual(
+      [declined.kind, declined.code, declined.message],
+      ['declined', 0, 'secrets/staging/apps-auth.yaml kept as it is: nothing was written.'],
+    );
   });
 
   it('writes nothing when the encryption fails', async () => {
@@ -376,7 +544,14 @@ describe('secret: the plan', () => {
     const failing = async () => {
       throw new FluxSopsError('key', 'KMS refused');
     };
-    const error = await rejectionOf(sealSecret(root, sealing, buildSecretManifest('apps-auth', 'flux-system', [{ key: 'password', value: 'p' }]), failing));
+    const error = await rejectionOf(
+      sealSecret(
+        root,
+        sealing,
+        buildSecretManifest('apps-auth', 'flux-system', [{ key: 'password', value: 'p' }]),
+        failing,
+      ),
+    );
     assert.equal(error.message, 'KMS refused');
     assert.deepEqual(snapshot(root), before);
   });
@@ -406,7 +581,8 @@ describe('secret: the plan', () => {
       let renames = 0;
       fs.renameSync = (from, to) => {
         renames += 1;
-        if (renames === 4) { // 1: the commit's journal, 2: a.yaml, 3: b.yaml, 4: kustomization.yaml
+        if (renames === 4) {
+          // 1: the commit's journal, 2: a.yaml, 3: b.yaml, 4: kustomization.yaml
           throw Object.assign(new Error('rename failed'), { code: 'EIO' });
         }
         rename(from, to);

@@ -20,18 +20,31 @@ const PRODUCTION = 'arn:aws:kms:us-east-2:123456789012:key/66666666-7777-8888-99
 const VALUES = { username: 'deploy-bot', password: 'pa55: w0rd #secret' };
 
 function secret(values: Record<string, string> = VALUES) {
-  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'apps-auth', namespace: 'flux-system' }, type: 'Opaque', stringData: values };
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'apps-auth', namespace: 'flux-system' },
+    type: 'Opaque',
+    stringData: values,
+  };
 }
 
 /** Neither a plaintext value nor a 32-byte key in hex or base64 appears in the message. */
 function assertNothingSecret(message: string, dataKey?: Buffer): void {
   for (const v of Object.values(VALUES)) assert.ok(!message.includes(v), `the message holds a value: ${message}`);
   if (dataKey) {
-    assert.ok(!message.includes(dataKey.toString('hex')) && !message.includes(dataKey.toString('base64')), 'the message holds the data key');
+    assert.ok(
+      !message.includes(dataKey.toString('hex')) && !message.includes(dataKey.toString('base64')),
+      'the message holds the data key',
+    );
   }
 }
 
-const sopsBlock = (text: string) => parseYamlText(text).sops as Record<string, unknown> & { kms?: { arn: string; enc: string; created_at: string }[]; age?: { recipient: string; enc: string }[] };
+const sopsBlock = (text: string) =>
+  parseYamlText(text).sops as Record<string, unknown> & {
+    kms?: { arn: string; enc: string; created_at: string }[];
+    age?: { recipient: string; enc: string }[];
+  };
 const dataPart = (text: string) => text.slice(0, text.indexOf('\nsops:'));
 
 describe('sops master keys: AWS KMS (local endpoint) and age', () => {
@@ -60,15 +73,18 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('wraps through the SDK with the ARN as KeyId, in the region of each ARN', async () => {
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING, PRODUCTION], age: [] }, encryptedRegex: FLEET_REGEX });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING, PRODUCTION], age: [] },
+      encryptedRegex: FLEET_REGEX,
+    });
+    assert.deepEqual(kms.calls.map((c) => [c.operation, c.keyId, c.region]).sort(), [
+      ['Encrypt', STAGING, 'eu-west-1'],
+      ['Encrypt', PRODUCTION, 'us-east-2'],
+    ]);
     assert.deepEqual(
-      kms.calls.map((c) => [c.operation, c.keyId, c.region]).sort(),
-      [
-        ['Encrypt', STAGING, 'eu-west-1'],
-        ['Encrypt', PRODUCTION, 'us-east-2'],
-      ],
+      sopsBlock(text).kms!.map((e) => e.arn),
+      [STAGING, PRODUCTION],
     );
-    assert.deepEqual(sopsBlock(text).kms!.map((e) => e.arn), [STAGING, PRODUCTION]);
     const opened = await decryptDocument(text, { ageIdentities: [] });
     assert.deepEqual(opened.document, secret());
     assert.deepEqual(opened.openedWith, { type: 'kms', id: STAGING });
@@ -77,10 +93,16 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('a file sealed for KMS and age opens with the age identity alone, KMS refusing or stopped', async () => {
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING], age: [recipient] }, encryptedRegex: FLEET_REGEX });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING], age: [recipient] },
+      encryptedRegex: FLEET_REGEX,
+    });
     const block = sopsBlock(text);
     assert.equal(block.age![0]!.recipient, recipient);
-    assert.match(block.age![0]!.enc, /^-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]+\n-----END AGE ENCRYPTED FILE-----\n$/);
+    assert.match(
+      block.age![0]!.enc,
+      /^-----BEGIN AGE ENCRYPTED FILE-----\n[\s\S]+\n-----END AGE ENCRYPTED FILE-----\n$/,
+    );
     kms.refuse(STAGING);
     const before = kms.count('Decrypt');
     const opened = await decryptDocument(text, { ageIdentities: [identity] });
@@ -110,21 +132,32 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
 
   it('a KMS refusal is SopsError could-not-wrap-key (for the product: kind key, exit 1) naming the ARN, the AWS error and what permission is missing', async () => {
     kms.refuse(PRODUCTION, 'Encrypt');
-    await assert.rejects(encryptDocument(secret(), { keys: { kms: [PRODUCTION], age: [] }, encryptedRegex: FLEET_REGEX }), (e: unknown) => {
-      assert.ok(e instanceof SopsError);
-      assert.equal(e.code, 'could-not-wrap-key');
-      const product = fromSopsError(e);
-      assert.ok(product instanceof FluxSopsError);
-      assert.equal(product.kind, 'key');
-      assert.equal(product.code, 1);
-      assert.equal(product.message, e.message);
-      assert.match(e.message, new RegExp(`^AWS KMS could not encrypt the data key with ${PRODUCTION.replace(/[/.]/g, '\\$&')}: AccessDeniedException: `));
-      assert.match(e.message, /needs kms:Encrypt on this key/);
-      assertNothingSecret(e.message);
-      return true;
-    });
+    await assert.rejects(
+      encryptDocument(secret(), { keys: { kms: [PRODUCTION], age: [] }, encryptedRegex: FLEET_REGEX }),
+      (e: unknown) => {
+        assert.ok(e instanceof SopsError);
+        assert.equal(e.code, 'could-not-wrap-key');
+        const product = fromSopsError(e);
+        assert.ok(product instanceof FluxSopsError);
+        assert.equal(product.kind, 'key');
+        assert.equal(product.code, 1);
+        assert.equal(product.message, e.message);
+        assert.match(
+          e.message,
+          new RegExp(
+            `^AWS KMS could not encrypt the data key with ${PRODUCTION.replace(/[/.]/g, '\\$&')}: AccessDeniedException: `,
+          ),
+        );
+        assert.match(e.message, /needs kms:Encrypt on this key/);
+        assertNothingSecret(e.message);
+        return true;
+      },
+    );
     // Opening: every key tried is named with why it failed.
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING], age: [recipient] }, encryptedRegex: FLEET_REGEX });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING], age: [recipient] },
+      encryptedRegex: FLEET_REGEX,
+    });
     kms.refuse(STAGING, 'Decrypt');
     const { dataKey } = await decryptDocument(text, { ageIdentities: [identity] });
     await assert.rejects(decryptDocument(text, { ageIdentities: [otherIdentity] }), (e: unknown) => {
@@ -132,7 +165,10 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
       assert.equal((fromSopsError(e) as FluxSopsError).kind, 'key');
       assert.match(e.message, /^No master key of the file could decrypt its data key:\n/);
       assert.match(e.message, new RegExp(`- age ${recipient}: none of the 1 age identities available matches it`));
-      assert.match(e.message, new RegExp(`- kms ${STAGING.replace(/[/.]/g, '\\$&')}: AccessDeniedException: .*kms:Decrypt`));
+      assert.match(
+        e.message,
+        new RegExp(`- kms ${STAGING.replace(/[/.]/g, '\\$&')}: AccessDeniedException: .*kms:Decrypt`),
+      );
       assertNothingSecret(e.message, dataKey);
       assert.ok(!e.message.includes(otherIdentity) && !e.message.includes(identity), 'no identity in the message');
       return true;
@@ -140,13 +176,22 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('missing AWS credentials say to set AWS_PROFILE or run aws sso login', async () => {
-    const restoreCreds = setEnv({ AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_WEB_IDENTITY_TOKEN_FILE: undefined, AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined });
+    const restoreCreds = setEnv({
+      AWS_ACCESS_KEY_ID: undefined,
+      AWS_SECRET_ACCESS_KEY: undefined,
+      AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    });
     try {
-      await assert.rejects(encryptDocument(secret(), { keys: { kms: [STAGING], age: [] }, encryptedRegex: FLEET_REGEX }), (e: unknown) => {
-        assert.ok(e instanceof SopsError && e.code === 'could-not-wrap-key');
-        assert.match(e.message, /CredentialsProviderError: .*set AWS_PROFILE .* or run `aws sso login`/);
-        return true;
-      });
+      await assert.rejects(
+        encryptDocument(secret(), { keys: { kms: [STAGING], age: [] }, encryptedRegex: FLEET_REGEX }),
+        (e: unknown) => {
+          assert.ok(e instanceof SopsError && e.code === 'could-not-wrap-key');
+          assert.match(e.message, /CredentialsProviderError: .*set AWS_PROFILE .* or run `aws sso login`/);
+          return true;
+        },
+      );
       assert.equal(kms.count(), 0);
     } finally {
       restoreCreds();
@@ -154,9 +199,15 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('no usable master key at all: each one is listed (age without identity, KMS unreachable, pgp unsupported)', async () => {
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING], age: [recipient] }, encryptedRegex: FLEET_REGEX });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING], age: [recipient] },
+      encryptedRegex: FLEET_REGEX,
+    });
     await kms.stop();
-    const withPgp = text.replace(/\n {4}lastmodified:/, '\n    pgp:\n        - created_at: "2020-01-01T00:00:00Z"\n          enc: x\n          fp: ABCDEF0123456789\n    lastmodified:');
+    const withPgp = text.replace(
+      /\n {4}lastmodified:/,
+      '\n    pgp:\n        - created_at: "2020-01-01T00:00:00Z"\n          enc: x\n          fp: ABCDEF0123456789\n    lastmodified:',
+    );
     const dir = mkdtempSync(join(tmpdir(), 'sops-none-'));
     try {
       await assert.rejects(decryptDocument(withPgp, { env: { XDG_CONFIG_HOME: dir } }), (e: unknown) => {
@@ -175,10 +226,18 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('updateKeys: exactly the asked keys, kept entries untouched, values and MAC unchanged', async () => {
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING, PRODUCTION], age: [recipient] }, encryptedRegex: FLEET_REGEX, now: new Date('2024-01-01T00:00:00Z') });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING, PRODUCTION], age: [recipient] },
+      encryptedRegex: FLEET_REGEX,
+      now: new Date('2024-01-01T00:00:00Z'),
+    });
     const before = sopsBlock(text);
     const encrypts = kms.count('Encrypt');
-    const result = await updateKeys(text, { kms: [STAGING], age: [recipient, otherRecipient] }, { ageIdentities: [identity], now: new Date('2025-01-01T00:00:00Z') });
+    const result = await updateKeys(
+      text,
+      { kms: [STAGING], age: [recipient, otherRecipient] },
+      { ageIdentities: [identity], now: new Date('2025-01-01T00:00:00Z') },
+    );
     assert.equal(result.changed, true);
     assert.deepEqual(result.added, [{ type: 'age', id: otherRecipient }]);
     assert.deepEqual(result.removed, [{ type: 'kms', id: PRODUCTION }]);
@@ -190,7 +249,10 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     assert.equal(kms.count('Decrypt'), 0, 'opened with the age identity');
     const after = sopsBlock(result.text);
     assert.deepEqual(after.kms, [before.kms![0]], 'the kept KMS entry is as it was (enc, created_at)');
-    assert.deepEqual(after.age!.map((e) => e.recipient), [recipient, otherRecipient]);
+    assert.deepEqual(
+      after.age!.map((e) => e.recipient),
+      [recipient, otherRecipient],
+    );
     assert.equal(after.age![0]!.enc, before.age![0]!.enc);
     assert.equal(after.mac, before.mac);
     assert.equal(after.lastmodified, before.lastmodified);
@@ -202,12 +264,20 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     assert.equal(b.dataKey.toString('hex'), a.dataKey.toString('hex'));
     // Nothing to change: the text comes back as it was, without asking any key.
     const calls = kms.calls.length;
-    const same = await updateKeys(result.text, { kms: [STAGING], age: [recipient, otherRecipient] }, { ageIdentities: [] });
+    const same = await updateKeys(
+      result.text,
+      { kms: [STAGING], age: [recipient, otherRecipient] },
+      { ageIdentities: [] },
+    );
     assert.equal(same.changed, false);
     assert.equal(same.text, result.text);
     assert.equal(kms.calls.length, calls);
     // Adding a KMS key unwraps with KMS when no age identity is given, and wraps once.
-    const more = await updateKeys(result.text, { kms: [STAGING, PRODUCTION], age: [recipient, otherRecipient] }, { ageIdentities: [] });
+    const more = await updateKeys(
+      result.text,
+      { kms: [STAGING, PRODUCTION], age: [recipient, otherRecipient] },
+      { ageIdentities: [] },
+    );
     assert.deepEqual(more.added, [{ type: 'kms', id: PRODUCTION }]);
     assert.equal(kms.count('Decrypt', STAGING), 1);
     assert.equal(kms.count('Encrypt', PRODUCTION), 2);
@@ -215,9 +285,17 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
   });
 
   it('rotateDataKey: a new data key, the same values, a new MAC and lastmodified', async () => {
-    const text = await encryptDocument(secret(), { keys: { kms: [STAGING], age: [recipient] }, encryptedRegex: FLEET_REGEX, now: new Date('2024-01-01T00:00:00Z') });
+    const text = await encryptDocument(secret(), {
+      keys: { kms: [STAGING], age: [recipient] },
+      encryptedRegex: FLEET_REGEX,
+      now: new Date('2024-01-01T00:00:00Z'),
+    });
     const old = await decryptDocument(text, { ageIdentities: [identity] });
-    const result = await rotateDataKey(text, { kms: [STAGING, PRODUCTION], age: [recipient] }, { ageIdentities: [identity], now: new Date('2025-02-02T02:02:02Z') });
+    const result = await rotateDataKey(
+      text,
+      { kms: [STAGING, PRODUCTION], age: [recipient] },
+      { ageIdentities: [identity], now: new Date('2025-02-02T02:02:02Z') },
+    );
     assert.deepEqual(result.added, [{ type: 'kms', id: PRODUCTION }]);
     const rotated = await decryptDocument(result.text, { ageIdentities: [identity] });
     assert.notEqual(rotated.dataKey.toString('hex'), old.dataKey.toString('hex'));
@@ -228,7 +306,10 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     assert.equal(block.kms![0]!.created_at, '2024-01-01T00:00:00Z', 'a kept KMS key keeps its created_at');
     assert.equal(block.kms![1]!.created_at, '2025-02-02T02:02:02Z');
     assert.notEqual(block.kms![0]!.enc, sopsBlock(text).kms![0]!.enc);
-    assert.throws(() => decryptTree(result.text, old.dataKey), (e: SopsError) => e.code === 'error-decrypting-tree');
+    assert.throws(
+      () => decryptTree(result.text, old.dataKey),
+      (e: SopsError) => e.code === 'error-decrypting-tree',
+    );
     assert.deepEqual(decryptTree(result.text, rotated.dataKey).document, secret());
     // Every value is encrypted again.
     for (const k of Object.keys(VALUES)) {
@@ -254,9 +335,16 @@ describe('sops: age identities as sops finds them', () => {
     writeFileSync(file, `# created: 2024-01-01\n# public key: age1…\n${ids[1]}\n\n`);
     mkdirSync(join(dir, 'xdg', 'sops', 'age'), { recursive: true });
     writeFileSync(join(dir, 'xdg', 'sops', 'age', 'keys.txt'), `${ids[2]}\r\n`);
-    const found = await loadAgeIdentities({ SOPS_AGE_KEY: `# comment\n${ids[0]} ${ids[1]}\n`, SOPS_AGE_KEY_FILE: file, XDG_CONFIG_HOME: join(dir, 'xdg') }, 'linux');
+    const found = await loadAgeIdentities(
+      { SOPS_AGE_KEY: `# comment\n${ids[0]} ${ids[1]}\n`, SOPS_AGE_KEY_FILE: file, XDG_CONFIG_HOME: join(dir, 'xdg') },
+      'linux',
+    );
     assert.deepEqual(found.identities, [ids[0], ids[1], ids[2]]);
-    assert.deepEqual(found.sources, ['SOPS_AGE_KEY', `SOPS_AGE_KEY_FILE (${file})`, join(dir, 'xdg', 'sops', 'age', 'keys.txt')]);
+    assert.deepEqual(found.sources, [
+      'SOPS_AGE_KEY',
+      `SOPS_AGE_KEY_FILE (${file})`,
+      join(dir, 'xdg', 'sops', 'age', 'keys.txt'),
+    ]);
     assert.deepEqual(found.problems, []);
   });
 
@@ -277,22 +365,31 @@ describe('sops: age identities as sops finds them', () => {
   it("finds sops' default key file per platform", () => {
     assert.equal(defaultAgeKeyFile({ HOME: '/home/u' }, 'linux'), '/home/u/.config/sops/age/keys.txt');
     assert.equal(defaultAgeKeyFile({ HOME: '/home/u', XDG_CONFIG_HOME: '/x' }, 'linux'), '/x/sops/age/keys.txt');
-    assert.equal(defaultAgeKeyFile({ HOME: '/Users/u' }, 'darwin'), '/Users/u/Library/Application Support/sops/age/keys.txt');
+    assert.equal(
+      defaultAgeKeyFile({ HOME: '/Users/u' }, 'darwin'),
+      '/Users/u/Library/Application Support/sops/age/keys.txt',
+    );
     assert.equal(defaultAgeKeyFile({ HOME: '/Users/u', XDG_CONFIG_HOME: '/x' }, 'darwin'), '/x/sops/age/keys.txt');
     assert.equal(defaultAgeKeyFile({}, 'linux'), undefined);
   });
 
   it('decryptDocument loads them from the env it is given', async () => {
     const recipient = await identityToRecipient(ids[1]!);
-    const memory = { kms: () => assert.fail('no KMS'), age: (r: string, identities: readonly string[]) => {
-      assert.deepEqual(identities, [ids[1]]);
-      return { type: 'age' as const, id: r, wrap: async () => '', unwrap: async () => new Uint8Array(32) };
-    } };
+    const memory = {
+      kms: () => assert.fail('no KMS'),
+      age: (r: string, identities: readonly string[]) => {
+        assert.deepEqual(identities, [ids[1]]);
+        return { type: 'age' as const, id: r, wrap: async () => '', unwrap: async () => new Uint8Array(32) };
+      },
+    };
     const text = await encryptDocument(secret(), { keys: { kms: [], age: [recipient] }, encryptedRegex: FLEET_REGEX });
     const file = join(dir, 'keys.txt');
     writeFileSync(file, `${ids[1]}\n`);
     // The fake unwraps a wrong key: what matters is that it was handed the identity of the file.
-    await assert.rejects(decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file }, keySources: memory as never }), (e: SopsError) => e.code === 'error-decrypting-tree');
+    await assert.rejects(
+      decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file }, keySources: memory as never }),
+      (e: SopsError) => e.code === 'error-decrypting-tree',
+    );
     const real = await decryptDocument(text, { env: { SOPS_AGE_KEY_FILE: file } });
     assert.deepEqual(real.document, secret());
   });

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYamlText } from 'yaml';
-import { SopsError, keyIdsOf, masterKeysOfMetadata, masterKeysOfRule as keySetOfRule, usable } from '../src/sops/index.js';
+import {
+  SopsError,
+  keyIdsOf,
+  masterKeysOfMetadata,
+  masterKeysOfRule as keySetOfRule,
+  usable,
+} from '../src/sops/index.js';
 
 /** What sealing takes from a rule: its usable keys, or a SopsError naming what it cannot use. */
 const masterKeysOfRule = (rule: unknown) => usable(keySetOfRule(rule));
@@ -24,13 +30,29 @@ const R2 = 'age1eey6qaz064uwvh8kuletmlhdfw8ee3cc4dgj5ypkvw4v8ws394aqkavpvt';
 
 describe('sops: masterKeysOfRule', () => {
   const usable: [string, unknown, { kms: string[]; age: string[] }][] = [
-    ['kms as a comma-separated string, spaces dropped, duplicates once', { kms: `${A}, ${B},${A},` }, { kms: [A, B], age: [] }],
+    [
+      'kms as a comma-separated string, spaces dropped, duplicates once',
+      { kms: `${A}, ${B},${A},` },
+      { kms: [A, B], age: [] },
+    ],
     ['kms as a list; an alias ARN', { kms: [A, ALIAS] }, { kms: [A, ALIAS], age: [] }],
     ['age as a string and kms as a list', { age: `${R1},${R2}`, kms: [A] }, { kms: [A], age: [R1, R2] }],
     ['age as a list of comma-separated strings', { age: [`${R1}, ${R2}`, R1] }, { kms: [], age: [R1, R2] }],
-    ['one key group (top-level keys are then ignored, as sops does)', { kms: B, key_groups: [{ kms: [{ arn: A }], age: [R1] }] }, { kms: [A], age: [R1] }],
-    ['one key group with merge', { key_groups: [{ merge: [{ kms: [{ arn: A }] }, { age: [R2] }], age: [R1] }] }, { kms: [A], age: [R2, R1] }],
-    ['shamir_threshold 1 and the selectors of the fleet', { path_regex: 'secrets/.*', encrypted_regex: '^(data|stringData)$', shamir_threshold: 1, kms: A }, { kms: [A], age: [] }],
+    [
+      'one key group (top-level keys are then ignored, as sops does)',
+      { kms: B, key_groups: [{ kms: [{ arn: A }], age: [R1] }] },
+      { kms: [A], age: [R1] },
+    ],
+    [
+      'one key group with merge',
+      { key_groups: [{ merge: [{ kms: [{ arn: A }] }, { age: [R2] }], age: [R1] }] },
+      { kms: [A], age: [R2, R1] },
+    ],
+    [
+      'shamir_threshold 1 and the selectors of the fleet',
+      { path_regex: 'secrets/.*', encrypted_regex: '^(data|stringData)$', shamir_threshold: 1, kms: A },
+      { kms: [A], age: [] },
+    ],
   ];
   for (const [name, rule, expected] of usable) {
     it(`reads ${name}`, () => assert.deepEqual(masterKeysOfRule(rule), expected));
@@ -41,17 +63,41 @@ describe('sops: masterKeysOfRule', () => {
     ['gcp_kms', { gcp_kms: 'projects/p/locations/global/keyRings/r/cryptoKeys/k' }, [/gcp_kms keys/]],
     ['azure_keyvault', { azure_keyvault: 'https://v.vault.azure.net/keys/k/1' }, [/azure_keyvault keys/]],
     ['azure_kv', { kms: A, azure_kv: ['x'] }, [/azure_kv keys/]],
-    ['hc_vault_transit_uri', { hc_vault_transit_uri: 'https://vault:8200/v1/transit/keys/k' }, [/hc_vault_transit_uri keys/]],
+    [
+      'hc_vault_transit_uri',
+      { hc_vault_transit_uri: 'https://vault:8200/v1/transit/keys/k' },
+      [/hc_vault_transit_uri keys/],
+    ],
     ['hc_vault', { kms: A, hc_vault: 'x' }, [/hc_vault keys/]],
     ['hckms', { hckms: ['tr-west-1:abc'] }, [/hckms keys/]],
-    ['a role in the arn+role syntax', { kms: `${A}+${ROLE}` }, [new RegExp(`kms key ${A.replace(/[/.]/g, '\\$&')} with a role to assume \\(${ROLE.replace(/[/.]/g, '\\$&')}\\)`)]],
+    [
+      'a role in the arn+role syntax',
+      { kms: `${A}+${ROLE}` },
+      [
+        new RegExp(
+          `kms key ${A.replace(/[/.]/g, '\\$&')} with a role to assume \\(${ROLE.replace(/[/.]/g, '\\$&')}\\)`,
+        ),
+      ],
+    ],
     ['a role in a key group', { key_groups: [{ kms: [{ arn: A, role: ROLE }] }] }, [/with a role to assume/]],
-    ['an encryption context in a key group', { key_groups: [{ kms: [{ arn: A, context: { app: 'x' } }] }] }, [/with an encryption context/]],
-    ['an AWS profile in a key group', { key_groups: [{ kms: [{ arn: A, aws_profile: 'dev' }] }] }, [/an AWS profile \(dev; set AWS_PROFILE instead\)/]],
+    [
+      'an encryption context in a key group',
+      { key_groups: [{ kms: [{ arn: A, context: { app: 'x' } }] }] },
+      [/with an encryption context/],
+    ],
+    [
+      'an AWS profile in a key group',
+      { key_groups: [{ kms: [{ arn: A, aws_profile: 'dev' }] }] },
+      [/an AWS profile \(dev; set AWS_PROFILE instead\)/],
+    ],
     ['an AWS profile on the rule', { kms: A, aws_profile: 'dev' }, [/aws_profile "dev"/]],
     ['shamir_threshold 2', { kms: A, shamir_threshold: 2 }, [/shamir_threshold 2/]],
     ['two key groups', { key_groups: [{ kms: [{ arn: A }] }, { age: [R1] }] }, [/2 key_groups/]],
-    ['pgp and gcp in a key group, with the rest', { key_groups: [{ kms: [{ arn: A }], pgp: ['FP'], gcp_kms: [{ resource_id: 'x' }] }] }, [/pgp keys/, /gcp_kms keys/]],
+    [
+      'pgp and gcp in a key group, with the rest',
+      { key_groups: [{ kms: [{ arn: A }], pgp: ['FP'], gcp_kms: [{ resource_id: 'x' }] }] },
+      [/pgp keys/, /gcp_kms keys/],
+    ],
     ['something that is not a KMS ARN', { kms: 'alias/flux' }, [/kms key "alias\/flux", which is not a KMS key ARN/]],
     ['an SSH key as age recipient', { age: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB' }, [/\(an SSH key\)/]],
     ['an age plugin recipient', { age: 'age1yubikey1qwerty' }, [/not an age X25519 or post-quantum recipient/]],
@@ -74,12 +120,18 @@ describe('sops: masterKeysOfRule', () => {
   }
 
   it('names every unusable key of a rule at once, and the rule by its path_regex', () => {
-    assert.throws(() => masterKeysOfRule({ path_regex: 'secrets/prod/.*', kms: `${A}+${ROLE}`, pgp: 'FP', gcp_kms: 'g' }), (e: SopsError) => {
-      assert.equal(e.code, 'unusable-key');
-      assert.match(e.message, /^The \.sops\.yaml creation rule \(path_regex "secrets\/prod\/\.\*"\) names master keys this tool cannot use: /);
-      assert.match(e.message, /role to assume.*; pgp keys; gcp_kms keys\./);
-      return true;
-    });
+    assert.throws(
+      () => masterKeysOfRule({ path_regex: 'secrets/prod/.*', kms: `${A}+${ROLE}`, pgp: 'FP', gcp_kms: 'g' }),
+      (e: SopsError) => {
+        assert.equal(e.code, 'unusable-key');
+        assert.match(
+          e.message,
+          /^The \.sops\.yaml creation rule \(path_regex "secrets\/prod\/\.\*"\) names master keys this tool cannot use: /,
+        );
+        assert.match(e.message, /role to assume.*; pgp keys; gcp_kms keys\./);
+        return true;
+      },
+    );
   });
 });
 
@@ -96,17 +148,31 @@ describe('sops: masterKeysOfFile', () => {
       mac: 'ENC[…]',
       version: '3.9.4',
     };
-    assert.deepEqual(masterKeysOfFile(sops), { kms: [A], age: [R1], unsupported: [`kms ${B} (with role)`, 'gcp_kms projects/p/k'] });
+    assert.deepEqual(masterKeysOfFile(sops), {
+      kms: [A],
+      age: [R1],
+      unsupported: [`kms ${B} (with role)`, 'gcp_kms projects/p/k'],
+    });
   });
 
   it('reads key groups, and the pgp keys of the real sops vector', () => {
-    assert.deepEqual(masterKeysOfFile({ key_groups: [{ kms: [{ arn: A }], age: [{ recipient: R2 }] }] }), { kms: [A], age: [R2], unsupported: [] });
-    assert.deepEqual(masterKeysOfFile({ key_groups: [{ kms: [{ arn: A }] }, { age: [{ recipient: R2 }] }], shamir_threshold: 2 }), {
+    assert.deepEqual(masterKeysOfFile({ key_groups: [{ kms: [{ arn: A }], age: [{ recipient: R2 }] }] }), {
       kms: [A],
       age: [R2],
-      unsupported: ['2 key_groups (Shamir secret sharing)'],
+      unsupported: [],
     });
-    const text = readFileSync(fileURLToPath(new URL('./fixtures/sops-vectors/example.enc.yaml', import.meta.url)), 'utf8');
+    assert.deepEqual(
+      masterKeysOfFile({ key_groups: [{ kms: [{ arn: A }] }, { age: [{ recipient: R2 }] }], shamir_threshold: 2 }),
+      {
+        kms: [A],
+        age: [R2],
+        unsupported: ['2 key_groups (Shamir secret sharing)'],
+      },
+    );
+    const text = readFileSync(
+      fileURLToPath(new URL('./fixtures/sops-vectors/example.enc.yaml', import.meta.url)),
+      'utf8',
+    );
     assert.deepEqual(masterKeysOfFile((parseYamlText(text) as { sops: unknown }).sops), {
       kms: [],
       age: [],

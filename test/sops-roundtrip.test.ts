@@ -6,7 +6,13 @@ import fc from 'fast-check';
 import { decrypt as sopsDecoderDecrypt } from 'sops-decoder';
 import { parse as parseYamlText } from 'yaml';
 import { SopsError } from '../src/sops/errors.js';
-import { type KeySourceFactory, type MasterKeySource, decryptDocument, decryptTree, encryptDocument } from '../src/sops/index.js';
+import {
+  type KeySourceFactory,
+  type MasterKeySource,
+  decryptDocument,
+  decryptTree,
+  encryptDocument,
+} from '../src/sops/index.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
 
 const FLEET_REGEX = '^(data|stringData)$';
@@ -83,7 +89,11 @@ describe('sops: encrypt → decrypt', () => {
   it('gives back every kind of value, key order included', async () => {
     const keys = memoryKeys();
     const doc = secret(VALUES, { data: { 'tls.crt': Buffer.from('certificate').toString('base64') } });
-    const text = await encryptDocument(doc, { keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] }, encryptedRegex: FLEET_REGEX, keySources: keys });
+    const text = await encryptDocument(doc, {
+      keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] },
+      encryptedRegex: FLEET_REGEX,
+      keySources: keys,
+    });
     const opened = await decryptDocument(text, { keySources: keys, ageIdentities: [] });
     assert.deepEqual(opened.document, doc);
     assert.deepEqual(Object.keys(opened.document as object), Object.keys(doc));
@@ -93,10 +103,20 @@ describe('sops: encrypt → decrypt', () => {
   });
 
   it('encrypts only data/stringData for the fleet regex; apiVersion, kind, metadata stay plain; empty strings stay empty', async () => {
-    const text = await encryptDocument(secret({ password: 'hunter2', empty: '' }), { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX, keySources: memoryKeys() });
+    const text = await encryptDocument(secret({ password: 'hunter2', empty: '' }), {
+      keys: { kms: [KMS_ARN], age: [] },
+      encryptedRegex: FLEET_REGEX,
+      keySources: memoryKeys(),
+    });
     assert.ok(!text.includes('hunter2'));
-    assert.match(text, /^apiVersion: v1\nkind: Secret\nmetadata:\n {4}name: app-credentials\n {4}namespace: apps\n {4}labels:\n {8}app: web\ntype: Opaque\nstringData:\n/);
-    assert.match(text, /^ {4}password: ENC\[AES256_GCM,data:[A-Za-z0-9+/=]+,iv:[A-Za-z0-9+/=]{44},tag:[A-Za-z0-9+/=]{24},type:str\]$/m);
+    assert.match(
+      text,
+      /^apiVersion: v1\nkind: Secret\nmetadata:\n {4}name: app-credentials\n {4}namespace: apps\n {4}labels:\n {8}app: web\ntype: Opaque\nstringData:\n/,
+    );
+    assert.match(
+      text,
+      /^ {4}password: ENC\[AES256_GCM,data:[A-Za-z0-9+/=]+,iv:[A-Za-z0-9+/=]{44},tag:[A-Za-z0-9+/=]{24},type:str\]$/m,
+    );
     assert.match(text, /^ {4}empty: ""$/m);
   });
 
@@ -144,7 +164,12 @@ sops:
   });
 
   it('writes the struct-ordered block of sops 3.10–3.12, and the empty lists of 3.9, when asked for those versions', async () => {
-    const opts = { keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] }, encryptedRegex: FLEET_REGEX, now: new Date('2025-06-07T08:09:10Z'), keySources: memoryKeys() };
+    const opts = {
+      keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] },
+      encryptedRegex: FLEET_REGEX,
+      now: new Date('2025-06-07T08:09:10Z'),
+      keySources: memoryKeys(),
+    };
     const v312 = await encryptDocument(secret({ a: 'b' }), { ...opts, sopsVersion: '3.12.2' });
     const layout = (t: string) =>
       t
@@ -152,12 +177,29 @@ sops:
         .split('\n')
         .map((l) => /^( {4}\w+| {8}- \w+| {10}\w+):/.exec(l)?.[1]?.trim())
         .filter((k) => k !== undefined);
-    assert.deepEqual(layout(v312), ['kms', '- arn', 'created_at', 'enc', 'aws_profile', 'age', '- recipient', 'enc', 'lastmodified', 'mac', 'encrypted_regex', 'version']);
+    assert.deepEqual(layout(v312), [
+      'kms',
+      '- arn',
+      'created_at',
+      'enc',
+      'aws_profile',
+      'age',
+      '- recipient',
+      'enc',
+      'lastmodified',
+      'mac',
+      'encrypted_regex',
+      'version',
+    ]);
     assert.match(v312, /version: 3\.12\.2\n$/);
     const v39 = await encryptDocument(secret({ a: 'b' }), { ...opts, sopsVersion: '3.9.4' });
     assert.match(v39, /\n {4}gcp_kms: \[\]\n {4}azure_kv: \[\]\n {4}hc_vault: \[\]\n {4}age:\n/);
     assert.match(v39, /\n {4}pgp: \[\]\n/);
-    for (const t of [v312, v39]) assert.deepEqual((await decryptDocument(t, { keySources: opts.keySources, ageIdentities: [] })).document, secret({ a: 'b' }));
+    for (const t of [v312, v39])
+      assert.deepEqual(
+        (await decryptDocument(t, { keySources: opts.keySources, ageIdentities: [] })).document,
+        secret({ a: 'b' }),
+      );
   });
 
   it('without a selector, encrypts everything but keys ending in _unencrypted, and says so in the block', async () => {
@@ -173,18 +215,42 @@ sops:
   it('refuses a second selector, a "sops" key, and clear text sops would misread', async () => {
     const keys = memoryKeys();
     const k = { kms: [KMS_ARN], age: [] };
-    await assert.rejects(encryptDocument({ a: 1 }, { keys: k, encryptedRegex: 'a', unencryptedSuffix: '_x', keySources: keys }), (e: SopsError) => e.code === 'conflicting-parameters');
-    await assert.rejects(encryptDocument({ sops: 1 }, { keys: k, keySources: keys }), (e: SopsError) => e.code === 'invalid-input');
-    await assert.rejects(encryptDocument({ metadata: { note: 'a\u2028b' }, data: {} }, { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys }), /U\+2028/);
+    await assert.rejects(
+      encryptDocument({ a: 1 }, { keys: k, encryptedRegex: 'a', unencryptedSuffix: '_x', keySources: keys }),
+      (e: SopsError) => e.code === 'conflicting-parameters',
+    );
+    await assert.rejects(
+      encryptDocument({ sops: 1 }, { keys: k, keySources: keys }),
+      (e: SopsError) => e.code === 'invalid-input',
+    );
+    await assert.rejects(
+      encryptDocument(
+        { metadata: { note: 'a\u2028b' }, data: {} },
+        { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys },
+      ),
+      /U\+2028/,
+    );
     // The same character in an encrypted value is fine.
-    const text = await encryptDocument({ data: { v: 'a\u2028b' } }, { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys });
-    assert.deepEqual((await decryptDocument(text, { keySources: keys, ageIdentities: [] })).document, { data: { v: 'a\u2028b' } });
-    await assert.rejects(encryptDocument({ a: 1 }, { keys: { kms: [], age: [] }, keySources: keys }), (e: SopsError) => e.code === 'no-key');
+    const text = await encryptDocument(
+      { data: { v: 'a\u2028b' } },
+      { keys: k, encryptedRegex: FLEET_REGEX, keySources: keys },
+    );
+    assert.deepEqual((await decryptDocument(text, { keySources: keys, ageIdentities: [] })).document, {
+      data: { v: 'a\u2028b' },
+    });
+    await assert.rejects(
+      encryptDocument({ a: 1 }, { keys: { kms: [], age: [] }, keySources: keys }),
+      (e: SopsError) => e.code === 'no-key',
+    );
   });
 
   it('a changed value, a moved value or a changed MAC is an error naming no value', async () => {
     const keys = memoryKeys();
-    const text = await encryptDocument(secret({ password: 'hunter2', user: 'admin' }), { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX, keySources: keys });
+    const text = await encryptDocument(secret({ password: 'hunter2', user: 'admin' }), {
+      keys: { kms: [KMS_ARN], age: [] },
+      encryptedRegex: FLEET_REGEX,
+      keySources: keys,
+    });
     const open = (t: string) => decryptDocument(t, { keySources: keys, ageIdentities: [] });
     const lines = text.split('\n');
     const pw = lines.findIndex((l) => l.startsWith('    password: '));
@@ -193,12 +259,18 @@ sops:
     swapped[pw] = `    password: ${lines[user]!.slice('    user: '.length)}`;
     swapped[user] = `    user: ${lines[pw]!.slice('    password: '.length)}`;
     const noValue = (e: unknown) =>
-      e instanceof SopsError && ['error-decrypting-tree', 'error-decrypting-mac', 'mac-mismatch'].includes(e.code) && !/hunter2|admin/.test(e.message);
+      e instanceof SopsError &&
+      ['error-decrypting-tree', 'error-decrypting-mac', 'mac-mismatch'].includes(e.code) &&
+      !/hunter2|admin/.test(e.message);
     await assert.rejects(open(swapped.join('\n')), noValue);
     const plainValue = text.replace(/^( {4}user: ).*$/m, '$1admin');
     await assert.rejects(open(plainValue), noValue);
     const macLine = text.match(/^ {4}mac: .*$/m)![0];
-    const otherText = await encryptDocument(secret({ password: 'hunter2', user: 'admin' }), { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX, keySources: keys });
+    const otherText = await encryptDocument(secret({ password: 'hunter2', user: 'admin' }), {
+      keys: { kms: [KMS_ARN], age: [] },
+      encryptedRegex: FLEET_REGEX,
+      keySources: keys,
+    });
     await assert.rejects(open(otherText.replace(/^ {4}mac: .*$/m, macLine)), noValue);
     // A plain part changed: the MAC covers every value, encrypted or not.
     await assert.rejects(open(text.replace('app: web', 'app: evil')), /MAC mismatch/);
@@ -215,14 +287,26 @@ sops:
       fc.constant(null),
     );
     const value = fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 3 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        scalar,
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(key, tie('node'), { maxKeys: 3 }),
+      ),
     })).node;
-    const doc = fc.record({ metadata: fc.dictionary(key, scalar, { maxKeys: 3 }), stringData: fc.dictionary(key, value, { maxKeys: 4 }) });
+    const doc = fc.record({
+      metadata: fc.dictionary(key, scalar, { maxKeys: 3 }),
+      stringData: fc.dictionary(key, value, { maxKeys: 4 }),
+    });
     await fc.assert(
       fc.asyncProperty(doc, async (d) => {
         let text: string;
         try {
-          text = await encryptDocument(d, { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX, keySources: keys });
+          text = await encryptDocument(d, {
+            keys: { kms: [KMS_ARN], age: [] },
+            encryptedRegex: FLEET_REGEX,
+            keySources: keys,
+          });
         } catch (error) {
           // Only clear text that sops would read back differently is refused.
           assert.match((error as Error).message, /U\+0085, U\+2028 or U\+2029/);
@@ -250,20 +334,26 @@ describe('sops: an independent decoder (sops-decoder) reads what this implementa
   });
 
   it('decrypts the values and checks the MAC', async () => {
-    const doc = secret({
-      username: 'git',
-      password: 'p@ss: w0rd # with "quotes"',
-      multi: 'a\nb\n',
-      unicode: 'héllo 日本',
-      port: 8443,
-      ratio: 0.25,
-      enabled: true,
-      disabled: false,
-      empty: '',
-      list: ['x', 2],
-      nested: { k: 'v' },
-    }, { data: { 'tls.key': Buffer.from('key').toString('base64') } });
-    const text = await encryptDocument(doc, { keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] }, encryptedRegex: FLEET_REGEX });
+    const doc = secret(
+      {
+        username: 'git',
+        password: 'p@ss: w0rd # with "quotes"',
+        multi: 'a\nb\n',
+        unicode: 'héllo 日本',
+        port: 8443,
+        ratio: 0.25,
+        enabled: true,
+        disabled: false,
+        empty: '',
+        list: ['x', 2],
+        nested: { k: 'v' },
+      },
+      { data: { 'tls.key': Buffer.from('key').toString('base64') } },
+    );
+    const text = await encryptDocument(doc, {
+      keys: { kms: [KMS_ARN], age: [AGE_RECIPIENT] },
+      encryptedRegex: FLEET_REGEX,
+    });
     assert.equal(kms.count('Encrypt', KMS_ARN), 1, JSON.stringify(kms.calls));
     const tree = parseYamlText(text) as Record<string, unknown>;
     const decoded = await sopsDecoderDecrypt(tree as never);
@@ -289,7 +379,10 @@ describe('sops: an independent decoder (sops-decoder) reads what this implementa
   });
 
   it('and refuses the file when a value was changed (its MAC check is real)', async () => {
-    const text = await encryptDocument(secret({ a: 'b', c: 'd' }), { keys: { kms: [KMS_ARN], age: [] }, encryptedRegex: FLEET_REGEX });
+    const text = await encryptDocument(secret({ a: 'b', c: 'd' }), {
+      keys: { kms: [KMS_ARN], age: [] },
+      encryptedRegex: FLEET_REGEX,
+    });
     const tree = parseYamlText(text.replace('app: web', 'app: other')) as Record<string, unknown>;
     await assert.rejects(sopsDecoderDecrypt(tree as never), /Hash mismatch/);
   });

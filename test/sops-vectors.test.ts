@@ -50,11 +50,17 @@ describe('sops vectors: files written by the real sops', () => {
     it(`${name}: a wrong data key is refused`, () => {
       const wrong = Buffer.from(key(name));
       wrong[0] = wrong[0]! ^ 1;
-      assert.throws(() => decryptTree(read(name), wrong), (e: unknown) => e instanceof SopsError && e.code === 'error-decrypting-tree');
+      assert.throws(
+        () => decryptTree(read(name), wrong),
+        (e: unknown) => e instanceof SopsError && e.code === 'error-decrypting-tree',
+      );
     });
 
     it(`${name}: changing lastmodified (the MAC's additional data) is detected`, () => {
-      const text = read(name).replace(/lastmodified: (['"]?)(\d{4})/, (_m, q: string, y: string) => `lastmodified: ${q}${Number(y) + 1}`);
+      const text = read(name).replace(
+        /lastmodified: (['"]?)(\d{4})/,
+        (_m, q: string, y: string) => `lastmodified: ${q}${Number(y) + 1}`,
+      );
       assert.notEqual(text, read(name));
       assert.throws(() => decryptTree(text, key(name)), /Cannot decrypt the MAC/);
     });
@@ -69,7 +75,9 @@ describe('sops vectors: files written by the real sops', () => {
     assert.equal(decryptValue(list[0]!, key('example.enc.yaml'), 'an_array:'), 'secretuser1');
     assert.equal(decryptValue(list[3]!, key('example.enc.yaml'), 'an_array:'), 'some other value');
     assert.throws(() => decryptValue(list[0]!, key('example.enc.yaml'), 'an_array:0:'));
-    const nested = ((get('app2') as TreeBranch).items.find((i) => i.key === 'db')!.value as TreeBranch).items.find((i) => i.key === 'user')!.value as string;
+    const nested = ((get('app2') as TreeBranch).items.find((i) => i.key === 'db')!.value as TreeBranch).items.find(
+      (i) => i.key === 'user',
+    )!.value as string;
     assert.equal(decryptValue(nested, key('example.enc.yaml'), 'app2:db:user:'), 'eve');
   });
 
@@ -89,7 +97,10 @@ describe('sops vectors: files written by the real sops', () => {
     const root = branches[0]!;
     const value = (k: string) => root.items.find((i) => i.key === k)!.value;
     assert.equal(raw(value('number') as string, 'number:'), '1234568000');
-    assert.deepEqual((value('somebooleans') as string[]).map((v) => raw(v, 'somebooleans:')), ['True', 'False']);
+    assert.deepEqual(
+      (value('somebooleans') as string[]).map((v) => raw(v, 'somebooleans:')),
+      ['True', 'False'],
+    );
   });
 
   it('comments: encrypted comments decrypt under their branch path, and stay out of the MAC', () => {
@@ -99,7 +110,10 @@ describe('sops vectors: files written by the real sops', () => {
       assert.ok(before.length > 0 && before.every((c) => c.startsWith('ENC[')), `${name} has encrypted comments`);
       const { branches: plain } = decryptBranches(branches, key(name), cryptRulesOf(md));
       const after = comments(plain[0]);
-      assert.ok(after.every((c) => !c.startsWith('ENC[')), `every comment of ${name} decrypts`);
+      assert.ok(
+        after.every((c) => !c.startsWith('ENC[')),
+        `every comment of ${name} decrypts`,
+      );
       if (name === 'comments.enc.yaml') assert.deepEqual(after, [' first comment in file', ' this-is-a-comment']);
       else
         assert.deepEqual(after, [
@@ -133,7 +147,8 @@ describe('sops vectors: files written by the real sops', () => {
   });
 
   it('the 3.10 and 3.13 vectors come back byte for byte when read and written again (yaml.v3 output)', () => {
-    for (const name of ['example.enc.yaml', 'format.enc.yaml']) assert.equal(emitYaml(parseYaml(read(name))), read(name));
+    for (const name of ['example.enc.yaml', 'format.enc.yaml'])
+      assert.equal(emitYaml(parseYaml(read(name))), read(name));
   });
 
   it('the sops 3.6 vector (yaml.v2 layout) is written again as sops 3.13 writes it', () => {

@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +104,11 @@ export function assertMatchesGolden(scenario: string, written: Tree): void {
   }
   assert.ok(existsSync(goldenDir), `No golden tree for ${scenario}: run the tests with UPDATE_GOLDEN=1 and review it`);
   const golden = readTree(goldenDir);
-  assert.deepEqual(Object.keys(tree), Object.keys(golden), `${scenario}: the written files differ from the golden list`);
+  assert.deepEqual(
+    Object.keys(tree),
+    Object.keys(golden),
+    `${scenario}: the written files differ from the golden list`,
+  );
   for (const [path, contents] of Object.entries(golden)) {
     assert.equal(tree[path], contents, `${scenario}: ${path} differs from its golden copy`);
   }
@@ -131,7 +144,14 @@ export const TENANTS_ANSWERS = {
   environments: ['staging', { name: 'production', identity: 'pod-identity', clusterName: 'prod-eu' }],
   tenants: [
     { name: 'shop', repoUrl: 'ssh://git@github.com/acme/shop.git' },
-    { name: 'billing', namespace: 'payments', repoUrl: 'https://gitlab.example.com/acme/billing.git', branch: 'stable', path: './clusters/<env>/billing', environments: ['production'] },
+    {
+      name: 'billing',
+      namespace: 'payments',
+      repoUrl: 'https://gitlab.example.com/acme/billing.git',
+      branch: 'stable',
+      path: './clusters/<env>/billing',
+      environments: ['production'],
+    },
   ],
 };
 
@@ -147,4 +167,5 @@ export function errorOf(run: () => unknown): FluxSopsError {
 }
 
 /** The error validating these raw answers throws; a missing input is told as `give <input>`. */
-export const answersError = (raw: RawAnswers): FluxSopsError => errorOf(() => validateAnswers(raw, (input) => `give ${input}`));
+export const answersError = (raw: RawAnswers): FluxSopsError =>
+  errorOf(() => validateAnswers(raw, (input) => `give ${input}`));

@@ -34,7 +34,8 @@ const ANSWERS = {
 const SHOP_STAGING_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/shop';
 const SHOP_PRODUCTION_KEY = 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/production/shop';
 
-const planned = (raw: RawAnswers) => Object.fromEntries(planFleet(validateAnswers(raw, () => '')).map((file) => [file.path, file.contents]));
+const planned = (raw: RawAnswers) =>
+  Object.fromEntries(planFleet(validateAnswers(raw, () => '')).map((file) => [file.path, file.contents]));
 
 describe('decrypting tenants', () => {
   describe('the input', () => {
@@ -43,26 +44,47 @@ describe('decrypting tenants', () => {
         {
           ...ANSWERS,
           tenants: [
-            { name: 'shop', repoUrl: 'ssh://git@github.com/acme/shop.git', decryption: true, kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' } },
+            {
+              name: 'shop',
+              repoUrl: 'ssh://git@github.com/acme/shop.git',
+              decryption: true,
+              kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' },
+            },
             { name: 'billing', repoUrl: 'https://gitlab.example.com/acme/billing.git', decryption: false },
           ],
         },
         () => '',
       );
       const files = Object.fromEntries(planFleet(answers).map((file) => [file.path, file.contents]));
-      assert.deepEqual(Object.keys(files).filter((path) => path.startsWith('iam/') && path.includes('tenant-')).length, 6);
-      assert.equal(parse(files['tenants/shop.sops.yaml'] ?? '').creation_rules[1].kms, 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666');
+      assert.deepEqual(
+        Object.keys(files).filter((path) => path.startsWith('iam/') && path.includes('tenant-')).length,
+        6,
+      );
+      assert.equal(
+        parse(files['tenants/shop.sops.yaml'] ?? '').creation_rules[1].kms,
+        'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666',
+      );
       assert.equal(files['tenants/billing.sops.yaml'], undefined);
     });
 
     it('is a flag of tenant add and a yes/no question of yo flux-sops:tenant (default no); kmsKeyArns only in the answers file', () => {
       const decryption = tenantInputs.find((input) => input.name === 'decryption') as InputDeclaration;
-      assert.deepEqual(questionFor(decryption), { type: 'confirm', name: 'decryption', message: decryption.message, default: false });
+      assert.deepEqual(questionFor(decryption), {
+        type: 'confirm',
+        name: 'decryption',
+        message: decryption.message,
+        default: false,
+      });
       assert.deepEqual(
-        tenantCommand.options.filter((option) => option.name === 'decryption' || option.name === 'kms-key-arns').map((option) => [option.name, option.type]),
+        tenantCommand.options
+          .filter((option) => option.name === 'decryption' || option.name === 'kms-key-arns')
+          .map((option) => [option.name, option.type]),
         [['decryption', 'boolean']],
       );
-      assert.deepEqual(readTenantOptions('shop', { 'repo-url': 'https://github.com/acme/shop.git', decryption: true }), { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true });
+      assert.deepEqual(
+        readTenantOptions('shop', { 'repo-url': 'https://github.com/acme/shop.git', decryption: true }),
+        { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true },
+      );
     });
 
     it('refuses, all at once: a path without <env>, kmsKeyArns without decryption or for another environment, a bad ARN, a flag that is not a boolean', () => {
@@ -71,8 +93,18 @@ describe('decrypting tenants', () => {
         environments: ['staging', 'production'],
         tenants: [
           { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true, path: './deploy' },
-          { name: 'billing', repoUrl: 'https://github.com/acme/billing.git', kmsKeyArns: { staging: 'arn:aws:kms:us-east-1:123456789012:alias/x' } },
-          { name: 'web', repoUrl: 'https://github.com/acme/web.git', decryption: true, environments: ['staging'], kmsKeyArns: { production: 'arn:aws:kms:us-east-1:123456789012:alias/x', staging: 'alias/x' } },
+          {
+            name: 'billing',
+            repoUrl: 'https://github.com/acme/billing.git',
+            kmsKeyArns: { staging: 'arn:aws:kms:us-east-1:123456789012:alias/x' },
+          },
+          {
+            name: 'web',
+            repoUrl: 'https://github.com/acme/web.git',
+            decryption: true,
+            environments: ['staging'],
+            kmsKeyArns: { production: 'arn:aws:kms:us-east-1:123456789012:alias/x', staging: 'alias/x' },
+          },
           { name: 'api', repoUrl: 'https://github.com/acme/api.git', decryption: 'yes' },
         ],
       });
@@ -94,7 +126,9 @@ describe('decrypting tenants', () => {
       const collision = answersError({
         accountId: '123456789012',
         environments: ['staging', { name: 'staging-shop', roleName: 'FLUX-KMS-DECRYPTOR-STAGING-SHOP' }],
-        tenants: [{ name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true, environments: ['staging'] }],
+        tenants: [
+          { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true, environments: ['staging'] },
+        ],
       });
       assert.equal(
         collision.message,
@@ -118,9 +152,24 @@ describe('decrypting tenants', () => {
       const error = answersError({
         ...ANSWERS,
         tenants: [
-          { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true, kmsKeyArns: { staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging' } },
-          { name: 'web', repoUrl: 'https://github.com/acme/web.git', decryption: true, kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' } },
-          { name: 'api', repoUrl: 'https://github.com/acme/api.git', decryption: true, kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' } },
+          {
+            name: 'shop',
+            repoUrl: 'https://github.com/acme/shop.git',
+            decryption: true,
+            kmsKeyArns: { staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging' },
+          },
+          {
+            name: 'web',
+            repoUrl: 'https://github.com/acme/web.git',
+            decryption: true,
+            kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' },
+          },
+          {
+            name: 'api',
+            repoUrl: 'https://github.com/acme/api.git',
+            decryption: true,
+            kmsKeyArns: { production: 'arn:aws:kms:eu-west-1:123456789012:key/0f9e8d7c-1111-2222-3333-444455556666' },
+          },
         ],
       });
       assert.equal(
@@ -139,7 +188,12 @@ describe('decrypting tenants', () => {
         ...ANSWERS,
         tenants: [
           { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true },
-          { name: 'web', repoUrl: 'https://github.com/acme/web.git', decryption: true, kmsKeyArns: { staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/SHOP' } },
+          {
+            name: 'web',
+            repoUrl: 'https://github.com/acme/web.git',
+            decryption: true,
+            kmsKeyArns: { staging: 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/SHOP' },
+          },
         ],
       }).message,
       'Invalid tenants.web.kmsKeyArns.staging "arn:aws:kms:eu-west-1:123456789012:alias/flux-sops/staging/SHOP": is the key of tenant shop in staging: a tenant\'s key must be its own',
@@ -161,7 +215,12 @@ describe('decrypting tenants', () => {
               Effect: 'Allow',
               Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
               Action: 'sts:AssumeRoleWithWebIdentity',
-              Condition: { StringEquals: { [`${issuer}:aud`]: 'sts.amazonaws.com', [`${issuer}:sub`]: 'system:serviceaccount:shop:flux-sops-decryptor' } },
+              Condition: {
+                StringEquals: {
+                  [`${issuer}:aud`]: 'sts.amazonaws.com',
+                  [`${issuer}:sub`]: 'system:serviceaccount:shop:flux-sops-decryptor',
+                },
+              },
             },
           ],
         });
@@ -176,9 +235,13 @@ describe('decrypting tenants', () => {
           .filter(([path, contents]) => path !== 'README.md' && contents.includes(role))
           .map(([path]) => path);
         assert.deepEqual(naming, [`tenants/${environment}/shop/rbac.yaml`]);
-        const accounts = (files[`tenants/${environment}/shop/rbac.yaml`] ?? '').split(/^---$/m).map((document) => parse(document));
+        const accounts = (files[`tenants/${environment}/shop/rbac.yaml`] ?? '')
+          .split(/^---$/m)
+          .map((document) => parse(document));
         assert.deepEqual(
-          accounts.filter((object) => object.kind === 'ServiceAccount').map((object) => [object.metadata.name, object.metadata.annotations?.['eks.amazonaws.com/role-arn']]),
+          accounts
+            .filter((object) => object.kind === 'ServiceAccount')
+            .map((object) => [object.metadata.name, object.metadata.annotations?.['eks.amazonaws.com/role-arn']]),
           [
             ['shop', undefined],
             ['flux-sops-decryptor', role],
@@ -187,12 +250,18 @@ describe('decrypting tenants', () => {
       }
       // The tenant without decryption gets no decrypting account, no IAM document and no .sops.yaml.
       assert.ok(!(files['tenants/staging/billing/rbac.yaml'] ?? '').includes('flux-sops-decryptor'));
-      assert.deepEqual(Object.keys(files).filter((path) => path.includes('billing') && (path.startsWith('iam/') || path.endsWith('.sops.yaml'))), []);
+      assert.deepEqual(
+        Object.keys(files).filter(
+          (path) => path.includes('billing') && (path.startsWith('iam/') || path.endsWith('.sops.yaml')),
+        ),
+        [],
+      );
     });
 
     it('switches object-level identity on where a decrypting tenant needs it: every IRSA environment, and a Pod Identity one only with a decrypting tenant', () => {
       const withoutDecryption = planned({ ...ANSWERS, tenants: [ANSWERS.tenants[1]] });
-      const production = (tree: Record<string, string>) => tree['clusters/production/flux-system/kustomization.yaml'] ?? '';
+      const production = (tree: Record<string, string>) =>
+        tree['clusters/production/flux-system/kustomization.yaml'] ?? '';
       assert.match(production(files), /value: --feature-gates=ObjectLevelWorkloadIdentity=true\n/);
       assert.doesNotMatch(production(withoutDecryption), /ObjectLevelWorkloadIdentity/);
       // Never a default decryption account on Pod Identity: "secrets" decrypts with the controller's role.
@@ -205,7 +274,12 @@ describe('decrypting tenants', () => {
       const own = tenantFilesOf(answers, 'shop');
       assert.ok(own.every((path) => all.has(path)));
       assert.deepEqual(
-        own.filter((path) => !path.startsWith('tenants/staging/') && !path.startsWith('tenants/production/') && !path.startsWith('secrets/')),
+        own.filter(
+          (path) =>
+            !path.startsWith('tenants/staging/') &&
+            !path.startsWith('tenants/production/') &&
+            !path.startsWith('secrets/'),
+        ),
         [
           'tenants/shop.sops.yaml',
           'iam/staging/tenant-shop/trust-policy.json',
@@ -228,7 +302,11 @@ describe('decrypting tenants', () => {
     let repository: string;
 
     before(async () => {
-      kms = await startLocalKms([SHOP_STAGING_KEY, SHOP_PRODUCTION_KEY, 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging']);
+      kms = await startLocalKms([
+        SHOP_STAGING_KEY,
+        SHOP_PRODUCTION_KEY,
+        'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging',
+      ]);
       restoreEnvironment = setEnv(localAwsEnv(kms.url));
       repository = mkdtempSync(join(tmpdir(), 'tenant-repository-'));
       // The tenant copies tenants/shop.sops.yaml to the root of its repository.
@@ -247,7 +325,12 @@ describe('decrypting tenants', () => {
       const rule = rules[findCreationRule(rules, path)];
       const keys = usable(masterKeysOfRule(rule));
       assert.deepEqual(keys, { kms: [SHOP_STAGING_KEY], age: [] });
-      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'database', namespace: 'shop' }, stringData: { password: 'tenant-db-password-4711' } };
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'database', namespace: 'shop' },
+        stringData: { password: 'tenant-db-password-4711' },
+      };
       const sealed = await encryptDocument(secret, { keys, encryptedRegex: String(rule?.encrypted_regex) });
       mkdirSync(dirname(join(repository, path)), { recursive: true });
       writeFileSync(join(repository, path), sealed);
@@ -263,9 +346,15 @@ describe('decrypting tenants', () => {
         [['Encrypt', SHOP_STAGING_KEY]],
       );
       const opened = await decryptDocument(text);
-      assert.deepEqual((opened.document as { stringData: unknown }).stringData, { password: 'tenant-db-password-4711' });
+      assert.deepEqual((opened.document as { stringData: unknown }).stringData, {
+        password: 'tenant-db-password-4711',
+      });
       assert.equal(kms.count('Decrypt', SHOP_STAGING_KEY), 1);
-      assert.equal(kms.count(undefined, 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'), 0, "the fleet's key is never used");
+      assert.equal(
+        kms.count(undefined, 'arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-staging'),
+        0,
+        "the fleet's key is never used",
+      );
     });
 
     it("seals there with flux-sops secret generic --out too: the tenant's production key, nothing listed, then opened by the product's reader", async () => {
@@ -273,7 +362,17 @@ describe('decrypting tenants', () => {
       mkdirSync(join(repository, 'deploy/production'), { recursive: true });
       writeFileSync(join(repository, 'deploy/production/kustomization.yaml'), 'resources: []\n');
       const result = await runCliInProcess([
-        'secret', 'generic', 'api-token', '--namespace', 'shop', '--out', 'deploy/production/api-token.yaml', '--from-literal', 'token=tenant-api-token-0815', '--cwd', repository,
+        'secret',
+        'generic',
+        'api-token',
+        '--namespace',
+        'shop',
+        '--out',
+        'deploy/production/api-token.yaml',
+        '--from-literal',
+        'token=tenant-api-token-0815',
+        '--cwd',
+        repository,
       ]);
       assert.equal(result.status, 0, result.stderr);
       assert.ok(!`${result.stdout}${result.stderr}`.includes('tenant-api-token-0815'));
@@ -286,13 +385,24 @@ describe('decrypting tenants', () => {
         kms.calls.slice(before).map((call) => [call.operation, call.keyId]),
         [['Encrypt', SHOP_PRODUCTION_KEY]],
       );
-      assert.equal(readFileSync(join(repository, 'deploy/production/kustomization.yaml'), 'utf8'), 'resources: []\n', "the tenant's kustomization is its own");
-      assert.deepEqual(((await decryptDocument(text)).document as { stringData: unknown }).stringData, { token: 'tenant-api-token-0815' });
+      assert.equal(
+        readFileSync(join(repository, 'deploy/production/kustomization.yaml'), 'utf8'),
+        'resources: []\n',
+        "the tenant's kustomization is its own",
+      );
+      assert.deepEqual(((await decryptDocument(text)).document as { stringData: unknown }).stringData, {
+        token: 'tenant-api-token-0815',
+      });
     });
 
     it('has no rule for a path its Kustomizations do not apply: sops would refuse to seal there', () => {
       const rules = readCreationRules(readFileSync(join(repository, '.sops.yaml'), 'utf8'));
-      for (const path of ['deploy/database.yaml', 'deploy/qa/database.yaml', 'secrets/staging/database.yaml', 'other/deploy/staging/database.yaml']) {
+      for (const path of [
+        'deploy/database.yaml',
+        'deploy/qa/database.yaml',
+        'secrets/staging/database.yaml',
+        'other/deploy/staging/database.yaml',
+      ]) {
         assert.equal(findCreationRule(rules, path), -1, path);
       }
       assert.equal(findCreationRule(rules, 'deploy/production/nested/database.yml'), 1);
@@ -318,28 +428,55 @@ describe('decrypting tenants', () => {
 
     it('reports a Kustomization outside flux-system that decrypts without its own decryption ServiceAccount', () => {
       const sync = 'tenants/staging/shop/sync.yaml';
-      assert.deepEqual(findingsOf({ ...base, [sync]: (base[sync] ?? '').replace('    serviceAccountName: flux-sops-decryptor\n', '') }), [
-        `${sync}: decryption-without-service-account: document 2: Flux Kustomization shop/shop is outside flux-system and decrypts (decryption.provider: sops) without decryption.serviceAccountName: kustomize-controller would decrypt it with its own identity, the one that opens the fleet's Secrets (or the decryption lock refuses it)`,
-      ]);
+      assert.deepEqual(
+        findingsOf({
+          ...base,
+          [sync]: (base[sync] ?? '').replace('    serviceAccountName: flux-sops-decryptor\n', ''),
+        }),
+        [
+          `${sync}: decryption-without-service-account: document 2: Flux Kustomization shop/shop is outside flux-system and decrypts (decryption.provider: sops) without decryption.serviceAccountName: kustomize-controller would decrypt it with its own identity, the one that opens the fleet's Secrets (or the decryption lock refuses it)`,
+        ],
+      );
       // In flux-system, the fleet's own "secrets" decrypts as the controller: not reported.
       const secrets = 'clusters/staging/secrets.yaml';
-      assert.deepEqual(findingsOf({ ...base, [secrets]: (base[secrets] ?? '').replace('    serviceAccountName: kustomize-controller\n', '') }), []);
+      assert.deepEqual(
+        findingsOf({
+          ...base,
+          [secrets]: (base[secrets] ?? '').replace('    serviceAccountName: kustomize-controller\n', ''),
+        }),
+        [],
+      );
     });
 
     it("reports a tenant key in a fleet rule, and a fleet key in a tenant's", () => {
-      const tenantKeyInFleet = { ...base, '.sops.yaml': (base['.sops.yaml'] ?? '').replace('alias/flux-sops-staging', 'alias/flux-sops/staging/shop') };
+      const tenantKeyInFleet = {
+        ...base,
+        '.sops.yaml': (base['.sops.yaml'] ?? '').replace('alias/flux-sops-staging', 'alias/flux-sops/staging/shop'),
+      };
       assert.deepEqual(findingsOf(tenantKeyInFleet), [
         `.sops.yaml: tenant-key-shared: names the key of tenant shop, ${SHOP_STAGING_KEY}: every file sealed by that rule would open to the tenant's role`,
       ]);
-      const fleetKeyInTenant = { ...base, 'tenants/shop.sops.yaml': (base['tenants/shop.sops.yaml'] ?? '').replace('alias/flux-sops/production/shop', 'alias/flux-sops-production') };
+      const fleetKeyInTenant = {
+        ...base,
+        'tenants/shop.sops.yaml': (base['tenants/shop.sops.yaml'] ?? '').replace(
+          'alias/flux-sops/production/shop',
+          'alias/flux-sops-production',
+        ),
+      };
       assert.deepEqual(findingsOf(fleetKeyInTenant), [
         "tenants/shop.sops.yaml: tenant-key-shared: names the fleet's key arn:aws:kms:eu-west-1:123456789012:alias/flux-sops-production: the tenant's files would be sealed for the fleet's identity, not for its own flux-sops-decryptor",
       ]);
     });
 
     it('reports the placeholder OIDC issuer in a tenant trust policy as pending', () => {
-      const pending = checkFleet(new Map(Object.entries(base))).filter((each) => each.rule === 'oidc-placeholder').map((each) => each.file);
-      assert.deepEqual(pending, ['iam/production/tenant-shop/trust-policy.json', 'iam/staging/tenant-shop/trust-policy.json', 'iam/staging/trust-policy.json']);
+      const pending = checkFleet(new Map(Object.entries(base)))
+        .filter((each) => each.rule === 'oidc-placeholder')
+        .map((each) => each.file);
+      assert.deepEqual(pending, [
+        'iam/production/tenant-shop/trust-policy.json',
+        'iam/staging/tenant-shop/trust-policy.json',
+        'iam/staging/trust-policy.json',
+      ]);
     });
   });
 
@@ -359,7 +496,17 @@ describe('decrypting tenants', () => {
 
     it("writes the tenant's identity in each of its environments and its .sops.yaml, and stores decryption", async () => {
       const before = readTree(fleet);
-      const result = await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive']);
+      const result = await runCliInProcess([
+        'tenant',
+        'add',
+        'shop',
+        '--repo-url',
+        'ssh://git@github.com/acme/shop.git',
+        '--decryption',
+        '--cwd',
+        fleet,
+        '--no-interactive',
+      ]);
       assert.equal(result.status, 0, result.stderr);
       const after = readTree(fleet);
       const added = Object.keys(after).filter((path) => !(path in before));
@@ -383,15 +530,39 @@ describe('decrypting tenants', () => {
         environments: 'all',
         decryption: true,
       });
-      assert.match(after['clusters/production/flux-system/kustomization.yaml'] ?? '', /ObjectLevelWorkloadIdentity=true/);
+      assert.match(
+        after['clusters/production/flux-system/kustomization.yaml'] ?? '',
+        /ObjectLevelWorkloadIdentity=true/,
+      );
       const said = `${result.stdout}${result.stderr}`;
       assert.match(said, /Added the tenant shop to the fleet in .+: staging, production\.\nNext:\n/);
-      assert.match(said, /^ {2}3\. its own key and role in each environment: README\.md, step 5 of staging, production \(terraform\/<env>\/tenant-shop\.tf\)$/m);
-      assert.match(said, /^ {2}4\. give the tenant team tenants\/shop\.sops\.yaml as the \.sops\.yaml of its repository, and its sealers iam\/<env>\/tenant-shop\/kms-encrypt-policy\.json$/m);
+      assert.match(
+        said,
+        /^ {2}3\. its own key and role in each environment: README\.md, step 5 of staging, production \(terraform\/<env>\/tenant-shop\.tf\)$/m,
+      );
+      assert.match(
+        said,
+        /^ {2}4\. give the tenant team tenants\/shop\.sops\.yaml as the \.sops\.yaml of its repository, and its sealers iam\/<env>\/tenant-shop\/kms-encrypt-policy\.json$/m,
+      );
     });
 
     it("removes an environment from a decrypting tenant's .sops.yaml and deletes its IAM documents there; prevent_destroy named in its Terraform file", async () => {
-      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      assert.equal(
+        (
+          await runCliInProcess([
+            'tenant',
+            'add',
+            'shop',
+            '--repo-url',
+            'ssh://git@github.com/acme/shop.git',
+            '--decryption',
+            '--cwd',
+            fleet,
+            '--no-interactive',
+          ])
+        ).status,
+        0,
+      );
       const result = await runCliInProcess(['env', 'remove', 'production', '--cwd', fleet]);
       assert.equal(result.status, 0, result.stderr);
       const after = readTree(fleet);
@@ -399,29 +570,85 @@ describe('decrypting tenants', () => {
         parse(after['tenants/shop.sops.yaml'] ?? '').creation_rules.map((rule: { kms: string }) => rule.kms),
         [SHOP_STAGING_KEY],
       );
-      assert.deepEqual(Object.keys(after).filter((path) => path.startsWith('iam/production/')), []);
+      assert.deepEqual(
+        Object.keys(after).filter((path) => path.startsWith('iam/production/')),
+        [],
+      );
       assert.ok(after['terraform/production/tenant-shop.tf'], 'kept with the module until terraform destroy');
-      assert.match(`${result.stdout}${result.stderr}`, /In terraform\/production\/main\.tf and its tenant-<tenant>\.tf files, set prevent_destroy = false/);
+      assert.match(
+        `${result.stdout}${result.stderr}`,
+        /In terraform\/production\/main\.tf and its tenant-<tenant>\.tf files, set prevent_destroy = false/,
+      );
     });
 
-    it("tenant remove deletes its identity files, switches the Pod Identity feature gate off again, and prints its AWS clean-up", async () => {
+    it('tenant remove deletes its identity files, switches the Pod Identity feature gate off again, and prints its AWS clean-up', async () => {
       const before = readTree(fleet);
-      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      assert.equal(
+        (
+          await runCliInProcess([
+            'tenant',
+            'add',
+            'shop',
+            '--repo-url',
+            'ssh://git@github.com/acme/shop.git',
+            '--decryption',
+            '--cwd',
+            fleet,
+            '--no-interactive',
+          ])
+        ).status,
+        0,
+      );
       const result = await runCliInProcess(['tenant', 'remove', 'shop', '--cwd', fleet]);
       assert.equal(result.status, 0, result.stderr);
       const after = readTree(fleet);
-      assert.deepEqual(Object.keys(after).filter((path) => path.includes('shop')), []);
-      assert.equal(after['clusters/production/flux-system/kustomization.yaml'], before['clusters/production/flux-system/kustomization.yaml']);
-      assert.match(`${result.stdout}${result.stderr}`, /terraform -chdir=terraform\/production apply deletes shop's role there and schedules its key's deletion/);
+      assert.deepEqual(
+        Object.keys(after).filter((path) => path.includes('shop')),
+        [],
+      );
+      assert.equal(
+        after['clusters/production/flux-system/kustomization.yaml'],
+        before['clusters/production/flux-system/kustomization.yaml'],
+      );
+      assert.match(
+        `${result.stdout}${result.stderr}`,
+        /terraform -chdir=terraform\/production apply deletes shop's role there and schedules its key's deletion/,
+      );
     });
 
     it('adds a new environment to a decrypting tenant stored with "all": its identity there, and a rule in its .sops.yaml', async () => {
-      assert.equal((await runCliInProcess(['tenant', 'add', 'shop', '--repo-url', 'ssh://git@github.com/acme/shop.git', '--decryption', '--cwd', fleet, '--no-interactive'])).status, 0);
+      assert.equal(
+        (
+          await runCliInProcess([
+            'tenant',
+            'add',
+            'shop',
+            '--repo-url',
+            'ssh://git@github.com/acme/shop.git',
+            '--decryption',
+            '--cwd',
+            fleet,
+            '--no-interactive',
+          ])
+        ).status,
+        0,
+      );
       const result = await runCliInProcess(['env', 'qa', '--cwd', fleet, '--no-interactive']);
       assert.equal(result.status, 0, result.stderr);
       const after = readTree(fleet);
-      const whole = planned({ ...ANSWERS, iac: 'terraform', environments: [...ANSWERS.environments, 'qa'], tenants: [ANSWERS.tenants[1], ANSWERS.tenants[0]] });
-      for (const path of ['tenants/shop.sops.yaml', 'iam/qa/tenant-shop/trust-policy.json', 'terraform/qa/tenant-shop.tf', 'tenants/qa/shop/sync.yaml', 'tenants/qa/shop/rbac.yaml']) {
+      const whole = planned({
+        ...ANSWERS,
+        iac: 'terraform',
+        environments: [...ANSWERS.environments, 'qa'],
+        tenants: [ANSWERS.tenants[1], ANSWERS.tenants[0]],
+      });
+      for (const path of [
+        'tenants/shop.sops.yaml',
+        'iam/qa/tenant-shop/trust-policy.json',
+        'terraform/qa/tenant-shop.tf',
+        'tenants/qa/shop/sync.yaml',
+        'tenants/qa/shop/rbac.yaml',
+      ]) {
         assert.equal(after[path], whole[path], path);
       }
     });

@@ -17,7 +17,12 @@ import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';
 import { hashTree, readTree } from './support.js';
 
 const APPS = { name: 'apps', repoUrl: 'https://github.com/acme/apps.git' };
-const BILLING = { name: 'billing', namespace: 'payments', repoUrl: 'ssh://git@github.com/acme/billing.git', environments: ['staging'] };
+const BILLING = {
+  name: 'billing',
+  namespace: 'payments',
+  repoUrl: 'ssh://git@github.com/acme/billing.git',
+  environments: ['staging'],
+};
 const SHOP = { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', branch: 'release' };
 const { repoUrl: _shorthand, ...FLEET } = HTTPS_ANSWERS;
 const tenantsFleet = (tenants: readonly object[]): RawAnswers => ({ ...FLEET, tenants });
@@ -36,7 +41,10 @@ describe('flux-sops tenant remove', function () {
     requireKubectl(this);
     const root = fleet(tenantsFleet([APPS, SHOP, BILLING]));
     const listing = join(root, 'tenants/production/kustomization.yaml');
-    writeFileSync(listing, readFileSync(listing, 'utf8').replace('resources:\n', 'resources:\n  # our own note, kept\n'));
+    writeFileSync(
+      listing,
+      readFileSync(listing, 'utf8').replace('resources:\n', 'resources:\n  # our own note, kept\n'),
+    );
     writeFileSync(join(root, 'tenants/staging/shop/notes.txt'), 'ours\n');
     const before = readTree(root);
     const result = await runCliInProcess(['tenant', 'remove', 'shop', '--cwd', root]);
@@ -76,10 +84,16 @@ describe('flux-sops tenant remove', function () {
 
     // What a fleet generated without shop has, byte for byte (the note and comment of the user aside).
     const without = readTree(fleet(tenantsFleet([APPS, BILLING])));
-    assert.equal(after['tenants/production/kustomization.yaml'], without['tenants/production/kustomization.yaml']?.replace('resources:\n', 'resources:\n  # our own note, kept\n'));
+    assert.equal(
+      after['tenants/production/kustomization.yaml'],
+      without['tenants/production/kustomization.yaml']?.replace('resources:\n', 'resources:\n  # our own note, kept\n'),
+    );
     assert.deepEqual(JSON.parse(after['.yo-rc.json'] ?? ''), JSON.parse(without['.yo-rc.json'] ?? ''));
     const ours = ['.yo-rc.json', 'tenants/production/kustomization.yaml', 'tenants/staging/shop/notes.txt'];
-    assert.deepEqual(Object.keys(after).filter((path) => !ours.includes(path)), Object.keys(without).filter((path) => !ours.includes(path)));
+    assert.deepEqual(
+      Object.keys(after).filter((path) => !ours.includes(path)),
+      Object.keys(without).filter((path) => !ours.includes(path)),
+    );
     for (const [path, contents] of Object.entries(without).filter(([path]) => !ours.includes(path))) {
       assert.equal(after[path], contents, path);
     }
@@ -91,9 +105,17 @@ describe('flux-sops tenant remove', function () {
     // The tenant of one environment: its listings there only; the last tenant there leaves `resources: []`.
     const billing = await runCliInProcess(['tenant', 'remove', 'billing', '--cwd', root]);
     assert.equal(billing.status, 0, billing.stderr);
-    assert.match(billing.stdout, /^Removed the tenant billing: 4 files deleted; tenants\/staging\/kustomization\.yaml, secrets\/staging\/kustomization\.yaml, README\.md, \.yo-rc\.json updated\.$/m);
+    assert.match(
+      billing.stdout,
+      /^Removed the tenant billing: 4 files deleted; tenants\/staging\/kustomization\.yaml, secrets\/staging\/kustomization\.yaml, README\.md, \.yo-rc\.json updated\.$/m,
+    );
     const appsAlone = readTree(fleet(tenantsFleet([APPS])));
-    for (const path of ['README.md', 'tenants/staging/kustomization.yaml', 'secrets/staging/kustomization.yaml', 'secrets/production/kustomization.yaml']) {
+    for (const path of [
+      'README.md',
+      'tenants/staging/kustomization.yaml',
+      'secrets/staging/kustomization.yaml',
+      'secrets/production/kustomization.yaml',
+    ]) {
       assert.equal(readFileSync(join(root, path), 'utf8'), appsAlone[path], path);
     }
     assert.equal(exitStatusFor(checkFleet(readFleetFiles(root))), 0);
@@ -106,7 +128,10 @@ describe('flux-sops tenant remove', function () {
     writeFileSync(auth, sealedLooking(readFileSync(auth, 'utf8'), 'billing-auth'));
     // Listed as flux-sops secret git lists it: in place of the marked comment line.
     const secrets = join(root, 'secrets/staging/kustomization.yaml');
-    writeFileSync(secrets, listResource(readFileSync(secrets, 'utf8'), 'billing-auth.yaml', 'secrets/staging/kustomization.yaml') ?? '');
+    writeFileSync(
+      secrets,
+      listResource(readFileSync(secrets, 'utf8'), 'billing-auth.yaml', 'secrets/staging/kustomization.yaml') ?? '',
+    );
     const sync = join(root, 'tenants/staging/billing/sync.yaml');
     writeFileSync(sync, `${readFileSync(sync, 'utf8')}# tuned by us\n`);
     const before = hashTree(root);
@@ -129,7 +154,11 @@ describe('flux-sops tenant remove', function () {
     assert.match(forced.stdout, /^Removed the tenant billing: 4 files deleted \(1 sealed Secret\); /m);
     const after = readTree(root);
     const alone = readTree(fleet(tenantsFleet([APPS])));
-    assert.equal(after['secrets/staging/kustomization.yaml'], alone['secrets/staging/kustomization.yaml'], 'the sealed entry is unlisted');
+    assert.equal(
+      after['secrets/staging/kustomization.yaml'],
+      alone['secrets/staging/kustomization.yaml'],
+      'the sealed entry is unlisted',
+    );
     assert.ok(!existsSync(auth) && !existsSync(join(root, 'tenants/staging/billing')));
     assert.equal(exitStatusFor(checkFleet(readFleetFiles(root))), 0);
     buildKustomizeFolders(root, after);
@@ -141,7 +170,8 @@ describe('flux-sops tenant remove', function () {
     assert.deepEqual(await runCliInProcess(['tenant', 'remove', 'apps', '--cwd', shorthand]), {
       status: 2,
       stdout: '',
-      stderr: 'flux-sops: apps is the last tenant of this fleet: a fleet keeps at least one (add another first: flux-sops tenant add <name> --repo-url <url>); nothing was removed\n',
+      stderr:
+        'flux-sops: apps is the last tenant of this fleet: a fleet keeps at least one (add another first: flux-sops tenant add <name> --repo-url <url>); nothing was removed\n',
     });
     assert.deepEqual(await runCliInProcess(['tenant', 'remove', '../../etc', '--cwd', shorthand]), {
       status: 2,
@@ -149,22 +179,32 @@ describe('flux-sops tenant remove', function () {
       stderr: 'flux-sops: Unknown tenant "../../etc": this fleet has apps; nothing was removed\n',
     });
     const two = await runCliInProcess(['tenant', 'remove', 'a', 'b', '--cwd', shorthand]);
-    assert.equal(two.stderr, 'flux-sops: flux-sops tenant remove takes exactly one tenant name, got 2\nUsage: flux-sops tenant remove <name> [options]\n');
+    assert.equal(
+      two.stderr,
+      'flux-sops: flux-sops tenant remove takes exactly one tenant name, got 2\nUsage: flux-sops tenant remove <name> [options]\n',
+    );
     assert.equal(hashTree(shorthand), before);
     const help = await runCliInProcess(['tenant', 'remove', '--help']);
     assert.match(help.stdout, /^Usage: flux-sops tenant remove <name> \[options\]$/m);
-    assert.match(help.stdout, /^ {2}--force {2,}Also remove sealed credentials and edited files \(Git history keeps them\)$/m);
+    assert.match(
+      help.stdout,
+      /^ {2}--force {2,}Also remove sealed credentials and edited files \(Git history keeps them\)$/m,
+    );
   });
 });
 
 describe('unlistResource', () => {
   it('takes an entry out of a list written in flow style or with ./ as a document, comments kept; undefined when not named', () => {
     const path = 'tenants/staging/kustomization.yaml';
-    assert.equal(unlistResource('# ours\nresources: [apps, ./shop] # tenants\n', 'shop', path), '# ours\nresources: [ apps ] # tenants\n');
+    assert.equal(
+      unlistResource('# ours\nresources: [apps, ./shop] # tenants\n', 'shop', path),
+      '# ours\nresources: [ apps ] # tenants\n',
+    );
     assert.equal(unlistResource('resources:\n  - ./shop # the shop\n', 'shop', path), 'resources: []\n');
     assert.equal(unlistResource('resources:\n  - apps\n', 'shop', path), undefined);
     assert.throws(() => unlistResource('resources: [apps\n', 'shop', path), {
-      message: 'tenants/staging/kustomization.yaml is not valid YAML (line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]); nothing was written',
+      message:
+        'tenants/staging/kustomization.yaml is not valid YAML (line 2, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]); nothing was written',
     });
   });
 });
@@ -180,21 +220,33 @@ describe('flux-sops env remove with tenants', function () {
     assert.deepEqual(await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]), {
       status: 2,
       stdout: '',
-      stderr: 'flux-sops: staging is the last environment of the tenant billing: remove it first (flux-sops tenant remove <name>); nothing was removed\n',
+      stderr:
+        'flux-sops: staging is the last environment of the tenant billing: remove it first (flux-sops tenant remove <name>); nothing was removed\n',
     });
     assert.equal(hashTree(root), before);
   });
 
   it('takes the environment out of every tenant stored with a list, and leaves the fleet generated without it', async () => {
-    root = makeFleet(tenantsFleet([APPS, { ...BILLING, environments: ['staging', 'production'] }]), 'tenant-env-remove-');
+    root = makeFleet(
+      tenantsFleet([APPS, { ...BILLING, environments: ['staging', 'production'] }]),
+      'tenant-env-remove-',
+    );
     const result = await runCliInProcess(['env', 'remove', 'staging', '--cwd', root]);
     assert.equal(result.status, 0, result.stderr);
     const stored = JSON.parse(readFileSync(join(root, '.yo-rc.json'), 'utf8'))['generator-flux-sops'];
     assert.deepEqual(stored.tenants, [
       { name: 'apps', repoUrl: 'https://github.com/acme/apps.git', environments: 'all' },
-      { name: 'billing', namespace: 'payments', repoUrl: 'ssh://git@github.com/acme/billing.git', environments: ['production'] },
+      {
+        name: 'billing',
+        namespace: 'payments',
+        repoUrl: 'ssh://git@github.com/acme/billing.git',
+        environments: ['production'],
+      },
     ]);
-    const without = makeFleet({ ...tenantsFleet([APPS, { ...BILLING, environments: ['production'] }]), environments: ['production'] }, 'tenant-env-remove-');
+    const without = makeFleet(
+      { ...tenantsFleet([APPS, { ...BILLING, environments: ['production'] }]), environments: ['production'] },
+      'tenant-env-remove-',
+    );
     try {
       const expected = readTree(without);
       const after = readTree(root);

@@ -10,7 +10,12 @@ import { type HclValue, hclAttributes, hclKey, hclReference, hclString, hclValue
 import { kmsDecryptPolicyOf, kmsKeyPolicyOf, trustPolicyOf } from '../src/fleet/iam.js';
 import type { PlannedFile } from '../src/fleet/layout.js';
 import { tenantIdentityOf, tenantTrustPolicyOf } from '../src/fleet/tenant-identity.js';
-import { AWS_PROVIDER_VERSION, TERRAFORM_VERSION, planTenantTerraformFile, planTerraformFiles } from '../src/fleet/terraform.js';
+import {
+  AWS_PROVIDER_VERSION,
+  TERRAFORM_VERSION,
+  planTenantTerraformFile,
+  planTerraformFiles,
+} from '../src/fleet/terraform.js';
 import { environmentOf } from './environments.js';
 
 // A fixed seed keeps the suite deterministic; set FAST_CHECK_SEED to explore other values.
@@ -18,7 +23,6 @@ const SEED = Number(process.env.FAST_CHECK_SEED ?? 20261129);
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 /** Stands for the key's own ARN where Terraform resolves it (a created key, or an alias given). */
 const RESOLVED_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/0000aaaa-00aa-00aa-00aa-000000aaaaaa';
-
 
 /** (a) The default key (Terraform creates key and alias), IRSA, the cluster's issuer not known yet. */
 const aliasKeyIrsa = environmentOf({ name: 'staging' });
@@ -44,10 +48,17 @@ const scenarios = [
       kmsKeyArn: 'arn:aws:kms:us-east-1:999988887777:alias/shared/flux-qa',
     }),
   },
-  { scenario: 'default-key-pod-identity', env: environmentOf({ name: 'dev', identity: 'pod-identity', clusterName: 'dev-cluster_1' }) },
+  {
+    scenario: 'default-key-pod-identity',
+    env: environmentOf({ name: 'dev', identity: 'pod-identity', clusterName: 'dev-cluster_1' }),
+  },
   {
     scenario: 'aws-cn-irsa',
-    env: environmentOf({ name: 'cn', region: 'cn-northwest-1', oidcIssuer: 'oidc.eks.cn-northwest-1.amazonaws.com.cn/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }),
+    env: environmentOf({
+      name: 'cn',
+      region: 'cn-northwest-1',
+      oidcIssuer: 'oidc.eks.cn-northwest-1.amazonaws.com.cn/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+    }),
   },
 ];
 
@@ -249,8 +260,15 @@ function formatProblems(contents: string): string[] {
 }
 
 /** `terraform` or `tofu`, whichever is installed, for the checks only they can make. */
-const terraformBinary: string | undefined = ['terraform', 'tofu'].find((binary) => spawnSync(binary, ['version'], { stdio: 'ignore' }).error === undefined);
-const terraformEnvironment = { ...process.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: '/dev/null' };
+const terraformBinary: string | undefined = ['terraform', 'tofu'].find(
+  (binary) => spawnSync(binary, ['version'], { stdio: 'ignore' }).error === undefined,
+);
+const terraformEnvironment = {
+  ...process.env,
+  CHECKPOINT_DISABLE: '1',
+  TF_IN_AUTOMATION: '1',
+  TF_CLI_CONFIG_FILE: '/dev/null',
+};
 
 function runTerraform(args: string[], cwd: string) {
   assert.ok(terraformBinary);
@@ -282,10 +300,16 @@ function filesTerraformFmtWouldChange(files: readonly PlannedFile[]): string[] {
 
 /** Evaluates `value` with the real Terraform (a module with locals and one output, no provider). */
 function evaluatedByTerraform(value: string, locals: Record<string, string> = {}): unknown {
-  const body = [...Object.entries(locals).map(([name, text]) => `  ${name} = ${hclString(text)}`), `  value = ${value}`];
+  const body = [
+    ...Object.entries(locals).map(([name, text]) => `  ${name} = ${hclString(text)}`),
+    `  value = ${value}`,
+  ];
   const main = `locals {\n${body.join('\n')}\n}\n\noutput "value" {\n  value = local.value\n}\n`;
   return withFiles([{ path: 'main.tf', contents: main }], (dir) => {
-    for (const args of [['init', '-input=false', '-backend=false'], ['apply', '-auto-approve', '-input=false', '-lock=false']]) {
+    for (const args of [
+      ['init', '-input=false', '-backend=false'],
+      ['apply', '-auto-approve', '-input=false', '-lock=false'],
+    ]) {
       const result = runTerraform(args, dir);
       assert.equal(result.status, 0, `${terraformBinary} ${args[0]} failed: ${result.stderr}`);
     }
@@ -325,7 +349,10 @@ describe('Terraform module of an environment', () => {
         assert.equal(at(versions, 'terraform', 0, 'required_version'), TERRAFORM_VERSION);
         // 5.30.0 is the first hashicorp/aws whose Pod Identity association retries IAM's eventual consistency errors (its CHANGELOG).
         assert.equal(AWS_PROVIDER_VERSION, '>= 5.30, < 7.0');
-        assert.deepStrictEqual(at(versions, 'terraform', 0, 'required_providers', 0, 'aws'), { source: 'hashicorp/aws', version: AWS_PROVIDER_VERSION });
+        assert.deepStrictEqual(at(versions, 'terraform', 0, 'required_providers', 0, 'aws'), {
+          source: 'hashicorp/aws',
+          version: AWS_PROVIDER_VERSION,
+        });
         assert.equal(at(versions, 'terraform', 0, 'backend'), undefined);
         assert.equal(at(main, 'terraform'), undefined);
         const providers = at(main, 'provider', 'aws') as Parsed[];
@@ -338,7 +365,10 @@ describe('Terraform module of an environment', () => {
       it('names the role exactly, with the decrypt policy attached', async () => {
         const { 'main.tf': main } = await parsedModuleOf(scenario, files);
         assert.equal(at(main, 'resource', 'aws_iam_role', 'kustomize_controller', 0, 'name'), env.roleName);
-        assert.equal(at(main, 'resource', 'aws_iam_role_policy', 'kms_decrypt', 0, 'role'), '${aws_iam_role.kustomize_controller.id}');
+        assert.equal(
+          at(main, 'resource', 'aws_iam_role_policy', 'kms_decrypt', 0, 'role'),
+          '${aws_iam_role.kustomize_controller.id}',
+        );
       });
 
       it('creates the key (rotated) and its alias only when none was given, and looks a given one up', async () => {
@@ -365,7 +395,10 @@ describe('Terraform module of an environment', () => {
         const { 'main.tf': main, 'variables.tf': variables } = await parsedModuleOf(scenario, files);
         if (env.identity === 'irsa') {
           assert.equal(at(main, 'resource', 'aws_eks_pod_identity_association'), undefined);
-          assert.equal(at(main, 'data', 'aws_iam_openid_connect_provider', 'cluster', 0, 'url'), 'https://${local.oidc_issuer}');
+          assert.equal(
+            at(main, 'data', 'aws_iam_openid_connect_provider', 'cluster', 0, 'url'),
+            'https://${local.oidc_issuer}',
+          );
           if (env.oidcIssuerIsPlaceholder) {
             const variable = at(variables, 'variable', 'oidc_issuer', 0) as Parsed;
             assert.equal(variable.default, undefined, 'the issuer variable is required');
@@ -387,7 +420,10 @@ describe('Terraform module of an environment', () => {
           });
           assert.equal(at(main, 'locals', 0, 'cluster_name'), env.clusterName);
           // The trust condition's ARN, built from the cluster name local: what IAM's session tag eks-cluster-arn carries.
-          assert.equal(at(main, 'locals', 0, 'cluster_arn'), `arn:${env.partition}:eks:${env.region}:${env.accountId}:cluster/\${local.cluster_name}`);
+          assert.equal(
+            at(main, 'locals', 0, 'cluster_arn'),
+            `arn:${env.partition}:eks:${env.region}:${env.accountId}:cluster/\${local.cluster_name}`,
+          );
         }
       });
 
@@ -407,7 +443,10 @@ describe('Terraform module of an environment', () => {
           for (const name of Object.keys((at(module, 'variable') as Parsed | undefined) ?? {})) {
             declared.add(`var.${name}`);
           }
-          for (const [kind, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+          for (const [kind, prefix] of [
+            ['resource', ''],
+            ['data', 'data.'],
+          ] as const) {
             for (const [type, blocks] of Object.entries((at(module, kind) as Parsed | undefined) ?? {})) {
               for (const name of Object.keys(blocks as Parsed)) {
                 declared.add(`${prefix}${type}.${name}`);
@@ -421,14 +460,16 @@ describe('Terraform module of an environment', () => {
           .split('\n')
           .filter((line) => !line.trimStart().startsWith('#'))
           .join('\n');
-        const referenced = [...code.matchAll(/(?<![\w."/-])(local|var|data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([a-z0-9_]+)/g)].map(
-          (match) => `${match[1]}.${match[2]}`,
-        );
+        const referenced = [
+          ...code.matchAll(/(?<![\w."/-])(local|var|data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([a-z0-9_]+)/g),
+        ].map((match) => `${match[1]}.${match[2]}`);
         assert.ok(referenced.length > 0);
         for (const reference of referenced) {
           assert.ok(declared.has(reference), `${reference} is not declared (declared: ${[...declared].join(', ')})`);
         }
-        const providerAliases = (at(parsed['main.tf'], 'provider', 'aws') as Parsed[]).map((provider) => provider.alias).filter(Boolean);
+        const providerAliases = (at(parsed['main.tf'], 'provider', 'aws') as Parsed[])
+          .map((provider) => provider.alias)
+          .filter(Boolean);
         for (const match of code.matchAll(/provider\s*=\s*aws\.(\w+)/g)) {
           assert.ok(providerAliases.includes(match[1]), `provider aws.${match[1]} is not declared`);
         }
@@ -439,21 +480,31 @@ describe('Terraform module of an environment', () => {
         // What each reference is: the local issuer is the environment's issuer (or, as a variable,
         // what replaces the placeholder on both sides); the OIDC provider looked up by its URL in
         // the environment's account has the ARN IAM gives it; the cluster local is checked above.
-        const document = await jsonencodedDocument(at(main, 'resource', 'aws_iam_role', 'kustomize_controller', 0, 'assume_role_policy'), {
-          'local.oidc_issuer': env.oidcIssuer,
-          'data.aws_iam_openid_connect_provider.cluster.arn': env.oidcProviderArn,
-          'local.cluster_arn': env.clusterArn,
-        });
+        const document = await jsonencodedDocument(
+          at(main, 'resource', 'aws_iam_role', 'kustomize_controller', 0, 'assume_role_policy'),
+          {
+            'local.oidc_issuer': env.oidcIssuer,
+            'data.aws_iam_openid_connect_provider.cluster.arn': env.oidcProviderArn,
+            'local.cluster_arn': env.clusterArn,
+          },
+        );
         assert.deepStrictEqual(document, trustPolicyOf(env));
       });
 
       it('grants decryption on the key itself, and (for a created key) has the key policy of kmsKeyPolicyOf', async () => {
         const { 'main.tf': main } = await parsedModuleOf(scenario, files);
         const keyArn = env.kmsKeyGiven && env.kmsKey.resource === 'key' ? env.kmsKeyArn : RESOLVED_KEY_ARN;
-        const decrypt = await jsonencodedDocument(at(main, 'resource', 'aws_iam_role_policy', 'kms_decrypt', 0, 'policy'), { 'local.kms_key_arn': keyArn });
+        const decrypt = await jsonencodedDocument(
+          at(main, 'resource', 'aws_iam_role_policy', 'kms_decrypt', 0, 'policy'),
+          { 'local.kms_key_arn': keyArn },
+        );
         assert.deepStrictEqual(decrypt, kmsDecryptPolicyOf(env, { kmsKeyArn: keyArn }));
         if (env.kmsKeyGiven && env.kmsKey.resource === 'key') {
-          assert.deepStrictEqual(decrypt, kmsDecryptPolicyOf(env), 'a key given by ARN: the very document of iam/<env>/');
+          assert.deepStrictEqual(
+            decrypt,
+            kmsDecryptPolicyOf(env),
+            'a key given by ARN: the very document of iam/<env>/',
+          );
         }
         if (!env.kmsKeyGiven) {
           const keyPolicy = await jsonencodedDocument(at(main, 'resource', 'aws_kms_key', 'sops', 0, 'policy'), {
@@ -481,15 +532,23 @@ describe('Terraform module of an environment', () => {
   it('looks a given key in another region up through a provider of that region', async () => {
     const { scenario, env } = scenarios[2] ?? assert.fail();
     const { 'main.tf': main } = await parsedModuleOf(scenario, planTerraformFiles(env));
-    assert.deepStrictEqual(at(main, 'provider', 'aws', 1), { alias: 'kms', region: 'us-east-1', allowed_account_ids: [env.accountId] });
+    assert.deepStrictEqual(at(main, 'provider', 'aws', 1), {
+      alias: 'kms',
+      region: 'us-east-1',
+      allowed_account_ids: [env.accountId],
+    });
     assert.equal(at(main, 'data', 'aws_kms_key', 'sops', 0, 'provider'), '${aws.kms}');
-    assert.match(planTerraformFiles(env)[1]?.contents ?? '', /# It belongs to account 999988887777: its key policy there must allow this role/);
+    assert.match(
+      planTerraformFiles(env)[1]?.contents ?? '',
+      /# It belongs to account 999988887777: its key policy there must allow this role/,
+    );
   });
 });
 
 describe('the layout checker of these tests', () => {
   it('accepts what terraform fmt writes and reports what it would change', () => {
-    const good = 'resource "x" "y" {\n  name        = "a"\n  description = "b"\n  policy = jsonencode({\n    A = 1\n  })\n}\n';
+    const good =
+      'resource "x" "y" {\n  name        = "a"\n  description = "b"\n  policy = jsonencode({\n    A = 1\n  })\n}\n';
     assert.deepStrictEqual(formatProblems(good), []);
     assert.equal(formatProblems(good.replace('name        =', 'name =')).length, 1);
     assert.equal(formatProblems(good.replace('    A = 1', '   A = 1')).length, 1);
@@ -521,7 +580,10 @@ describe('HCL writer', () => {
     assert.equal(hclValue(issuer), 'local.oidc_issuer');
     assert.equal(hclString(issuer), '"${local.oidc_issuer}"');
     assert.equal(hclValue(`${issuer}:aud`), '"${local.oidc_issuer}:aud"');
-    assert.equal(hclValue(`cost $${issuer} or 5%${issuer}!`), '"cost ${"$"}${local.oidc_issuer} or 5${"%"}${local.oidc_issuer}!"');
+    assert.equal(
+      hclValue(`cost $${issuer} or 5%${issuer}!`),
+      '"cost ${"$"}${local.oidc_issuer} or 5${"%"}${local.oidc_issuer}!"',
+    );
     assert.equal(hclKey(`${issuer}:sub`), '"${local.oidc_issuer}:sub"');
     assert.equal(hclKey(issuer), '(local.oidc_issuer)');
   });
@@ -549,7 +611,15 @@ describe('HCL writer', () => {
   });
 
   it('lays objects out as terraform fmt does: aligned runs, broken by multi-line values', () => {
-    const value: HclValue = { Sid: 'S', Effect: 'Allow', Principal: { AWS: 'x' }, Action: ['a', 'b'], 'kms:Resource': '*', Empty: {}, List: [] };
+    const value: HclValue = {
+      Sid: 'S',
+      Effect: 'Allow',
+      Principal: { AWS: 'x' },
+      Action: ['a', 'b'],
+      'kms:Resource': '*',
+      Empty: {},
+      List: [],
+    };
     assert.equal(
       `policy = ${hclValue(value)}\n`,
       [
@@ -567,14 +637,50 @@ describe('HCL writer', () => {
         '',
       ].join('\n'),
     );
-    assert.deepStrictEqual(hclAttributes([['a', '1'], ['bbb', '2']], 1), ['  a   = 1', '  bbb = 2']);
+    assert.deepStrictEqual(
+      hclAttributes(
+        [
+          ['a', '1'],
+          ['bbb', '2'],
+        ],
+        1,
+      ),
+      ['  a   = 1', '  bbb = 2'],
+    );
   });
 
   // Arbitrary strings, keys and nesting: read back by the HCL parser (and by Terraform itself
   // when installed) as the same values, and laid out as terraform fmt lays them out.
-  const hostile = fc.constantFrom('${', '%{', '$${', '%%{', '$', '%', '{', '}', '"', '\\', '\n', '\r', '\t', '=', '#', '//', '/*', ' ', '\u0000', 'é', '😀', '\u2028', 'for', 'null');
+  const hostile = fc.constantFrom(
+    '${',
+    '%{',
+    '$${',
+    '%%{',
+    '$',
+    '%',
+    '{',
+    '}',
+    '"',
+    '\\',
+    '\n',
+    '\r',
+    '\t',
+    '=',
+    '#',
+    '//',
+    '/*',
+    ' ',
+    '\u0000',
+    'é',
+    '😀',
+    '\u2028',
+    'for',
+    'null',
+  );
   // Terraform and HCL read every string in Unicode NFC: the generated ones are NFC already.
-  const text = fc.array(fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), hostile), { maxLength: 6 }).map((parts) => parts.join('').normalize('NFC'));
+  const text = fc
+    .array(fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), hostile), { maxLength: 6 })
+    .map((parts) => parts.join('').normalize('NFC'));
   const { value: values } = fc.letrec<{ value: HclValue }>((tie) => ({
     value: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
@@ -583,7 +689,10 @@ describe('HCL writer', () => {
       fc.constant(null),
       fc.nat(1_000_000),
       fc.array(tie('value'), { maxLength: 4 }),
-      fc.dictionary(fc.oneof(text, fc.constantFrom('Version', 'Sid', 'a_b-c', 'kms:Decrypt')), tie('value'), { maxKeys: 5, noNullPrototype: true }),
+      fc.dictionary(fc.oneof(text, fc.constantFrom('Version', 'Sid', 'a_b-c', 'kms:Decrypt')), tie('value'), {
+        maxKeys: 5,
+        noNullPrototype: true,
+      }),
     ),
   }));
   const samples = fc.sample(fc.array(values, { minLength: 1, maxLength: 40 }), { numRuns: 5, seed: SEED }).flat();
@@ -602,21 +711,49 @@ describe('HCL writer', () => {
     const reference = hclReference('local.reference');
     const withReferences = [...samples, `a$${reference}`, { [`${reference}%`]: `%${reference}$${reference}` }];
     const evaluated = evaluatedByTerraform(hclValue(withReferences, 1), { reference: 'R${x}' });
-    assert.deepStrictEqual(evaluated, mapStrings(withReferences, (string) => string.replaceAll(reference, 'R${x}')));
-    assert.deepStrictEqual(filesTerraformFmtWouldChange([{ path: 'values.tf', contents: `locals {\n  values = ${hclValue(samples, 1)}\n}\n` }]), []);
+    assert.deepStrictEqual(
+      evaluated,
+      mapStrings(withReferences, (string) => string.replaceAll(reference, 'R${x}')),
+    );
+    assert.deepStrictEqual(
+      filesTerraformFmtWouldChange([
+        { path: 'values.tf', contents: `locals {\n  values = ${hclValue(samples, 1)}\n}\n` },
+      ]),
+      [],
+    );
   });
 });
 
-describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>.tf)", () => {
+describe('Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>.tf)', () => {
   const tenant = { name: 'shop', repoUrl: 'https://github.com/acme/shop.git', decryption: true } as const;
   const cases = [
-    { scenario: 'irsa, key created', env: environmentOf({ name: 'staging', oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE' }), given: undefined },
-    { scenario: 'pod identity, key given', env: environmentOf({ name: 'production', identity: 'pod-identity', clusterName: 'prod-eks' }), given: `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}` },
-    { scenario: 'irsa, key given in another region', env: environmentOf({ name: 'qa' }), given: `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID}` },
+    {
+      scenario: 'irsa, key created',
+      env: environmentOf({
+        name: 'staging',
+        oidcIssuer: 'oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
+      }),
+      given: undefined,
+    },
+    {
+      scenario: 'pod identity, key given',
+      env: environmentOf({ name: 'production', identity: 'pod-identity', clusterName: 'prod-eks' }),
+      given: `arn:aws:kms:eu-west-1:123456789012:key/${KEY_ID}`,
+    },
+    {
+      scenario: 'irsa, key given in another region',
+      env: environmentOf({ name: 'qa' }),
+      given: `arn:aws:kms:us-east-1:123456789012:key/${KEY_ID}`,
+    },
   ];
   for (const { scenario, env, given } of cases) {
     describe(scenario, () => {
-      const identity = tenantIdentityOf(env, { ...tenant, ...(given === undefined ? {} : { kmsKeyArns: { [env.name]: given } }) }, 'shop', `./deploy/${env.name}`);
+      const identity = tenantIdentityOf(
+        env,
+        { ...tenant, ...(given === undefined ? {} : { kmsKeyArns: { [env.name]: given } }) },
+        'shop',
+        `./deploy/${env.name}`,
+      );
       const file = planTenantTerraformFile(env, 'shop', identity);
       const module = [...planTerraformFiles(env), file];
 
@@ -635,15 +772,24 @@ describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>
           for (const locals of (at(parsed, 'locals') as Parsed[] | undefined) ?? []) {
             for (const name of Object.keys(locals)) declared.add(`local.${name}`);
           }
-          for (const name of Object.keys((at(parsed, 'variable') as Parsed | undefined) ?? {})) declared.add(`var.${name}`);
-          for (const [kind, prefix] of [['resource', ''], ['data', 'data.']] as const) {
+          for (const name of Object.keys((at(parsed, 'variable') as Parsed | undefined) ?? {}))
+            declared.add(`var.${name}`);
+          for (const [kind, prefix] of [
+            ['resource', ''],
+            ['data', 'data.'],
+          ] as const) {
             for (const [type, blocks] of Object.entries((at(parsed, kind) as Parsed | undefined) ?? {})) {
               for (const name of Object.keys(blocks as Parsed)) declared.add(`${prefix}${type}.${name}`);
             }
           }
         }
-        const code = file.contents.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
-        const referenced = [...code.matchAll(/(?<![\w."/-])(local|var|data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([a-z0-9_-]+)/g)].map((match) => `${match[1]}.${match[2]}`);
+        const code = file.contents
+          .split('\n')
+          .filter((line) => !line.trimStart().startsWith('#'))
+          .join('\n');
+        const referenced = [
+          ...code.matchAll(/(?<![\w."/-])(local|var|data\.[a-z0-9_]+|aws_[a-z0-9_]+)\.([a-z0-9_-]+)/g),
+        ].map((match) => `${match[1]}.${match[2]}`);
         assert.ok(referenced.length > 0);
         for (const reference of referenced) {
           assert.ok(declared.has(reference), `${reference} is not declared`);
@@ -653,29 +799,55 @@ describe("Terraform file of a decrypting tenant (terraform/<env>/tenant-<tenant>
       it('has the trust and decrypt policies of iam/<env>/tenant-shop/ once references are substituted back, and keeps its key', async () => {
         const parsed = await parse(file.path, file.contents);
         const issuerLocal = env.identity === 'irsa' ? 'local.oidc_issuer' : 'local.tenant_shop_oidc_issuer';
-        const provider = env.identity === 'irsa' ? 'data.aws_iam_openid_connect_provider.cluster.arn' : 'data.aws_iam_openid_connect_provider.tenant_shop.arn';
-        const trust = await jsonencodedDocument(at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'assume_role_policy'), { [issuerLocal]: env.oidcIssuer, [provider]: env.oidcProviderArn });
+        const provider =
+          env.identity === 'irsa'
+            ? 'data.aws_iam_openid_connect_provider.cluster.arn'
+            : 'data.aws_iam_openid_connect_provider.tenant_shop.arn';
+        const trust = await jsonencodedDocument(
+          at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'assume_role_policy'),
+          { [issuerLocal]: env.oidcIssuer, [provider]: env.oidcProviderArn },
+        );
         assert.deepStrictEqual(trust, tenantTrustPolicyOf(identity));
         const keyArn = given ?? RESOLVED_KEY_ARN;
         const keySource = given === undefined ? 'aws_kms_key.tenant_shop.arn' : 'data.aws_kms_key.tenant_shop.arn';
-        const decrypt = await jsonencodedDocument(at(parsed, 'resource', 'aws_iam_role_policy', 'tenant_shop_decrypt', 0, 'policy'), { [keySource]: keyArn });
+        const decrypt = await jsonencodedDocument(
+          at(parsed, 'resource', 'aws_iam_role_policy', 'tenant_shop_decrypt', 0, 'policy'),
+          { [keySource]: keyArn },
+        );
         assert.deepStrictEqual(decrypt, kmsDecryptPolicyOf(identity.iam, { kmsKeyArn: keyArn }));
-        assert.equal(at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'name'), `flux-kms-decryptor-${env.name}-shop`);
+        assert.equal(
+          at(parsed, 'resource', 'aws_iam_role', 'tenant_shop', 0, 'name'),
+          `flux-kms-decryptor-${env.name}-shop`,
+        );
         if (given === undefined) {
-          assert.deepStrictEqual(at(parsed, 'resource', 'aws_kms_key', 'tenant_shop', 0, 'lifecycle'), [{ prevent_destroy: true }]);
+          assert.deepStrictEqual(at(parsed, 'resource', 'aws_kms_key', 'tenant_shop', 0, 'lifecycle'), [
+            { prevent_destroy: true },
+          ]);
           assert.equal(at(parsed, 'resource', 'aws_kms_key', 'tenant_shop', 0, 'enable_key_rotation'), true);
-          assert.equal(at(parsed, 'resource', 'aws_kms_alias', 'tenant_shop', 0, 'name'), `alias/flux-sops/${env.name}/shop`);
+          assert.equal(
+            at(parsed, 'resource', 'aws_kms_alias', 'tenant_shop', 0, 'name'),
+            `alias/flux-sops/${env.name}/shop`,
+          );
         } else {
           assert.equal(at(parsed, 'resource', 'aws_kms_key'), undefined, 'a given key is looked up, never created');
           assert.equal(at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'key_id'), given);
           // Outside the fleet's region, through a provider of the key's region that this file declares.
           const region = given.split(':')[3];
-          const providers = ((at(parsed, 'provider', 'aws') as Parsed[] | undefined) ?? []).map((provider) => [provider.alias, provider.region]);
+          const providers = ((at(parsed, 'provider', 'aws') as Parsed[] | undefined) ?? []).map((provider) => [
+            provider.alias,
+            provider.region,
+          ]);
           assert.deepStrictEqual(providers, region === env.region ? [] : [['tenant_shop_kms', region]]);
-          assert.equal(at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'provider'), region === env.region ? undefined : '${aws.tenant_shop_kms}');
+          assert.equal(
+            at(parsed, 'data', 'aws_kms_key', 'tenant_shop', 0, 'provider'),
+            region === env.region ? undefined : '${aws.tenant_shop_kms}',
+          );
         }
         // Pod Identity: the file looks the cluster's OIDC provider up itself (the module has none).
-        assert.equal(at(parsed, 'data', 'aws_eks_cluster', 'tenant_shop', 0, 'name'), env.identity === 'irsa' ? undefined : env.clusterName);
+        assert.equal(
+          at(parsed, 'data', 'aws_eks_cluster', 'tenant_shop', 0, 'name'),
+          env.identity === 'irsa' ? undefined : env.clusterName,
+        );
       });
     });
   }

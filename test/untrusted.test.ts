@@ -33,9 +33,16 @@ function bytesOf(root: string): Record<string, string> {
 }
 
 /** Runs a whole flux-sops process (the built package), with stdin from `input`. */
-function runProcess(args: readonly string[], input?: string | Buffer, env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+function runProcess(
+  args: readonly string[],
+  input?: string | Buffer,
+  env: Record<string, string> = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -56,7 +63,18 @@ describe('fleet files are untrusted input', function () {
     return root;
   };
   const seal = async (root: string, environment: string, name: string, ...extra: string[]) =>
-    runCliInProcess(['secret', 'generic', environment, name, '--from-literal', `password=${randomBytes(8).toString('hex')}`, '--no-interactive', '--cwd', root, ...extra]);
+    runCliInProcess([
+      'secret',
+      'generic',
+      environment,
+      name,
+      '--from-literal',
+      `password=${randomBytes(8).toString('hex')}`,
+      '--no-interactive',
+      '--cwd',
+      root,
+      ...extra,
+    ]);
 
   before(async () => {
     process.chdir(projectRoot); // an earlier test file may have left the process in a folder since removed
@@ -78,7 +96,10 @@ describe('fleet files are untrusted input', function () {
       { command: ['rotate'], what: 'rotate' },
       { command: ['updatekeys'], what: 'updatekeys' },
       { command: ['updatekeys', '--dry-run'], what: 'updatekeys --dry-run' },
-      { command: ['secret', 'generic', 'staging', 'app', '--from-literal', 'k=v', '--no-interactive'], what: 'secret generic' },
+      {
+        command: ['secret', 'generic', 'staging', 'app', '--from-literal', 'k=v', '--no-interactive'],
+        what: 'secret generic',
+      },
     ];
     for (const row of rows) {
       it(`${row.what}: "../../<outside>" in .yo-rc.json → exit 2 naming it, no byte outside the fleet changed`, async () => {
@@ -89,7 +110,10 @@ describe('fleet files are untrusted input', function () {
         mkdirSync(outside);
         writeFileSync(join(outside, 'db.yaml'), readFileSync(join(root, 'secrets/staging/app.yaml')));
         const name = `../../${outside.split('/').at(-1)}`;
-        const answers = JSON.parse(readFileSync(join(root, STORED_ANSWERS_FILE), 'utf8')) as Record<string, { environments: unknown[] }>;
+        const answers = JSON.parse(readFileSync(join(root, STORED_ANSWERS_FILE), 'utf8')) as Record<
+          string,
+          { environments: unknown[] }
+        >;
         answers[STORAGE_NAME]?.environments.push(name);
         writeFileSync(join(root, STORED_ANSWERS_FILE), JSON.stringify(answers));
         const before = { fleet: bytesOf(root), outside: bytesOf(outside), calls: kms.calls.length };
@@ -110,7 +134,10 @@ describe('fleet files are untrusted input', function () {
       mkdirSync(join(root, 'secrets/Bad_Name'));
       const run = await runCliInProcess(['updatekeys', '--cwd', root]);
       assert.equal(run.status, 2);
-      assert.match(run.stderr, /^flux-sops: secrets\/Bad_Name\/: the environment name "Bad_Name" is not allowed: it must be a DNS-1123 label/);
+      assert.match(
+        run.stderr,
+        /^flux-sops: secrets\/Bad_Name\/: the environment name "Bad_Name" is not allowed: it must be a DNS-1123 label/,
+      );
     });
   });
 
@@ -124,7 +151,13 @@ describe('fleet files are untrusted input', function () {
       it(`${row.syntax}: secret seals a production Secret with the production key, and updatekeys --dry-run keeps it`, async () => {
         const root = fleet();
         // The rule after it catches every path: a rule skipped as invalid would hand production to the staging key.
-        writeFileSync(join(root, '.sops.yaml'), sopsConfig([[row.pattern, PRODUCTION], ['^secrets/.+\\.ya?ml$', STAGING]]));
+        writeFileSync(
+          join(root, '.sops.yaml'),
+          sopsConfig([
+            [row.pattern, PRODUCTION],
+            ['^secrets/.+\\.ya?ml$', STAGING],
+          ]),
+        );
         const before = kms.calls.length;
         const run = await seal(root, 'production', 'db');
         assert.equal(run.status, 0, run.stderr);
@@ -140,15 +173,29 @@ describe('fleet files are untrusted input', function () {
     }
 
     const refused = [
-      { syntax: 'lookahead (?=…)', pattern: '^secrets/production/(?=x).+$', why: 'invalid or unsupported Perl syntax: `(?=`' },
+      {
+        syntax: 'lookahead (?=…)',
+        pattern: '^secrets/production/(?=x).+$',
+        why: 'invalid or unsupported Perl syntax: `(?=`',
+      },
       { syntax: 'backreference \\1', pattern: '^secrets/(production)/\\1$', why: 'invalid escape sequence: `\\1`' },
-      { syntax: 'lookbehind (?<=…)', pattern: '^secrets/(?<=s/)production/.+$', why: 'invalid named capture: `(?<=s/)production/.+$`' },
+      {
+        syntax: 'lookbehind (?<=…)',
+        pattern: '^secrets/(?<=s/)production/.+$',
+        why: 'invalid named capture: `(?<=s/)production/.+$`',
+      },
     ];
     for (const row of refused) {
       const message = `flux-sops: .sops.yaml creation rule 1: path_regex: the regular expression ${JSON.stringify(row.pattern)} is not valid RE2 (the syntax sops reads): error parsing regexp: ${row.why} (every rule must compile, even one sops would not reach); nothing was written\n`;
       it(`${row.syntax}: secret, updatekeys and rotate exit 2 naming the rule; check reports it as an error`, async () => {
         const root = fleet();
-        writeFileSync(join(root, '.sops.yaml'), sopsConfig([[row.pattern, PRODUCTION], ['^secrets/.+\\.ya?ml$', STAGING]]));
+        writeFileSync(
+          join(root, '.sops.yaml'),
+          sopsConfig([
+            [row.pattern, PRODUCTION],
+            ['^secrets/.+\\.ya?ml$', STAGING],
+          ]),
+        );
         const before = { files: bytesOf(root), calls: kms.calls.length };
         for (const command of [
           ['secret', 'generic', 'production', 'db', '--from-literal', 'k=v', '--no-interactive'],
@@ -170,10 +217,16 @@ describe('fleet files are untrusted input', function () {
 
     it('an encrypted_regex RE2 cannot compile is refused too (exit 2)', async () => {
       const root = fleet();
-      writeFileSync(join(root, '.sops.yaml'), sopsConfig([['^secrets/staging/', STAGING]]).replace('^(data|stringData)$', '^(?!data)'));
+      writeFileSync(
+        join(root, '.sops.yaml'),
+        sopsConfig([['^secrets/staging/', STAGING]]).replace('^(data|stringData)$', '^(?!data)'),
+      );
       const run = await seal(root, 'staging', 'db');
       assert.equal(run.status, 2);
-      assert.match(run.stderr, /^flux-sops: \.sops\.yaml creation rule 1: encrypted_regex: the regular expression "\^\(\?!data\)" is not valid RE2/);
+      assert.match(
+        run.stderr,
+        /^flux-sops: \.sops\.yaml creation rule 1: encrypted_regex: the regular expression "\^\(\?!data\)" is not valid RE2/,
+      );
     });
   });
 
@@ -191,7 +244,13 @@ describe('fleet files are untrusted input', function () {
 
     it('check over a folder of 34 a’s ends in seconds', async () => {
       const root = fleet();
-      writeFileSync(join(root, '.sops.yaml'), sopsConfig([[pattern, STAGING], ['^secrets/production/.+\\.ya?ml$', PRODUCTION]]));
+      writeFileSync(
+        join(root, '.sops.yaml'),
+        sopsConfig([
+          [pattern, STAGING],
+          ['^secrets/production/.+\\.ya?ml$', PRODUCTION],
+        ]),
+      );
       mkdirSync(join(root, 'secrets/staging', 'a'.repeat(34)));
       writeFileSync(join(root, 'secrets/staging', 'a'.repeat(34), 'x.yaml'), 'a: 1\n');
       const started = Date.now();
@@ -205,7 +264,21 @@ describe('fleet files are untrusted input', function () {
     it('10 sealings of different names at once (10 processes): all exit 0 and all 10 are listed', async () => {
       const root = fleet();
       const names = Array.from({ length: 10 }, (_, index) => `app-${index}`);
-      const runs = await Promise.all(names.map((name) => runProcess(['secret', 'generic', 'staging', name, '--from-literal', 'k=v', '--no-interactive', '--cwd', root])));
+      const runs = await Promise.all(
+        names.map((name) =>
+          runProcess([
+            'secret',
+            'generic',
+            'staging',
+            name,
+            '--from-literal',
+            'k=v',
+            '--no-interactive',
+            '--cwd',
+            root,
+          ]),
+        ),
+      );
       runs.forEach((run, index) => assert.equal(run.status, 0, `${names[index]}: ${run.stderr}`));
       const kustomization = readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8');
       assert.deepEqual(
@@ -219,22 +292,47 @@ describe('fleet files are untrusted input', function () {
 
     it('two sealings of the same name at once, without --force: one succeeds, the other exits 1 and writes nothing', async () => {
       const root = fleet();
-      const runs = await Promise.all([1, 2].map(() => runProcess(['secret', 'generic', 'staging', 'dup', '--from-literal', 'k=v', '--no-interactive', '--cwd', root])));
+      const runs = await Promise.all(
+        [1, 2].map(() =>
+          runProcess([
+            'secret',
+            'generic',
+            'staging',
+            'dup',
+            '--from-literal',
+            'k=v',
+            '--no-interactive',
+            '--cwd',
+            root,
+          ]),
+        ),
+      );
       assert.deepEqual(runs.map((run) => run.status).sort(), [0, 1], runs.map((run) => run.stderr).join('\n'));
       const failed = runs.find((run) => run.status === 1);
-      assert.match(failed?.stderr ?? '', /secrets\/staging\/dup\.yaml (exists and is not the generated placeholder|changed while flux-sops ran)/);
+      assert.match(
+        failed?.stderr ?? '',
+        /secrets\/staging\/dup\.yaml (exists and is not the generated placeholder|changed while flux-sops ran)/,
+      );
     });
 
     it('a lock held by a live process: the run waits, then exits 1 naming the holder; a stale lock is taken over', async () => {
       const root = fleet();
       const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
       try {
-        writeFileSync(join(root, '.fleet.flux-sops-lock'), JSON.stringify({ pid: holder.pid, started: '2026-01-01T00:00:00.000Z' }));
+        writeFileSync(
+          join(root, '.fleet.flux-sops-lock'),
+          JSON.stringify({ pid: holder.pid, started: '2026-01-01T00:00:00.000Z' }),
+        );
         const restoreWait = setEnv({ FLUX_SOPS_LOCK_WAIT_SECONDS: '1' });
         try {
           const run = await seal(root, 'staging', 'app');
           assert.equal(run.status, 1);
-          assert.match(run.stderr, new RegExp(`^flux-sops: The fleet .* is locked by flux-sops process ${holder.pid} \\(since 2026-01-01T00:00:00.000Z\\): nothing was written`));
+          assert.match(
+            run.stderr,
+            new RegExp(
+              `^flux-sops: The fleet .* is locked by flux-sops process ${holder.pid} \\(since 2026-01-01T00:00:00.000Z\\): nothing was written`,
+            ),
+          );
         } finally {
           restoreWait();
         }
@@ -250,13 +348,21 @@ describe('fleet files are untrusted input', function () {
       const root = fleet();
       const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
       try {
-        writeFileSync(join(root, '.fleet.flux-sops-lock'), JSON.stringify({ pid: holder.pid, started: '2026-01-01T00:00:00.000Z' }));
+        writeFileSync(
+          join(root, '.fleet.flux-sops-lock'),
+          JSON.stringify({ pid: holder.pid, started: '2026-01-01T00:00:00.000Z' }),
+        );
         const before = snapshot(root);
         const restoreWait = setEnv({ FLUX_SOPS_LOCK_WAIT_SECONDS: '1' });
         try {
           const run = await runCliInProcess(['env', 'add', 'qa', '--no-interactive', '--cwd', root]);
           assert.equal(run.status, 1, run.stderr);
-          assert.match(run.stderr, new RegExp(`^flux-sops: The fleet .* is locked by flux-sops process ${holder.pid} \\(since 2026-01-01T00:00:00.000Z\\): nothing was written`));
+          assert.match(
+            run.stderr,
+            new RegExp(
+              `^flux-sops: The fleet .* is locked by flux-sops process ${holder.pid} \\(since 2026-01-01T00:00:00.000Z\\): nothing was written`,
+            ),
+          );
         } finally {
           restoreWait();
         }
@@ -286,7 +392,11 @@ describe('fleet files are untrusted input', function () {
       await new Promise((resolve) => silent.close(resolve));
     });
     const rows = [
-      { what: 'secret generic', sealed: false, command: ['secret', 'generic', 'staging', 'db', '--from-literal', 'k=v', '--no-interactive'] },
+      {
+        what: 'secret generic',
+        sealed: false,
+        command: ['secret', 'generic', 'staging', 'db', '--from-literal', 'k=v', '--no-interactive'],
+      },
       { what: 'updatekeys', sealed: true, command: ['updatekeys'] },
       { what: 'rotate', sealed: true, command: ['rotate'] },
     ];
@@ -314,7 +424,11 @@ describe('fleet files are untrusted input', function () {
         const key = row.sealed ? `${STAGING}-old` : STAGING;
         const timeout = `TimeoutError: the endpoint ${url} gave no answer within 2 s (set FLUX_SOPS_KMS_TIMEOUT_SECONDS to wait longer; check the network, a proxy, AWS_ENDPOINT_URL_KMS)`;
         assert.ok(
-          run.stderr.includes(row.sealed ? `  - kms ${key}: ${timeout}\n` : `AWS KMS could not encrypt the data key with ${key}: ${timeout}.\n`),
+          run.stderr.includes(
+            row.sealed
+              ? `  - kms ${key}: ${timeout}\n`
+              : `AWS KMS could not encrypt the data key with ${key}: ${timeout}.\n`,
+          ),
           run.stderr,
         );
         assert.deepEqual(bytesOf(root), before);
@@ -324,11 +438,26 @@ describe('fleet files are untrusted input', function () {
 
   describe('finding 6: a sealed file that cannot be read is an error naming it, never a silent skip', () => {
     const rows: { what: string; damage: (text: string) => string; why: string }[] = [
-      { what: 'truncated', damage: (text) => text.slice(0, text.indexOf('sops:') + 40), why: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)' },
-      { what: 'without its sops: block', damage: (text) => text.slice(0, text.indexOf('sops:')), why: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)' },
+      {
+        what: 'truncated',
+        damage: (text) => text.slice(0, text.indexOf('sops:') + 40),
+        why: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)',
+      },
+      {
+        what: 'without its sops: block',
+        damage: (text) => text.slice(0, text.indexOf('sops:')),
+        why: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)',
+      },
       {
         what: 'an alias bomb',
-        damage: () => `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 8 }, (_, index) => `${String.fromCharCode(98 + index)}: &${String.fromCharCode(98 + index)} [${Array(9).fill(`*${String.fromCharCode(97 + index)}`).join(',')}]`).join('\n')}\nsops: {mac: x}\n`,
+        damage: () =>
+          `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from(
+            { length: 8 },
+            (_, index) =>
+              `${String.fromCharCode(98 + index)}: &${String.fromCharCode(98 + index)} [${Array(9)
+                .fill(`*${String.fromCharCode(97 + index)}`)
+                .join(',')}]`,
+          ).join('\n')}\nsops: {mac: x}\n`,
         why: 'it expands more than 100 aliases (a file built to exhaust memory)',
       },
       { what: 'not YAML', damage: (text) => `${text}\n  : : [\n`, why: 'it is not valid YAML' },
@@ -354,23 +483,53 @@ describe('fleet files are untrusted input', function () {
         assert.equal(kms.calls.length, before.calls, 'no key called');
         const check = await runCliInProcess(['check', root, '--json']);
         assert.equal(check.status, 1);
-        const errors = (JSON.parse(check.stdout) as { findings: { file: string; severity: string }[] }).findings.filter((each) => each.severity === 'error');
-        assert.ok(errors.some((each) => each.file === 'secrets/staging/app.yaml'), JSON.stringify(errors));
+        const errors = (JSON.parse(check.stdout) as { findings: { file: string; severity: string }[] }).findings.filter(
+          (each) => each.severity === 'error',
+        );
+        assert.ok(
+          errors.some((each) => each.file === 'secrets/staging/app.yaml'),
+          JSON.stringify(errors),
+        );
       });
     }
   });
 
   describe('finding 7: check fails closed on a Secret it cannot read and on pathological files', () => {
     const rows = [
-      { what: 'a plaintext Secret in a flow mapping check cannot parse', text: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {\n password: X\n}\n', rule: 'unparsable-secret' },
-      { what: '3,000 levels of flow nesting', text: `a: ${'['.repeat(3000)}${']'.repeat(3000)}\n`, rule: 'pathological-file', message: 'not checked: it nests 3001 levels deep (more than 1000)' },
-      { what: '1,200 levels of block nesting', text: Array.from({ length: 1200 }, (_, index) => `${' '.repeat(index)}k${index}:`).join('\n'), rule: 'pathological-file', message: 'not checked: it nests 1200 levels deep (more than 1000)' },
+      {
+        what: 'a plaintext Secret in a flow mapping check cannot parse',
+        text: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData: {\n password: X\n}\n',
+        rule: 'unparsable-secret',
+      },
+      {
+        what: '3,000 levels of flow nesting',
+        text: `a: ${'['.repeat(3000)}${']'.repeat(3000)}\n`,
+        rule: 'pathological-file',
+        message: 'not checked: it nests 3001 levels deep (more than 1000)',
+      },
+      {
+        what: '1,200 levels of block nesting',
+        text: Array.from({ length: 1200 }, (_, index) => `${' '.repeat(index)}k${index}:`).join('\n'),
+        rule: 'pathological-file',
+        message: 'not checked: it nests 1200 levels deep (more than 1000)',
+      },
       {
         what: 'an alias bomb',
-        text: `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 8 }, (_, index) => `${String.fromCharCode(98 + index)}: &${String.fromCharCode(98 + index)} [${Array(9).fill(`*${String.fromCharCode(97 + index)}`).join(',')}]`).join('\n')}\n`,
+        text: `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from(
+          { length: 8 },
+          (_, index) =>
+            `${String.fromCharCode(98 + index)}: &${String.fromCharCode(98 + index)} [${Array(9)
+              .fill(`*${String.fromCharCode(97 + index)}`)
+              .join(',')}]`,
+        ).join('\n')}\n`,
         rule: 'pathological-file',
       },
-      { what: 'a 5 MB file', text: `a: "${'x'.repeat(5 * 1024 * 1024)}"\n`, rule: 'pathological-file', message: 'not checked: it is larger than 4 MiB' },
+      {
+        what: 'a 5 MB file',
+        text: `a: "${'x'.repeat(5 * 1024 * 1024)}"\n`,
+        rule: 'pathological-file',
+        message: 'not checked: it is larger than 4 MiB',
+      },
     ];
     for (const row of rows) {
       it(`${row.what}: an error finding naming the file (exit 1), no crash`, async () => {
@@ -379,7 +538,9 @@ describe('fleet files are untrusted input', function () {
         writeFileSync(join(root, 'apps/bad.yaml'), row.text);
         const run = await runCliInProcess(['check', root, '--json']);
         assert.equal(run.status, 1, run.stderr);
-        const found = (JSON.parse(run.stdout) as { findings: { file: string; rule: string; severity: string; message: string }[] }).findings.filter((each) => each.file === 'apps/bad.yaml');
+        const found = (
+          JSON.parse(run.stdout) as { findings: { file: string; rule: string; severity: string; message: string }[] }
+        ).findings.filter((each) => each.file === 'apps/bad.yaml');
         assert.equal(found.length, 1, JSON.stringify(found));
         assert.equal(found[0]?.rule, row.rule);
         assert.equal(found[0]?.severity, 'error');
@@ -391,7 +552,11 @@ describe('fleet files are untrusted input', function () {
       assert.equal(nestingOf('a:\n  b:\n    - c: [1, {d: 2}]\n'), 6); // a, b, the indented item, the item, [ and {
       assert.equal(nestingOf('a: "[[[["\n'), 1);
       assert.equal(aliasExpansionOf('a: &a x\nb: *a\nc: *a\n'), 2);
-      assert.ok(aliasExpansionOf(`a: &a [x, x]\n${Array.from({ length: 40 }, (_, index) => `k${index + 1}: &k${index + 1} [*${index === 0 ? 'a' : `k${index}`}, *${index === 0 ? 'a' : `k${index}`}]`).join('\n')}\n`) > 1e9);
+      assert.ok(
+        aliasExpansionOf(
+          `a: &a [x, x]\n${Array.from({ length: 40 }, (_, index) => `k${index + 1}: &k${index + 1} [*${index === 0 ? 'a' : `k${index}`}, *${index === 0 ? 'a' : `k${index}`}]`).join('\n')}\n`,
+        ) > 1e9,
+      );
       const started = Date.now();
       nestingOf(`${'- '.repeat(200_000)}x\n`);
       aliasExpansionOf('a: *a '.repeat(100_000));
@@ -403,23 +568,60 @@ describe('fleet files are untrusted input', function () {
     it('a 5 MB value: exit 2 before any KMS call', async () => {
       const root = fleet();
       const before = kms.calls.length;
-      const run = await runCliInProcess(['secret', 'generic', 'staging', 'big', '--from-literal', `k=${'x'.repeat(5 * 1024 * 1024)}`, '--no-interactive', '--cwd', root]);
+      const run = await runCliInProcess([
+        'secret',
+        'generic',
+        'staging',
+        'big',
+        '--from-literal',
+        `k=${'x'.repeat(5 * 1024 * 1024)}`,
+        '--no-interactive',
+        '--cwd',
+        root,
+      ]);
       assert.equal(run.status, 2);
-      assert.equal(run.stderr, "flux-sops: The Secret's keys and values take 5242881 bytes: Kubernetes refuses a Secret over 1 MiB (1048576 bytes). Nothing was sealed; split it into several Secrets\n");
+      assert.equal(
+        run.stderr,
+        "flux-sops: The Secret's keys and values take 5242881 bytes: Kubernetes refuses a Secret over 1 MiB (1048576 bytes). Nothing was sealed; split it into several Secrets\n",
+      );
       assert.equal(kms.calls.length, before);
     });
 
     const fifo = join(tmpdir(), `untrusted-fifo-${randomBytes(4).toString('hex')}`);
     const refused = [
-      { what: 'a FIFO', path: fifo, message: `flux-sops: --from-file k: ${JSON.stringify(fifo)} is a named pipe (FIFO): only a regular file is read (standard input: - or /dev/stdin)\n` },
-      { what: '/dev/zero', path: '/dev/zero', message: 'flux-sops: --from-file k: "/dev/zero" is a device: only a regular file is read (standard input: - or /dev/stdin)\n' },
-      { what: 'a folder', path: '/tmp', message: 'flux-sops: --from-file k: "/tmp" is a folder: only a regular file is read (standard input: - or /dev/stdin)\n' },
+      {
+        what: 'a FIFO',
+        path: fifo,
+        message: `flux-sops: --from-file k: ${JSON.stringify(fifo)} is a named pipe (FIFO): only a regular file is read (standard input: - or /dev/stdin)\n`,
+      },
+      {
+        what: '/dev/zero',
+        path: '/dev/zero',
+        message:
+          'flux-sops: --from-file k: "/dev/zero" is a device: only a regular file is read (standard input: - or /dev/stdin)\n',
+      },
+      {
+        what: 'a folder',
+        path: '/tmp',
+        message:
+          'flux-sops: --from-file k: "/tmp" is a folder: only a regular file is read (standard input: - or /dev/stdin)\n',
+      },
     ];
     for (const row of refused) {
       it(`--from-file on ${row.what}: refused at once (exit 2)`, async () => {
         if (row.path === fifo) execFileSync('mkfifo', [fifo]);
         try {
-          const run = await runCliInProcess(['secret', 'generic', 'staging', 'x', '--from-file', `k=${row.path}`, '--no-interactive', '--cwd', fleet()]);
+          const run = await runCliInProcess([
+            'secret',
+            'generic',
+            'staging',
+            'x',
+            '--from-file',
+            `k=${row.path}`,
+            '--no-interactive',
+            '--cwd',
+            fleet(),
+          ]);
           assert.equal(run.status, 2);
           assert.equal(run.stderr, row.message);
         } finally {
@@ -434,16 +636,32 @@ describe('fleet files are untrusted input', function () {
       const outside = mkdtempSync(join(tmpdir(), 'big-'));
       const big = join(outside, 'big.bin');
       writeFileSync(big, Buffer.alloc(2 * 1024 * 1024));
-      const run = await runCliInProcess(['secret', 'generic', 'staging', 'x', '--from-file', `k=${big}`, '--no-interactive', '--cwd', root]);
+      const run = await runCliInProcess([
+        'secret',
+        'generic',
+        'staging',
+        'x',
+        '--from-file',
+        `k=${big}`,
+        '--no-interactive',
+        '--cwd',
+        root,
+      ]);
       rmSync(outside, { recursive: true, force: true });
       assert.equal(run.status, 2);
-      assert.equal(run.stderr, `flux-sops: --from-file k: ${JSON.stringify(big)} is larger than 1048576 bytes (1 MiB), the most a Kubernetes Secret holds\n`);
+      assert.equal(
+        run.stderr,
+        `flux-sops: --from-file k: ${JSON.stringify(big)} is larger than 1048576 bytes (1 MiB), the most a Kubernetes Secret holds\n`,
+      );
     });
 
     for (const path of ['/dev/stdin', '-']) {
       it(`--from-file k=${path} with stdin a socket (a whole process): sealed`, async () => {
         const root = fleet();
-        const run = await runProcess(['secret', 'generic', 'staging', 'piped', '--from-file', `token=${path}`, '--no-interactive', '--cwd', root], 's3cr3t-from-stdin');
+        const run = await runProcess(
+          ['secret', 'generic', 'staging', 'piped', '--from-file', `token=${path}`, '--no-interactive', '--cwd', root],
+          's3cr3t-from-stdin',
+        );
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stderr, /^Sealed secrets\/staging\/piped\.yaml: Secret flux-system\/piped \(token\)/m);
       });
@@ -466,8 +684,13 @@ describe('fleet files are untrusted input', function () {
       execFileSync('git', ['init', '-q', root]);
       assert.equal(execFileSync('git', ['-C', root, 'check-ignore', leftover], { encoding: 'utf8' }), `${leftover}\n`);
       const check = await runCliInProcess(['check', root, '--json']);
-      const found = (JSON.parse(check.stdout) as { findings: { file: string; rule: string; severity: string }[] }).findings.filter((each) => each.rule === 'leftover-temporary');
-      assert.deepEqual(found.map(({ file, severity }) => `${severity} ${file}`), [`warning ${leftover}`]);
+      const found = (
+        JSON.parse(check.stdout) as { findings: { file: string; rule: string; severity: string }[] }
+      ).findings.filter((each) => each.rule === 'leftover-temporary');
+      assert.deepEqual(
+        found.map(({ file, severity }) => `${severity} ${file}`),
+        [`warning ${leftover}`],
+      );
       assert.equal((await seal(root, 'staging', 'app')).status, 0);
       assert.deepEqual(findTemporaryFiles(root), []);
     });
@@ -507,7 +730,11 @@ describe('fleet files are untrusted input', function () {
           dies,
         ),
       );
-      assert.equal(readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8'), kustomization, 'killed before the listing');
+      assert.equal(
+        readFileSync(join(root, 'secrets/staging/kustomization.yaml'), 'utf8'),
+        kustomization,
+        'killed before the listing',
+      );
       assert.notDeepEqual(findTemporaryFiles(root), []);
       const run = await seal(root, 'staging', 'app');
       assert.equal(run.status, 0, run.stderr);
@@ -526,7 +753,12 @@ describe('fleet files are untrusted input', function () {
       rmSync(join(root, '.sops.yaml'));
       symlinkSync(join(outside, 'rules.yaml'), join(root, '.sops.yaml'));
       const message = `flux-sops: .sops.yaml is a symbolic link to ${join(outside, 'rules.yaml')}, outside the fleet: refused (a pull request could point it anywhere); replace it with the file itself\n`;
-      for (const command of [['check', root], ['secret', 'generic', 'staging', 'x', '--from-literal', 'k=v', '--no-interactive', '--cwd', root], ['updatekeys', '--cwd', root], ['rotate', '--cwd', root]]) {
+      for (const command of [
+        ['check', root],
+        ['secret', 'generic', 'staging', 'x', '--from-literal', 'k=v', '--no-interactive', '--cwd', root],
+        ['updatekeys', '--cwd', root],
+        ['rotate', '--cwd', root],
+      ]) {
         const run = await runCliInProcess(command);
         assert.equal(run.status, 2, `${command[0]}: ${run.stderr}`);
         assert.equal(run.stderr, message, command[0]);
@@ -541,16 +773,23 @@ describe('fleet files are untrusted input', function () {
       symlinkSync('/etc/hostname', join(root, 'clusters/outside.yaml'));
       const run = await runCliInProcess(['check', root]);
       assert.equal(run.status, 2);
-      assert.match(run.stderr, /^flux-sops: clusters\/outside\.yaml is a symbolic link to \/etc\/hostname, outside the fleet: refused/);
+      assert.match(
+        run.stderr,
+        /^flux-sops: clusters\/outside\.yaml is a symbolic link to \/etc\/hostname, outside the fleet: refused/,
+      );
     });
 
     it('a 227-character name: refused before any KMS call (exit 2); 226 characters seal', async () => {
       const root = fleet();
-      const name = (length: number) => `${['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63)].join('.')}.${'d'.repeat(length - 192)}`;
+      const name = (length: number) =>
+        `${['a'.repeat(63), 'b'.repeat(63), 'c'.repeat(63)].join('.')}.${'d'.repeat(length - 192)}`;
       const before = kms.calls.length;
       const run = await seal(root, 'staging', name(227));
       assert.equal(run.status, 2);
-      assert.match(run.stderr, /^flux-sops: Invalid Secret name "a{63}\.b{12}\.\.\.: at most 226 characters here \(it is a file name, secrets\/<env>\/<name>\.yaml, and file names hold 255 bytes\)\n$/);
+      assert.match(
+        run.stderr,
+        /^flux-sops: Invalid Secret name "a{63}\.b{12}\.\.\.: at most 226 characters here \(it is a file name, secrets\/<env>\/<name>\.yaml, and file names hold 255 bytes\)\n$/,
+      );
       assert.equal(kms.calls.length, before);
       assert.equal((await seal(root, 'staging', name(226))).status, 0);
     });
@@ -583,9 +822,24 @@ describe('fleet files are untrusted input', function () {
       };
     };
     const rows = [
-      { what: 'EIO on the second rename', fileSystem: () => failing('renameSync', 3, 'EIO'), path: 'sub/b.yaml', code: 'EIO' }, // 1: the journal, 2: a.yaml, 3: sub/b.yaml
-      { what: 'ENOSPC on the second temporary write', fileSystem: () => failing('writeFileSync', 2, 'ENOSPC'), path: 'sub/b.yaml', code: 'ENOSPC' },
-      { what: 'ENOSPC on the journal', fileSystem: () => failing('writeFileSync', 4, 'ENOSPC'), path: '.commit.flux-sops-journal', code: 'ENOSPC' },
+      {
+        what: 'EIO on the second rename',
+        fileSystem: () => failing('renameSync', 3, 'EIO'),
+        path: 'sub/b.yaml',
+        code: 'EIO',
+      }, // 1: the journal, 2: a.yaml, 3: sub/b.yaml
+      {
+        what: 'ENOSPC on the second temporary write',
+        fileSystem: () => failing('writeFileSync', 2, 'ENOSPC'),
+        path: 'sub/b.yaml',
+        code: 'ENOSPC',
+      },
+      {
+        what: 'ENOSPC on the journal',
+        fileSystem: () => failing('writeFileSync', 4, 'ENOSPC'),
+        path: '.commit.flux-sops-journal',
+        code: 'ENOSPC',
+      },
     ];
     for (const row of rows) {
       it(`${row.what}: every file keeps its old content, no temporary file is left, the error names the file`, () => {
@@ -610,11 +864,20 @@ describe('fleet files are untrusted input', function () {
   describe('finding 12: error texts', () => {
     it('an alias bomb in .sops.yaml: exit 2 with the product’s message', async () => {
       const root = fleet();
-      const bomb = `x: &a ["l","l","l","l","l","l","l","l","l"]\n${Array.from({ length: 8 }, (_, index) => `y${index}: &${String.fromCharCode(98 + index)} [${Array(9).fill(`*${String.fromCharCode(97 + index)}`).join(',')}]`).join('\n')}\n`;
+      const bomb = `x: &a ["l","l","l","l","l","l","l","l","l"]\n${Array.from(
+        { length: 8 },
+        (_, index) =>
+          `y${index}: &${String.fromCharCode(98 + index)} [${Array(9)
+            .fill(`*${String.fromCharCode(97 + index)}`)
+            .join(',')}]`,
+      ).join('\n')}\n`;
       writeFileSync(join(root, '.sops.yaml'), `${bomb}${readFileSync(join(root, '.sops.yaml'), 'utf8')}`);
       const run = await seal(root, 'staging', 'x');
       assert.equal(run.status, 2);
-      assert.equal(run.stderr, 'flux-sops: .sops.yaml uses too many aliases (more than 100 expanded): a file built to exhaust memory is not read; nothing was written\n');
+      assert.equal(
+        run.stderr,
+        'flux-sops: .sops.yaml uses too many aliases (more than 100 expanded): a file built to exhaust memory is not read; nothing was written\n',
+      );
     });
 
     it('a malformed KMS response: a clear error naming the key (exit 1)', async () => {
@@ -628,7 +891,10 @@ describe('fleet files are untrusted input', function () {
       try {
         const run = await seal(fleet(), 'staging', 'x');
         assert.equal(run.status, 1);
-        assert.match(run.stderr, new RegExp(`^flux-sops: AWS KMS could not encrypt the data key with ${STAGING.replace(/[/.]/g, '\\$&')}: `));
+        assert.match(
+          run.stderr,
+          new RegExp(`^flux-sops: AWS KMS could not encrypt the data key with ${STAGING.replace(/[/.]/g, '\\$&')}: `),
+        );
       } finally {
         back();
         await new Promise((resolve) => garbage.close(resolve));
@@ -644,7 +910,13 @@ describe('fleet files are untrusted input', function () {
       for (const command of ['rotate', 'updatekeys']) {
         const run = await runCliInProcess([command, '--cwd', root]);
         assert.equal(run.status, 1, run.stderr);
-        assert.match(run.stderr, new RegExp(`^ {2}- kms ${STAGING.replace(/[/.]/g, '\\$&')}: AccessDeniedException: .*\\. The AWS identity in use needs kms:Decrypt on this key \\(check the key policy and IAM policies, and AWS_PROFILE\\)\\.$`, 'm'));
+        assert.match(
+          run.stderr,
+          new RegExp(
+            `^ {2}- kms ${STAGING.replace(/[/.]/g, '\\$&')}: AccessDeniedException: .*\\. The AWS identity in use needs kms:Decrypt on this key \\(check the key policy and IAM policies, and AWS_PROFILE\\)\\.$`,
+            'm',
+          ),
+        );
       }
     });
   });

@@ -20,7 +20,15 @@ import {
   validateAnswers,
 } from '../../src/fleet/inputs.js';
 import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { findRekeyedEnvironments, findRerunNotes, nextSteps, planFleet, planStoredFleet, refusePreTenantFleet, rekeySteps } from '../../src/fleet/plan.js';
+import {
+  findRekeyedEnvironments,
+  findRerunNotes,
+  nextSteps,
+  planFleet,
+  planStoredFleet,
+  refusePreTenantFleet,
+  rekeySteps,
+} from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { askTenants, environmentQuestions, questionFor } from '../../src/yeoman/prompts.js';
 
@@ -39,7 +47,8 @@ export default class FleetGenerator extends FluxSopsGenerator {
 
   initializing(): void {
     const stored = this.config.getAll();
-    const fromStorage = Object.keys(stored).length > 0 ? readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`) : {};
+    const fromStorage =
+      Object.keys(stored).length > 0 ? readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`) : {};
     const fromFile = typeof this.options.answers === 'string' ? readAnswersFile(this.options.answers) : {};
     const { raw: fromOptions, overrides } = parseOptionAnswers(this.options);
     this.#stored = fromStorage;
@@ -64,7 +73,9 @@ export default class FleetGenerator extends FluxSopsGenerator {
     // The tenants are asked as a list of names, then each one's repository; the single tenant
     // "apps" is the repoUrl shorthand.
     const tenantsMissing = this.#raw.tenants === undefined && this.#raw.repoUrl === undefined;
-    const missing = fleetInputs.filter((input) => this.#raw[input.name] === undefined && !('structured' in input) && input.name !== 'repoUrl');
+    const missing = fleetInputs.filter(
+      (input) => this.#raw[input.name] === undefined && !('structured' in input) && input.name !== 'repoUrl',
+    );
     if (tenantsMissing) {
       const replies = await askTenants(this.ask);
       this.#raw = mergeAnswers(this.#raw, replies);
@@ -76,11 +87,19 @@ export default class FleetGenerator extends FluxSopsGenerator {
       this.#given = mergeAnswers(this.#given, replies);
     }
     this.#foldOverrides();
-    const stored = new Set(this.#stored.environments === undefined ? [] : environmentEntriesOf(this.#stored).map(environmentNameOf));
+    const stored = new Set(
+      this.#stored.environments === undefined ? [] : environmentEntriesOf(this.#stored).map(environmentNameOf),
+    );
     const environments = [];
     for (const entry of environmentEntriesOf(this.#raw)) {
       const name = environmentNameOf(entry);
-      environments.push(stored.has(name) ? entry : await environmentQuestions(this.ask, this.#raw, entry, (warning) => this.log.writeln(`Warning: ${warning}`)));
+      environments.push(
+        stored.has(name)
+          ? entry
+          : await environmentQuestions(this.ask, this.#raw, entry, (warning) =>
+              this.log.writeln(`Warning: ${warning}`),
+            ),
+      );
     }
     // #given keeps the environments as given: values typed at the prompts were warned about when entered.
     this.#raw.environments = environments;
@@ -111,6 +130,10 @@ export default class FleetGenerator extends FluxSopsGenerator {
 
   end(): void {
     const rekeyed = findRekeyedEnvironments(this.#stored, this.#answers as FleetAnswers);
-    this.log.writeln(rekeyed.length > 0 ? rekeySteps(this.destinationRoot(), rekeyed) : nextSteps(this.#answers as FleetAnswers, this.destinationRoot()));
+    this.log.writeln(
+      rekeyed.length > 0
+        ? rekeySteps(this.destinationRoot(), rekeyed)
+        : nextSteps(this.#answers as FleetAnswers, this.destinationRoot()),
+    );
   }
 }

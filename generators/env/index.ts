@@ -4,14 +4,26 @@
 import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
-import { type RawAnswers, environmentInputs, readAnswersObject, readEnvironmentOptions } from '../../src/fleet/inputs.js';
-import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
+import {
+  type RawAnswers,
+  environmentInputs,
+  readAnswersObject,
+  readEnvironmentOptions,
+} from '../../src/fleet/inputs.js';
+import {
+  NOT_A_FLEET,
+  README_FILE,
+  SOPS_CONFIG_FILE,
+  STORED_ANSWERS_FILE,
+  STORAGE_NAME,
+} from '../../src/fleet/layout.js';
 import { type AddEnvironmentPlan, nextSteps, planAddEnvironment, refusePreTenantFleet } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
 import { assertWritable } from '../../src/writable.js';
 import { environmentQuestions } from '../../src/yeoman/prompts.js';
 
-export const ENV_USAGE = 'Usage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options';
+export const ENV_USAGE =
+  'Usage: yo flux-sops:env <name> [options] (flux-sops env <name>); yo flux-sops:env --help lists the options';
 
 export default class EnvironmentGenerator extends FluxSopsGenerator {
   #stored: RawAnswers = {};
@@ -21,7 +33,11 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
   constructor(args?: string[], options?: BaseOptions, features?: BaseFeatures) {
     super(args, options, features);
     // Not `required`: Yeoman's own error for a missing argument says nothing of the usage.
-    this.argument('name', { type: String, required: false, description: 'Name of the new environment (a DNS-1123 label)' });
+    this.argument('name', {
+      type: String,
+      required: false,
+      description: 'Name of the new environment (a DNS-1123 label)',
+    });
     this.declareOptions(environmentInputs);
   }
 
@@ -43,7 +59,12 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
   /** Asks, for the new environment only, what no option gave; defaults come from the stored fleet. */
   async prompting(): Promise<void> {
     if (this.interactive) {
-      const entry = await environmentQuestions(this.ask, this.#stored, { name: this.options.name, ...this.#overrides }, (warning) => this.log.writeln(`Warning: ${warning}`));
+      const entry = await environmentQuestions(
+        this.ask,
+        this.#stored,
+        { name: this.options.name, ...this.#overrides },
+        (warning) => this.log.writeln(`Warning: ${warning}`),
+      );
       const { name: _name, ...overrides } = entry as Record<string, unknown>;
       this.#overrides = overrides;
     }
@@ -62,7 +83,10 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
 
   writing(): void {
     const plan = this.#plan as AddEnvironmentPlan;
-    assertWritable(this.destinationRoot(), plan.edits.map((edit) => edit.path));
+    assertWritable(
+      this.destinationRoot(),
+      plan.edits.map((edit) => edit.path),
+    );
     writePlannedFiles(this, plan.files, this.interactive);
     for (const edit of plan.edits) {
       writeEditedFile(this, edit.path, edit.contents);
@@ -80,6 +104,13 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
 
   #planWith(overrides: Record<string, unknown>): AddEnvironmentPlan {
     const read = (path: string) => this.fs.read(this.destinationPath(path), { defaults: null });
-    return planAddEnvironment(this.#stored, this.options.name, overrides, read(SOPS_CONFIG_FILE), read(README_FILE), read);
+    return planAddEnvironment(
+      this.#stored,
+      this.options.name,
+      overrides,
+      read(SOPS_CONFIG_FILE),
+      read(README_FILE),
+      read,
+    );
   }
 }

@@ -12,7 +12,8 @@ import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src
 import { assertWritable } from '../../src/writable.js';
 import { questionFor } from '../../src/yeoman/prompts.js';
 
-export const TENANT_USAGE = 'Usage: yo flux-sops:tenant <name> [options] (flux-sops tenant add <name>); yo flux-sops:tenant --help lists the options';
+export const TENANT_USAGE =
+  'Usage: yo flux-sops:tenant <name> [options] (flux-sops tenant add <name>); yo flux-sops:tenant --help lists the options';
 
 export default class TenantGenerator extends FluxSopsGenerator {
   #stored: RawAnswers = {};
@@ -56,8 +57,12 @@ export default class TenantGenerator extends FluxSopsGenerator {
       environments: 'all',
       decryption: false,
     };
-    for (const input of tenantInputs.filter((each) => this.#entry[each.name] === undefined && !('structured' in each))) {
-      const reply = (await this.ask([questionFor(input, { default: defaults[input.name] as string | undefined })]))[input.name];
+    for (const input of tenantInputs.filter(
+      (each) => this.#entry[each.name] === undefined && !('structured' in each),
+    )) {
+      const reply = (await this.ask([questionFor(input, { default: defaults[input.name] as string | undefined })]))[
+        input.name
+      ];
       if (reply !== undefined && reply !== '' && reply !== defaults[input.name]) {
         this.#entry[input.name] = input.name === 'environments' ? splitList(reply) : reply;
       }
@@ -70,7 +75,10 @@ export default class TenantGenerator extends FluxSopsGenerator {
 
   writing(): void {
     const plan = this.#plan as AddTenantPlan;
-    assertWritable(this.destinationRoot(), plan.edits.map((edit) => edit.path));
+    assertWritable(
+      this.destinationRoot(),
+      plan.edits.map((edit) => edit.path),
+    );
     writePlannedFiles(this, plan.files, this.interactive);
     for (const edit of plan.edits) {
       writeEditedFile(this, edit.path, edit.contents);

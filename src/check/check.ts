@@ -10,7 +10,17 @@ import { CLUSTERS_FOLDER, SECRETS_FOLDER, SOPS_CONFIG_FILE, sopsPathRegexFor } f
 import { keyIdsOf, type MasterKeys, masterKeysOfRule } from '../sops/master-keys.js';
 import { type CreationRule, indexCreationRules } from '../sops/rules.js';
 import { checkCreationRules, describeRule, readCreationRules } from './creation-rules.js';
-import { type EncryptedFile, environmentOf, type FleetFacts, placeholderFix, type FleetFiles, type FluxKustomization, gatherFacts, type GitRepositoryObject, type KustomizeConfig } from './facts.js';
+import {
+  type EncryptedFile,
+  environmentOf,
+  type FleetFacts,
+  placeholderFix,
+  type FleetFiles,
+  type FluxKustomization,
+  gatherFacts,
+  type GitRepositoryObject,
+  type KustomizeConfig,
+} from './facts.js';
 import { compareFindings, type Finding, finding } from './findings.js';
 import { type FleetFileParser, parseFleetFile } from './parse.js';
 import { checkTenancy, checkTenantKeys } from './tenancy.js';
@@ -54,15 +64,26 @@ export function describeDifference(expected: MasterKeys, actual: MasterKeys): st
   if (missing.length === 0 && extra.length === 0) {
     return undefined;
   }
-  return [missing.length > 0 ? `missing: ${missing.join(', ')}` : '', extra.length > 0 ? `extra: ${extra.join(', ')}` : ''].filter(Boolean).join('; ');
+  return [
+    missing.length > 0 ? `missing: ${missing.join(', ')}` : '',
+    extra.length > 0 ? `extra: ${extra.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
 }
 
 function updateKeysFix(file: string): string {
   const environment = environmentOf(file);
-  return file.startsWith(`${SECRETS_FOLDER}/`) && environment !== undefined ? `flux-sops updatekeys ${environment}` : `sops updatekeys ${file}`;
+  return file.startsWith(`${SECRETS_FOLDER}/`) && environment !== undefined
+    ? `flux-sops updatekeys ${environment}`
+    : `sops updatekeys ${file}`;
 }
 
-function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly CreationRule[], ruleOf: (file: string) => number): Finding[] {
+function checkKeys(
+  encryptedFiles: readonly EncryptedFile[],
+  rules: readonly CreationRule[],
+  ruleOf: (file: string) => number,
+): Finding[] {
   const findings: Finding[] = [];
   const keysOfRule = new Map<number, MasterKeys>();
   for (const { file, placeholder, masterKeys } of encryptedFiles) {
@@ -83,7 +104,8 @@ function checkKeys(encryptedFiles: readonly EncryptedFile[], rules: readonly Cre
       // folder's own rule does not was copied from another environment's folder: an error whatever
       // its state, fixed in this folder. (A shadowed rule is reported as such, not here.)
       const environment = file.startsWith(`${SECRETS_FOLDER}/`) ? environmentOf(file) : undefined;
-      const own = environment === undefined ? -1 : rules.findIndex((rule) => rule.path_regex === sopsPathRegexFor(environment));
+      const own =
+        environment === undefined ? -1 : rules.findIndex((rule) => rule.path_regex === sopsPathRegexFor(environment));
       const ruleIndex = own === -1 ? index : own;
       const rule = keyIdsOf(masterKeysOfRule(rules[ruleIndex] ?? {}));
       const foreign = [...new Set(masterKeys.flatMap((keys) => keys.kms))].filter((key) => !rule.kms.includes(key));
@@ -160,7 +182,11 @@ function notDecryptedFix(file: string): string {
  * its kustomization and of the kustomizations it lists; undefined when the folder has none
  * (Flux then generates one that applies every manifest under it).
  */
-function appliedFiles(folder: string, configsByFolder: ReadonlyMap<string, KustomizeConfig>, cache: Map<string, Set<string> | undefined>): Set<string> | undefined {
+function appliedFiles(
+  folder: string,
+  configsByFolder: ReadonlyMap<string, KustomizeConfig>,
+  cache: Map<string, Set<string> | undefined>,
+): Set<string> | undefined {
   if (cache.has(folder)) {
     return cache.get(folder);
   }
@@ -195,7 +221,11 @@ function appliedFiles(folder: string, configsByFolder: ReadonlyMap<string, Kusto
 
 function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
   const findings: Finding[] = [];
-  const ownUrls = new Set(facts.gitRepositories.filter((each) => each.name === BOOTSTRAP_NAME && each.url !== undefined).map((each) => each.url));
+  const ownUrls = new Set(
+    facts.gitRepositories
+      .filter((each) => each.name === BOOTSTRAP_NAME && each.url !== undefined)
+      .map((each) => each.url),
+  );
   const repositoriesByName = groupBy(facts.gitRepositories, (repository) => [repository.name]);
   const readers = facts.kustomizations.filter((each) => readsThisRepository(each, repositoriesByName, ownUrls));
   const decryptersByPath = groupBy(
@@ -224,7 +254,9 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
     if (placeholder) {
       continue; // deliberately unlisted until sealed: reported as pending
     }
-    const applied = decrypters.some((reader) => appliedFiles(reader.path, configsByFolder, appliedCache)?.has(file) ?? true);
+    const applied = decrypters.some(
+      (reader) => appliedFiles(reader.path, configsByFolder, appliedCache)?.has(file) ?? true,
+    );
     if (!applied) {
       const [reader] = decrypters;
       const config = configsByFolder.get(reader?.path ?? '');
@@ -255,7 +287,9 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
         reader.file,
         'kustomization-without-decryption',
         `${reader.label} applies ./${reader.path} without decryption, but encrypted files lie under it (${encrypted[0]}${more})${bootstrap ? ': the bootstrap Kustomization must not decrypt' : ''}`,
-        bootstrap ? `move the encrypted files under ${SECRETS_FOLDER}/<env>/` : `add spec.decryption.provider: sops to ${reader.label.replace(/^document \d+: /, '')} in ${reader.file}`,
+        bootstrap
+          ? `move the encrypted files under ${SECRETS_FOLDER}/<env>/`
+          : `add spec.decryption.provider: sops to ${reader.label.replace(/^document \d+: /, '')} in ${reader.file}`,
       ),
     );
   }
@@ -292,7 +326,10 @@ export function checkFleet(fleetFiles: FleetFiles, parse: FleetFileParser = pars
   const files = new Map([...fleetFiles].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)));
   const sopsConfig = files.get(SOPS_CONFIG_FILE);
   if (sopsConfig === undefined) {
-    throw new FluxSopsError('fleet', `no ${SOPS_CONFIG_FILE}: the fleet's creation rules are what the check judges against`);
+    throw new FluxSopsError(
+      'fleet',
+      `no ${SOPS_CONFIG_FILE}: the fleet's creation rules are what the check judges against`,
+    );
   }
   const creationRules = readCreationRules(sopsConfig, parse);
   const index = indexCreationRules(creationRules.rules);

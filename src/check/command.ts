@@ -58,7 +58,9 @@ export function checkHelpText(context: CheckContext): string {
     'usable .sops.yaml.',
     '',
     'Rules:',
-    ...Object.entries(checkRules).map(([rule, { severity, description }]) => `  ${rule.padEnd(ruleWidth)}  ${severity.padEnd(7)}  ${description}`),
+    ...Object.entries(checkRules).map(
+      ([rule, { severity, description }]) => `  ${rule.padEnd(ruleWidth)}  ${severity.padEnd(7)}  ${description}`,
+    ),
     '',
   ].join('\n');
 }
@@ -154,22 +156,34 @@ export function formatTable(findings: readonly Finding[], filesChecked: number, 
     return `No findings: ${summary}\n`;
   }
   const header = ['SEVERITY', 'RULE', 'FILE', 'MESSAGE'] as const;
-  const rows = findings.map((each) => [each.severity, each.rule, printable(each.file), printable(each.message), printable(each.fix)] as const);
-  const widths = [0, 1, 2].map((column) => Math.max(header[column]?.length ?? 0, ...rows.map((row) => row[column]?.length ?? 0)));
+  const rows = findings.map(
+    (each) => [each.severity, each.rule, printable(each.file), printable(each.message), printable(each.fix)] as const,
+  );
+  const widths = [0, 1, 2].map((column) =>
+    Math.max(header[column]?.length ?? 0, ...rows.map((row) => row[column]?.length ?? 0)),
+  );
   const indent = ' '.repeat(widths.reduce((sum, width) => sum + width + 2, 0));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell))
       .join('  ')
       .trimEnd();
-  const lines = [line(header), ...rows.flatMap((row) => [line(row.slice(0, 4)), `${indent}fix: ${wrapIndented(row[4], `${indent}     `, width)}`])];
+  const lines = [
+    line(header),
+    ...rows.flatMap((row) => [line(row.slice(0, 4)), `${indent}fix: ${wrapIndented(row[4], `${indent}     `, width)}`]),
+  ];
   return `${lines.join('\n')}\n\n${summary}\n`;
 }
 
 export function formatJson(findings: readonly Finding[], filesChecked: number): string {
   const result = {
     findings: findings.map(({ file, rule, severity, message, fix }) => ({ file, rule, severity, message, fix })),
-    summary: { errors: count(findings, 'error'), pending: count(findings, 'pending'), warnings: count(findings, 'warning'), filesChecked },
+    summary: {
+      errors: count(findings, 'error'),
+      pending: count(findings, 'pending'),
+      warnings: count(findings, 'warning'),
+      filesChecked,
+    },
   };
   return `${JSON.stringify(result, null, 2)}\n`;
 }
@@ -203,7 +217,10 @@ export async function runCheckCommand(argv: string[], context: CheckContext): Pr
     return 0;
   }
   if (positionals.length > 1) {
-    throw new FluxSopsError('usage', `${context.command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}\n${helpHint(context)}`);
+    throw new FluxSopsError(
+      'usage',
+      `${context.command} takes at most one folder, got ${positionals.length}: ${positionals.join(' ')}\n${helpHint(context)}`,
+    );
   }
   const base = resolve(values.cwd ?? '.');
   if (values.cwd !== undefined && !statSync(base, { throwIfNoEntry: false })?.isDirectory()) {
@@ -211,7 +228,7 @@ export async function runCheckCommand(argv: string[], context: CheckContext): Pr
   }
   const dir = positionals[0];
   const start = resolve(base, dir ?? '.');
-  const shownStart = dir ?? (values.cwd ?? 'the current folder');
+  const shownStart = dir ?? values.cwd ?? 'the current folder';
   if (!statSync(start, { throwIfNoEntry: false })?.isDirectory()) {
     throw new FluxSopsError('usage', `${shownStart} is not a folder`);
   }
@@ -229,10 +246,23 @@ export async function runCheckCommand(argv: string[], context: CheckContext): Pr
   resolveInsideFleet(root, SOPS_CONFIG_FILE); // a .sops.yaml linking out of the fleet is refused
   const { texts, files } = readFleet(root);
   const leftovers = findTemporaryFiles(root).map((file) =>
-    finding(file, 'leftover-temporary', 'left by an interrupted flux-sops run (ignored by Git)', 'run any writing flux-sops command (it removes it), or delete it'),
+    finding(
+      file,
+      'leftover-temporary',
+      'left by an interrupted flux-sops run (ignored by Git)',
+      'run any writing flux-sops command (it removes it), or delete it',
+    ),
   );
-  const found = [...checkFleet(texts), ...checkCommittedFiles({ files, shippedChecker: readShippedChecker(context.shippedCheckerFile) }), ...leftovers];
+  const found = [
+    ...checkFleet(texts),
+    ...checkCommittedFiles({ files, shippedChecker: readShippedChecker(context.shippedCheckerFile) }),
+    ...leftovers,
+  ];
   const findings = applyStrictness(found, Boolean(values.strict));
-  process.stdout.write(values.json ? formatJson(findings, files.size) : formatTable(findings, files.size, process.stdout.isTTY ? process.stdout.columns : undefined));
+  process.stdout.write(
+    values.json
+      ? formatJson(findings, files.size)
+      : formatTable(findings, files.size, process.stdout.isTTY ? process.stdout.columns : undefined),
+  );
   return exitStatusFor(findings);
 }

@@ -2,7 +2,13 @@
 // not shadowed, one for every environment). Regexes are quoted as written, not re-escaped.
 import { SECRETS_FOLDER, SOPS_CONFIG_FILE, sopsPathRegexFor } from '../fleet/layout.js';
 import { FluxSopsError } from '../errors.js';
-import { compilePathRegex, type CreationRule, type CreationRuleIndex, isAnchored, literalPrefixOf } from '../sops/rules.js';
+import {
+  compilePathRegex,
+  type CreationRule,
+  type CreationRuleIndex,
+  isAnchored,
+  literalPrefixOf,
+} from '../sops/rules.js';
 import type { FleetFiles } from './facts.js';
 import { type CheckRule, type Finding, finding } from './findings.js';
 import { describeProblem, type FleetFileParser } from './parse.js';
@@ -25,7 +31,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function readCreationRules(text: string, parse: FleetFileParser): CreationRules {
   const parsed = parse(SOPS_CONFIG_FILE, text);
   if ('problem' in parsed) {
-    throw new FluxSopsError('fleet', `${SOPS_CONFIG_FILE} does not parse as YAML (${describeProblem(parsed.problem)}): correct it, then check again`);
+    throw new FluxSopsError(
+      'fleet',
+      `${SOPS_CONFIG_FILE} does not parse as YAML (${describeProblem(parsed.problem)}): correct it, then check again`,
+    );
   }
   // sops reads the first document only.
   const config = parsed.documents[0];
@@ -49,7 +58,6 @@ export function describeRule(rules: readonly CreationRule[], index: number): str
   const pattern = rules[index]?.path_regex;
   return `rule ${index + 1}${pattern === undefined || rules[index] === NEVER_MATCHING_RULE ? '' : ` (${String(pattern)})`}`;
 }
-
 
 function samplePathsIn(folder: string): string[] {
   return [`${folder}secret.yaml`, `${folder}nested/secret.yml`];
@@ -82,9 +90,15 @@ export function environmentsOf(files: FleetFiles, storedEnvironments: readonly s
  * fleet's files, sample paths in every environment's folder and in each rule's own folder):
  * each probe is matched once, against the rules its prefix allows.
  */
-export function checkCreationRules({ raw, rules }: CreationRules, index: CreationRuleIndex, files: FleetFiles, storedEnvironments: readonly string[]): Finding[] {
+export function checkCreationRules(
+  { raw, rules }: CreationRules,
+  index: CreationRuleIndex,
+  files: FleetFiles,
+  storedEnvironments: readonly string[],
+): Finding[] {
   const findings: Finding[] = [];
-  const report = (rule: CheckRule, message: string, fix: string) => findings.push(finding(SOPS_CONFIG_FILE, rule, message, fix));
+  const report = (rule: CheckRule, message: string, fix: string) =>
+    findings.push(finding(SOPS_CONFIG_FILE, rule, message, fix));
   const environments = environmentsOf(files, storedEnvironments);
 
   // First shadowed probe per rule, with the rule that takes it.
@@ -107,7 +121,11 @@ export function checkCreationRules({ raw, rules }: CreationRules, index: Creatio
   raw.forEach((rule, position) => {
     const label = describeRule(rules, position);
     if (!isObject(rule)) {
-      report('invalid-rule', `rule ${position + 1} is not a mapping, so sops cannot read ${SOPS_CONFIG_FILE}`, `make rule ${position + 1} a mapping with path_regex and its keys, or delete it`);
+      report(
+        'invalid-rule',
+        `rule ${position + 1} is not a mapping, so sops cannot read ${SOPS_CONFIG_FILE}`,
+        `make rule ${position + 1} a mapping with path_regex and its keys, or delete it`,
+      );
       return;
     }
     if (rule.path_regex === undefined) {
@@ -119,7 +137,11 @@ export function checkCreationRules({ raw, rules }: CreationRules, index: Creatio
       return;
     }
     if (typeof rule.path_regex !== 'string' || compilePathRegex(rule.path_regex) === undefined) {
-      report('invalid-rule', `${label}: path_regex is not a valid regular expression`, `correct the path_regex of rule ${position + 1} (RE2 syntax, as sops reads it)`);
+      report(
+        'invalid-rule',
+        `${label}: path_regex is not a valid regular expression`,
+        `correct the path_regex of rule ${position + 1} (RE2 syntax, as sops reads it)`,
+      );
       return;
     }
     if (!isAnchored(rule.path_regex)) {

@@ -25,7 +25,8 @@ import { describeProblem, type FleetFileParser, type ParsedFile } from './parse.
 import { pathologyOf } from './pathological.js';
 
 /** A `kind: Secret` line, whatever the parser makes of the rest of the file. */
-const SECRET_KIND = /^\s*(?:-\s+)?["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:#.*)?$|[{,]\s*["']?kind["']?\s*:\s*["']?Secret\b/m;
+const SECRET_KIND =
+  /^\s*(?:-\s+)?["']?kind["']?\s*:\s*["']?Secret["']?\s*(?:#.*)?$|[{,]\s*["']?kind["']?\s*:\s*["']?Secret\b/m;
 
 /** The fleet's YAML and JSON files by POSIX path relative to the folder of `.sops.yaml`. */
 export type FleetFiles = ReadonlyMap<string, string>;
@@ -121,7 +122,9 @@ const KUSTOMIZE_CONFIG_NAMES = new Set([SECRETS_KUSTOMIZATION, 'kustomization.ym
 /** A Secret's name as `flux-sops secret generic` takes it (DNS-1123 subdomain). */
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** The issuer the placeholder stands in, e.g. `oidc.eks.eu-west-1.amazonaws.com`. */
-const PLACEHOLDER_ISSUER = new RegExp(`(oidc\\.eks\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?)/id/${PLACEHOLDER_OIDC_ID.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+const PLACEHOLDER_ISSUER = new RegExp(
+  `(oidc\\.eks\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?)/id/${PLACEHOLDER_OIDC_ID.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+);
 
 type YamlObject = Record<string, unknown>;
 
@@ -197,7 +200,8 @@ function describeObject(object: YamlObject): string {
 }
 
 function isPlaceholder(object: YamlObject, sops: SopsMetadata): boolean {
-  const annotations = isObject(object.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};
+  const annotations =
+    isObject(object.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};
   return (
     String(annotations[PLACEHOLDER_ANNOTATION]) === 'true' ||
     sops.placeholderMac ||
@@ -206,11 +210,19 @@ function isPlaceholder(object: YamlObject, sops: SopsMetadata): boolean {
 }
 
 function isFluxKustomization(object: YamlObject): boolean {
-  return typeof object.apiVersion === 'string' && object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') && object.kind === 'Kustomization';
+  return (
+    typeof object.apiVersion === 'string' &&
+    object.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/') &&
+    object.kind === 'Kustomization'
+  );
 }
 
 function isGitRepository(object: YamlObject): boolean {
-  return typeof object.apiVersion === 'string' && object.apiVersion.startsWith('source.toolkit.fluxcd.io/') && object.kind === 'GitRepository';
+  return (
+    typeof object.apiVersion === 'string' &&
+    object.apiVersion.startsWith('source.toolkit.fluxcd.io/') &&
+    object.kind === 'GitRepository'
+  );
 }
 
 function isKustomizeConfig(path: string, object: YamlObject): boolean {
@@ -241,7 +253,9 @@ type PlaintextPlace = 'file' | 'document' | { readonly secretGenerator: string }
 function sealFix(file: string, secretName: string | undefined, keys: readonly string[], place: PlaintextPlace): string {
   const environment = environmentOf(file);
   const name = secretName !== undefined && SECRET_NAME.test(secretName) ? secretName : '<name>';
-  const fromFiles = (keys.length > 0 ? [...new Set(keys)] : ['KEY']).map((key) => `--from-file ${key}=<file>`).join(' ');
+  const fromFiles = (keys.length > 0 ? [...new Set(keys)] : ['KEY'])
+    .map((key) => `--from-file ${key}=<file>`)
+    .join(' ');
   const seal = `flux-sops secret generic ${environment ?? '<env>'} ${name} ${fromFiles}`;
   const rotate = 'rotate these credentials: Git history keeps them';
   if (typeof place === 'object') {
@@ -276,7 +290,8 @@ export function placeholderFix(file: string): string {
 
 /** Flags every Secret in a document (a List's items included) whose values are not all encrypted. */
 function checkSecrets(file: string, object: YamlObject, where: string, wholeFile: boolean, findings: Finding[]): void {
-  const candidates = object.kind === 'Secret' ? [object] : Array.isArray(object.items) ? object.items.filter(isObject) : [];
+  const candidates =
+    object.kind === 'Secret' ? [object] : Array.isArray(object.items) ? object.items.filter(isObject) : [];
   for (const secret of candidates) {
     if (secret.kind !== 'Secret') {
       continue;
@@ -305,7 +320,12 @@ function checkSecrets(file: string, object: YamlObject, where: string, wholeFile
       );
     } else if (encrypted && !isEncryptedDocument) {
       findings.push(
-        finding(file, 'unencrypted-secret', `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`, fix()),
+        finding(
+          file,
+          'unencrypted-secret',
+          `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`,
+          fix(),
+        ),
       );
     }
   }
@@ -318,7 +338,9 @@ function checkSecretGenerators(file: string, object: YamlObject, where: string, 
       continue;
     }
     // Only what comes before "=": the key, never the value.
-    const keys = literals.map((literal) => (typeof literal === 'string' && literal.includes('=') ? literal.slice(0, literal.indexOf('=')) : 'KEY'));
+    const keys = literals.map((literal) =>
+      typeof literal === 'string' && literal.includes('=') ? literal.slice(0, literal.indexOf('=')) : 'KEY',
+    );
     const name = stringOrUndefined(generator.name);
     findings.push(
       finding(
@@ -338,7 +360,11 @@ function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): 
   const place = environmentOfPath(file);
   const folder = `${IAM_FOLDER}/${place?.environment}/`;
   const inFolder = file.startsWith(folder) ? file.slice(folder.length) : '';
-  if (place?.folder !== IAM_FOLDER || !(inFolder === TRUST_POLICY_FILE || TENANT_TRUST_POLICY.test(inFolder)) || !text.includes(PLACEHOLDER_OIDC_ID)) {
+  if (
+    place?.folder !== IAM_FOLDER ||
+    !(inFolder === TRUST_POLICY_FILE || TENANT_TRUST_POLICY.test(inFolder)) ||
+    !text.includes(PLACEHOLDER_OIDC_ID)
+  ) {
     return;
   }
   const issuer = PLACEHOLDER_ISSUER.exec(text);
@@ -371,10 +397,19 @@ function readPatch(entry: YamlObject): KustomizePatch {
   };
 }
 
-const FLUX_WORKLOADS: Readonly<Record<string, string>> = { Kustomization: 'kustomize.toolkit.fluxcd.io/', HelmRelease: 'helm.toolkit.fluxcd.io/' };
+const FLUX_WORKLOADS: Readonly<Record<string, string>> = {
+  Kustomization: 'kustomize.toolkit.fluxcd.io/',
+  HelmRelease: 'helm.toolkit.fluxcd.io/',
+};
 
 /** What the tenancy rules need of one object: Flux Kustomizations and HelmReleases, Namespaces, the admission policy, sealed Secrets. */
-function gatherTenancyFacts(file: string, object: YamlObject, where: string, hasSops: boolean, facts: FleetFacts): void {
+function gatherTenancyFacts(
+  file: string,
+  object: YamlObject,
+  where: string,
+  hasSops: boolean,
+  facts: FleetFacts,
+): void {
   const apiVersion = stringOrUndefined(object.apiVersion) ?? '';
   const kind = stringOrUndefined(object.kind) ?? '';
   const metadata = isObject(object.metadata) ? object.metadata : {};
@@ -389,8 +424,12 @@ function gatherTenancyFacts(file: string, object: YamlObject, where: string, has
       kind,
       namespace: stringOrUndefined(metadata.namespace),
       serviceAccountName: stringOrUndefined(spec.serviceAccountName),
-      sourceNamespaces: references.map((reference) => stringOrUndefined(reference.namespace)).filter((namespace): namespace is string => namespace !== undefined),
-      ...(isObject(spec.decryption) && spec.decryption.provider === 'sops' ? { decryption: { serviceAccountName: stringOrUndefined(spec.decryption.serviceAccountName) || undefined } } : {}),
+      sourceNamespaces: references
+        .map((reference) => stringOrUndefined(reference.namespace))
+        .filter((namespace): namespace is string => namespace !== undefined),
+      ...(isObject(spec.decryption) && spec.decryption.provider === 'sops'
+        ? { decryption: { serviceAccountName: stringOrUndefined(spec.decryption.serviceAccountName) || undefined } }
+        : {}),
     });
   } else if ((apiVersion === 'v1' && kind === 'Namespace') || apiVersion.startsWith('admissionregistration.k8s.io/')) {
     facts.namedObjects.push({
@@ -402,7 +441,11 @@ function gatherTenancyFacts(file: string, object: YamlObject, where: string, has
       ...(Array.isArray(spec.validationActions) ? { validationActions: spec.validationActions.map(String) } : {}),
     });
   } else if (kind === 'Secret' && hasSops) {
-    facts.sealedSecrets.push({ file, label: `${where}${describeObject(object)}`, namespace: stringOrUndefined(metadata.namespace) });
+    facts.sealedSecrets.push({
+      file,
+      label: `${where}${describeObject(object)}`,
+      namespace: stringOrUndefined(metadata.namespace),
+    });
   }
 }
 
@@ -438,7 +481,14 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
     }
     const pathology = pathologyOf(text);
     if (pathology !== undefined) {
-      facts.findings.push(finding(file, 'pathological-file', `not checked: ${pathology}`, 'remove it or make it an ordinary manifest: kubectl, kustomize and sops would stall or fail on it too'));
+      facts.findings.push(
+        finding(
+          file,
+          'pathological-file',
+          `not checked: ${pathology}`,
+          'remove it or make it an ordinary manifest: kubectl, kustomize and sops would stall or fail on it too',
+        ),
+      );
       continue;
     }
     let parsed: ParsedFile;
@@ -446,7 +496,14 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
       parsed = parse(file, text);
     } catch (error) {
       if (error instanceof RangeError) {
-        facts.findings.push(finding(file, 'pathological-file', 'not checked: reading it exhausted the stack', 'remove it or make it an ordinary manifest'));
+        facts.findings.push(
+          finding(
+            file,
+            'pathological-file',
+            'not checked: reading it exhausted the stack',
+            'remove it or make it an ordinary manifest',
+          ),
+        );
         continue;
       }
       throw error;
@@ -502,7 +559,12 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
             file,
             'invalid-sops-metadata',
             `${where}its sops block has no mac or no key, so nothing can decrypt it`,
-            `restore it from Git history, or seal its values again: ${sealFix(file, nameOf(object), secretValuesOf(object).map(({ key }) => key), documents.length === 1 ? 'file' : 'document')}`,
+            `restore it from Git history, or seal its values again: ${sealFix(
+              file,
+              nameOf(object),
+              secretValuesOf(object).map(({ key }) => key),
+              documents.length === 1 ? 'file' : 'document',
+            )}`,
           ),
         );
       }
@@ -528,13 +590,22 @@ function gatherFileFacts(file: string, documents: readonly unknown[], facts: Fle
       facts.gitRepositories.push({ name: nameOf(object) ?? '', url: stringOrUndefined(spec.url) });
     } else if (isKustomizeConfig(file, object)) {
       const listed = [...listOf(object.resources), ...listOf(object.components)];
-      facts.kustomizeConfigs.push({ file, resources: listed.filter((each): each is string => typeof each === 'string'), patches: listOf(object.patches).filter(isObject).map(readPatch) });
+      facts.kustomizeConfigs.push({
+        file,
+        resources: listed.filter((each): each is string => typeof each === 'string'),
+        patches: listOf(object.patches).filter(isObject).map(readPatch),
+      });
       checkSecretGenerators(file, object, where, facts.findings);
     }
   });
   if (placeholder) {
     facts.findings.push(
-      finding(file, 'placeholder', 'a generated placeholder, not a real ciphertext (kept out of kustomization.yaml until it is sealed)', placeholderFix(file)),
+      finding(
+        file,
+        'placeholder',
+        'a generated placeholder, not a real ciphertext (kept out of kustomization.yaml until it is sealed)',
+        placeholderFix(file),
+      ),
     );
   }
   if (encryptedDocuments.length > 0 || placeholder) {

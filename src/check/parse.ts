@@ -51,8 +51,23 @@ let jsYamlReader: { readonly library: JsYaml; readonly options: LoadOptions } | 
 function jsYaml(): { readonly library: JsYaml; readonly options: LoadOptions } {
   if (jsYamlReader === undefined) {
     const library: JsYaml = jsYamlLibrary;
-    const { binaryTag, CORE_SCHEMA, defineMappingTag, defineScalarTag, defineSequenceTag, mapTag, mergeTag, omapTag, pairsTag, setTag } = library;
-    const untaggedScalar = defineScalarTag('', { matchByTagPrefix: true, resolve: (source) => source, identify: () => false });
+    const {
+      binaryTag,
+      CORE_SCHEMA,
+      defineMappingTag,
+      defineScalarTag,
+      defineSequenceTag,
+      mapTag,
+      mergeTag,
+      omapTag,
+      pairsTag,
+      setTag,
+    } = library;
+    const untaggedScalar = defineScalarTag('', {
+      matchByTagPrefix: true,
+      resolve: (source) => source,
+      identify: () => false,
+    });
     const untaggedSequence = defineSequenceTag<unknown[]>('', {
       matchByTagPrefix: true,
       create: () => [],
@@ -72,7 +87,16 @@ function jsYaml(): { readonly library: JsYaml; readonly options: LoadOptions } {
     });
     // Created once: js-yaml copies its options on every call.
     const options: LoadOptions = {
-      schema: CORE_SCHEMA.withTags(mergeTag, binaryTag, setTag, omapTag, pairsTag, untaggedScalar, untaggedSequence, untaggedMapping),
+      schema: CORE_SCHEMA.withTags(
+        mergeTag,
+        binaryTag,
+        setTag,
+        omapTag,
+        pairsTag,
+        untaggedScalar,
+        untaggedSequence,
+        untaggedMapping,
+      ),
       maxDepth: 1000,
     };
     jsYamlReader = { library, options };
@@ -137,6 +161,9 @@ export function parseFleetFile(path: string, text: string): ParsedFile {
 
 /** "duplicated mapping key at line 3, column 1" (no text of the file). */
 export function describeProblem(problem: ParseProblem): string {
-  const where = problem.line === undefined ? '' : `line ${problem.line}${problem.column === undefined ? '' : `, column ${problem.column}`}`;
+  const where =
+    problem.line === undefined
+      ? ''
+      : `line ${problem.line}${problem.column === undefined ? '' : `, column ${problem.column}`}`;
   return [problem.reason, where].filter((part) => part !== undefined && part !== '').join(' at ') || 'unreadable';
 }

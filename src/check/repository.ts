@@ -24,7 +24,9 @@ export function findPrivateKeyKind(bytes: Uint8Array): string | undefined {
     }
   }
   for (let at = buffer.indexOf(AGE_SECRET_KEY); at !== -1; at = buffer.indexOf(AGE_SECRET_KEY, at + 1)) {
-    if (AGE_IDENTITY_BODY.test(buffer.toString('latin1', at + AGE_SECRET_KEY.length, at + AGE_SECRET_KEY.length + 58))) {
+    if (
+      AGE_IDENTITY_BODY.test(buffer.toString('latin1', at + AGE_SECRET_KEY.length, at + AGE_SECRET_KEY.length + 58))
+    ) {
       return 'an age identity (AGE-SECRET-KEY-…)';
     }
   }
@@ -40,7 +42,12 @@ export function isUneditedChecker(bytes: Uint8Array): boolean {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = buffer.indexOf(CHECKER_HEADER_END);
   const hash = end === -1 ? undefined : CHECKER_HASH.exec(buffer.toString('utf8', 0, end))?.[1];
-  return hash !== undefined && createHash('sha256').update(buffer.subarray(end + CHECKER_HEADER_END.length)).digest('hex') === hash;
+  return (
+    hash !== undefined &&
+    createHash('sha256')
+      .update(buffer.subarray(end + CHECKER_HEADER_END.length))
+      .digest('hex') === hash
+  );
 }
 
 /** The package and version a checker's header names (`generator-flux-sops 0.1.0`), if it has the generated header. */
@@ -56,7 +63,9 @@ function describeCheckerDifference(fleetCopy: Uint8Array, shipped: Uint8Array): 
   if (fleetVersion === undefined) {
     return `is not the checker ${shippedVersion} ships (it has no generated header)`;
   }
-  const edited = isUneditedChecker(fleetCopy) ? '' : ', and was edited after it was generated (its header hash does not match)';
+  const edited = isUneditedChecker(fleetCopy)
+    ? ''
+    : ', and was edited after it was generated (its header hash does not match)';
   return fleetVersion === shippedVersion
     ? `differs from the checker ${shippedVersion} ships, although its header names that version${edited}`
     : `is the checker of ${fleetVersion}${edited}, not the one ${shippedVersion} ships`;

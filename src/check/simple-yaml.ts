@@ -34,7 +34,8 @@ const JSON_ESCAPED = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u']);
  * Tabs, carriage returns, byte-order marks, line breaks of YAML 1.1 and anything YAML calls
  * non-printable (which js-yaml refuses, with a position): js-yaml reads or refuses such text.
  */
-const DECLINED_CHARACTER = /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+const DECLINED_CHARACTER =
+  /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
 /** `|`, `|-`, `|+`: a literal block scalar, clipped, stripped or kept (no indentation indicator). */
 const LITERAL_HEADER = /^\|([-+]?)(?: +#.*)?$/;
 
@@ -129,7 +130,11 @@ export class SimpleYamlReader {
 
   private readSequence(indent: number): unknown[] {
     const items: unknown[] = [];
-    for (let line = this.nextContentLine(); line !== undefined && this.indent() === indent && isSequenceItem(line, indent); line = this.nextContentLine()) {
+    for (
+      let line = this.nextContentLine();
+      line !== undefined && this.indent() === indent && isSequenceItem(line, indent);
+      line = this.nextContentLine()
+    ) {
       let contentStart = indent + 1;
       while (line.charCodeAt(contentStart) === 0x20) {
         contentStart += 1;
@@ -154,7 +159,11 @@ export class SimpleYamlReader {
 
   private readMapping(indent: number): Record<string, unknown> {
     const mapping: Record<string, unknown> = {};
-    for (let line = this.nextContentLine(); line !== undefined && this.indent() === indent && line !== '---'; line = this.nextContentLine()) {
+    for (
+      let line = this.nextContentLine();
+      line !== undefined && this.indent() === indent && line !== '---';
+      line = this.nextContentLine()
+    ) {
       if (isSequenceItem(line, indent)) {
         throw NOT_SIMPLE; // a sequence item among keys: an error js-yaml words
       }
@@ -239,7 +248,11 @@ export class SimpleYamlReader {
     // The blank lines just read belong to what follows, as far as js-yaml's positions go: step back over them.
     this.index -= blanks;
     const text = content.join('\n');
-    return chomping === '-' ? text : chomping === '+' ? `${text}\n${'\n'.repeat(blanks > 0 && this.index + blanks === this.lines.length ? blanks - 1 : blanks)}` : `${text}\n`;
+    return chomping === '-'
+      ? text
+      : chomping === '+'
+        ? `${text}\n${'\n'.repeat(blanks > 0 && this.index + blanks === this.lines.length ? blanks - 1 : blanks)}`
+        : `${text}\n`;
   }
 
   /** After a scalar, a more indented line would continue it over several lines: not ours. */
@@ -262,7 +275,10 @@ export class SimpleYamlReader {
     const first = text.charCodeAt(0);
     if (first === 0x22 /* " */) {
       const match = /^"((?:[^"\\]|\\.)*)" *(?: #.*)?$/.exec(text);
-      if (!match || [...(match[1] as string).matchAll(ESCAPE)].some((escape) => !JSON_ESCAPED.has(escape[1] as string))) {
+      if (
+        !match ||
+        [...(match[1] as string).matchAll(ESCAPE)].some((escape) => !JSON_ESCAPED.has(escape[1] as string))
+      ) {
         throw NOT_SIMPLE;
       }
       try {
@@ -324,7 +340,9 @@ function indentOf(line: string): number {
 }
 
 function isSequenceItem(line: string, indent: number): boolean {
-  return line.charCodeAt(indent) === 0x2d /* - */ && (line.length === indent + 1 || line.charCodeAt(indent + 1) === 0x20);
+  return (
+    line.charCodeAt(indent) === 0x2d /* - */ && (line.length === indent + 1 || line.charCodeAt(indent + 1) === 0x20)
+  );
 }
 
 /** `key: value`, `key:`, `"key": value`: the key as written and what follows the colon. */

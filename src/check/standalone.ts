@@ -11,7 +11,11 @@ runCheckCommand(process.argv.slice(2), { command: 'node .flux-sops/check.cjs', s
   },
   (error: unknown) => {
     // As flux-sops prints it: the message of a problem the user can fix, the stack of a bug.
-    process.stderr.write(isFluxSopsError(error) ? `flux-sops: ${error.message}\n` : `flux-sops: ${(error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(
+      isFluxSopsError(error)
+        ? `flux-sops: ${error.message}\n`
+        : `flux-sops: ${(error as Error).stack ?? String(error)}\n`,
+    );
     process.exitCode = isFluxSopsError(error) ? error.code : 1;
   },
 );

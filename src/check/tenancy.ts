@@ -22,7 +22,11 @@ import { type Finding, finding } from './findings.js';
 
 /** The lockdown flags of fluxcd/flux2-multi-tenancy (clusters/production/flux-system/kustomization.yaml), by controller. */
 const LOCKDOWN_FLAGS: Readonly<Record<string, readonly string[]>> = {
-  'kustomize-controller': ['--no-cross-namespace-refs=true', '--no-remote-bases=true', '--default-service-account=default'],
+  'kustomize-controller': [
+    '--no-cross-namespace-refs=true',
+    '--no-remote-bases=true',
+    '--default-service-account=default',
+  ],
   'helm-controller': ['--no-cross-namespace-refs=true', '--default-service-account=default'],
   'notification-controller': ['--no-cross-namespace-refs=true'],
   'image-reflector-controller': ['--no-cross-namespace-refs=true'],
@@ -50,13 +54,18 @@ function targetNames(name: string | undefined): string[] {
 
 /** The values a kustomization's patches add to one kind and name. */
 function valuesFor(config: KustomizeConfig, kind: string, name: string): string[] {
-  return config.patches.filter((patch) => patch.targetKind === kind && targetNames(patch.targetName).includes(name)).flatMap((patch) => patch.values);
+  return config.patches
+    .filter((patch) => patch.targetKind === kind && targetNames(patch.targetName).includes(name))
+    .flatMap((patch) => patch.values);
 }
 
 /** `clusters/<env>/flux-system/kustomization.yaml`: the bootstrap customization of an environment. */
 function bootstrapEnvironmentOf(file: string): string | undefined {
   const place = environmentOfPath(file);
-  return place?.folder === CLUSTERS_FOLDER && file === `${CLUSTERS_FOLDER}/${place.environment}/flux-system/kustomization.yaml` ? place.environment : undefined;
+  return place?.folder === CLUSTERS_FOLDER &&
+    file === `${CLUSTERS_FOLDER}/${place.environment}/flux-system/kustomization.yaml`
+    ? place.environment
+    : undefined;
 }
 
 function checkLockdown(facts: FleetFacts): Finding[] {
@@ -85,8 +94,14 @@ function checkLockdown(facts: FleetFacts): Finding[] {
     }
     const kustomizeController = valuesFor(config, 'Deployment', 'kustomize-controller');
     const flagLock =
-      kustomizeController.some((value) => value.startsWith('--feature-gates=') && value.includes('ObjectLevelWorkloadIdentity=true')) &&
-      kustomizeController.some((value) => value.startsWith('--default-decryption-service-account=') && value.length > '--default-decryption-service-account='.length);
+      kustomizeController.some(
+        (value) => value.startsWith('--feature-gates=') && value.includes('ObjectLevelWorkloadIdentity=true'),
+      ) &&
+      kustomizeController.some(
+        (value) =>
+          value.startsWith('--default-decryption-service-account=') &&
+          value.length > '--default-decryption-service-account='.length,
+      );
     if (!flagLock && !hasPolicyLock(facts, environment)) {
       findings.push(
         finding(
@@ -104,19 +119,31 @@ function checkLockdown(facts: FleetFacts): Finding[] {
 /** A ValidatingAdmissionPolicy `flux-sops-tenant-decryption` (failurePolicy Fail) and a Deny binding of it, under clusters/<env>/. */
 function hasPolicyLock(facts: FleetFacts, environment: string): boolean {
   const here = facts.namedObjects.filter((each) => each.file.startsWith(`${CLUSTERS_FOLDER}/${environment}/`));
-  const policy = here.some((each) => each.kind === 'ValidatingAdmissionPolicy' && each.name === DECRYPTION_POLICY && (each.failurePolicy ?? 'Fail') === 'Fail');
-  const binding = here.some((each) => each.kind === 'ValidatingAdmissionPolicyBinding' && each.policyName === DECRYPTION_POLICY && each.validationActions?.includes('Deny'));
+  const policy = here.some(
+    (each) =>
+      each.kind === 'ValidatingAdmissionPolicy' &&
+      each.name === DECRYPTION_POLICY &&
+      (each.failurePolicy ?? 'Fail') === 'Fail',
+  );
+  const binding = here.some(
+    (each) =>
+      each.kind === 'ValidatingAdmissionPolicyBinding' &&
+      each.policyName === DECRYPTION_POLICY &&
+      each.validationActions?.includes('Deny'),
+  );
   return policy && binding;
 }
 
 function checkAgeSecret(facts: FleetFacts): Finding[] {
   return facts.kustomizeConfigs
-    .filter((config) => config.patches.some((patch) => patch.values.some((value) => value.startsWith('--sops-age-secret'))))
+    .filter((config) =>
+      config.patches.some((patch) => patch.values.some((value) => value.startsWith('--sops-age-secret'))),
+    )
     .map((config) =>
       finding(
         config.file,
         'sops-age-secret',
-        'sets --sops-age-secret: kustomize-controller then imports that age identity for every Kustomization without a decryption secretRef, tenants\' included',
+        "sets --sops-age-secret: kustomize-controller then imports that age identity for every Kustomization without a decryption secretRef, tenants' included",
         'remove the patch that adds --sops-age-secret; give a break-glass age identity as a backup recipient instead (backupAgeRecipients)',
       ),
     );
@@ -135,7 +162,11 @@ function checkFluxObjects(facts: FleetFacts): Finding[] {
         ),
       );
     }
-    if (object.namespace !== FLEET_NAMESPACE && object.decryption !== undefined && object.decryption.serviceAccountName === undefined) {
+    if (
+      object.namespace !== FLEET_NAMESPACE &&
+      object.decryption !== undefined &&
+      object.decryption.serviceAccountName === undefined
+    ) {
       findings.push(
         finding(
           object.file,
@@ -172,7 +203,12 @@ function checkSecretNamespaces(facts: FleetFacts): Finding[] {
   const findings: Finding[] = [];
   for (const secret of facts.sealedSecrets) {
     const place = environmentOfPath(secret.file);
-    if (place?.folder !== SECRETS_FOLDER || secret.namespace === undefined || secret.namespace === FLEET_NAMESPACE || created.get(place.environment)?.has(secret.namespace)) {
+    if (
+      place?.folder !== SECRETS_FOLDER ||
+      secret.namespace === undefined ||
+      secret.namespace === FLEET_NAMESPACE ||
+      created.get(place.environment)?.has(secret.namespace)
+    ) {
       continue;
     }
     const known = [FLEET_NAMESPACE, ...(created.get(place.environment) ?? [])];
@@ -198,8 +234,16 @@ const TENANT_ALIAS = /:alias\/flux-sops\/[^/]+\/[^/]+$/;
 function kmsArnsOfConfig(file: string, text: string, parse: FleetFileParser): string[] {
   const parsed = parse(file, text);
   const config = 'problem' in parsed ? undefined : parsed.documents[0];
-  const rules = config !== null && typeof config === 'object' && !Array.isArray(config) && Array.isArray((config as { creation_rules?: unknown }).creation_rules) ? (config as { creation_rules: unknown[] }).creation_rules : [];
-  return rules.filter((rule): rule is CreationRule => rule !== null && typeof rule === 'object' && !Array.isArray(rule)).flatMap(kmsArnsOf);
+  const rules =
+    config !== null &&
+    typeof config === 'object' &&
+    !Array.isArray(config) &&
+    Array.isArray((config as { creation_rules?: unknown }).creation_rules)
+      ? (config as { creation_rules: unknown[] }).creation_rules
+      : [];
+  return rules
+    .filter((rule): rule is CreationRule => rule !== null && typeof rule === 'object' && !Array.isArray(rule))
+    .flatMap(kmsArnsOf);
 }
 
 /**
@@ -208,7 +252,11 @@ function kmsArnsOfConfig(file: string, text: string, parse: FleetFileParser): st
  * would be sealed for the fleet's identity, which its Kustomization cannot use). The tenants' keys
  * are those of tenants/<tenant>.sops.yaml, and any alias under alias/flux-sops/<env>/.
  */
-export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: readonly CreationRule[], parse: FleetFileParser): Finding[] {
+export function checkTenantKeys(
+  files: ReadonlyMap<string, string>,
+  fleetRules: readonly CreationRule[],
+  parse: FleetFileParser,
+): Finding[] {
   const fleetKeys = new Set(fleetRules.flatMap(kmsArnsOf));
   const tenantKeys = new Map<string, string>();
   const findings: Finding[] = [];
@@ -222,7 +270,12 @@ export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: 
       // A tenant alias in both is the fleet rule's mistake, reported below.
       if (fleetKeys.has(arn) && !TENANT_ALIAS.test(arn)) {
         findings.push(
-          finding(file, 'tenant-key-shared', `names the fleet's key ${arn}: the tenant's files would be sealed for the fleet's identity, not for its own flux-sops-decryptor`, `use the tenant's own key of that environment (flux-sops regenerates ${file})`),
+          finding(
+            file,
+            'tenant-key-shared',
+            `names the fleet's key ${arn}: the tenant's files would be sealed for the fleet's identity, not for its own flux-sops-decryptor`,
+            `use the tenant's own key of that environment (flux-sops regenerates ${file})`,
+          ),
         );
       }
     }
@@ -232,7 +285,12 @@ export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: 
     if (TENANT_ALIAS.test(arn)) {
       const owner = tenantKeys.has(arn) ? `the key of tenant ${tenantKeys.get(arn)}` : 'a tenant key';
       findings.push(
-        finding(SOPS_CONFIG_FILE, 'tenant-key-shared', `names ${owner}, ${arn}: every file sealed by that rule would open to the tenant's role`, "name the environment's own key in its rule, then flux-sops updatekeys <env>"),
+        finding(
+          SOPS_CONFIG_FILE,
+          'tenant-key-shared',
+          `names ${owner}, ${arn}: every file sealed by that rule would open to the tenant's role`,
+          "name the environment's own key in its rule, then flux-sops updatekeys <env>",
+        ),
       );
     }
   }
@@ -241,5 +299,10 @@ export function checkTenantKeys(files: ReadonlyMap<string, string>, fleetRules: 
 
 /** Every tenancy finding of a fleet. */
 export function checkTenancy(facts: FleetFacts): Finding[] {
-  return [...checkLockdown(facts), ...checkAgeSecret(facts), ...checkFluxObjects(facts), ...checkSecretNamespaces(facts)];
+  return [
+    ...checkLockdown(facts),
+    ...checkAgeSecret(facts),
+    ...checkFluxObjects(facts),
+    ...checkSecretNamespaces(facts),
+  ];
 }

@@ -6,8 +6,22 @@ import { type Dirent, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:
 import { join, resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
-import { README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, TENANT_SOPS_CONFIG, TENANTS_FOLDER } from '../fleet/layout.js';
-import { type CommandSpec, commonOptions, cwdOption, environmentCommand, helpText, type ParsedValues, parseCommandLine } from './options.js';
+import {
+  README_FILE,
+  SOPS_CONFIG_FILE,
+  STORED_ANSWERS_FILE,
+  TENANT_SOPS_CONFIG,
+  TENANTS_FOLDER,
+} from '../fleet/layout.js';
+import {
+  type CommandSpec,
+  commonOptions,
+  cwdOption,
+  environmentCommand,
+  helpText,
+  type ParsedValues,
+  parseCommandLine,
+} from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
   usage: 'flux-sops env remove <name> [options]',
@@ -18,7 +32,15 @@ export const environmentRemoveCommand: CommandSpec = {
     'With sealed Secrets or files you edited, nothing is removed without --force (exit 1, listing them). With',
     'iac terraform, terraform/<name>/ is kept for terraform destroy. The last environment cannot be removed.',
   ].join('\n'),
-  options: [{ name: 'force', type: 'boolean', description: 'Also remove sealed Secrets and edited files (Git history keeps them)' }, cwdOption, ...commonOptions],
+  options: [
+    {
+      name: 'force',
+      type: 'boolean',
+      description: 'Also remove sealed Secrets and edited files (Git history keeps them)',
+    },
+    cwdOption,
+    ...commonOptions,
+  ],
 };
 
 export function fleetRootOf(values: ParsedValues): string {
@@ -27,7 +49,10 @@ export function fleetRootOf(values: ParsedValues): string {
 
 function onlyName(command: CommandSpec, positionals: readonly string[]): string {
   if (positionals.length !== 1) {
-    throw new FluxSopsError('usage', `${command.usage.split(' <')[0]} takes exactly one environment name, got ${positionals.length}\nUsage: ${command.usage}`);
+    throw new FluxSopsError(
+      'usage',
+      `${command.usage.split(' <')[0]} takes exactly one environment name, got ${positionals.length}\nUsage: ${command.usage}`,
+    );
   }
   return positionals[0] as string;
 }
@@ -53,7 +78,10 @@ export function entriesOf(folder: string): Dirent[] {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return [];
     }
-    throw new FluxSopsError('fleet', `${folder} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FluxSopsError(
+      'fleet',
+      `${folder} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 

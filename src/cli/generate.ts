@@ -6,7 +6,16 @@ import { dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { asCancellation, FluxSopsError, isFluxSopsError, RUN_BY_FLUX_SOPS } from '../errors.js';
 import { readAnswersFile } from '../fleet/answers-file.js';
-import { howToGive, mergeAnswers, parseOptionAnswers, readAnswersObject, readEnvironmentOptions, readOptionAnswers, type RawAnswers, validateAnswers } from '../fleet/inputs.js';
+import {
+  howToGive,
+  mergeAnswers,
+  parseOptionAnswers,
+  readAnswersObject,
+  readEnvironmentOptions,
+  readOptionAnswers,
+  type RawAnswers,
+  validateAnswers,
+} from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { planAddEnvironment, planAddTenant, refusePreTenantFleet } from '../fleet/plan.js';
@@ -45,7 +54,10 @@ export function readStoredAnswers(folder: string): RawAnswers {
   try {
     stored = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new FluxSopsError('fleet', `${path} is not valid JSON (${(error as Error).message}): fix it, or remove it to give the answers again`);
+    throw new FluxSopsError(
+      'fleet',
+      `${path} is not valid JSON (${(error as Error).message}): fix it, or remove it to give the answers again`,
+    );
   }
   const answers = stored?.[STORAGE_NAME];
   return answers === undefined ? {} : readAnswersObject(answers, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
@@ -89,7 +101,10 @@ export function validateFleetInputs(destination: string, values: ParsedValues, i
   refusePreTenantFleet(stored, (path) => existsSync(join(destination, path)));
   const fromFile = typeof values.answers === 'string' ? readAnswersFile(values.answers) : {};
   if (!interactive) {
-    validateAnswers(mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile))), howToGive(false));
+    validateAnswers(
+      mergeAnswers(stored, fromFile, readOptionAnswers(values, mergeAnswers(stored, fromFile))),
+      howToGive(false),
+    );
   } else {
     parseOptionAnswers(values); // malformed options now; the rest once the prompts have given the environments
   }
@@ -111,7 +126,14 @@ function fleetToAddTo(fleet: string): { stored: RawAnswers; read: (file: string)
 /** Plans `env <name>` once before Yeoman loads, so every problem is reported without it. */
 export function validateEnvironmentInputs(fleet: string, name: string, values: ParsedValues): void {
   const { stored, read } = fleetToAddTo(fleet);
-  planAddEnvironment(stored, name, readEnvironmentOptions(name, values), read(SOPS_CONFIG_FILE), read(README_FILE), read);
+  planAddEnvironment(
+    stored,
+    name,
+    readEnvironmentOptions(name, values),
+    read(SOPS_CONFIG_FILE),
+    read(README_FILE),
+    read,
+  );
 }
 
 /** Plans `tenant add <name>` once before Yeoman loads, so every problem is reported without it. */
@@ -124,15 +146,28 @@ export function validateTenantInputs(fleet: string, name: string, values: Parsed
   }
 }
 
-export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: string, values: ParsedValues, positionals: string[]): Promise<void> {
+export async function runGenerator(
+  name: 'app' | 'env' | 'tenant',
+  destination: string,
+  values: ParsedValues,
+  positionals: string[],
+): Promise<void> {
   const interactive = isInteractive(values);
   const { default: Environment } = await import('yeoman-environment');
   const environment = new Environment({ cwd: destination, skipInstall: true, force: Boolean(values.force) } as never);
   // index.js when compiled, index.ts when the sources run through tsx (the tests). Registered as
   // the imported class: yeoman-environment would require() a path first, which ESM sources refuse.
-  const generatorUrl = new URL(`../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  const generatorUrl = new URL(
+    `../../generators/${name}/index${extname(fileURLToPath(import.meta.url))}`,
+    import.meta.url,
+  );
   const { default: generator } = (await import(generatorUrl.href)) as { default: unknown };
-  (environment as unknown as { registerStub: (...args: unknown[]) => unknown }).registerStub(generator, `flux-sops:${name}`, fileURLToPath(generatorUrl), packageRoot());
+  (environment as unknown as { registerStub: (...args: unknown[]) => unknown }).registerStub(
+    generator,
+    `flux-sops:${name}`,
+    fileURLToPath(generatorUrl),
+    packageRoot(),
+  );
   // Yeoman creates the destination when it starts: a folder it cannot create is said first.
   assertWritable(destination, []);
   const firstMissing = firstMissingFolder(destination);
@@ -140,7 +175,11 @@ export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: 
   // runs at once (an env add and a seal, two env adds) never lose each other's edits.
   const lock = existsSync(join(destination, STORED_ANSWERS_FILE)) ? acquireFleetLock(destination) : undefined;
   try {
-    await environment.run([`flux-sops:${name}`, ...positionals], { ...generatorOptions(values, interactive), skipInstall: true, [RUN_BY_FLUX_SOPS]: true } as never);
+    await environment.run([`flux-sops:${name}`, ...positionals], {
+      ...generatorOptions(values, interactive),
+      skipInstall: true,
+      [RUN_BY_FLUX_SOPS]: true,
+    } as never);
   } catch (raised) {
     const error = asCancellation(raised);
     if (firstMissing !== undefined) {
@@ -148,9 +187,16 @@ export async function runGenerator(name: 'app' | 'env' | 'tenant', destination: 
     }
     if (isFluxSopsError(error) && error.kind === 'cancelled') {
       // The generators write nothing before every question is answered; say so only if true.
-      const files = (environment as unknown as { sharedFs: { all(): { path: string; committed?: boolean }[] } }).sharedFs.all();
+      const files = (
+        environment as unknown as { sharedFs: { all(): { path: string; committed?: boolean }[] } }
+      ).sharedFs.all();
       const written = files.filter((file) => file.committed).map((file) => relative(destination, file.path));
-      throw new FluxSopsError('cancelled', written.length === 0 ? 'Cancelled: nothing was written.' : `Cancelled, after these files were written: ${written.join(', ')}`);
+      throw new FluxSopsError(
+        'cancelled',
+        written.length === 0
+          ? 'Cancelled: nothing was written.'
+          : `Cancelled, after these files were written: ${written.join(', ')}`,
+      );
     }
     // The generators check every path before writing; a system error still possible while
     // Yeoman writes (disk full, I/O error) must not leave a fleet that looks finished.

@@ -53,7 +53,10 @@ export async function runKeysCommand(command: KeysCommand, argv: readonly string
   assertFolder(root);
   const dryRun = values['dry-run'] === true;
   // Loaded only now: they bring in the AWS SDK, which --help and a bad option do not need.
-  const [{ runKeys }, { sopsKeyOperations }] = await Promise.all([import('../keys/run.js'), import('../keys/operations.js')]);
+  const [{ runKeys }, { sopsKeyOperations }] = await Promise.all([
+    import('../keys/run.js'),
+    import('../keys/operations.js'),
+  ]);
   const result = await runKeys(command, root, { environments: positionals, dryRun }, sopsKeyOperations());
   process.stdout.write(formatReport(command, result, dryRun));
   if (command === 'rotate' && result.written) {

@@ -37,7 +37,9 @@ export function inputOption(input: InputDeclaration, perEnvironment = false): Op
   return {
     name: input.option,
     type: 'string',
-    placeholder: perEnvironment ? `<env>=${input.placeholder.slice(1, -1) === 'arn' ? '<arn>' : input.placeholder}` : input.placeholder,
+    placeholder: perEnvironment
+      ? `<env>=${input.placeholder.slice(1, -1) === 'arn' ? '<arn>' : input.placeholder}`
+      : input.placeholder,
     description: perEnvironment ? perEnvironmentOptionDescription(input) : optionDescription(input),
     multiple: perEnvironment || input.list === true || input.name === 'identity',
   };
@@ -69,7 +71,12 @@ export const generateCommand: CommandSpec = {
   usage: 'flux-sops [dir] [options]',
   summary: 'Write a Flux + SOPS + AWS KMS fleet repository into dir (default: the current folder).',
   options: [
-    { name: 'answers', type: 'string', placeholder: '<file>', description: 'YAML or JSON file with the inputs (see README)' },
+    {
+      name: 'answers',
+      type: 'string',
+      placeholder: '<file>',
+      description: 'YAML or JSON file with the inputs (see README)',
+    },
     ...fleetInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)),
     ...perEnvironmentOptionInputs.map((input) => inputOption(input, true)),
     ...generatingOptions,
@@ -90,11 +97,18 @@ export const tenantCommand: CommandSpec = {
     'Add the tenant <name> to a fleet: its namespace, ServiceAccount, RoleBinding, GitRepository and Kustomization\n' +
     'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with --decryption,\n' +
     'its own KMS key and IAM role per environment and tenants/<name>.sops.yaml for its repository.',
-  options: [...tenantInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)), cwdOption, ...generatingOptions],
+  options: [
+    ...tenantInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)),
+    cwdOption,
+    ...generatingOptions,
+  ],
 };
 
 export function helpText(command: CommandSpec): string {
-  const rows = command.options.map((option): [string, string] => [`--${option.name}${option.placeholder ? ` ${option.placeholder}` : ''}`, option.description]);
+  const rows = command.options.map((option): [string, string] => [
+    `--${option.name}${option.placeholder ? ` ${option.placeholder}` : ''}`,
+    option.description,
+  ]);
   const width = Math.max(...rows.map(([flag]) => flag.length));
   return [
     `Usage: ${command.usage}`,
@@ -119,18 +133,29 @@ export function debugRequested(): boolean {
 }
 
 /** Parses argv against the command's options; an unknown or malformed option is a usage error. */
-export function parseCommandLine(command: CommandSpec, argv: readonly string[]): { values: ParsedValues; positionals: string[] } {
+export function parseCommandLine(
+  command: CommandSpec,
+  argv: readonly string[],
+): { values: ParsedValues; positionals: string[] } {
   const config: NonNullable<ParseArgsConfig['options']> = {};
   for (const option of command.options) {
     config[option.name] = { type: option.type, multiple: option.multiple === true };
   }
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options: config, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
     debug = values.debug === true;
     return { values: values as ParsedValues, positionals };
   } catch (error) {
     // node:util's messages quote the option with an unclosed "'": keep only its first sentence, plainly.
     const message = (error as Error).message.replace(/'/g, '').split('. ')[0] ?? '';
-    throw new FluxSopsError('usage', `${message}\nRun ${command.usage.replace(/ \[options\].*$/, '')} --help for the options.`);
+    throw new FluxSopsError(
+      'usage',
+      `${message}\nRun ${command.usage.replace(/ \[options\].*$/, '')} --help for the options.`,
+    );
   }
 }

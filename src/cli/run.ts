@@ -13,7 +13,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   switch (first) {
     case 'check': {
       const { runCheckCommand } = await import('../check/command.js');
-      return runCheckCommand(rest, { command: 'flux-sops check', shippedCheckerFile: join(packageRoot(), SHIPPED_CHECKER_FILE) });
+      return runCheckCommand(rest, {
+        command: 'flux-sops check',
+        shippedCheckerFile: join(packageRoot(), SHIPPED_CHECKER_FILE),
+      });
     }
     case 'secret': {
       const { runSecretCommand } = await import('./secret.js');
@@ -40,7 +43,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       if (positionals.length > 1) {
         const { FluxSopsError } = await import('../errors.js');
-        throw new FluxSopsError('usage', `Too many arguments: ${positionals.join(' ')}\nUsage: ${generateCommand.usage}`);
+        throw new FluxSopsError(
+          'usage',
+          `Too many arguments: ${positionals.join(' ')}\nUsage: ${generateCommand.usage}`,
+        );
       }
       if (typeof values.answers === 'string') {
         values.answers = resolve(values.answers);
@@ -57,14 +63,29 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** An error as the product's own lines: the message, and a stack only for a bug under --debug. */
 export function formatError(error: unknown, debug: boolean): { text: string; status: number } {
   if (isFluxSopsError(error)) {
-    return { text: error.kind === 'cancelled' || error.kind === 'declined' ? `${error.message}\n` : `flux-sops: ${error.message}\n`, status: error.code };
+    return {
+      text:
+        error.kind === 'cancelled' || error.kind === 'declined'
+          ? `${error.message}\n`
+          : `flux-sops: ${error.message}\n`,
+      status: error.code,
+    };
   }
   const { message, stack } = error as Error;
-  return { text: debug && stack ? `${stack}\n` : `flux-sops: ${message}\n(an unexpected error: run again with --debug for its stack trace)\n`, status: 1 };
+  return {
+    text:
+      debug && stack
+        ? `${stack}\n`
+        : `flux-sops: ${message}\n(an unexpected error: run again with --debug for its stack trace)\n`,
+    status: 1,
+  };
 }
 
 /** Runs one command line and prints its error, if any, to `stderr`; returns the exit status. */
-export async function runCommandLine(argv: readonly string[], stderr: (text: string) => void = (text) => process.stderr.write(text)): Promise<number> {
+export async function runCommandLine(
+  argv: readonly string[],
+  stderr: (text: string) => void = (text) => process.stderr.write(text),
+): Promise<number> {
   if (argv.length === 1 && argv[0] === '--version') {
     process.stdout.write(`${packageVersion()}\n`);
     return 0;

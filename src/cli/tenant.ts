@@ -18,7 +18,15 @@ export const tenantRemoveCommand: CommandSpec = {
     'outside Git (never run). Once pushed, Flux prunes the tenant and its namespace from the clusters. With a sealed',
     'Secret or a file you edited, nothing is removed without --force (exit 1, listing them). The last tenant cannot be removed.',
   ].join('\n'),
-  options: [{ name: 'force', type: 'boolean', description: 'Also remove sealed credentials and edited files (Git history keeps them)' }, cwdOption, ...commonOptions],
+  options: [
+    {
+      name: 'force',
+      type: 'boolean',
+      description: 'Also remove sealed credentials and edited files (Git history keeps them)',
+    },
+    cwdOption,
+    ...commonOptions,
+  ],
 };
 
 async function removeTenant(argv: readonly string[]): Promise<number> {
@@ -28,7 +36,10 @@ async function removeTenant(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) {
-    throw new FluxSopsError('usage', `flux-sops tenant remove takes exactly one tenant name, got ${positionals.length}\nUsage: ${tenantRemoveCommand.usage}`);
+    throw new FluxSopsError(
+      'usage',
+      `flux-sops tenant remove takes exactly one tenant name, got ${positionals.length}\nUsage: ${tenantRemoveCommand.usage}`,
+    );
   }
   const name = positionals[0] as string;
   const root = fleetRootOf(values);
@@ -50,7 +61,11 @@ async function removeTenant(argv: readonly string[]): Promise<number> {
     removeEmptyFolders(root, folder);
     left.push(...entriesOf(join(root, folder)).map((entry) => `${folder}/${entry.name}`));
   }
-  const staged = [...plan.folders, ...deleted.filter((path) => !plan.folders.some((folder) => path.startsWith(`${folder}/`))), ...plan.edits.map((edit) => edit.path)];
+  const staged = [
+    ...plan.folders,
+    ...deleted.filter((path) => !plan.folders.some((folder) => path.startsWith(`${folder}/`))),
+    ...plan.edits.map((edit) => edit.path),
+  ];
   process.stdout.write(
     [
       `Removed the tenant ${name}: ${deleted.length} file${deleted.length === 1 ? '' : 's'} deleted${plan.sealed.length > 0 ? ` (${plan.sealed.length} sealed Secret${plan.sealed.length === 1 ? '' : 's'})` : ''}; ${plan.edits.map((edit) => edit.path).join(', ')} updated.`,
@@ -75,14 +90,22 @@ async function addTenant(argv: readonly string[]): Promise<number> {
   }
   const [action, name, ...extra] = positionals;
   if (action !== 'add' || name === undefined || extra.length > 0) {
-    throw new FluxSopsError('usage', `flux-sops tenant takes add or remove and one tenant name, got ${positionals.length === 0 ? 'nothing' : positionals.join(' ')}\nUsage: ${tenantCommand.usage}`);
+    throw new FluxSopsError(
+      'usage',
+      `flux-sops tenant takes add or remove and one tenant name, got ${positionals.length === 0 ? 'nothing' : positionals.join(' ')}\nUsage: ${tenantCommand.usage}`,
+    );
   }
   const fleet = fleetRootOf(values);
   const { runGenerator, validateTenantInputs } = await import('./generate.js');
   validateTenantInputs(fleet, name, values);
   // Yeoman owns --namespace: the generator takes the tenant's as --tenant-namespace.
   const { namespace, ...generatorValues } = values;
-  await runGenerator('tenant', fleet, { ...generatorValues, ...(namespace === undefined ? {} : { 'tenant-namespace': namespace }) }, [name]);
+  await runGenerator(
+    'tenant',
+    fleet,
+    { ...generatorValues, ...(namespace === undefined ? {} : { 'tenant-namespace': namespace }) },
+    [name],
+  );
   return 0;
 }
 

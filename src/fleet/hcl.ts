@@ -1,7 +1,8 @@
 // HCL values for the Terraform files: literal strings escaped so no input becomes an expression, object keys quoted where needed, Terraform references kept as expressions, laid out as `terraform fmt` lays them out.
 
 /** A value the writer can render: JSON's values, with strings that may carry `hclReference` tokens. */
-export type HclValue = string | number | boolean | null | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
+export type HclValue =
+  string | number | boolean | null | readonly HclValue[] | { readonly [key: string]: HclValue | undefined };
 
 // A reference travels inside ordinary strings (so one document builder serves JSON and HCL)
 // as a NUL-delimited traversal. Only traversals issued by `hclReference` are honoured: one that
@@ -18,7 +19,9 @@ const issuedReferences = new Set<string>();
  */
 export function hclReference(expression: string): string {
   if (!TRAVERSAL.test(expression)) {
-    throw new Error(`Bug: hclReference takes a Terraform traversal such as local.name, got ${JSON.stringify(expression)}`);
+    throw new Error(
+      `Bug: hclReference takes a Terraform traversal such as local.name, got ${JSON.stringify(expression)}`,
+    );
   }
   issuedReferences.add(expression);
   return `${REFERENCE_MARK}${expression}${REFERENCE_MARK}`;

@@ -107,7 +107,11 @@ export function trustPolicyOf(env: IamEnvironment, references: PolicyReferences 
       ],
     };
   }
-  return webIdentityTrustPolicyOf(env, { sid: 'FluxKustomizeControllerIRSA', namespace: FLUX_NAMESPACE, serviceAccount: FLUX_SERVICE_ACCOUNT }, references);
+  return webIdentityTrustPolicyOf(
+    env,
+    { sid: 'FluxKustomizeControllerIRSA', namespace: FLUX_NAMESPACE, serviceAccount: FLUX_SERVICE_ACCOUNT },
+    references,
+  );
 }
 
 /** The one Kubernetes ServiceAccount a web-identity trust policy admits. */
@@ -122,7 +126,11 @@ export interface WebIdentitySubject {
  * workload identity, which is STS AssumeRoleWithWebIdentity with a token issued for the
  * ServiceAccount): that one ServiceAccount of this environment's cluster, for STS only.
  */
-export function webIdentityTrustPolicyOf(env: IamEnvironment, subject: WebIdentitySubject, references: PolicyReferences = {}): PolicyDocument {
+export function webIdentityTrustPolicyOf(
+  env: IamEnvironment,
+  subject: WebIdentitySubject,
+  references: PolicyReferences = {},
+): PolicyDocument {
   const issuer = references.oidcIssuer ?? env.oidcIssuer;
   return {
     Version: POLICY_VERSION,
@@ -147,7 +155,10 @@ export function webIdentityTrustPolicyOf(env: IamEnvironment, subject: WebIdenti
  * The statement part that names the environment's key. IAM cannot authorise on an alias ARN:
  * for an alias, every key of that account and region, on condition that it carries the alias.
  */
-function kmsKeyScopeOf(env: IamEnvironment, references: PolicyReferences): Pick<PolicyStatement, 'Resource' | 'Condition'> {
+function kmsKeyScopeOf(
+  env: IamEnvironment,
+  references: PolicyReferences,
+): Pick<PolicyStatement, 'Resource' | 'Condition'> {
   if (references.kmsKeyArn !== undefined) {
     return { Resource: references.kmsKeyArn };
   }
@@ -165,7 +176,14 @@ function kmsKeyScopeOf(env: IamEnvironment, references: PolicyReferences): Pick<
 export function kmsDecryptPolicyOf(env: IamEnvironment, references: PolicyReferences = {}): PolicyDocument {
   return {
     Version: POLICY_VERSION,
-    Statement: [{ Sid: 'DecryptFluxSopsSecrets', Effect: 'Allow', Action: [...DECRYPT_ACTIONS], ...kmsKeyScopeOf(env, references) }],
+    Statement: [
+      {
+        Sid: 'DecryptFluxSopsSecrets',
+        Effect: 'Allow',
+        Action: [...DECRYPT_ACTIONS],
+        ...kmsKeyScopeOf(env, references),
+      },
+    ],
   };
 }
 
@@ -173,7 +191,14 @@ export function kmsDecryptPolicyOf(env: IamEnvironment, references: PolicyRefere
 export function kmsEncryptPolicyOf(env: IamEnvironment, references: PolicyReferences = {}): PolicyDocument {
   return {
     Version: POLICY_VERSION,
-    Statement: [{ Sid: 'EncryptFluxSopsSecrets', Effect: 'Allow', Action: [...ENCRYPT_ACTIONS], ...kmsKeyScopeOf(env, references) }],
+    Statement: [
+      {
+        Sid: 'EncryptFluxSopsSecrets',
+        Effect: 'Allow',
+        Action: [...ENCRYPT_ACTIONS],
+        ...kmsKeyScopeOf(env, references),
+      },
+    ],
   };
 }
 

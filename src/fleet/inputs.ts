@@ -101,7 +101,8 @@ export const fleetInputs = [
     name: 'repoUrl',
     option: 'repo-url',
     placeholder: '<url>',
-    message: 'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo): the one tenant "apps"',
+    message:
+      'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo): the one tenant "apps"',
     defaultText: undefined,
     required: false,
     validate: validateRepoUrl,
@@ -110,7 +111,7 @@ export const fleetInputs = [
     name: 'branch',
     option: 'branch',
     placeholder: '<branch>',
-    message: 'Git branch of that repository to sync (every tenant\'s default)',
+    message: "Git branch of that repository to sync (every tenant's default)",
     defaultText: 'main',
     required: false,
     validate: validateBranch,
@@ -150,7 +151,8 @@ export const fleetInputs = [
     name: 'codeOwners',
     option: 'code-owners',
     placeholder: '<@org/team>',
-    message: "GitHub users or teams who must review changes to the fleet's checker, CI and .sops.yaml (comma-separated, e.g. @acme/platform; empty: a placeholder that check --strict reports)",
+    message:
+      "GitHub users or teams who must review changes to the fleet's checker, CI and .sops.yaml (comma-separated, e.g. @acme/platform; empty: a placeholder that check --strict reports)",
     defaultText: 'none',
     required: false,
     list: true,
@@ -209,7 +211,8 @@ export const environmentInputs = [
     name: 'oidcIssuer',
     option: 'oidc-issuer',
     placeholder: '<issuer>',
-    message: "IRSA, and Pod Identity with a decrypting tenant: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
+    message:
+      "IRSA, and Pod Identity with a decrypting tenant: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
     defaultText: 'a marked placeholder, reported by flux-sops check --strict',
     required: false,
     validate: validateOidcIssuer,
@@ -233,15 +236,26 @@ export type EnvironmentInputName = (typeof environmentInputs)[number]['name'];
  * Per-environment inputs the main generator also takes, as repeatable `--option ENV=VALUE`. The
  * fleet-wide `--identity` takes `ENV=VALUE` items too (see readOptionAnswers).
  */
-export const perEnvironmentOptionNames: readonly EnvironmentInputName[] = ['kmsKeyArn', 'oidcIssuer', 'clusterName', 'identity'];
+export const perEnvironmentOptionNames: readonly EnvironmentInputName[] = [
+  'kmsKeyArn',
+  'oidcIssuer',
+  'clusterName',
+  'identity',
+];
 export const perEnvironmentOptionInputs = environmentInputs.filter(
-  (input) => perEnvironmentOptionNames.includes(input.name) && !fleetInputs.some((fleetInput) => fleetInput.option === input.option),
+  (input) =>
+    perEnvironmentOptionNames.includes(input.name) &&
+    !fleetInputs.some((fleetInput) => fleetInput.option === input.option),
 );
 
 /** Options of every generating command that steer the run rather than the fleet. */
 export const runOptions = [
   { name: 'force', description: 'Overwrite files that differ from what would be generated' },
-  { name: 'interactive', description: 'Prompt for missing inputs (default: when stdin is a terminal and CI is not set); --no-interactive never prompts' },
+  {
+    name: 'interactive',
+    description:
+      'Prompt for missing inputs (default: when stdin is a terminal and CI is not set); --no-interactive never prompts',
+  },
 ] as const;
 
 /** An input's line in `--help`: its question, then its default or that it is required. */
@@ -255,10 +269,12 @@ export function perEnvironmentOptionDescription(input: InputDeclaration): string
 }
 
 /** One environment as given: only the overrides the user set. */
-export type EnvironmentAnswers = { name: string } & Partial<Record<Exclude<EnvironmentInputName, 'backupAgeRecipients' | 'identity'>, string>> & {
-  identity?: Identity;
-  backupAgeRecipients?: string[];
-};
+export type EnvironmentAnswers = { name: string } & Partial<
+  Record<Exclude<EnvironmentInputName, 'backupAgeRecipients' | 'identity'>, string>
+> & {
+    identity?: Identity;
+    backupAgeRecipients?: string[];
+  };
 
 /** The fleet as given and stored in `.yo-rc.json`; per-environment defaults are applied when planning. */
 export interface FleetAnswers {
@@ -341,7 +357,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function readAnswersObject(content: unknown, source: string): RawAnswers {
   if (!isPlainObject(content)) {
-    throw inputError([`${source} must be a mapping of inputs (${fleetInputs.map((i) => i.name).join(', ')}), got ${describeValue(content)}`]);
+    throw inputError([
+      `${source} must be a mapping of inputs (${fleetInputs.map((i) => i.name).join(', ')}), got ${describeValue(content)}`,
+    ]);
   }
   const known = new Set<string>(fleetInputs.map((input) => input.name));
   const unknown = Object.keys(content).filter((key) => !known.has(key));
@@ -410,7 +428,13 @@ export function parseOptionAnswers(options: Readonly<Record<string, unknown>>): 
       if (name === 'identity' && separator === -1) {
         raw.identity = item;
       } else if (separator <= 0) {
-        problems.push(invalid(`--${option}`, item, `must be ENV=VALUE, e.g. production=${name === 'identity' ? 'pod-identity' : '…'}`));
+        problems.push(
+          invalid(
+            `--${option}`,
+            item,
+            `must be ENV=VALUE, e.g. production=${name === 'identity' ? 'pod-identity' : '…'}`,
+          ),
+        );
       } else {
         const environment = item.slice(0, separator);
         overrides.set(environment, { ...overrides.get(environment), [name]: item.slice(separator + 1) });
@@ -439,7 +463,11 @@ export function foldEnvironmentOverrides(answers: RawAnswers, overrides: OptionA
     return override ? { ...environment, ...override } : entry;
   });
   if (unused.size > 0) {
-    throw inputError([...unused].map((name) => invalid('environment in a per-environment option', name, 'is not one of the environments')));
+    throw inputError(
+      [...unused].map((name) =>
+        invalid('environment in a per-environment option', name, 'is not one of the environments'),
+      ),
+    );
   }
   return { ...answers, environments };
 }
@@ -454,7 +482,10 @@ export function readOptionAnswers(options: Readonly<Record<string, unknown>>, ot
 }
 
 /** The `yo flux-sops:env <name>` options as that environment's overrides, validated with its name (every problem reported at once). */
-export function readEnvironmentOptions(name: unknown, options: Readonly<Record<string, unknown>>): Omit<EnvironmentAnswers, 'name'> {
+export function readEnvironmentOptions(
+  name: unknown,
+  options: Readonly<Record<string, unknown>>,
+): Omit<EnvironmentAnswers, 'name'> {
   const entry: Record<string, unknown> = {};
   for (const input of environmentInputs as readonly InputDeclaration[]) {
     const value = options[input.option];
@@ -464,7 +495,11 @@ export function readEnvironmentOptions(name: unknown, options: Readonly<Record<s
   }
   const validName = validateEnvironmentName(name);
   const problems: string[] = validName === true ? [] : [invalid('environment name', name, validName)];
-  const environment = readEnvironmentOverrides(entry, (input) => `--${environmentInputs.find((each) => each.name === input)?.option ?? input}`, problems);
+  const environment = readEnvironmentOverrides(
+    entry,
+    (input) => `--${environmentInputs.find((each) => each.name === input)?.option ?? input}`,
+    problems,
+  );
   if (problems.length > 0) {
     throw inputError(problems);
   }
@@ -472,7 +507,11 @@ export function readEnvironmentOptions(name: unknown, options: Readonly<Record<s
 }
 
 /** Validates one environment's override values; problems are named with `fieldOf(inputName)`. */
-function readEnvironmentOverrides(entry: Record<string, unknown>, fieldOf: (name: string) => string, problems: string[]): Omit<EnvironmentAnswers, 'name'> {
+function readEnvironmentOverrides(
+  entry: Record<string, unknown>,
+  fieldOf: (name: string) => string,
+  problems: string[],
+): Omit<EnvironmentAnswers, 'name'> {
   const environment: Record<string, unknown> = {};
   for (const input of environmentInputs as readonly InputDeclaration[]) {
     let value = entry[input.name];
@@ -497,7 +536,13 @@ function readEnvironment(entry: unknown, index: number, problems: string[]): Env
     return { name: entry };
   }
   if (!isPlainObject(entry)) {
-    problems.push(invalid(`environments[${index}]`, entry, `must be a name or a mapping with name and optional ${environmentInputs.map((input) => input.name).join(', ')}`));
+    problems.push(
+      invalid(
+        `environments[${index}]`,
+        entry,
+        `must be a name or a mapping with name and optional ${environmentInputs.map((input) => input.name).join(', ')}`,
+      ),
+    );
     return undefined;
   }
   const allowed = new Set<string>(['name', ...environmentInputs.map((input) => input.name)]);
@@ -537,15 +582,25 @@ function findRoleProblems(answers: FleetAnswers): string[] {
   for (const environment of answers.environments) {
     const roleName = roleNameOf(answers, environment);
     const accountId = environment.accountId ?? answers.accountId;
-    const decrypting = (answers.tenants ?? []).filter((tenant) => tenant.decryption === true && tenantInEnvironment(tenant, environment.name));
+    const decrypting = (answers.tenants ?? []).filter(
+      (tenant) => tenant.decryption === true && tenantInEnvironment(tenant, environment.name),
+    );
     const roles = [
-      { owner: `environment ${environment.name}`, environment: environment.name, name: roleName, field: `role name of ${environment.name}`, how: `roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName` },
-      ...decrypting.map((tenant): { owner: string; environment?: string; name: string; field: string; how: string } => ({
-        owner: `tenant ${tenant.name} in ${environment.name}`,
-        name: tenantRoleNameOf(roleName, tenant.name),
-        field: `role name of tenant ${tenant.name} in ${environment.name}`,
-        how: `the environment's role ${describeValue(roleName)} plus -${tenant.name}; give a shorter roleName or a shorter tenant name`,
-      })),
+      {
+        owner: `environment ${environment.name}`,
+        environment: environment.name,
+        name: roleName,
+        field: `role name of ${environment.name}`,
+        how: `roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName`,
+      },
+      ...decrypting.map(
+        (tenant): { owner: string; environment?: string; name: string; field: string; how: string } => ({
+          owner: `tenant ${tenant.name} in ${environment.name}`,
+          name: tenantRoleNameOf(roleName, tenant.name),
+          field: `role name of tenant ${tenant.name} in ${environment.name}`,
+          how: `the environment's role ${describeValue(roleName)} plus -${tenant.name}; give a shorter roleName or a shorter tenant name`,
+        }),
+      ),
     ];
     for (const role of roles) {
       const valid = validateRoleName(role.name);
@@ -581,13 +636,18 @@ function findTenantKeyProblems(answers: FleetAnswers): string[] {
   const ownerOf = (arn: string) => owners.get(arn.toLowerCase());
   for (const environment of answers.environments) {
     const accountId = environment.accountId ?? answers.accountId;
-    owners.set((environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name)).toLowerCase(), `the key of environment ${environment.name}`);
+    owners.set(
+      (environment.kmsKeyArn ?? defaultKmsKeyArn(answers.region, accountId, environment.name)).toLowerCase(),
+      `the key of environment ${environment.name}`,
+    );
   }
   const problems: string[] = [];
   for (const environment of answers.environments) {
     const accountId = environment.accountId ?? answers.accountId;
     const place = { partition: partitionOf(answers.region), region: answers.region, accountId, name: environment.name };
-    for (const tenant of (answers.tenants ?? []).filter((each) => each.decryption === true && tenantInEnvironment(each, environment.name))) {
+    for (const tenant of (answers.tenants ?? []).filter(
+      (each) => each.decryption === true && tenantInEnvironment(each, environment.name),
+    )) {
       const given = tenant.kmsKeyArns?.[environment.name];
       const arn = given ?? defaultTenantKmsKeyArn(place, tenant.name);
       const other = ownerOf(arn);
@@ -595,7 +655,11 @@ function findTenantKeyProblems(answers: FleetAnswers): string[] {
         problems.push(
           given === undefined
             ? `The key ${arn} of tenant ${tenant.name} in ${environment.name} is already ${other}: give that one another key`
-            : invalid(`tenants.${tenant.name}.kmsKeyArns.${environment.name}`, arn, `is ${other}: a tenant's key must be its own`),
+            : invalid(
+                `tenants.${tenant.name}.kmsKeyArns.${environment.name}`,
+                arn,
+                `is ${other}: a tenant's key must be its own`,
+              ),
         );
       }
       owners.set(arn.toLowerCase(), `the key of tenant ${tenant.name} in ${environment.name}`);
@@ -624,7 +688,11 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
       }
       // Only an absent value takes the default: an explicit "" (say `--environments "$UNSET"`)
       // is validated like any other value, so it never turns silently into the default.
-      value = input.list ? (input.name === 'environments' ? splitList(input.defaultText ?? '') : []) : input.defaultText;
+      value = input.list
+        ? input.name === 'environments'
+          ? splitList(input.defaultText ?? '')
+          : []
+        : input.defaultText;
     }
     if (input.name === 'environments') {
       value = typeof value === 'string' ? splitList(value) : value;
@@ -646,7 +714,15 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
       continue;
     }
     if (input.name === 'tenants') {
-      const tenants = values.environments === undefined ? undefined : readTenants(value, (values.environments as EnvironmentAnswers[]).map((each) => each.name), problems, invalid);
+      const tenants =
+        values.environments === undefined
+          ? undefined
+          : readTenants(
+              value,
+              (values.environments as EnvironmentAnswers[]).map((each) => each.name),
+              problems,
+              invalid,
+            );
       if (tenants !== undefined) {
         values.tenants = tenants;
       }
@@ -663,12 +739,19 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
     values[input.name] = value;
   }
   if (raw.tenants === undefined && raw.repoUrl === undefined) {
-    problems.push(`Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); ${howToGive('repoUrl')}`);
+    problems.push(
+      `Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); ${howToGive('repoUrl')}`,
+    );
   } else if (raw.tenants !== undefined && raw.repoUrl !== undefined) {
-    problems.push(`Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`);
+    problems.push(
+      `Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`,
+    );
   }
   if (problems.length === 0) {
-    problems.push(...findRoleProblems(values as unknown as FleetAnswers), ...findTenantKeyProblems(values as unknown as FleetAnswers));
+    problems.push(
+      ...findRoleProblems(values as unknown as FleetAnswers),
+      ...findTenantKeyProblems(values as unknown as FleetAnswers),
+    );
   }
   if (problems.length > 0) {
     throw inputError(problems);
@@ -722,7 +805,11 @@ export function findGivenAnswerWarnings(answers: FleetAnswers, given: RawAnswers
   const entries = environmentEntriesOf(given).filter(isPlainObject);
   return findAnswerWarnings(
     answers,
-    entries.map((entry) => ({ name: String(entry.name), kmsKeyArn: text(entry.kmsKeyArn), oidcIssuer: text(entry.oidcIssuer) })),
+    entries.map((entry) => ({
+      name: String(entry.name),
+      kmsKeyArn: text(entry.kmsKeyArn),
+      oidcIssuer: text(entry.oidcIssuer),
+    })),
   );
 }
 
@@ -730,8 +817,12 @@ export function findGivenAnswerWarnings(answers: FleetAnswers, given: RawAnswers
 export function findAnswerWarnings(answers: FleetAnswers, given: readonly EnvironmentAnswers[]): string[] {
   return given
     .flatMap((environment) => [
-      environment.kmsKeyArn === undefined ? undefined : kmsRegionWarning(environment.name, environment.kmsKeyArn, answers.region),
-      environment.oidcIssuer === undefined ? undefined : oidcIssuerRegionWarning(environment.name, environment.oidcIssuer, answers.region),
+      environment.kmsKeyArn === undefined
+        ? undefined
+        : kmsRegionWarning(environment.name, environment.kmsKeyArn, answers.region),
+      environment.oidcIssuer === undefined
+        ? undefined
+        : oidcIssuerRegionWarning(environment.name, environment.oidcIssuer, answers.region),
     ])
     .filter((warning): warning is string => warning !== undefined);
 }
@@ -741,13 +832,19 @@ export function findAnswerWarnings(answers: FleetAnswers, given: readonly Enviro
  * fleet would derive is dropped, so the environment keeps following the fleet's account, role
  * stem, identity and region; an environment without overrides is its plain name.
  */
-export function toStoredEnvironment(answers: FleetAnswers, environment: EnvironmentAnswers): string | EnvironmentAnswers {
+export function toStoredEnvironment(
+  answers: FleetAnswers,
+  environment: EnvironmentAnswers,
+): string | EnvironmentAnswers {
   const stored: EnvironmentAnswers = { name: environment.name };
   const accountId = environment.accountId ?? answers.accountId;
   if (accountId !== answers.accountId) {
     stored.accountId = accountId;
   }
-  if (environment.roleName !== undefined && environment.roleName !== defaultRoleName(answers.roleName, environment.name)) {
+  if (
+    environment.roleName !== undefined &&
+    environment.roleName !== defaultRoleName(answers.roleName, environment.name)
+  ) {
     stored.roleName = environment.roleName;
   }
   if (environment.identity !== undefined && environment.identity !== answers.identity) {
@@ -756,7 +853,10 @@ export function toStoredEnvironment(answers: FleetAnswers, environment: Environm
   if (environment.clusterName !== undefined && environment.clusterName !== environment.name) {
     stored.clusterName = environment.clusterName;
   }
-  if (environment.kmsKeyArn !== undefined && environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name)) {
+  if (
+    environment.kmsKeyArn !== undefined &&
+    environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name)
+  ) {
     stored.kmsKeyArn = environment.kmsKeyArn;
   }
   if (environment.oidcIssuer !== undefined) {

@@ -54,7 +54,8 @@ export const RESERVED_SECRET_NAMES: readonly string[] = ['kustomization'];
 /** The Secret (and file) holding a tenant's Git credentials: `<tenant>-auth`. */
 export const tenantAuthNameOf = (tenant: string): string => `${tenant}-auth`;
 /** Whether a Secret name is the Git credentials of one of these tenants. */
-export const isTenantAuthName = (name: string, tenants: readonly string[]): boolean => tenants.some((tenant) => tenantAuthNameOf(tenant) === name);
+export const isTenantAuthName = (name: string, tenants: readonly string[]): boolean =>
+  tenants.some((tenant) => tenantAuthNameOf(tenant) === name);
 
 /** SOPS encrypts only the values of these keys: metadata stays readable for kustomize and reviews. */
 export const ENCRYPTED_REGEX = '^(data|stringData)$';
@@ -64,7 +65,8 @@ export const PLACEHOLDER_CIPHERTEXT = 'ENC[AES256_GCM,data:PLACEHOLDER,iv:PLACEH
 /** Stands for the cluster's OIDC ID in an IRSA trust policy until `--oidc-issuer` gives it. */
 export const PLACEHOLDER_OIDC_ID = 'REPLACE-WITH-CLUSTER-OIDC-ID';
 /** The line of `secrets/<env>/kustomization.yaml` that stands for a tenant's credentials until they are sealed. */
-export const pendingAuthCommentOf = (tenant: string): string => `# - ${tenantAuthNameOf(tenant)}.yaml  (listed by flux-sops secret git once sealed)`;
+export const pendingAuthCommentOf = (tenant: string): string =>
+  `# - ${tenantAuthNameOf(tenant)}.yaml  (listed by flux-sops secret git once sealed)`;
 /** The ServiceAccount every fleet Kustomization runs and decrypts as. */
 export const FLEET_SERVICE_ACCOUNT = 'kustomize-controller';
 /** The decryption ServiceAccount kustomize-controller uses, in a Kustomization's namespace, when it names none (IRSA lock). */
@@ -90,15 +92,19 @@ export const secretsPathOf = (environment: string): string => `${SECRETS_FOLDER}
 export const iamPathOf = (environment: string): string => `${IAM_FOLDER}/${environment}`;
 export const terraformPathOf = (environment: string): string => `${TERRAFORM_FOLDER}/${environment}`;
 export const tenantsPathOf = (environment: string): string => `${TENANTS_FOLDER}/${environment}`;
-export const tenantFolderOf = (environment: string, tenant: string): string => `${tenantsPathOf(environment)}/${tenant}`;
-export const sealedSecretPathOf = (environment: string, name: string): string => `${secretsPathOf(environment)}/${name}.yaml`;
+export const tenantFolderOf = (environment: string, tenant: string): string =>
+  `${tenantsPathOf(environment)}/${tenant}`;
+export const sealedSecretPathOf = (environment: string, name: string): string =>
+  `${secretsPathOf(environment)}/${name}.yaml`;
 /**
  * A decrypting tenant's own files: its IAM documents in a folder beside its environment's (the
  * same three file names), its Terraform in one file of the environment's module, and the
  * `.sops.yaml` for its repository. Removing the tenant removes exactly these.
  */
-export const tenantIamPathOf = (environment: string, tenant: string): string => `${iamPathOf(environment)}/tenant-${tenant}`;
-export const tenantTerraformFileOf = (environment: string, tenant: string): string => `${terraformPathOf(environment)}/tenant-${tenant}.tf`;
+export const tenantIamPathOf = (environment: string, tenant: string): string =>
+  `${iamPathOf(environment)}/tenant-${tenant}`;
+export const tenantTerraformFileOf = (environment: string, tenant: string): string =>
+  `${terraformPathOf(environment)}/tenant-${tenant}.tf`;
 export const tenantSopsConfigOf = (tenant: string): string => `${TENANTS_FOLDER}/${tenant}.sops.yaml`;
 /** A tenant's own `.sops.yaml` under `tenants/`: `<tenant>.sops.yaml`. */
 export const TENANT_SOPS_CONFIG = /^tenants\/([a-z0-9-]+)\.sops\.yaml$/;
@@ -124,7 +130,10 @@ export function storedEnvironmentNames(storedAnswersFile: unknown): string[] {
 export function assertEnvironmentNameOf(where: string, name: string): void {
   const valid = validateEnvironmentName(name);
   if (valid !== true) {
-    throw new FluxSopsError('fleet', `${where}: the environment name ${JSON.stringify(name)} is not allowed: it ${valid}. Nothing was read or written for it; correct ${where}.`);
+    throw new FluxSopsError(
+      'fleet',
+      `${where}: the environment name ${JSON.stringify(name)} is not allowed: it ${valid}. Nothing was read or written for it; correct ${where}.`,
+    );
   }
 }
 
@@ -152,7 +161,10 @@ export function tenantPathRegexFor(path: string): string {
 
 /** Sample paths of an environment's encrypted files (.yaml and .yml, at any depth), for reasoning about rule shadowing. */
 export function sampleSecretPathsOf(environment: string): string[] {
-  return [`${secretsPathOf(environment)}/${tenantAuthNameOf(DEFAULT_TENANT)}.yaml`, `${secretsPathOf(environment)}/any/secret.yml`];
+  return [
+    `${secretsPathOf(environment)}/${tenantAuthNameOf(DEFAULT_TENANT)}.yaml`,
+    `${secretsPathOf(environment)}/any/secret.yml`,
+  ];
 }
 
 /** The environment a `secrets/<env>/…` or `clusters/<env>/…` path belongs to, if any. */

@@ -55,7 +55,15 @@ import {
   tenantsPathOf,
   terraformPathOf,
 } from './layout.js';
-import { type ResolvedTenant, type TenantAnswers, readTenants, resolveTenant, tenantInEnvironment, tenantsOf, toStoredTenant } from './tenants.js';
+import {
+  type ResolvedTenant,
+  type TenantAnswers,
+  readTenants,
+  resolveTenant,
+  tenantInEnvironment,
+  tenantsOf,
+  toStoredTenant,
+} from './tenants.js';
 import { listResource } from '../secret/kustomization.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { readShippedChecker, renderTemplate } from './templates.js';
@@ -88,24 +96,59 @@ const fleetFiles = [
 ] as const;
 
 const environmentTemplates = [
-  { template: 'environment/gotk-components.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`, createOnly: true },
-  { template: 'environment/gotk-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`, createOnly: true },
-  { template: 'environment/flux-system-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml` },
-  { template: 'environment/tenant-lockdown.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/${TENANT_LOCKDOWN_FILE}`, when: (env: ResolvedEnvironment) => env.identity === 'pod-identity' },
-  { template: 'environment/tenants-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/tenants.yaml` },
-  { template: 'environment/secrets-sync.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml` },
+  {
+    template: 'environment/gotk-components.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-components.yaml`,
+    createOnly: true,
+  },
+  {
+    template: 'environment/gotk-sync.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/gotk-sync.yaml`,
+    createOnly: true,
+  },
+  {
+    template: 'environment/flux-system-kustomization.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/flux-system/kustomization.yaml`,
+  },
+  {
+    template: 'environment/tenant-lockdown.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/${TENANT_LOCKDOWN_FILE}`,
+    when: (env: ResolvedEnvironment) => env.identity === 'pod-identity',
+  },
+  {
+    template: 'environment/tenants-sync.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/tenants.yaml`,
+  },
+  {
+    template: 'environment/secrets-sync.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.clusterPath}/secrets.yaml`,
+  },
   // The listing of the tenant folders: `tenant add` edits it as a document.
-  { template: 'environment/tenants-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.tenantsPath}/kustomization.yaml` },
+  {
+    template: 'environment/tenants-kustomization.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.tenantsPath}/kustomization.yaml`,
+  },
   // Written once: `flux-sops secret` then lists what it seals here, and replaces the placeholders.
-  { template: 'environment/secrets-kustomization.yaml.ejs', path: (env: ResolvedEnvironment) => `${env.secretsPath}/${SECRETS_KUSTOMIZATION}`, createOnly: true },
+  {
+    template: 'environment/secrets-kustomization.yaml.ejs',
+    path: (env: ResolvedEnvironment) => `${env.secretsPath}/${SECRETS_KUSTOMIZATION}`,
+    createOnly: true,
+  },
 ] as const;
 
 /** A tenant's files in one environment: its folder under tenants/<env>/, and its placeholder credentials. */
 const tenantTemplates = [
-  { template: 'tenant/kustomization.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/kustomization.yaml` },
+  {
+    template: 'tenant/kustomization.yaml.ejs',
+    path: (tenant: ResolvedTenant) => `${tenant.folder}/kustomization.yaml`,
+  },
   { template: 'tenant/rbac.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/rbac.yaml` },
   { template: 'tenant/sync.yaml.ejs', path: (tenant: ResolvedTenant) => `${tenant.folder}/sync.yaml` },
-  { template: 'environment/tenant-auth.yaml.ejs', path: (tenant: ResolvedTenant, env: ResolvedEnvironment) => sealedSecretPathOf(env.name, tenant.authName), createOnly: true },
+  {
+    template: 'environment/tenant-auth.yaml.ejs',
+    path: (tenant: ResolvedTenant, env: ResolvedEnvironment) => sealedSecretPathOf(env.name, tenant.authName),
+    createOnly: true,
+  },
 ] as const;
 
 /** Pod Identity environments: the admission policy that is their decryption lock. */
@@ -144,7 +187,9 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     identity: environment.identity ?? answers.identity,
     kmsKeyArn,
     kmsKey,
-    kmsKeyGiven: environment.kmsKeyArn !== undefined && environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name),
+    kmsKeyGiven:
+      environment.kmsKeyArn !== undefined &&
+      environment.kmsKeyArn !== defaultKmsKeyArn(answers.region, accountId, environment.name),
     oidcIssuer,
     oidcIssuerIsPlaceholder: environment.oidcIssuer === undefined,
     oidcProviderArn: `arn:${partition}:iam::${accountId}:oidc-provider/${oidcIssuer}`,
@@ -153,7 +198,9 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     .filter((tenant) => tenantInEnvironment(tenant, environment.name))
     .map((tenant) => {
       const resolved = resolveTenant(tenant, environment.name, answers.branch);
-      return tenant.decryption === true ? { ...resolved, decryption: tenantIdentityOf(base, tenant, resolved.namespace, resolved.path) } : resolved;
+      return tenant.decryption === true
+        ? { ...resolved, decryption: tenantIdentityOf(base, tenant, resolved.namespace, resolved.path) }
+        : resolved;
     });
   return {
     ...base,
@@ -190,10 +237,25 @@ function templateContext(answers: FleetAnswers) {
     env: undefined as ResolvedEnvironment | undefined,
     tenant: undefined as ResolvedTenant | undefined,
     tenantName: undefined as string | undefined,
-    tenantEnvironments: [] as { environment: ResolvedEnvironment; tenant: ResolvedTenant; folder: string; rule: CreationRule }[],
+    tenantEnvironments: [] as {
+      environment: ResolvedEnvironment;
+      tenant: ResolvedTenant;
+      folder: string;
+      rule: CreationRule;
+    }[],
     rules: environments.map(sopsCreationRuleFor),
-    placeholder: { annotation: PLACEHOLDER_ANNOTATION, ciphertext: PLACEHOLDER_CIPHERTEXT, oidcId: PLACEHOLDER_OIDC_ID, pendingAuthOf: pendingAuthCommentOf, codeOwner: PLACEHOLDER_CODE_OWNER },
-    lock: { defaultDecryptionServiceAccount: DEFAULT_DECRYPTION_SERVICE_ACCOUNT, fluxVersion: MINIMUM_FLUX_VERSION, kubernetesVersion: MINIMUM_KUBERNETES_VERSION },
+    placeholder: {
+      annotation: PLACEHOLDER_ANNOTATION,
+      ciphertext: PLACEHOLDER_CIPHERTEXT,
+      oidcId: PLACEHOLDER_OIDC_ID,
+      pendingAuthOf: pendingAuthCommentOf,
+      codeOwner: PLACEHOLDER_CODE_OWNER,
+    },
+    lock: {
+      defaultDecryptionServiceAccount: DEFAULT_DECRYPTION_SERVICE_ACCOUNT,
+      fluxVersion: MINIMUM_FLUX_VERSION,
+      kubernetesVersion: MINIMUM_KUBERNETES_VERSION,
+    },
     encryptedRegex: ENCRYPTED_REGEX,
     readmeMarkers: { start: README_ENVIRONMENTS_START, end: README_ENVIRONMENTS_END },
     checkerFile: FLEET_CHECKER_FILE,
@@ -248,7 +310,10 @@ function planTenant(context: TemplateContext, environment: ResolvedEnvironment, 
     ...(identity === undefined
       ? []
       : [
-          ...tenantIamDocuments.map(({ file, build }) => ({ path: `${identity.iamPath}/${file}`, contents: policyJson(build(identity)) })),
+          ...tenantIamDocuments.map(({ file, build }) => ({
+            path: `${identity.iamPath}/${file}`,
+            contents: policyJson(build(identity)),
+          })),
           ...(context.fleet.iac === 'terraform' ? [planTenantTerraformFile(environment, tenant.name, identity)] : []),
         ]),
   ];
@@ -258,14 +323,29 @@ function planTenant(context: TemplateContext, environment: ResolvedEnvironment, 
 function planTenantSopsConfig(context: TemplateContext, tenant: TenantAnswers): PlannedFile {
   const environments = context.environments.flatMap((environment) => {
     const resolved = environment.tenants.find((each) => each.name === tenant.name);
-    return resolved?.decryption === undefined ? [] : [{ environment, tenant: resolved, folder: tenantRepositoryFolderOf(resolved.path), rule: resolved.decryption.sopsRule }];
+    return resolved?.decryption === undefined
+      ? []
+      : [
+          {
+            environment,
+            tenant: resolved,
+            folder: tenantRepositoryFolderOf(resolved.path),
+            rule: resolved.decryption.sopsRule,
+          },
+        ];
   });
-  return render('tenant-sops.yaml.ejs', tenantSopsConfigOf(tenant.name), { ...context, tenantName: tenant.name, tenantEnvironments: environments });
+  return render('tenant-sops.yaml.ejs', tenantSopsConfigOf(tenant.name), {
+    ...context,
+    tenantName: tenant.name,
+    tenantEnvironments: environments,
+  });
 }
 
 /** The decrypting tenants' `.sops.yaml` files, in the fleet's order of tenants. */
 function planTenantSopsConfigs(context: TemplateContext): PlannedFile[] {
-  return context.tenants.filter((tenant) => tenant.decryption === true).map((tenant) => planTenantSopsConfig(context, tenant));
+  return context.tenants
+    .filter((tenant) => tenant.decryption === true)
+    .map((tenant) => planTenantSopsConfig(context, tenant));
 }
 
 function planEnvironment(context: TemplateContext, environment: ResolvedEnvironment): PlannedFile[] {
@@ -278,7 +358,10 @@ function planEnvironment(context: TemplateContext, environment: ResolvedEnvironm
         ...('createOnly' in each ? { createOnly: true } : {}),
       })),
     ...environment.tenants.flatMap((tenant) => planTenant(context, environment, tenant)),
-    ...iamDocuments.map(({ file, build }) => ({ path: `${environment.iamPath}/${file}`, contents: policyJson(build(environment)) })),
+    ...iamDocuments.map(({ file, build }) => ({
+      path: `${environment.iamPath}/${file}`,
+      contents: policyJson(build(environment)),
+    })),
     ...(context.fleet.iac === 'terraform' ? planTerraformFiles(environment) : []),
   ];
 }
@@ -333,7 +416,9 @@ export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) 
   if (Object.keys(stored).length === 0 || stored.tenants !== undefined) {
     return;
   }
-  const names = environmentEntriesOf(stored).map((entry) => (typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry));
+  const names = environmentEntriesOf(stored).map((entry) =>
+    typeof entry === 'object' && entry !== null ? (entry as { name?: unknown }).name : entry,
+  );
   const old = names
     .filter((name): name is string => typeof name === 'string' && validateEnvironmentName(name) === true)
     .map((name) => `${CLUSTERS_FOLDER}/${name}/apps.yaml`)
@@ -352,7 +437,11 @@ export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
   const context = templateContext(answers);
   return [
     ...planTenantSopsConfigs(context).filter((file) => file.path === tenantSopsConfigOf(tenant)),
-    ...context.environments.flatMap((environment) => environment.tenants.filter((each) => each.name === tenant).flatMap((each) => planTenant(context, environment, each))),
+    ...context.environments.flatMap((environment) =>
+      environment.tenants
+        .filter((each) => each.name === tenant)
+        .flatMap((each) => planTenant(context, environment, each)),
+    ),
   ].map((file) => file.path);
 }
 
@@ -362,9 +451,15 @@ export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
  * decrypting tenant and loses it with its last. Edited only while the file is as the fleet
  * `before` wrote it; otherwise a note says what to change.
  */
-export function bootstrapChangeOf(before: FleetAnswers, after: FleetAnswers, environment: string, read: (path: string) => string | null): { edits: PlannedFile[]; notes: string[] } {
+export function bootstrapChangeOf(
+  before: FleetAnswers,
+  after: FleetAnswers,
+  environment: string,
+  read: (path: string) => string | null,
+): { edits: PlannedFile[]; notes: string[] } {
   const path = `${clusterPathOf(environment)}/flux-system/kustomization.yaml`;
-  const bootstrapOf = (answers: FleetAnswers) => planEnvironmentFiles(answers, environment).find((file) => file.path === path) as PlannedFile;
+  const bootstrapOf = (answers: FleetAnswers) =>
+    planEnvironmentFiles(answers, environment).find((file) => file.path === path) as PlannedFile;
   const was = bootstrapOf(before);
   const now = bootstrapOf(after);
   if (now.contents === was.contents) {
@@ -376,7 +471,9 @@ export function bootstrapChangeOf(before: FleetAnswers, after: FleetAnswers, env
   const change = now.contents.includes('ObjectLevelWorkloadIdentity') ? 'add' : 'remove';
   return {
     edits: [],
-    notes: [`${path} differs from what flux-sops wrote, so it was left as it is: ${change} --feature-gates=ObjectLevelWorkloadIdentity=true on kustomize-controller there, or re-run flux-sops and accept the change.`],
+    notes: [
+      `${path} differs from what flux-sops wrote, so it was left as it is: ${change} --feature-gates=ObjectLevelWorkloadIdentity=true on kustomize-controller there, or re-run flux-sops and accept the change.`,
+    ],
   };
 }
 
@@ -401,19 +498,41 @@ export interface AddTenantPlan {
  * stored with the `repoUrl` shorthand gets its tenant `apps` listed explicitly. Throws a
  * FluxSopsError naming the problem; nothing is written then.
  */
-export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>, read: (path: string) => string | null): AddTenantPlan {
-  const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
+export function planAddTenant(
+  stored: RawAnswers,
+  entry: Record<string, unknown>,
+  read: (path: string) => string | null,
+): AddTenantPlan {
+  const fleet = validateAnswers(
+    stored,
+    () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it',
+  );
   const existing = tenantsOf(fleet);
   const problems: string[] = [];
-  const [tenant] = readTenants([entry], fleet.environments.map((each) => each.name), problems, invalid) ?? [];
+  const [tenant] =
+    readTenants(
+      [entry],
+      fleet.environments.map((each) => each.name),
+      problems,
+      invalid,
+    ) ?? [];
   if (tenant === undefined) {
     throw inputError(problems);
   }
   if (existing.some((each) => each.name === tenant.name)) {
-    throw inputError([invalid('tenant name', tenant.name, `is already a tenant of this fleet (${existing.map((each) => each.name).join(', ')}): choose another name`)]);
+    throw inputError([
+      invalid(
+        'tenant name',
+        tenant.name,
+        `is already a tenant of this fleet (${existing.map((each) => each.name).join(', ')}): choose another name`,
+      ),
+    ]);
   }
   const { repoUrl: _shorthand, ...rest } = stored;
-  const answers = validateAnswers({ ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] }, () => '');
+  const answers = validateAnswers(
+    { ...rest, tenants: [...existing.map(toStoredTenant), toStoredTenant(tenant)] },
+    () => '',
+  );
   const context = templateContext(answers);
   const environments: string[] = [];
   const files: PlannedFile[] = [];
@@ -430,7 +549,13 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
     environments.push(environment.name);
     const authPath = sealedSecretPathOf(environment.name, resolved.authName);
     if (read(authPath) !== null) {
-      throw inputError([invalid('tenant name', tenant.name, `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move that Secret`)]);
+      throw inputError([
+        invalid(
+          'tenant name',
+          tenant.name,
+          `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move that Secret`,
+        ),
+      ]);
     }
     files.push(...planTenant(context, environment, resolved));
     const listingPath = `${environment.tenantsPath}/kustomization.yaml`;
@@ -445,26 +570,48 @@ export function planAddTenant(stored: RawAnswers, entry: Record<string, unknown>
     }
   }
   if (files.length === 0) {
-    throw inputError([invalid(`tenants.${tenant.name}.environments`, tenant.environments, 'names none of the environments of this fleet')]);
+    throw inputError([
+      invalid(
+        `tenants.${tenant.name}.environments`,
+        tenant.environments,
+        'names none of the environments of this fleet',
+      ),
+    ]);
   }
   if (tenant.decryption === true) {
     files.unshift(planTenantSopsConfig(context, tenant));
   }
   const readmeText = read(README_FILE);
-  const readme = readmeText === null ? undefined : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
+  const readme =
+    readmeText === null
+      ? undefined
+      : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
   if (readme === undefined) {
-    notes.push(`${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is: its tenants table lacks ${tenant.name}.`);
+    notes.push(
+      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is: its tenants table lacks ${tenant.name}.`,
+    );
   } else if (readme !== readmeText) {
     edits.push({ path: README_FILE, contents: readme });
   }
-  return { answers, tenant, environments, files, edits, notes, storedTenants: (answers.tenants ?? []).map(toStoredTenant) };
+  return {
+    answers,
+    tenant,
+    environments,
+    files,
+    edits,
+    notes,
+    storedTenants: (answers.tenants ?? []).map(toStoredTenant),
+  };
 }
 
 /** What adding a tenant ends with: where, and the next steps (seal its credentials per environment). */
 export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
   const { environments, tenant } = plan;
   const steps = [
-    ...environments.map((environment) => `flux-sops secret git ${environment} --tenant ${tenant.name}   # its own read-only token or deploy key`),
+    ...environments.map(
+      (environment) =>
+        `flux-sops secret git ${environment} --tenant ${tenant.name}   # its own read-only token or deploy key`,
+    ),
     ...(tenant.decryption === true
       ? [
           `its own key and role in each environment: README.md, step 5 of ${environments.join(', ')}${plan.answers.iac === 'terraform' ? ` (terraform/<env>/tenant-${tenant.name}.tf)` : ''}`,
@@ -473,13 +620,21 @@ export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
       : []),
     'flux-sops check, then git add, commit and push.',
   ];
-  return ['', `Added the tenant ${tenant.name} to the fleet in ${root}: ${environments.join(', ')}.`, 'Next:', ...steps.map((step, index) => `  ${index + 1}. ${step}`), ''].join('\n');
+  return [
+    '',
+    `Added the tenant ${tenant.name} to the fleet in ${root}: ${environments.join(', ')}.`,
+    'Next:',
+    ...steps.map((step, index) => `  ${index + 1}. ${step}`),
+    '',
+  ].join('\n');
 }
 
 /** What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its terraform/ folder. */
 export function findRerunNotes(stored: RawAnswers, answers: FleetAnswers): string[] {
   return stored.iac === 'terraform' && answers.iac === 'none'
-    ? [`iac is now none: ${TERRAFORM_FOLDER}/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.`]
+    ? [
+        `iac is now none: ${TERRAFORM_FOLDER}/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.`,
+      ]
     : [];
 }
 
@@ -511,14 +666,23 @@ export function planAddEnvironment(
   readmeText: string | null,
   read: (path: string) => string | null = () => null,
 ): AddEnvironmentPlan {
-  const fleet = validateAnswers(stored, () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it');
+  const fleet = validateAnswers(
+    stored,
+    () => 'the stored answers in .yo-rc.json lack it: run yo flux-sops in this folder to store it',
+  );
   const validName = validateEnvironmentName(name);
   const existing = fleet.environments.map((environment) => environment.name);
   if (validName !== true) {
     throw inputError([invalid('environment name', name, validName)]);
   }
   if (existing.includes(name as string)) {
-    throw inputError([invalid('environment name', name, `is already an environment of this fleet (${existing.join(', ')}): choose another name`)]);
+    throw inputError([
+      invalid(
+        'environment name',
+        name,
+        `is already an environment of this fleet (${existing.join(', ')}): choose another name`,
+      ),
+    ]);
   }
   const storedEntries = environmentEntriesOf(stored);
   const added: EnvironmentAnswers = { name: name as string, ...overrides };
@@ -527,11 +691,22 @@ export function planAddEnvironment(
   const resolved = resolveEnvironment(answers, environment);
 
   if (sopsText === null) {
-    throw new FluxSopsError('fleet', `${SOPS_CONFIG_FILE} is missing from this folder: the fleet keeps its creation rules there; nothing was written`);
+    throw new FluxSopsError(
+      'fleet',
+      `${SOPS_CONFIG_FILE} is missing from this folder: the fleet keeps its creation rules there; nothing was written`,
+    );
   }
-  const edits: PlannedFile[] = [{ path: SOPS_CONFIG_FILE, contents: addCreationRule(sopsText, sopsCreationRuleFor(resolved), sampleSecretPathsOf(resolved.name)) }];
+  const edits: PlannedFile[] = [
+    {
+      path: SOPS_CONFIG_FILE,
+      contents: addCreationRule(sopsText, sopsCreationRuleFor(resolved), sampleSecretPathsOf(resolved.name)),
+    },
+  ];
   const notes: string[] = [];
-  const readme = readmeText === null ? undefined : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
+  const readme =
+    readmeText === null
+      ? undefined
+      : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
   if (readme === undefined) {
     const row = planReadmeEnvironmentsSection({ ...answers, environments: [environment] })
       .split('\n')
@@ -552,7 +727,9 @@ export function planAddEnvironment(
     const path = tenantSopsConfigOf(tenant.name);
     const text = read(path);
     if (text === null) {
-      files.push(planTenantSopsConfig(context, tenantsOf(answers).find((each) => each.name === tenant.name) as TenantAnswers));
+      files.push(
+        planTenantSopsConfig(context, tenantsOf(answers).find((each) => each.name === tenant.name) as TenantAnswers),
+      );
     } else {
       edits.push({ path, contents: addCreationRule(text, tenant.decryption.sopsRule, tenant.decryption.samplePaths) });
     }
@@ -607,7 +784,10 @@ export function rekeySteps(root: string, environments: readonly string[]): strin
 export function nextSteps(answers: FleetAnswers, root: string, added?: string): string {
   const environments = added === undefined ? answers.environments.map((environment) => environment.name) : [added];
   const first = environments[0] ?? '<env>';
-  const awsSide = answers.iac === 'terraform' ? `terraform -chdir=terraform/${first} init && terraform -chdir=terraform/${first} apply` : `the aws commands of README.md for ${first}`;
+  const awsSide =
+    answers.iac === 'terraform'
+      ? `terraform -chdir=terraform/${first} init && terraform -chdir=terraform/${first} apply`
+      : `the aws commands of README.md for ${first}`;
   return [
     '',
     added === undefined

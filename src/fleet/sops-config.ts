@@ -94,7 +94,9 @@ export function readCreationRules(sopsConfigText: string): CreationRule[] {
   const [problem] = document.errors;
   if (problem) {
     const [where] = problem.linePos ?? [];
-    throw sopsConfigError(`is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`);
+    throw sopsConfigError(
+      `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
+    );
   }
   const content = contentsOf(document) as { creation_rules?: unknown } | null;
   const rules = content?.creation_rules;
@@ -129,7 +131,9 @@ function contentsOf(document: Document): unknown {
     return document.toJS({ maxAliasCount: 100 });
   } catch (error) {
     if (error instanceof ReferenceError && /alias/i.test(error.message)) {
-      throw sopsConfigError('uses too many aliases (more than 100 expanded): a file built to exhaust memory is not read');
+      throw sopsConfigError(
+        'uses too many aliases (more than 100 expanded): a file built to exhaust memory is not read',
+      );
     }
     throw error;
   }

@@ -29,7 +29,9 @@ export function readShippedChecker(): string {
     try {
       shippedChecker = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`Bug: the bundled checker ${path} cannot be read (${(error as NodeJS.ErrnoException).code}): npm run build makes it`);
+      throw new Error(
+        `Bug: the bundled checker ${path} cannot be read (${(error as NodeJS.ErrnoException).code}): npm run build makes it`,
+      );
     }
   }
   return shippedChecker;

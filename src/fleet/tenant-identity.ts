@@ -7,7 +7,14 @@
 // the role its eks.amazonaws.com/role-arn annotation names), on IRSA and Pod Identity clusters
 // alike: the role trusts the cluster's IAM OIDC provider. Pure: no disk, no Yeoman.
 import type { CreationRule } from '../sops/rules.js';
-import { type IamEnvironment, type PolicyDocument, type PolicyReferences, kmsDecryptPolicyOf, kmsEncryptPolicyOf, webIdentityTrustPolicyOf } from './iam.js';
+import {
+  type IamEnvironment,
+  type PolicyDocument,
+  type PolicyReferences,
+  kmsDecryptPolicyOf,
+  kmsEncryptPolicyOf,
+  webIdentityTrustPolicyOf,
+} from './iam.js';
 import {
   DEFAULT_DECRYPTION_SERVICE_ACCOUNT,
   ENCRYPTED_REGEX,
@@ -46,7 +53,10 @@ export interface TenantIdentity {
 }
 
 /** The tenant's key when it gave none: an alias of its own under the fleet's prefix. */
-export function defaultTenantKmsKeyArn(env: Pick<IamEnvironment, 'partition' | 'region' | 'accountId' | 'name'>, tenant: string): string {
+export function defaultTenantKmsKeyArn(
+  env: Pick<IamEnvironment, 'partition' | 'region' | 'accountId' | 'name'>,
+  tenant: string,
+): string {
   return `arn:${env.partition}:kms:${env.region}:${env.accountId}:alias/flux-sops/${env.name}/${tenant}`;
 }
 
@@ -56,7 +66,12 @@ export function tenantRoleNameOf(environmentRoleName: string, tenant: string): s
 }
 
 /** The identity of a decrypting tenant in one environment; `path` is its path there (`<env>` replaced). */
-export function tenantIdentityOf(env: IamEnvironment, tenant: TenantAnswers, namespace: string, path: string): TenantIdentity {
+export function tenantIdentityOf(
+  env: IamEnvironment,
+  tenant: TenantAnswers,
+  namespace: string,
+  path: string,
+): TenantIdentity {
   const roleName = tenantRoleNameOf(env.roleName, tenant.name);
   const roleArn = `arn:${env.partition}:iam::${env.accountId}:role/${roleName}`;
   const given = tenant.kmsKeyArns?.[env.name];
@@ -84,7 +99,11 @@ export function tenantIdentityOf(env: IamEnvironment, tenant: TenantAnswers, nam
 
 /** Who may assume the tenant's role: its flux-sops-decryptor on this environment's cluster, and nothing else. */
 export function tenantTrustPolicyOf(identity: TenantIdentity, references: PolicyReferences = {}): PolicyDocument {
-  return webIdentityTrustPolicyOf(identity.iam, { sid: 'FluxSopsTenantDecryptor', namespace: identity.namespace, serviceAccount: identity.serviceAccount }, references);
+  return webIdentityTrustPolicyOf(
+    identity.iam,
+    { sid: 'FluxSopsTenantDecryptor', namespace: identity.namespace, serviceAccount: identity.serviceAccount },
+    references,
+  );
 }
 
 /** The tenant's IAM documents, under iam/<env>/tenant-<tenant>/, with the environment's file names. */

@@ -4,7 +4,14 @@
 import type { InputDeclaration } from './inputs.js';
 import type { TenantIdentity } from './tenant-identity.js';
 import { DEFAULT_TENANT, DEFAULT_TENANT_PATH, tenantAuthNameOf, tenantFolderOf } from './layout.js';
-import { validateBranch, validateKmsKeyArn, validateRepoUrl, validateTenantName, validateTenantNamespace, validateTenantPath } from './validators.js';
+import {
+  validateBranch,
+  validateKmsKeyArn,
+  validateRepoUrl,
+  validateTenantName,
+  validateTenantNamespace,
+  validateTenantPath,
+} from './validators.js';
 
 /**
  * A tenant's settings besides its name, declared once: the keys of a `tenants` entry, the options
@@ -61,7 +68,8 @@ export const tenantInputs = [
     name: 'decryption',
     option: 'decryption',
     placeholder: '',
-    message: "Its own encrypted files: a KMS key and IAM role of its own per environment, decrypted as its flux-sops-decryptor",
+    message:
+      'Its own encrypted files: a KMS key and IAM role of its own per environment, decrypted as its flux-sops-decryptor',
     defaultText: 'no',
     required: false,
     boolean: true,
@@ -95,7 +103,16 @@ export interface TenantAnswers {
 }
 
 /** The keys a tenant entry may have, in the order they are stored. */
-export const TENANT_KEYS = ['name', 'namespace', 'repoUrl', 'branch', 'path', 'environments', 'decryption', 'kmsKeyArns'] as const satisfies readonly ('name' | (typeof tenantInputs)[number]['name'])[];
+export const TENANT_KEYS = [
+  'name',
+  'namespace',
+  'repoUrl',
+  'branch',
+  'path',
+  'environments',
+  'decryption',
+  'kmsKeyArns',
+] as const satisfies readonly ('name' | (typeof tenantInputs)[number]['name'])[];
 
 export type RepoScheme = 'ssh' | 'https';
 
@@ -131,19 +148,31 @@ export function gitAuthKeysOf(repoUrl: string): readonly string[] {
  * The tenant's inputs as `yo flux-sops:tenant` declares them: Yeoman owns `--namespace` (the
  * generator's own namespace), so the tenant's is `--tenant-namespace` there.
  */
-export const yeomanTenantInputs: readonly InputDeclaration[] = tenantInputs.map((input) => (input.name === 'namespace' ? { ...input, option: 'tenant-namespace' } : input));
+export const yeomanTenantInputs: readonly InputDeclaration[] = tenantInputs.map((input) =>
+  input.name === 'namespace' ? { ...input, option: 'tenant-namespace' } : input,
+);
 
 /**
  * The options of `flux-sops tenant add <name>` and `yo flux-sops:tenant <name>` as one tenant
  * entry (validated with the fleet by planAddTenant): the name, and each option given.
  */
-export function readTenantOptions(name: unknown, options: Readonly<Record<string, unknown>>, inputs: readonly InputDeclaration[] = tenantInputs): Record<string, unknown> {
+export function readTenantOptions(
+  name: unknown,
+  options: Readonly<Record<string, unknown>>,
+  inputs: readonly InputDeclaration[] = tenantInputs,
+): Record<string, unknown> {
   const entry: Record<string, unknown> = { name };
   for (const input of inputs) {
     const value = options[input.option];
     if (value !== undefined) {
       const single = Array.isArray(value) ? value.at(-1) : value;
-      entry[input.name] = input.list && single !== 'all' ? String(single).split(',').map((each) => each.trim()).filter((each) => each !== '') : single;
+      entry[input.name] =
+        input.list && single !== 'all'
+          ? String(single)
+              .split(',')
+              .map((each) => each.trim())
+              .filter((each) => each !== '')
+          : single;
     }
   }
   return entry;
@@ -165,7 +194,9 @@ export function readTenants(
   invalid: (field: string, value: unknown, message: string) => string,
 ): TenantAnswers[] | undefined {
   if (!Array.isArray(value) || value.length === 0) {
-    problems.push(invalid('tenants', value, 'must be a list of at least one tenant, each a mapping with name and repoUrl'));
+    problems.push(
+      invalid('tenants', value, 'must be a list of at least one tenant, each a mapping with name and repoUrl'),
+    );
     return undefined;
   }
   const before = problems.length;
@@ -177,7 +208,9 @@ export function readTenants(
     }
     const unknown = Object.keys(entry).filter((key) => !(TENANT_KEYS as readonly string[]).includes(key));
     if (unknown.length > 0) {
-      problems.push(`Unknown key${unknown.length > 1 ? 's' : ''} in tenants[${index}]: ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${TENANT_KEYS.join(', ')})`);
+      problems.push(
+        `Unknown key${unknown.length > 1 ? 's' : ''} in tenants[${index}]: ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${TENANT_KEYS.join(', ')})`,
+      );
       continue;
     }
     const validName = validateTenantName(entry.name);
@@ -188,10 +221,14 @@ export function readTenants(
     const name = entry.name as string;
     const field = (key: string) => `tenants.${name}.${key}`;
     const tenant: Record<string, unknown> = { name };
-    for (const { name: key, validate } of tenantInputs.filter((input) => input.name !== 'environments' && input.name !== 'kmsKeyArns')) {
+    for (const { name: key, validate } of tenantInputs.filter(
+      (input) => input.name !== 'environments' && input.name !== 'kmsKeyArns',
+    )) {
       if (entry[key] === undefined || entry[key] === null) {
         if (key === 'repoUrl') {
-          problems.push(`Missing ${field('repoUrl')}: each tenant needs the Git URL of its repository (https://… or ssh://git@host/org/repo)`);
+          problems.push(
+            `Missing ${field('repoUrl')}: each tenant needs the Git URL of its repository (https://… or ssh://git@host/org/repo)`,
+          );
         }
         continue;
       }
@@ -204,10 +241,20 @@ export function readTenants(
     }
     const environments = entry.environments ?? 'all';
     if (environments !== 'all') {
-      const list = Array.isArray(environments) ? environments : typeof environments === 'string' ? environments.split(',').map((each) => each.trim()) : [];
+      const list = Array.isArray(environments)
+        ? environments
+        : typeof environments === 'string'
+          ? environments.split(',').map((each) => each.trim())
+          : [];
       const unknownEnvironments = list.filter((environment) => !environmentNames.includes(environment as string));
       if (list.length === 0 || unknownEnvironments.length > 0 || new Set(list).size !== list.length) {
-        problems.push(invalid(field('environments'), environments, `must be "all" or a list of this fleet's environments without repeats (${environmentNames.join(', ')})`));
+        problems.push(
+          invalid(
+            field('environments'),
+            environments,
+            `must be "all" or a list of this fleet's environments without repeats (${environmentNames.join(', ')})`,
+          ),
+        );
       } else {
         tenant.environments = list;
       }
@@ -234,7 +281,13 @@ function readTenantDecryption(
 ): void {
   const field = (key: string) => `tenants.${String(tenant.name)}.${key}`;
   if (tenant.decryption === true && !String(tenant.path ?? DEFAULT_TENANT_PATH).includes('<env>')) {
-    problems.push(invalid(field('path'), tenant.path, 'must contain <env> for a tenant with decryption: its .sops.yaml has one rule per environment, each for that environment\'s path'));
+    problems.push(
+      invalid(
+        field('path'),
+        tenant.path,
+        "must contain <env> for a tenant with decryption: its .sops.yaml has one rule per environment, each for that environment's path",
+      ),
+    );
   }
   const keys = entry.kmsKeyArns;
   if (keys === undefined || keys === null) {
@@ -244,15 +297,23 @@ function readTenantDecryption(
     problems.push(invalid(field('kmsKeyArns'), keys, 'is for a tenant with decryption: true only'));
     return;
   }
-  const own = tenant.environments === 'all' ? environmentNames : (tenant.environments as string[] | undefined) ?? [];
+  const own = tenant.environments === 'all' ? environmentNames : ((tenant.environments as string[] | undefined) ?? []);
   if (!isPlainObject(keys) || Object.keys(keys).length === 0) {
-    problems.push(invalid(field('kmsKeyArns'), keys, `must map environments of the tenant (${own.join(', ')}) to KMS key or alias ARNs`));
+    problems.push(
+      invalid(
+        field('kmsKeyArns'),
+        keys,
+        `must map environments of the tenant (${own.join(', ')}) to KMS key or alias ARNs`,
+      ),
+    );
     return;
   }
   const before = problems.length;
   for (const [environment, arn] of Object.entries(keys)) {
     if (!own.includes(environment)) {
-      problems.push(invalid(field('kmsKeyArns'), environment, `is not an environment of the tenant (${own.join(', ')})`));
+      problems.push(
+        invalid(field('kmsKeyArns'), environment, `is not an environment of the tenant (${own.join(', ')})`),
+      );
       continue;
     }
     const valid = validateKmsKeyArn(arn);
@@ -278,7 +339,9 @@ function findSharedNames(tenants: readonly TenantAnswers[]): string[] {
     const namespace = namespaceOf(tenant);
     const other = namespaces.get(namespace);
     if (other !== undefined && other !== tenant.name) {
-      problems.push(`Tenants ${other} and ${tenant.name} would share the namespace ${namespace}: a namespace is a tenant's boundary, give each its own`);
+      problems.push(
+        `Tenants ${other} and ${tenant.name} would share the namespace ${namespace}: a namespace is a tenant's boundary, give each its own`,
+      );
     }
     namespaces.set(namespace, tenant.name);
   }
@@ -291,11 +354,16 @@ export function namespaceOf(tenant: TenantAnswers): string {
 
 /** The tenants of a fleet: its `tenants`, or the one tenant `apps` its `repoUrl` stands for. */
 export function tenantsOf(answers: { tenants?: readonly TenantAnswers[]; repoUrl?: string }): readonly TenantAnswers[] {
-  return answers.tenants ?? (answers.repoUrl === undefined ? [] : [{ name: DEFAULT_TENANT, repoUrl: answers.repoUrl, environments: 'all' }]);
+  return (
+    answers.tenants ??
+    (answers.repoUrl === undefined ? [] : [{ name: DEFAULT_TENANT, repoUrl: answers.repoUrl, environments: 'all' }])
+  );
 }
 
 export function tenantInEnvironment(tenant: TenantAnswers, environment: string): boolean {
-  return tenant.environments === undefined || tenant.environments === 'all' || tenant.environments.includes(environment);
+  return (
+    tenant.environments === undefined || tenant.environments === 'all' || tenant.environments.includes(environment)
+  );
 }
 
 /** A tenant as the templates of one environment read it. */
@@ -318,7 +386,11 @@ export function toStoredTenant(tenant: TenantAnswers): Record<string, unknown> {
   const stored: Record<string, unknown> = {};
   for (const key of TENANT_KEYS) {
     const value = key === 'environments' ? (tenant.environments ?? 'all') : tenant[key];
-    if (value !== undefined && !(key === 'namespace' && value === tenant.name) && !(key === 'decryption' && value === false)) {
+    if (
+      value !== undefined &&
+      !(key === 'namespace' && value === tenant.name) &&
+      !(key === 'decryption' && value === false)
+    ) {
       stored[key] = value;
     }
   }

@@ -50,7 +50,9 @@ function assertCommentSafe(env: IamEnvironment): void {
 function terraformContextOf(env: IamEnvironment) {
   assertCommentSafe(env);
   if (!env.kmsKeyGiven && env.kmsKey.resource !== 'alias') {
-    throw new Error(`Bug: environment ${env.name} has no key given, but its default key is not an alias: ${env.kmsKeyArn}`);
+    throw new Error(
+      `Bug: environment ${env.name} has no key given, but its default key is not an alias: ${env.kmsKeyArn}`,
+    );
   }
   const references: PolicyReferences = Object.fromEntries(
     Object.entries(REFERENCES).map(([name, expression]) => [name, hclReference(expression)]),
@@ -121,7 +123,9 @@ export function planTenantTerraformFile(env: IamEnvironment, tenant: string, ide
   };
   const references: PolicyReferences = {
     oidcIssuer: hclReference(irsa ? REFERENCES.oidcIssuer : `local.${names.issuerLocal}`),
-    oidcProviderArn: hclReference(irsa ? REFERENCES.oidcProviderArn : `data.aws_iam_openid_connect_provider.${resource}.arn`),
+    oidcProviderArn: hclReference(
+      irsa ? REFERENCES.oidcProviderArn : `data.aws_iam_openid_connect_provider.${resource}.arn`,
+    ),
     roleArn: hclReference(names.roleArn),
     kmsKeyArn: hclReference(names.keyArn),
   };
@@ -134,7 +138,8 @@ export function planTenantTerraformFile(env: IamEnvironment, tenant: string, ide
     createsKey,
     names,
     /** A given key outside the fleet's region is looked up through a provider of its region. */
-    keyProviderRegion: identity.kmsKeyGiven && identity.kmsKey.region !== env.region ? identity.kmsKey.region : undefined,
+    keyProviderRegion:
+      identity.kmsKeyGiven && identity.kmsKey.region !== env.region ? identity.kmsKey.region : undefined,
     clusterIssuer: `data.aws_eks_cluster.${resource}.identity[0].oidc[0].issuer`,
     sopsConfig: tenantSopsConfigOf(tenant),
     keyDescription: `SOPS key of tenant ${tenant} in the Flux environment ${env.name} (generator-flux-sops)`,

@@ -19,8 +19,11 @@ const OIDC_ISSUER = /^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\/id\/[A-Za-
 
 export function validateAccountId(value: unknown): Validation {
   if (typeof value === 'number') {
-    return 'must be a quoted string of exactly 12 digits: a number loses leading zeros (write "' +
-      String(value).padStart(12, '0') + '" in quotes if that is the account)';
+    return (
+      'must be a quoted string of exactly 12 digits: a number loses leading zeros (write "' +
+      String(value).padStart(12, '0') +
+      '" in quotes if that is the account)'
+    );
   }
   if (typeof value !== 'string' || !ACCOUNT_ID.test(value)) {
     return 'must be exactly 12 digits (an AWS account ID), e.g. "123456789012"';
@@ -45,7 +48,8 @@ const UNSUPPORTED_PARTITIONS: readonly [RegExp, string][] = [
 ];
 
 export function validateRegion(value: unknown): Validation {
-  const unsupported = typeof value === 'string' ? UNSUPPORTED_PARTITIONS.find(([prefix]) => prefix.test(value)) : undefined;
+  const unsupported =
+    typeof value === 'string' ? UNSUPPORTED_PARTITIONS.find(([prefix]) => prefix.test(value)) : undefined;
   if (unsupported) {
     return `is in the ${unsupported[1]} partition, which this generator does not write ARNs for (supported: aws, aws-cn, aws-us-gov)`;
   }
@@ -61,7 +65,9 @@ export const IAC_CHOICES = ['none', 'terraform'] as const;
 export type Iac = (typeof IAC_CHOICES)[number];
 
 export function validateIdentity(value: unknown): Validation {
-  return IDENTITIES.includes(value as Identity) ? true : 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
+  return IDENTITIES.includes(value as Identity)
+    ? true
+    : 'must be irsa (IAM Roles for Service Accounts) or pod-identity (EKS Pod Identity)';
 }
 
 export function validateIac(value: unknown): Validation {
@@ -104,7 +110,8 @@ export function validateAgeRecipients(values: unknown): Validation {
 export const RESERVED_NAMES: readonly string[] = ['add', 'remove', 'list'];
 
 /** A CODEOWNERS owner as GitHub takes it: `@user`, `@org/team`, or an e-mail address. */
-const CODE_OWNER = /^(?:@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/;
+const CODE_OWNER =
+  /^(?:@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/;
 
 export function validateCodeOwners(values: unknown): Validation {
   if (!Array.isArray(values)) {
@@ -147,7 +154,9 @@ export function validateTenantName(value: unknown): Validation {
   if (name !== true) {
     return name;
   }
-  return isReservedNamespace(value as string) ? 'is reserved (flux-system, default, kube-*): choose another name' : true;
+  return isReservedNamespace(value as string)
+    ? 'is reserved (flux-system, default, kube-*): choose another name'
+    : true;
 }
 
 /** A tenant's namespace: a DNS-1123 label the fleet and the cluster do not own. */
@@ -156,18 +165,26 @@ export function validateTenantNamespace(value: unknown): Validation {
   if (label !== true) {
     return label;
   }
-  return isReservedNamespace(value as string) ? 'is a namespace of the fleet or the cluster (flux-system, default, kube-*): a tenant needs its own' : true;
+  return isReservedNamespace(value as string)
+    ? 'is a namespace of the fleet or the cluster (flux-system, default, kube-*): a tenant needs its own'
+    : true;
 }
 
 const TENANT_PATH = /^(?:\.\/)?(?:[A-Za-z0-9._<>-]+\/)*[A-Za-z0-9._<>-]*$/;
 
 /** A path in a tenant's repository: relative, plain characters, no `..`; `<env>` stands for the environment. */
 export function validateTenantPath(value: unknown): Validation {
-  if (typeof value !== 'string' || value === '' || !TENANT_PATH.test(value) || value.replaceAll('<env>', 'x').includes('<') || value.replaceAll('<env>', 'x').includes('>')) {
-    return 'must be a relative path in the tenant\'s repository of A-Z a-z 0-9 . _ - / (like ./deploy/<env>, where <env> stands for the environment)';
+  if (
+    typeof value !== 'string' ||
+    value === '' ||
+    !TENANT_PATH.test(value) ||
+    value.replaceAll('<env>', 'x').includes('<') ||
+    value.replaceAll('<env>', 'x').includes('>')
+  ) {
+    return "must be a relative path in the tenant's repository of A-Z a-z 0-9 . _ - / (like ./deploy/<env>, where <env> stands for the environment)";
   }
   if (value.split('/').includes('..')) {
-    return 'must stay inside the tenant\'s repository (no ..)';
+    return "must stay inside the tenant's repository (no ..)";
   }
   return true;
 }

@@ -34,7 +34,10 @@ export function commitRewrites(root: string, rewrites: readonly FileRewrite[]): 
     }
   });
   if (changed.length > 0) {
-    throw new FluxSopsError('conflict', `changed while flux-sops ran: ${changed.map(({ path }) => path).join(', ')}. Nothing was written; run the command again.`);
+    throw new FluxSopsError(
+      'conflict',
+      `changed while flux-sops ran: ${changed.map(({ path }) => path).join(', ')}. Nothing was written; run the command again.`,
+    );
   }
   writeAllOrNothing(
     root,

@@ -3,7 +3,15 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { assertEnvironmentNameOf, SECRETS_FOLDER, secretsPathOf, SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, storedEnvironmentNames } from '../fleet/layout.js';
+import {
+  assertEnvironmentNameOf,
+  SECRETS_FOLDER,
+  secretsPathOf,
+  SKIPPED_FOLDERS,
+  SOPS_CONFIG_FILE,
+  STORED_ANSWERS_FILE,
+  storedEnvironmentNames,
+} from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { resolveInsideFleet } from '../writable.js';
 import type { CreationRule } from '../sops/rules.js';
@@ -36,7 +44,10 @@ export function readFleetRules(root: string): CreationRule[] {
     if (error instanceof FluxSopsError) {
       throw error;
     }
-    throw new FluxSopsError('fleet', `${root} has no ${SOPS_CONFIG_FILE}: run this in a fleet repository or pass --cwd <dir>`);
+    throw new FluxSopsError(
+      'fleet',
+      `${root} has no ${SOPS_CONFIG_FILE}: run this in a fleet repository or pass --cwd <dir>`,
+    );
   }
   return readCreationRules(text);
 }

@@ -3,7 +3,14 @@
 // with any available master key (age identities from SOPS_AGE_KEY_FILE / SOPS_AGE_KEY, then AWS
 // KMS through the SDK's default chain) and wrap it for the rule's keys.
 import { fromSopsError } from '../errors.js';
-import { type KeySourceFactory, masterKeysOfRule, type RewrapOptions, rotateDataKey, updateKeys, usable } from '../sops/index.js';
+import {
+  type KeySourceFactory,
+  masterKeysOfRule,
+  type RewrapOptions,
+  rotateDataKey,
+  updateKeys,
+  usable,
+} from '../sops/index.js';
 import type { KeyOperations } from './run.js';
 
 export interface SopsKeyOperationsOptions {

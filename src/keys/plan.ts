@@ -73,7 +73,12 @@ export function sopsMetadataOf(text: string): { sops: Metadata; document: Metada
       return { sops: content.sops, document: content };
     }
   }
-  return LOOKS_LIKE_SOPS.test(text) ? { unreadable: 'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)' } : 'none';
+  return LOOKS_LIKE_SOPS.test(text)
+    ? {
+        unreadable:
+          'it looks SOPS-encrypted but has no complete sops block with a mac (truncated, or its block removed)',
+      }
+    : 'none';
 }
 
 /** A generated `<tenant>-auth` placeholder, marked by its annotation and its placeholder MAC. */
@@ -93,10 +98,17 @@ function missingFrom(before: readonly string[], after: readonly string[]): strin
  * The keys a file gains and loses on its way from `current` to `target`: KMS first, then age,
  * then the entries this product cannot use (pgp, a KMS key with a role, …), which it drops.
  */
-export function differenceOf(current: MasterKeys & { readonly unsupported?: readonly string[] }, target: MasterKeys): { added: string[]; removed: string[] } {
+export function differenceOf(
+  current: MasterKeys & { readonly unsupported?: readonly string[] },
+  target: MasterKeys,
+): { added: string[]; removed: string[] } {
   return {
     added: [...missingFrom(current.kms, target.kms), ...missingFrom(current.age, target.age)],
-    removed: [...missingFrom(target.kms, current.kms), ...missingFrom(target.age, current.age), ...(current.unsupported ?? [])],
+    removed: [
+      ...missingFrom(target.kms, current.kms),
+      ...missingFrom(target.age, current.age),
+      ...(current.unsupported ?? []),
+    ],
   };
 }
 
@@ -111,9 +123,16 @@ function describeRule(rule: CreationRule, index: number): string {
  * matching rule, or whose rule names no master key this product can use, is a 'fleet' error
  * (exit 2) before any key is called: nothing would be left that can open the file.
  */
-export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[], rules: readonly CreationRule[], masterKeysOfRule: MasterKeysOfRule): FilePlan[] {
+export function planKeyChanges(
+  command: KeysCommand,
+  files: readonly FleetFile[],
+  rules: readonly CreationRule[],
+  masterKeysOfRule: MasterKeysOfRule,
+): FilePlan[] {
   const read = files.map(({ path, text }) => ({ path, metadata: sopsMetadataOf(text) }));
-  const unreadable = read.flatMap(({ path, metadata }) => (typeof metadata === 'object' && 'unreadable' in metadata ? [`  ${path}: ${metadata.unreadable}`] : []));
+  const unreadable = read.flatMap(({ path, metadata }) =>
+    typeof metadata === 'object' && 'unreadable' in metadata ? [`  ${path}: ${metadata.unreadable}`] : [],
+  );
   if (unreadable.length > 0) {
     throw new FluxSopsError(
       'unreadable',
@@ -133,7 +152,10 @@ export function planKeyChanges(command: KeysCommand, files: readonly FleetFile[]
     const index = findCreationRule(rules, path);
     const rule = rules[index];
     if (rule === undefined) {
-      throw new FluxSopsError('fleet', `${path}: no creation rule of ${SOPS_CONFIG_FILE} matches this file; add one (or move the file), then run flux-sops ${command} again. Nothing was written.`);
+      throw new FluxSopsError(
+        'fleet',
+        `${path}: no creation rule of ${SOPS_CONFIG_FILE} matches this file; add one (or move the file), then run flux-sops ${command} again. Nothing was written.`,
+      );
     }
     const ruleName = describeRule(rule, index);
     let target: MasterKeys;

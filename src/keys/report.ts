@@ -16,7 +16,10 @@ function plural(amount: number, noun: string): string {
 function placeholderLine(path: string): string {
   const environment = environmentOfPath(path)?.environment ?? '<env>';
   const tenant = /\/([^/]+)-auth\.yaml$/.exec(path)?.[1];
-  const seal = tenant === undefined ? `flux-sops secret generic ${environment} <name> …` : `flux-sops secret git ${environment} --tenant ${tenant}`;
+  const seal =
+    tenant === undefined
+      ? `flux-sops secret generic ${environment} <name> …`
+      : `flux-sops secret git ${environment} --tenant ${tenant}`;
   return `${printable(path)}: skipped: the generated placeholder, not a real ciphertext (seal it with ${seal})`;
 }
 
@@ -47,14 +50,20 @@ export function formatReport(command: KeysCommand, result: KeysRunResult, dryRun
   const { plans } = result;
   const count = (kind: FilePlan['kind']) => plans.filter((plan) => plan.kind === kind).length;
   const rewritten = count('rewrite');
-  const where = result.environments.length === 0 ? 'secrets/' : result.environments.map((environment) => `secrets/${printable(environment)}/`).join(', ');
+  const where =
+    result.environments.length === 0
+      ? 'secrets/'
+      : result.environments.map((environment) => `secrets/${printable(environment)}/`).join(', ');
   if (plans.length === 0) {
     return `No SOPS-encrypted files under ${where}: nothing to do.\n`;
   }
   const parts =
     command === 'rotate'
       ? [`${plural(rewritten, 'file')} ${dryRun ? 'would get' : 'got'} a new data key`]
-      : [`${plural(rewritten, 'file')} ${dryRun ? 'would be updated' : 'updated'}`, `${count('up-to-date')} up to date`];
+      : [
+          `${plural(rewritten, 'file')} ${dryRun ? 'would be updated' : 'updated'}`,
+          `${count('up-to-date')} up to date`,
+        ];
   const placeholders = count('placeholder');
   if (placeholders > 0) {
     parts.push(`${plural(placeholders, 'placeholder')} skipped`);

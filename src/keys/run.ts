@@ -38,7 +38,10 @@ const DEFAULT_CONCURRENCY = 8;
 /** The error of a file, with the file named first (the SOPS module names the keys it tried), and that nothing was written. */
 function namingFile(path: string, error: unknown): Error {
   if (error instanceof FluxSopsError) {
-    return new FluxSopsError(error.kind, `${error.message.startsWith(path) ? '' : `${path}: `}${error.message}\nNo file was written.`);
+    return new FluxSopsError(
+      error.kind,
+      `${error.message.startsWith(path) ? '' : `${path}: `}${error.message}\nNo file was written.`,
+    );
   }
   return new Error(`${path}: ${(error as Error).message}`, { cause: error });
 }
@@ -74,7 +77,12 @@ async function computeAll<T, R>(items: readonly T[], limit: number, compute: (it
  * file: all new texts are computed first, and a failure of any file (no available key can
  * unwrap it, a KMS error while wrapping) leaves every file as it was.
  */
-export async function runKeys(command: KeysCommand, root: string, options: KeysRunOptions, operations: KeyOperations): Promise<KeysRunResult> {
+export async function runKeys(
+  command: KeysCommand,
+  root: string,
+  options: KeysRunOptions,
+  operations: KeyOperations,
+): Promise<KeysRunResult> {
   const rules = readFleetRules(root);
   if (!options.dryRun) {
     withFleetLock(root, () => undefined); // an interrupted run's writes finished or cleaned before reading
@@ -91,15 +99,22 @@ export async function runKeys(command: KeysCommand, root: string, options: KeysR
     rewrites.map(({ path }) => path),
   );
   const textOf = new Map(files.map(({ path, text }) => [path, text]));
-  const rewritten = await computeAll(rewrites, options.concurrency ?? DEFAULT_CONCURRENCY, async ({ path, target }): Promise<FileRewrite> => {
-    const before = textOf.get(path) ?? '';
-    try {
-      const after = command === 'rotate' ? await operations.rotateDataKey(before, target) : await operations.updateKeys(before, target);
-      return { path, before, after };
-    } catch (error) {
-      throw namingFile(path, error);
-    }
-  });
+  const rewritten = await computeAll(
+    rewrites,
+    options.concurrency ?? DEFAULT_CONCURRENCY,
+    async ({ path, target }): Promise<FileRewrite> => {
+      const before = textOf.get(path) ?? '';
+      try {
+        const after =
+          command === 'rotate'
+            ? await operations.rotateDataKey(before, target)
+            : await operations.updateKeys(before, target);
+        return { path, before, after };
+      } catch (error) {
+        throw namingFile(path, error);
+      }
+    },
+  );
   withFleetLock(root, () => commitRewrites(root, rewritten));
   return { environments, plans, written: true };
 }

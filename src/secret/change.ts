@@ -21,19 +21,32 @@ export interface ValueChanges {
  * name (names are unique per environment across namespaces). Unknown, ambiguous or a
  * placeholder: a 'fleet' error (exit 2) that says what there is instead.
  */
-export function findSealedSecret(listings: readonly SealedSecretListing[], environment: string, name: string): SealedSecretListing {
+export function findSealedSecret(
+  listings: readonly SealedSecretListing[],
+  environment: string,
+  name: string,
+): SealedSecretListing {
   const inEnvironment = listings.filter((each) => each.environment === environment);
   const found = inEnvironment.filter((each) => each.name === name && each.kind === 'Secret');
   if (found.length > 1) {
-    throw new FluxSopsError('fleet', `${found.length} files of ${secretsPathOf(environment)}/ hold a Secret ${describeValue(name)}: ${found.map((each) => `${each.file} (${each.namespace ?? 'no namespace'})`).join(', ')}; keep one`);
+    throw new FluxSopsError(
+      'fleet',
+      `${found.length} files of ${secretsPathOf(environment)}/ hold a Secret ${describeValue(name)}: ${found.map((each) => `${each.file} (${each.namespace ?? 'no namespace'})`).join(', ')}; keep one`,
+    );
   }
   const [listing] = found;
   if (listing === undefined) {
     const names = inEnvironment.filter((each) => each.kind === 'Secret' && each.name !== null).map((each) => each.name);
-    throw new FluxSopsError('fleet', `No sealed Secret ${describeValue(name)} in ${environment}: it has ${names.length === 0 ? 'none' : names.join(', ')} (flux-sops secret list ${environment})`);
+    throw new FluxSopsError(
+      'fleet',
+      `No sealed Secret ${describeValue(name)} in ${environment}: it has ${names.length === 0 ? 'none' : names.join(', ')} (flux-sops secret list ${environment})`,
+    );
   }
   if (listing.placeholder) {
-    throw new FluxSopsError('fleet', `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ${environment}${listing.name?.endsWith('-auth') ? ` --tenant ${listing.name.slice(0, -'-auth'.length)}` : ''}`);
+    throw new FluxSopsError(
+      'fleet',
+      `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ${environment}${listing.name?.endsWith('-auth') ? ` --tenant ${listing.name.slice(0, -'-auth'.length)}` : ''}`,
+    );
   }
   return listing;
 }
@@ -41,7 +54,10 @@ export function findSealedSecret(listings: readonly SealedSecretListing[], envir
 /** The keys `secret set` names, checked before any key is called: valid, each named once, something to do. */
 export function assertValidChanges(changes: ValueChanges): void {
   if (changes.set.length === 0 && changes.unset.length === 0) {
-    throw new FluxSopsError('usage', 'Nothing to change: give --from-literal <key>=<value>, --from-file <key>=<path> or --unset <key>, each repeatable');
+    throw new FluxSopsError(
+      'usage',
+      'Nothing to change: give --from-literal <key>=<value>, --from-file <key>=<path> or --unset <key>, each repeatable',
+    );
   }
   for (const key of changes.unset) {
     const valid = validateSecretKey(key);
@@ -56,7 +72,10 @@ export function assertValidChanges(changes: ValueChanges): void {
   }
   const size = changes.set.reduce((sum, entry) => sum + bytesOf(placeValue(entry)), 0);
   if (size > SECRET_SIZE_LIMIT) {
-    throw new FluxSopsError('input', `The new values hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`);
+    throw new FluxSopsError(
+      'input',
+      `The new values hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`,
+    );
   }
 }
 
@@ -90,7 +109,10 @@ export function applyValueChanges(document: Map<string, unknown>, changes: Value
   const fields = { stringData: new Map(fieldMap(document, 'stringData')), data: new Map(fieldMap(document, 'data')) };
   const missing = changes.unset.filter((key) => !fields.stringData.has(key) && !fields.data.has(key));
   if (missing.length > 0) {
-    throw new FluxSopsError('input', `--unset ${missing.join(', ')}: the Secret has no such key (it has ${secretKeysOf(document).join(', ') || 'none'})`);
+    throw new FluxSopsError(
+      'input',
+      `--unset ${missing.join(', ')}: the Secret has no such key (it has ${secretKeysOf(document).join(', ') || 'none'})`,
+    );
   }
   for (const key of changes.unset) {
     fields.stringData.delete(key);
@@ -103,12 +125,19 @@ export function applyValueChanges(document: Map<string, unknown>, changes: Value
     fields[placed.field].set(placed.key, placed.value);
   }
   if (fields.stringData.size + fields.data.size === 0) {
-    throw new FluxSopsError('input', 'That would remove the last key of the Secret: a Secret keeps at least one (delete its file and its line in kustomization.yaml to remove it)');
+    throw new FluxSopsError(
+      'input',
+      'That would remove the last key of the Secret: a Secret keeps at least one (delete its file and its line in kustomization.yaml to remove it)',
+    );
   }
-  const size = [...fields.stringData.values()].reduce<number>((sum, value) => sum + Buffer.byteLength(String(value), 'utf8'), 0) +
+  const size =
+    [...fields.stringData.values()].reduce<number>((sum, value) => sum + Buffer.byteLength(String(value), 'utf8'), 0) +
     [...fields.data.values()].reduce<number>((sum, value) => sum + Buffer.from(String(value), 'base64').length, 0);
   if (size > SECRET_SIZE_LIMIT) {
-    throw new FluxSopsError('input', `The Secret would hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`);
+    throw new FluxSopsError(
+      'input',
+      `The Secret would hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`,
+    );
   }
   // The fields keep their place in the document; a field that appears is added after the others.
   const changed = new Map<string, unknown>();

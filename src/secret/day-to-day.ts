@@ -11,7 +11,14 @@ import { describeValue } from '../fleet/inputs.js';
 import { selectEnvironments } from '../keys/fleet-files.js';
 import { decryptDocument, editValues } from '../sops/index.js';
 import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
-import { applyValueChanges, assertValidChanges, describeChanges, findSealedSecret, secretKeysOf, type ValueChanges } from './change.js';
+import {
+  applyValueChanges,
+  assertValidChanges,
+  describeChanges,
+  findSealedSecret,
+  secretKeysOf,
+  type ValueChanges,
+} from './change.js';
 import { formatListing, formatListingJson, listSealedSecrets, type SealedSecretListing } from './list.js';
 
 /** Every sealed Secret of the chosen environments (all when none is named). */
@@ -27,7 +34,11 @@ export function runList(root: string, environments: readonly string[], json: boo
   return 0;
 }
 
-function sealedSecretOf(root: string, environment: string, name: string): { listing: SealedSecretListing; text: string } {
+function sealedSecretOf(
+  root: string,
+  environment: string,
+  name: string,
+): { listing: SealedSecretListing; text: string } {
   const listing = findSealedSecret(listFleetSecrets(root, [environment]), environment, name);
   return { listing, text: readFileSync(join(root, listing.file), 'utf8') };
 }
@@ -43,7 +54,12 @@ function inFile(file: string, error: unknown): unknown {
  * or the bytes of one value (a `data` value decoded from base64), on stdout only. A file whose
  * MAC does not match its values is refused before anything is printed.
  */
-export async function runShow(root: string, environment: string, name: string, key: string | undefined): Promise<number> {
+export async function runShow(
+  root: string,
+  environment: string,
+  name: string,
+  key: string | undefined,
+): Promise<number> {
   const { listing, text } = sealedSecretOf(root, environment, name);
   const { document } = await decryptDocument(text).catch((error: unknown) => {
     throw inFile(listing.file, error);
@@ -58,7 +74,10 @@ export async function runShow(root: string, environment: string, name: string, k
   } else if (secret.data !== undefined && Object.hasOwn(secret.data, key)) {
     process.stdout.write(Buffer.from(String(secret.data[key]), 'base64'));
   } else {
-    throw new FluxSopsError('input', `--key ${describeValue(key)}: ${listing.file} has no such key (it has ${listing.keys.join(', ') || 'none'})`);
+    throw new FluxSopsError(
+      'input',
+      `--key ${describeValue(key)}: ${listing.file} has no such key (it has ${listing.keys.join(', ') || 'none'})`,
+    );
   }
   return 0;
 }
@@ -69,12 +88,20 @@ export async function runShow(root: string, environment: string, name: string, k
  * fresh IVs, a new MAC and lastmodified; the file's master keys kept (`warn` names `updatekeys`
  * when they lag behind its rule). Written all or nothing. Returns what to tell the user.
  */
-export async function changeSealedSecret(root: string, environment: string, name: string, changes: ValueChanges, warn: (warning: string) => void): Promise<string> {
+export async function changeSealedSecret(
+  root: string,
+  environment: string,
+  name: string,
+  changes: ValueChanges,
+  warn: (warning: string) => void,
+): Promise<string> {
   assertValidChanges(changes);
   const { listing, text } = sealedSecretOf(root, environment, name);
   assertWritable(root, [listing.file]);
   if (listing.stale !== null) {
-    warn(`${listing.file} has master keys that differ from its .sops.yaml rule (${listing.stale}); they are kept: run flux-sops updatekeys ${environment} to follow the rule.`);
+    warn(
+      `${listing.file} has master keys that differ from its .sops.yaml rule (${listing.stale}); they are kept: run flux-sops updatekeys ${environment} to follow the rule.`,
+    );
   }
   let before: string[] = [];
   const changed = await editValues(text, (document) => {
@@ -86,7 +113,10 @@ export async function changeSealedSecret(root: string, environment: string, name
   // Under the fleet lock, and only if the file still holds the text the change was made from.
   withFleetLock(root, () => {
     if (readFileSync(join(root, listing.file), 'utf8') !== text) {
-      throw new FluxSopsError('conflict', `${listing.file} changed while flux-sops ran: nothing was written. Run the command again.`);
+      throw new FluxSopsError(
+        'conflict',
+        `${listing.file} changed while flux-sops ran: nothing was written. Run the command again.`,
+      );
     }
     writeAllOrNothing(root, [{ path: listing.file, contents: changed }]);
   });
@@ -103,7 +133,9 @@ export async function changeSealedSecret(root: string, environment: string, name
 
 /** `flux-sops secret set <env> <name> …`: changeSealedSecret, its messages on stderr. */
 export async function runSet(root: string, environment: string, name: string, changes: ValueChanges): Promise<number> {
-  const summary = await changeSealedSecret(root, environment, name, changes, (warning) => process.stderr.write(`Warning: ${warning}\n`));
+  const summary = await changeSealedSecret(root, environment, name, changes, (warning) =>
+    process.stderr.write(`Warning: ${warning}\n`),
+  );
   process.stderr.write(summary);
   return 0;
 }

@@ -4,7 +4,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { PLACEHOLDER_CIPHERTEXT, SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, sealedSecretPathOf, secretsPathOf } from '../fleet/layout.js';
+import {
+  PLACEHOLDER_CIPHERTEXT,
+  SECRETS_KUSTOMIZATION,
+  SOPS_CONFIG_FILE,
+  STORED_ANSWERS_FILE,
+  sealedSecretPathOf,
+  secretsPathOf,
+} from '../fleet/layout.js';
 import { resolveInsideFleet, withFleetLock } from '../writable.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
@@ -40,7 +47,10 @@ export function readFleetTexts(root: string, environment: string, name: string):
   if (resolveInsideFleet(root, SOPS_CONFIG_FILE) === undefined) {
     return readTexts(root, environment, name);
   }
-  return withFleetLock(root, ({ completed }) => ({ ...readTexts(root, environment, name), resumed: completed.includes(sealedSecretPathOf(environment, name)) }));
+  return withFleetLock(root, ({ completed }) => ({
+    ...readTexts(root, environment, name),
+    resumed: completed.includes(sealedSecretPathOf(environment, name)),
+  }));
 }
 
 function readTexts(root: string, environment: string, name: string): FleetTexts {
@@ -58,7 +68,10 @@ function readTexts(root: string, environment: string, name: string): FleetTexts 
 
 /** The fleet's stored answers (environments, Git URL), or undefined without `.yo-rc.json` answers. */
 /** The texts at the plan's paths now: read again under the fleet lock just before writing. */
-export function readCurrentTexts(root: string, plan: { path: string; kustomizationPath: string }): { existing: string | null; kustomization: string | null } {
+export function readCurrentTexts(
+  root: string,
+  plan: { path: string; kustomizationPath: string },
+): { existing: string | null; kustomization: string | null } {
   return { existing: readText(join(root, plan.path)), kustomization: readText(join(root, plan.kustomizationPath)) };
 }
 
@@ -80,5 +93,8 @@ export function placeholdersLeft(root: string, environment: string, except: stri
   }
   return names
     .map((name) => `${folder}/${name}`)
-    .filter((path) => path !== except && /\.ya?ml$/.test(path) && (readText(join(root, path)) ?? '').includes(PLACEHOLDER_CIPHERTEXT));
+    .filter(
+      (path) =>
+        path !== except && /\.ya?ml$/.test(path) && (readText(join(root, path)) ?? '').includes(PLACEHOLDER_CIPHERTEXT),
+    );
 }

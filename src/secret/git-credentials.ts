@@ -7,7 +7,6 @@ import sshpk from 'sshpk';
 import { FluxSopsError } from '../errors.js';
 import type { SecretEntry } from './values.js';
 
-
 export function httpsCredentials(username: string, password: string): SecretEntry[] {
   return [
     { key: 'username', value: username },
@@ -30,7 +29,10 @@ export function sshCredentials(keyPair: SshKeyPair, knownHosts: string): SecretE
 }
 
 function toKeyPair(key: sshpk.PrivateKey): SshKeyPair {
-  return { privateKey: ensureNewline(key.toString('openssh')), publicKey: ensureNewline(key.toPublic().toString('ssh')) };
+  return {
+    privateKey: ensureNewline(key.toString('openssh')),
+    publicKey: ensureNewline(key.toPublic().toString('ssh')),
+  };
 }
 
 function ensureNewline(text: string): string {
@@ -65,10 +67,16 @@ export function readPrivateKey(bytes: Uint8Array, source: string): SshKeyPair {
         `${source} is protected by a passphrase, which Flux cannot use: give a key without one (ssh-keygen -t ed25519 -N '' makes one; or use --generate-ssh-key)`,
       );
     }
-    throw new FluxSopsError('input', `${source} is not a private key in OpenSSH or PEM format (it could not be read as one)`);
+    throw new FluxSopsError(
+      'input',
+      `${source} is not a private key in OpenSSH or PEM format (it could not be read as one)`,
+    );
   }
   if (key.type === 'dsa') {
-    throw new FluxSopsError('input', `${source} is a DSA key, which OpenSSH and Git hosts no longer accept: use an ed25519, ECDSA or RSA key`);
+    throw new FluxSopsError(
+      'input',
+      `${source} is a DSA key, which OpenSSH and Git hosts no longer accept: use an ed25519, ECDSA or RSA key`,
+    );
   }
   if (key.comment === '(unnamed)') {
     key.comment = ''; // sshpk's stand-in for a PEM key without comment: not part of identity.pub
@@ -77,7 +85,8 @@ export function readPrivateKey(bytes: Uint8Array, source: string): SshKeyPair {
 }
 
 /** A known_hosts line: `[markers] hosts keytype base64key [comment]`. */
-const KNOWN_HOSTS_LINE = /^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+\s+AAAA[A-Za-z0-9+/]+={0,2}(?:\s.*)?$/;
+const KNOWN_HOSTS_LINE =
+  /^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh|ecdsa|sk)-[A-Za-z0-9@.-]+\s+AAAA[A-Za-z0-9+/]+={0,2}(?:\s.*)?$/;
 
 /**
  * Checks the text of a known_hosts file (public data: the error may quote a line number). Flux
@@ -85,16 +94,25 @@ const KNOWN_HOSTS_LINE = /^(?:@(?:cert-authority|revoked)\s+)?\S+\s+(?:ssh|ecdsa
  */
 export function validateKnownHosts(text: string | undefined, source: string): string {
   if (text === undefined) {
-    throw new FluxSopsError('input', `${source} is not UTF-8 text: a known_hosts file is (make one with ssh-keyscan <host> > known_hosts)`);
+    throw new FluxSopsError(
+      'input',
+      `${source} is not UTF-8 text: a known_hosts file is (make one with ssh-keyscan <host> > known_hosts)`,
+    );
   }
   const lines = text.split(/\r?\n/).map((line) => line.trim());
   const entries = lines.filter((line) => line !== '' && !line.startsWith('#'));
   if (entries.length === 0) {
-    throw new FluxSopsError('input', `${source} has no host keys: make it with ssh-keyscan <host> > known_hosts (then check the keys against the host's published fingerprints)`);
+    throw new FluxSopsError(
+      'input',
+      `${source} has no host keys: make it with ssh-keyscan <host> > known_hosts (then check the keys against the host's published fingerprints)`,
+    );
   }
   const bad = lines.findIndex((line) => line !== '' && !line.startsWith('#') && !KNOWN_HOSTS_LINE.test(line));
   if (bad !== -1) {
-    throw new FluxSopsError('input', `${source} line ${bad + 1} is not a known_hosts entry ("host keytype key"), as ssh-keyscan writes them`);
+    throw new FluxSopsError(
+      'input',
+      `${source} line ${bad + 1} is not a known_hosts entry ("host keytype key"), as ssh-keyscan writes them`,
+    );
   }
   return ensureNewline(text);
 }

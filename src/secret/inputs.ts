@@ -7,7 +7,13 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitIgnoreRules } from '../check/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
-import { type SshKeyPair, generateDeployKey, readPrivateKey, sshCredentials, validateKnownHosts } from './git-credentials.js';
+import {
+  type SshKeyPair,
+  generateDeployKey,
+  readPrivateKey,
+  sshCredentials,
+  validateKnownHosts,
+} from './git-credentials.js';
 import { knownHostsCovers, knownHostsNameOf } from './known-hosts.js';
 import type { SealingPlan } from './plan.js';
 import { type SecretEntry, duplicateKeys, splitKeyValue, textOf, validateSecretKey } from './values.js';
@@ -23,11 +29,22 @@ export const MAX_SECRET_BYTES = 1024 * 1024;
 
 /** What a path names, for a message: only regular files (and standard input) are read. */
 function kindOf(stats: Stats): string {
-  return stats.isFIFO() ? 'a named pipe (FIFO)' : stats.isCharacterDevice() || stats.isBlockDevice() ? 'a device' : stats.isSocket() ? 'a socket' : stats.isDirectory() ? 'a folder' : 'not a regular file';
+  return stats.isFIFO()
+    ? 'a named pipe (FIFO)'
+    : stats.isCharacterDevice() || stats.isBlockDevice()
+      ? 'a device'
+      : stats.isSocket()
+        ? 'a socket'
+        : stats.isDirectory()
+          ? 'a folder'
+          : 'not a regular file';
 }
 
 function tooLarge(label: string, path: string): FluxSopsError {
-  return new FluxSopsError('input', `${label} ${describeValue(path)} is larger than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a Kubernetes Secret holds`);
+  return new FluxSopsError(
+    'input',
+    `${label} ${describeValue(path)} is larger than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a Kubernetes Secret holds`,
+  );
 }
 
 /**
@@ -36,12 +53,19 @@ function tooLarge(label: string, path: string): FluxSopsError {
  * device (`/dev/zero`) never ends. Standard input is read through `-` or `/dev/stdin`.
  */
 export function readInputFile(path: string, label: string): Buffer {
-  const fail = (error: unknown) => new FluxSopsError('input', `${label} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  const fail = (error: unknown) =>
+    new FluxSopsError(
+      'input',
+      `${label} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   let descriptor: number;
   try {
     const stats = statSync(path);
     if (!stats.isFile()) {
-      throw new FluxSopsError('input', `${label} ${describeValue(path)} is ${kindOf(stats)}: only a regular file is read (standard input: - or /dev/stdin)`);
+      throw new FluxSopsError(
+        'input',
+        `${label} ${describeValue(path)} is ${kindOf(stats)}: only a regular file is read (standard input: - or /dev/stdin)`,
+      );
     }
     if (stats.size > MAX_SECRET_BYTES) {
       throw tooLarge(label, path);
@@ -52,7 +76,10 @@ export function readInputFile(path: string, label: string): Buffer {
   }
   try {
     if (!fstatSync(descriptor).isFile()) {
-      throw new FluxSopsError('input', `${label} ${describeValue(path)} changed while it was read: only a regular file is read`);
+      throw new FluxSopsError(
+        'input',
+        `${label} ${describeValue(path)} changed while it was read: only a regular file is read`,
+      );
     }
     const buffer = Buffer.alloc(MAX_SECRET_BYTES + 1);
     let length = 0;
@@ -76,7 +103,10 @@ export function isStandardInput(path: string): boolean {
 }
 
 /** Reads standard input as a stream, at most 1 MiB (`label` names it in an error). */
-export async function readStandardInput(label: string, input: AsyncIterable<Buffer | string> = process.stdin): Promise<Buffer> {
+export async function readStandardInput(
+  label: string,
+  input: AsyncIterable<Buffer | string> = process.stdin,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of input) {
@@ -92,9 +122,16 @@ export async function readStandardInput(label: string, input: AsyncIterable<Buff
 
 /** The size a Secret's values take, refused over 1 MiB before any key is called (exit 2). */
 export function assertSecretSize(entries: readonly SecretEntry[]): void {
-  const total = entries.reduce((sum, { key, value }) => sum + Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length), 0);
+  const total = entries.reduce(
+    (sum, { key, value }) =>
+      sum + Buffer.byteLength(key) + (typeof value === 'string' ? Buffer.byteLength(value) : value.length),
+    0,
+  );
   if (total > MAX_SECRET_BYTES) {
-    throw new FluxSopsError('input', `The Secret's keys and values take ${total} bytes: Kubernetes refuses a Secret over 1 MiB (${MAX_SECRET_BYTES} bytes). Nothing was sealed; split it into several Secrets`);
+    throw new FluxSopsError(
+      'input',
+      `The Secret's keys and values take ${total} bytes: Kubernetes refuses a Secret over 1 MiB (${MAX_SECRET_BYTES} bytes). Nothing was sealed; split it into several Secrets`,
+    );
   }
 }
 
@@ -111,7 +148,7 @@ export function assertKeptOutOfGit(root: string, path: string, label: string): v
     throw new FluxSopsError(
       'input',
       `${label} ${describeValue(path)} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
-        'Keep the file outside the fleet (or give it a name the fleet\'s .gitignore covers, such as deploy_key*, *.pem or identity)',
+        "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, *.pem or identity)",
     );
   }
 }
@@ -128,8 +165,16 @@ export interface SshSources {
  * host ("knownhosts: key is unknown") only once the Secret is in the cluster. `allowOtherHosts`
  * (`--allow-other-hosts`) says that it is intended, say a host reached through another name.
  */
-export function readKnownHosts(plan: SealingPlan, path: string, allowOtherHosts: boolean, warn: (warning: string) => void): string {
-  const knownHosts = validateKnownHosts(textOf(readInputFile(path, '--known-hosts-file')), `--known-hosts-file ${describeValue(path)}`);
+export function readKnownHosts(
+  plan: SealingPlan,
+  path: string,
+  allowOtherHosts: boolean,
+  warn: (warning: string) => void,
+): string {
+  const knownHosts = validateKnownHosts(
+    textOf(readInputFile(path, '--known-hosts-file')),
+    `--known-hosts-file ${describeValue(path)}`,
+  );
   const host = knownHostsNameOf(plan.repoUrl ?? '');
   if (host !== undefined && !knownHostsCovers(knownHosts, host)) {
     const problem = `${describeValue(path)} has no key for ${host}, the host of ${plan.repoUrl}: Flux would refuse to connect ("knownhosts: key is unknown")`;
@@ -160,7 +205,10 @@ export function sshValues(plan: SealingPlan, knownHosts: string, given: SshKeyPa
 export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
   const twice = duplicateKeys(entries.map((entry) => entry.key));
   if (twice.length > 0) {
-    throw new FluxSopsError('input', `Key${twice.length === 1 ? '' : 's'} given more than once: ${twice.join(', ')} (each key of a Secret holds one value)`);
+    throw new FluxSopsError(
+      'input',
+      `Key${twice.length === 1 ? '' : 's'} given more than once: ${twice.join(', ')} (each key of a Secret holds one value)`,
+    );
   }
 }
 
@@ -169,10 +217,20 @@ export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
  * order given; `-` or `/dev/stdin` as PATH reads standard input (once). A file inside the fleet
  * (`root`) that Git would commit is refused.
  */
-export async function genericValues(literals: readonly string[], files: readonly string[], root: string): Promise<SecretEntry[]> {
-  const items = [...literals.map((item) => ({ option: 'from-literal' as const, item })), ...files.map((item) => ({ option: 'from-file' as const, item }))];
+export async function genericValues(
+  literals: readonly string[],
+  files: readonly string[],
+  root: string,
+): Promise<SecretEntry[]> {
+  const items = [
+    ...literals.map((item) => ({ option: 'from-literal' as const, item })),
+    ...files.map((item) => ({ option: 'from-file' as const, item })),
+  ];
   if (items.length === 0) {
-    throw new FluxSopsError('usage', 'Give the values: --from-file <key>=<path> or --from-literal <key>=<value>, each repeatable');
+    throw new FluxSopsError(
+      'usage',
+      'Give the values: --from-file <key>=<path> or --from-literal <key>=<value>, each repeatable',
+    );
   }
   const entries: (SecretEntry & { fromStandardInput?: boolean })[] = [];
   for (const { option, item } of items) {

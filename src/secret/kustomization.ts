@@ -22,7 +22,10 @@ function kustomizationOf(text: string, path: string): { document: Document; root
   const [problem] = document.errors;
   if (problem) {
     const [where] = problem.linePos ?? [];
-    throw kustomizationError(path, `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`);
+    throw kustomizationError(
+      path,
+      `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
+    );
   }
   if (!isMap(document.contents)) {
     throw kustomizationError(path, 'is not a kustomize Kustomization (a mapping with resources)');
@@ -106,7 +109,9 @@ export function unlistResource(kustomizationText: string, file: string, path: st
   if (entryLines.length === 1) {
     const edited = lines
       .filter((line) => line !== entryLines[0])
-      .map((line) => (kept.length === 0 && /^resources:\s*$/.test(line) ? `resources: []${line.endsWith('\r') ? '\r' : ''}` : line))
+      .map((line) =>
+        kept.length === 0 && /^resources:\s*$/.test(line) ? `resources: []${line.endsWith('\r') ? '\r' : ''}` : line,
+      )
       .join('\n');
     const listed = (parseDocument(edited).toJS() as { resources?: unknown } | null)?.resources;
     if (JSON.stringify(listed) === JSON.stringify(kept.map(entryOf))) {

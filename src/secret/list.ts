@@ -5,7 +5,13 @@
 import { posix } from 'node:path';
 import { describeDifference } from '../check/check.js';
 import { parseFleetFile } from '../check/parse.js';
-import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT, SECRETS_KUSTOMIZATION, SOPS_CONFIG_FILE, secretsPathOf } from '../fleet/layout.js';
+import {
+  PLACEHOLDER_ANNOTATION,
+  PLACEHOLDER_CIPHERTEXT,
+  SECRETS_KUSTOMIZATION,
+  SOPS_CONFIG_FILE,
+  secretsPathOf,
+} from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfMetadata, masterKeysOfRule } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
@@ -57,7 +63,9 @@ function listedFiles(files: ReadonlyMap<string, string>, folder: string, seen = 
   seen.add(folder);
   const [config] = documentsOf(files, `${folder}/${SECRETS_KUSTOMIZATION}`).filter(isObject);
   const resources = Array.isArray(config?.resources) ? config.resources : [];
-  for (const resource of resources.filter((each): each is string => typeof each === 'string' && !each.includes('://'))) {
+  for (const resource of resources.filter(
+    (each): each is string => typeof each === 'string' && !each.includes('://'),
+  )) {
     const target = posix.normalize(posix.join(folder, resource)).replace(/\/+$/, '');
     if (files.has(`${target}/${SECRETS_KUSTOMIZATION}`)) {
       listedFiles(files, target, seen).forEach((file) => listed.add(file));
@@ -69,11 +77,14 @@ function listedFiles(files: ReadonlyMap<string, string>, folder: string, seen = 
 }
 
 function keysOf(object: YamlObject): string[] {
-  return (['stringData', 'data'] as const).flatMap((field) => (isObject(object[field]) ? Object.keys(object[field]) : []));
+  return (['stringData', 'data'] as const).flatMap((field) =>
+    isObject(object[field]) ? Object.keys(object[field]) : [],
+  );
 }
 
 function isPlaceholder(object: YamlObject, sops: YamlObject): boolean {
-  const annotations = isObject(object.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};
+  const annotations =
+    isObject(object.metadata) && isObject(object.metadata.annotations) ? object.metadata.annotations : {};
   return String(annotations[PLACEHOLDER_ANNOTATION]) === 'true' || sops.mac === PLACEHOLDER_CIPHERTEXT;
 }
 
@@ -81,7 +92,10 @@ function isPlaceholder(object: YamlObject, sops: YamlObject): boolean {
  * Every SOPS-encrypted file under `secrets/<env>/` of the given environments, in path order.
  * `files` are the fleet's files as `flux-sops check` reads them (path relative to the root → text).
  */
-export function listSealedSecrets(files: ReadonlyMap<string, string>, environments: readonly string[]): SealedSecretListing[] {
+export function listSealedSecrets(
+  files: ReadonlyMap<string, string>,
+  environments: readonly string[],
+): SealedSecretListing[] {
   const sopsConfig = files.get(SOPS_CONFIG_FILE);
   const rules = sopsConfig === undefined ? [] : readCreationRules(sopsConfig);
   const listings: SealedSecretListing[] = [];
@@ -109,7 +123,11 @@ export function listSealedSecrets(files: ReadonlyMap<string, string>, environmen
         masterKeys,
         lastModified: placeholder ? null : textOrNull(sops.lastmodified),
         placeholder,
-        stale: placeholder ? null : rule === undefined ? `no ${SOPS_CONFIG_FILE} rule matches it` : (describeDifference(keyIdsOf(masterKeysOfRule(rule)), masterKeys) ?? null),
+        stale: placeholder
+          ? null
+          : rule === undefined
+            ? `no ${SOPS_CONFIG_FILE} rule matches it`
+            : (describeDifference(keyIdsOf(masterKeysOfRule(rule)), masterKeys) ?? null),
         listed: listed.has(file),
       });
     }
@@ -162,8 +180,14 @@ export function formatListing(listings: readonly SealedSecretListing[]): string 
       return [
         line(row),
         `${indent}master keys: ${keys.join(', ') || '(none)'}`,
-        ...(listing.stale === null ? [] : [`${indent}stale: ${printable(listing.stale)} (fix: flux-sops updatekeys ${listing.environment})`]),
-        ...(listing.listed || listing.placeholder ? [] : [`${indent}unlisted: add "- ${posix.relative(secretsPathOf(listing.environment), listing.file)}" to ${secretsPathOf(listing.environment)}/${SECRETS_KUSTOMIZATION}`]),
+        ...(listing.stale === null
+          ? []
+          : [`${indent}stale: ${printable(listing.stale)} (fix: flux-sops updatekeys ${listing.environment})`]),
+        ...(listing.listed || listing.placeholder
+          ? []
+          : [
+              `${indent}unlisted: add "- ${posix.relative(secretsPathOf(listing.environment), listing.file)}" to ${secretsPathOf(listing.environment)}/${SECRETS_KUSTOMIZATION}`,
+            ]),
       ];
     }),
   ].join('\n')}\n`;

@@ -27,13 +27,20 @@ export function keysOf(manifest: SecretManifest): string[] {
  * would move integer-like keys such as "1" first).
  */
 export function secretObject(manifest: SecretManifest): Map<string, unknown> {
-  const field = (which: PlacedValue['field']) => new Map(manifest.values.filter((each) => each.field === which).map((each) => [each.key, each.value]));
+  const field = (which: PlacedValue['field']) =>
+    new Map(manifest.values.filter((each) => each.field === which).map((each) => [each.key, each.value]));
   const stringData = field('stringData');
   const data = field('data');
   return new Map<string, unknown>([
     ['apiVersion', 'v1'],
     ['kind', 'Secret'],
-    ['metadata', new Map([['name', manifest.name], ['namespace', manifest.namespace]])],
+    [
+      'metadata',
+      new Map([
+        ['name', manifest.name],
+        ['namespace', manifest.namespace],
+      ]),
+    ],
     ['type', 'Opaque'],
     ...(stringData.size > 0 ? [['stringData', stringData] as const] : []),
     ...(data.size > 0 ? [['data', data] as const] : []),

@@ -22,7 +22,15 @@ import { validateEnvironmentName } from '../fleet/validators.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { type CreationRule, findCreationRule } from '../sops/rules.js';
-import { type RepoScheme, type TenantAnswers, namespaceOf, readTenants, repoSchemeOf, tenantInEnvironment, tenantsOf } from '../fleet/tenants.js';
+import {
+  type RepoScheme,
+  type TenantAnswers,
+  namespaceOf,
+  readTenants,
+  repoSchemeOf,
+  tenantInEnvironment,
+  tenantsOf,
+} from '../fleet/tenants.js';
 import { listResource } from './kustomization.js';
 import { validateNamespace, validateSecretName } from './values.js';
 
@@ -110,11 +118,16 @@ export function tenantsOfEnvironment(facts: FleetFacts, environment: string): Te
  */
 export function sealingTargetOf(
   facts: FleetFacts | undefined,
-  request: { environment: string; kind: 'git'; tenant?: string } | { environment: string; kind: 'generic'; name: string; namespace?: string },
+  request:
+    | { environment: string; kind: 'git'; tenant?: string }
+    | { environment: string; kind: 'generic'; name: string; namespace?: string },
 ): SealingTarget {
   if (facts === undefined) {
     if (request.kind === 'git') {
-      throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has no ${STORAGE_NAME} answers: flux-sops secret git needs the tenants' Git URLs; use flux-sops secret generic instead`);
+      throw new FluxSopsError(
+        'fleet',
+        `${STORED_ANSWERS_FILE} has no ${STORAGE_NAME} answers: flux-sops secret git needs the tenants' Git URLs; use flux-sops secret generic instead`,
+      );
     }
     return { name: request.name, namespace: request.namespace ?? FLEET_NAMESPACE };
   }
@@ -122,21 +135,50 @@ export function sealingTargetOf(
   if (request.kind === 'git') {
     const names = tenants.map((tenant) => tenant.name);
     if (request.tenant === undefined && tenants.length !== 1) {
-      throw new FluxSopsError('input', `Missing --tenant: ${request.environment} has the tenants ${names.join(', ') || 'none'}; name the one whose Git credentials these are`);
+      throw new FluxSopsError(
+        'input',
+        `Missing --tenant: ${request.environment} has the tenants ${names.join(', ') || 'none'}; name the one whose Git credentials these are`,
+      );
     }
     const tenant = request.tenant === undefined ? tenants[0] : tenants.find((each) => each.name === request.tenant);
     if (tenant === undefined) {
-      throw new FluxSopsError('input', invalid('--tenant', request.tenant, `is not a tenant of ${request.environment} (${names.join(', ') || 'none'})`));
+      throw new FluxSopsError(
+        'input',
+        invalid(
+          '--tenant',
+          request.tenant,
+          `is not a tenant of ${request.environment} (${names.join(', ') || 'none'})`,
+        ),
+      );
     }
     return { name: tenantAuthNameOf(tenant.name), namespace: namespaceOf(tenant), repoUrl: tenant.repoUrl };
   }
-  if (isTenantAuthName(request.name, facts.tenants.map((tenant) => tenant.name))) {
-    throw new FluxSopsError('input', invalid('Secret name', request.name, 'is the Git credentials of a tenant: seal it with flux-sops secret git <env> --tenant <tenant>'));
+  if (
+    isTenantAuthName(
+      request.name,
+      facts.tenants.map((tenant) => tenant.name),
+    )
+  ) {
+    throw new FluxSopsError(
+      'input',
+      invalid(
+        'Secret name',
+        request.name,
+        'is the Git credentials of a tenant: seal it with flux-sops secret git <env> --tenant <tenant>',
+      ),
+    );
   }
   const namespaces = [FLEET_NAMESPACE, ...tenants.map(namespaceOf)];
   const namespace = request.namespace ?? FLEET_NAMESPACE;
   if (!namespaces.includes(namespace)) {
-    throw new FluxSopsError('input', invalid('--namespace', namespace, `is not a namespace this fleet creates in ${request.environment} (${namespaces.join(', ')}): a Secret for a namespace that does not exist would stall the "secrets" Kustomization`));
+    throw new FluxSopsError(
+      'input',
+      invalid(
+        '--namespace',
+        namespace,
+        `is not a namespace this fleet creates in ${request.environment} (${namespaces.join(', ')}): a Secret for a namespace that does not exist would stall the "secrets" Kustomization`,
+      ),
+    );
   }
   return { name: request.name, namespace };
 }
@@ -150,7 +192,10 @@ export function readFleetFacts(storedAnswersText: string | null): FleetFacts | u
   try {
     file = JSON.parse(storedAnswersText);
   } catch (error) {
-    throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} is not valid JSON (${(error as Error).message}); nothing was written`);
+    throw new FluxSopsError(
+      'fleet',
+      `${STORED_ANSWERS_FILE} is not valid JSON (${(error as Error).message}); nothing was written`,
+    );
   }
   const stored = (file as Record<string, unknown> | null)?.[STORAGE_NAME];
   if (typeof stored !== 'object' || stored === null) {
@@ -161,9 +206,15 @@ export function readFleetFacts(storedAnswersText: string | null): FleetFacts | u
   const problems: string[] = [];
   const storedTenants = tenants === undefined ? undefined : readTenants(tenants, environments, problems, invalid);
   if (problems.length > 0) {
-    throw new FluxSopsError('fleet', `${STORED_ANSWERS_FILE} has tenants this version cannot use:\n${problems.join('\n')}`);
+    throw new FluxSopsError(
+      'fleet',
+      `${STORED_ANSWERS_FILE} has tenants this version cannot use:\n${problems.join('\n')}`,
+    );
   }
-  return { environments, tenants: tenantsOf({ tenants: storedTenants, repoUrl: typeof repoUrl === 'string' ? repoUrl : undefined }) };
+  return {
+    environments,
+    tenants: tenantsOf({ tenants: storedTenants, repoUrl: typeof repoUrl === 'string' ? repoUrl : undefined }),
+  };
 }
 
 /** The fleet's environments for a question or a message. */
@@ -183,13 +234,18 @@ export function selectorsOf(rule: CreationRule): EncryptionSelectors {
     unencryptedCommentRegex: text(rule.unencrypted_comment_regex),
     macOnlyEncrypted: rule.mac_only_encrypted === true ? true : undefined,
   };
-  return Object.fromEntries(Object.entries(selectors).filter(([, value]) => value !== undefined)) as EncryptionSelectors;
+  return Object.fromEntries(
+    Object.entries(selectors).filter(([, value]) => value !== undefined),
+  ) as EncryptionSelectors;
 }
 
 /** The namespace of the Secret at the target path, when it names one. */
 function namespaceOfExisting(text: string | null): string | undefined {
   try {
-    const [object] = text === null ? [] : parseAllDocuments(text).map((document) => document.toJS() as { metadata?: { namespace?: unknown } } | null);
+    const [object] =
+      text === null
+        ? []
+        : parseAllDocuments(text).map((document) => document.toJS() as { metadata?: { namespace?: unknown } } | null);
     const namespace = object?.metadata?.namespace;
     return typeof namespace === 'string' ? namespace : undefined;
   } catch {
@@ -216,14 +272,23 @@ export function classifyExisting(text: string | null): ExistingSecret {
 }
 
 /** The stored answers' facts, once `environment` is known to be one of the fleet's (with its `secrets/<env>/` folder); else a 'fleet' error. */
-export function assertKnownEnvironment(texts: Pick<FleetTexts, 'storedAnswers' | 'secretsFolder'>, environment: string): FleetFacts | undefined {
+export function assertKnownEnvironment(
+  texts: Pick<FleetTexts, 'storedAnswers' | 'secretsFolder'>,
+  environment: string,
+): FleetFacts | undefined {
   const facts = readFleetFacts(texts.storedAnswers);
-  if (validateEnvironmentName(environment) !== true || !texts.secretsFolder || (facts !== undefined && !facts.environments.includes(environment))) {
+  if (
+    validateEnvironmentName(environment) !== true ||
+    !texts.secretsFolder ||
+    (facts !== undefined && !facts.environments.includes(environment))
+  ) {
     const known = facts?.environments ?? [];
     throw new FluxSopsError(
       'fleet',
       `Unknown environment ${describeValue(environment)}: this fleet has ${describeEnvironments(known)}` +
-        (facts !== undefined && facts.environments.includes(environment) ? ` (but no ${secretsPathOf(environment)}/ folder)` : '') +
+        (facts !== undefined && facts.environments.includes(environment)
+          ? ` (but no ${secretsPathOf(environment)}/ folder)`
+          : '') +
         ' (add one with flux-sops env add <name>)',
     );
   }
@@ -243,7 +308,10 @@ const MAX_SECRET_NAME_LENGTH = MAX_FILE_NAME_BYTES - '..yaml.flux-sops-000000000
 export function planSealing(texts: FleetTexts, request: SealingRequest): SealingPlan {
   const { environment, name, namespace, kind, repoUrl } = request;
   if (texts.sopsConfig === null) {
-    throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} here: run this in a fleet repository (or a folder inside one), or pass --cwd <dir>`);
+    throw new FluxSopsError(
+      'fleet',
+      `No ${SOPS_CONFIG_FILE} here: run this in a fleet repository (or a folder inside one), or pass --cwd <dir>`,
+    );
   }
   assertKnownEnvironment(texts, environment);
   const nameValid = validateSecretName(name);
@@ -252,7 +320,10 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   }
   // The temporary file beside it (`.<name>.yaml.flux-sops-<12 hex>`) must fit a file name too: told before any key is called.
   if (Buffer.byteLength(`.${name}.yaml.flux-sops-000000000000`) > MAX_FILE_NAME_BYTES) {
-    throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: at most ${MAX_SECRET_NAME_LENGTH} characters here (it is a file name, secrets/<env>/<name>.yaml, and file names hold 255 bytes)`);
+    throw new FluxSopsError(
+      'input',
+      `Invalid Secret name ${describeValue(name)}: at most ${MAX_SECRET_NAME_LENGTH} characters here (it is a file name, secrets/<env>/<name>.yaml, and file names hold 255 bytes)`,
+    );
   }
   const namespaceValid = validateNamespace(namespace);
   if (namespaceValid !== true) {
@@ -277,14 +348,24 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   }
   const kustomizationPath = `${secretsPathOf(environment)}/${SECRETS_KUSTOMIZATION}`;
   if (texts.kustomization === null) {
-    throw new FluxSopsError('fleet', `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);
+    throw new FluxSopsError(
+      'fleet',
+      `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`,
+    );
   }
   if (kind === 'git' && repoUrl === undefined) {
     throw new Error('Bug: a git Secret planned without its Git URL (sealingTargetOf gives it)');
   }
   const existingNamespace = namespaceOfExisting(texts.existingSecret);
   if (existingNamespace !== undefined && existingNamespace !== namespace) {
-    throw new FluxSopsError('input', invalid('Secret name', name, `is already a Secret of ${environment} in the namespace ${existingNamespace} (${path}): Secret names are unique per environment, choose another`));
+    throw new FluxSopsError(
+      'input',
+      invalid(
+        'Secret name',
+        name,
+        `is already a Secret of ${environment} in the namespace ${existingNamespace} (${path}): Secret names are unique per environment, choose another`,
+      ),
+    );
   }
   const repo = repoUrl === undefined ? {} : { repoUrl, repoScheme: repoSchemeOf(repoUrl) };
   return {

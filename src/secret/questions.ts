@@ -34,22 +34,49 @@ function validatedBy(read: (value: string) => unknown): (value: string) => true 
 
 export function targetQuestions(environments: readonly string[]): Question[] {
   if (environments.length === 0) {
-    throw new FluxSopsError('fleet', 'This fleet lists no environment in its stored answers (.yo-rc.json): add one with yo flux-sops:env <name>');
+    throw new FluxSopsError(
+      'fleet',
+      'This fleet lists no environment in its stored answers (.yo-rc.json): add one with yo flux-sops:env <name>',
+    );
   }
   return [
     { type: 'select', name: 'environment', message: 'Environment', choices: [...environments] },
-    { type: 'select', name: 'kind', message: 'Seal a git or generic Secret, or change a sealed one', choices: ['git', 'generic', 'change'], default: 'git' },
+    {
+      type: 'select',
+      name: 'kind',
+      message: 'Seal a git or generic Secret, or change a sealed one',
+      choices: ['git', 'generic', 'change'],
+      default: 'git',
+    },
   ];
 }
 
 /** `git`: whose repository (its Secret is `<tenant>-auth`); `generic`: the name, then the namespace among those the fleet creates. */
 export function nameQuestions(kind: SecretKind, tenants: readonly string[], namespaces: readonly string[]): Question[] {
   if (kind === 'git') {
-    return [{ type: 'select', name: 'tenant', message: 'Tenant whose Git credentials these are (sealed as <tenant>-auth)', choices: [...tenants] }];
+    return [
+      {
+        type: 'select',
+        name: 'tenant',
+        message: 'Tenant whose Git credentials these are (sealed as <tenant>-auth)',
+        choices: [...tenants],
+      },
+    ];
   }
   return [
-    { type: 'input', name: 'name', message: 'Name of the Secret (and of its file secrets/<env>/<name>.yaml)', validate: validateSecretName },
-    { type: 'select', name: 'namespace', message: 'Namespace of the Secret', choices: [...namespaces], default: namespaces[0] },
+    {
+      type: 'input',
+      name: 'name',
+      message: 'Name of the Secret (and of its file secrets/<env>/<name>.yaml)',
+      validate: validateSecretName,
+    },
+    {
+      type: 'select',
+      name: 'namespace',
+      message: 'Namespace of the Secret',
+      choices: [...namespaces],
+      default: namespaces[0],
+    },
   ];
 }
 
@@ -75,26 +102,66 @@ function validateKeyList(value: string): true | string {
 }
 
 /** One masked question per value; an empty value is refused (sops would leave it unencrypted). */
-const hidden = (name: string, message: string): Question => ({ type: 'password', name, message, validate: validateCredential });
+const hidden = (name: string, message: string): Question => ({
+  type: 'password',
+  name,
+  message,
+  validate: validateCredential,
+});
 
 /** Asks the values the plan's Secret needs: https credentials, an SSH deploy key, or keys and values. */
-export async function askSecretValues(ask: Ask, root: string, plan: SealingPlan, kind: SecretKind, warn: (warning: string) => void): Promise<GatheredValues> {
+export async function askSecretValues(
+  ask: Ask,
+  root: string,
+  plan: SealingPlan,
+  kind: SecretKind,
+  warn: (warning: string) => void,
+): Promise<GatheredValues> {
   if (kind === 'git' && plan.repoScheme === 'https') {
-    const { username } = (await ask([{ type: 'input', name: 'username', message: `Git user name for ${plan.repoUrl}`, validate: validateCredential }])) as { username: string };
+    const { username } = (await ask([
+      { type: 'input', name: 'username', message: `Git user name for ${plan.repoUrl}`, validate: validateCredential },
+    ])) as { username: string };
     const { password } = (await ask([hidden('password', 'Password or access token')])) as { password: string };
     return { entries: httpsCredentials(username, password) };
   }
   if (kind === 'git') {
-    const { source } = (await ask([{ type: 'select', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] }])) as { source: string };
-    const { privateKeyFile } = (source === EXISTING_KEY
-      ? await ask([{ type: 'input', name: 'privateKeyFile', message: 'Private key file (outside the fleet)', validate: validatedBy((path) => readDeployKey(root, path)) }])
-      : {}) as { privateKeyFile?: string };
+    const { source } = (await ask([
+      { type: 'select', name: 'source', message: 'Deploy key', choices: [GENERATE_KEY, EXISTING_KEY] },
+    ])) as { source: string };
+    const { privateKeyFile } = (
+      source === EXISTING_KEY
+        ? await ask([
+            {
+              type: 'input',
+              name: 'privateKeyFile',
+              message: 'Private key file (outside the fleet)',
+              validate: validatedBy((path) => readDeployKey(root, path)),
+            },
+          ])
+        : {}
+    ) as { privateKeyFile?: string };
     const { knownHostsFile } = (await ask([
-      { type: 'input', name: 'knownHostsFile', message: 'known_hosts file with the Git host\'s keys (ssh-keyscan <host> > known_hosts)', validate: validatedBy((path) => readKnownHosts(plan, path, false, () => undefined)) },
+      {
+        type: 'input',
+        name: 'knownHostsFile',
+        message: "known_hosts file with the Git host's keys (ssh-keyscan <host> > known_hosts)",
+        validate: validatedBy((path) => readKnownHosts(plan, path, false, () => undefined)),
+      },
     ])) as { knownHostsFile: string };
-    return sshValues(plan, readKnownHosts(plan, knownHostsFile, false, warn), privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile));
+    return sshValues(
+      plan,
+      readKnownHosts(plan, knownHostsFile, false, warn),
+      privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile),
+    );
   }
-  const { keys } = (await ask([{ type: 'input', name: 'keys', message: 'Keys of the Secret, comma-separated (values are asked next, hidden)', validate: validateKeyList }])) as { keys: string };
+  const { keys } = (await ask([
+    {
+      type: 'input',
+      name: 'keys',
+      message: 'Keys of the Secret, comma-separated (values are asked next, hidden)',
+      validate: validateKeyList,
+    },
+  ])) as { keys: string };
   const entries: SecretEntry[] = [];
   for (const [index, key] of splitKeys(keys).entries()) {
     // One question name per value (value_0, value_1, …): answers are keyed by name.
@@ -107,7 +174,10 @@ export async function askSecretValues(ask: Ask, root: string, plan: SealingPlan,
 /** Which sealed Secret to change: one of the environment's, by name. */
 export function sealedSecretQuestion(names: readonly string[], environment: string): Question {
   if (names.length === 0) {
-    throw new FluxSopsError('fleet', `${environment} has no sealed Secret to change (flux-sops secret list ${environment})`);
+    throw new FluxSopsError(
+      'fleet',
+      `${environment} has no sealed Secret to change (flux-sops secret list ${environment})`,
+    );
   }
   return { type: 'select', name: 'name', message: 'Sealed Secret to change', choices: [...names] };
 }
@@ -115,7 +185,12 @@ export function sealedSecretQuestion(names: readonly string[], environment: stri
 /** The keys to set (each value asked masked) and to remove, of a sealed Secret that has `keys`. */
 export async function askValueChanges(ask: Ask, keys: readonly string[]): Promise<ValueChanges> {
   const { set } = (await ask([
-    { type: 'input', name: 'set', message: `Keys to set or add, comma-separated (it has ${keys.join(', ')}; values are asked next, hidden; empty for none)`, validate: (value) => value.trim() === '' || validateKeyList(value) },
+    {
+      type: 'input',
+      name: 'set',
+      message: `Keys to set or add, comma-separated (it has ${keys.join(', ')}; values are asked next, hidden; empty for none)`,
+      validate: (value) => value.trim() === '' || validateKeyList(value),
+    },
   ])) as { set: string };
   const entries: SecretEntry[] = [];
   for (const [index, key] of splitKeys(set).entries()) {
@@ -127,6 +202,13 @@ export async function askValueChanges(ask: Ask, keys: readonly string[]): Promis
     const unknown = splitKeys(value).filter((key) => !keys.includes(key) || setKeys.has(key));
     return unknown.length === 0 ? true : `${unknown.join(', ')}: not a key it keeps (it has ${keys.join(', ')})`;
   };
-  const { unset } = (await ask([{ type: 'input', name: 'unset', message: 'Keys to remove, comma-separated (empty for none)', validate: validateUnset }])) as { unset: string };
+  const { unset } = (await ask([
+    {
+      type: 'input',
+      name: 'unset',
+      message: 'Keys to remove, comma-separated (empty for none)',
+      validate: validateUnset,
+    },
+  ])) as { unset: string };
   return { set: entries, unset: splitKeys(unset ?? '') };
 }

@@ -20,7 +20,11 @@ export type Encrypter = (manifest: SecretManifest, plan: SealingPlan) => Promise
  * only with `--force` or a yes in a terminal. A no is a choice ('declined': exit 0, nothing
  * written); without a terminal it is a conflict (exit 1). Decided before any value is asked for.
  */
-export async function assertMayReplace(plan: Pick<SealingPlan, 'existing' | 'path'> & { readonly resumed?: boolean }, force: boolean, confirm?: (question: string) => Promise<boolean>): Promise<void> {
+export async function assertMayReplace(
+  plan: Pick<SealingPlan, 'existing' | 'path'> & { readonly resumed?: boolean },
+  force: boolean,
+  confirm?: (question: string) => Promise<boolean>,
+): Promise<void> {
   if (plan.existing !== 'sealed' || plan.resumed === true || force) {
     return;
   }
@@ -57,34 +61,58 @@ export function assertPlanWritable(root: string, plan: SealingPlan): void {
  * so a run sealing another name meanwhile keeps its listing; a file at the path that changed
  * since it was planned (another run sealed the same name) is a 'conflict', nothing is written.
  */
-export async function sealSecret(root: string, plan: SealingPlan, manifest: SecretManifest, encrypt: Encrypter): Promise<void> {
+export async function sealSecret(
+  root: string,
+  plan: SealingPlan,
+  manifest: SecretManifest,
+  encrypt: Encrypter,
+): Promise<void> {
   assertPlanWritable(root, plan);
   const sealed = await encrypt(manifest, plan);
   withFleetLock(root, () => {
     const now = readCurrentTexts(root, plan);
     if (now.existing !== plan.existingText) {
-      throw new FluxSopsError('conflict', `${plan.path} changed while flux-sops ran (another run sealed it?): nothing was written. Run the command again.`);
+      throw new FluxSopsError(
+        'conflict',
+        `${plan.path} changed while flux-sops ran (another run sealed it?): nothing was written. Run the command again.`,
+      );
     }
     if (now.kustomization === null) {
-      throw new FluxSopsError('fleet', `${plan.kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`);
+      throw new FluxSopsError(
+        'fleet',
+        `${plan.kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`,
+      );
     }
     const kustomization = listResource(now.kustomization, `${plan.name}.yaml`, plan.kustomizationPath);
-    writeAllOrNothing(root, [{ path: plan.path, contents: sealed }, ...(kustomization === undefined ? [] : [{ path: plan.kustomizationPath, contents: kustomization }])]);
+    writeAllOrNothing(root, [
+      { path: plan.path, contents: sealed },
+      ...(kustomization === undefined ? [] : [{ path: plan.kustomizationPath, contents: kustomization }]),
+    ]);
   });
 }
 
 /** The master keys of a plan for a message: KMS ARNs, and how many age recipients. */
 export function describeKeys(plan: Pick<SealingPlan, 'keys'>): string {
   const recipients = plan.keys.age.length;
-  return [...plan.keys.kms, ...(recipients > 0 ? [`${recipients} age recipient${recipients === 1 ? '' : 's'}`] : [])].join(', ');
+  return [
+    ...plan.keys.kms,
+    ...(recipients > 0 ? [`${recipients} age recipient${recipients === 1 ? '' : 's'}`] : []),
+  ].join(', ');
 }
 
 /** What was sealed and listed, for stderr. */
 export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): string {
-  const replaced = plan.existing === 'missing' ? '' : plan.existing === 'placeholder' ? ' (replacing the placeholder)' : ' (replacing the previous Secret)';
+  const replaced =
+    plan.existing === 'missing'
+      ? ''
+      : plan.existing === 'placeholder'
+        ? ' (replacing the placeholder)'
+        : ' (replacing the previous Secret)';
   return [
     `Sealed ${plan.path}${replaced}: Secret ${plan.namespace}/${plan.name} (${keysOf(manifest).join(', ')}) for ${describeKeys(plan)}.`,
-    plan.kustomization === undefined ? `${plan.kustomizationPath} lists it already.` : `Listed ${plan.name}.yaml in ${plan.kustomizationPath}.`,
+    plan.kustomization === undefined
+      ? `${plan.kustomizationPath} lists it already.`
+      : `Listed ${plan.name}.yaml in ${plan.kustomizationPath}.`,
     '',
   ].join('\n');
 }
@@ -94,7 +122,9 @@ function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
   if (placeholders.length > 0) {
     return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (${placeholders.map(placeholderSealCommand).join('; ')})`;
   }
-  return plan.repoUrl === undefined ? '"secrets" becomes Ready' : `"secrets" becomes Ready, then the tenant's GitRepository and Kustomization in ${plan.namespace}`;
+  return plan.repoUrl === undefined
+    ? '"secrets" becomes Ready'
+    : `"secrets" becomes Ready, then the tenant's GitRepository and Kustomization in ${plan.namespace}`;
 }
 
 /** What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those still in the environment's folder. */

@@ -12,7 +12,13 @@ import { readCreationRules } from '../fleet/sops-config.js';
 import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
 import { readText } from './fleet-files.js';
-import { type EncryptionSelectors, type ExistingSecret, classifyExisting, readFleetFacts, selectorsOf } from './plan.js';
+import {
+  type EncryptionSelectors,
+  type ExistingSecret,
+  classifyExisting,
+  readFleetFacts,
+  selectorsOf,
+} from './plan.js';
 import { validateNamespace, validateSecretName } from './values.js';
 
 /** Where and for which keys a Secret is sealed in a tenant's repository. */
@@ -39,11 +45,19 @@ export function isFleet(folder: string): boolean {
  * secrets/<env>/), a path outside that folder or not YAML, a bad name or namespace, no rule for
  * the path, a rule with keys this product cannot use.
  */
-export function planTenantSealing(start: string, name: string, namespace: string | undefined, out: string): TenantSealingPlan {
+export function planTenantSealing(
+  start: string,
+  name: string,
+  namespace: string | undefined,
+  out: string,
+): TenantSealingPlan {
   const root = findSopsConfigFolder(start);
   const sopsConfig = readText(join(root, SOPS_CONFIG_FILE));
   if (sopsConfig === null) {
-    throw new FluxSopsError('fleet', `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`);
+    throw new FluxSopsError(
+      'fleet',
+      `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`,
+    );
   }
   if (isFleet(root)) {
     throw new FluxSopsError(
@@ -56,21 +70,43 @@ export function planTenantSealing(start: string, name: string, namespace: string
     throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);
   }
   if (namespace === undefined) {
-    throw new FluxSopsError('usage', "Missing --namespace <namespace>: in a tenant's repository, the Secret goes to the tenant's namespace");
+    throw new FluxSopsError(
+      'usage',
+      "Missing --namespace <namespace>: in a tenant's repository, the Secret goes to the tenant's namespace",
+    );
   }
   const namespaceValid = validateNamespace(namespace);
   if (namespaceValid !== true) {
     throw new FluxSopsError('input', `Invalid namespace ${describeValue(namespace)}: ${namespaceValid}`);
   }
   const relativePath = relative(root, resolve(start, out));
-  if (relativePath === '' || relativePath.startsWith('..') || isAbsolute(relativePath) || !/\.ya?ml$/.test(relativePath)) {
-    throw new FluxSopsError('input', `Invalid --out ${describeValue(out)}: a .yaml or .yml file inside ${root}, the folder of ${SOPS_CONFIG_FILE}`);
+  if (
+    relativePath === '' ||
+    relativePath.startsWith('..') ||
+    isAbsolute(relativePath) ||
+    !/\.ya?ml$/.test(relativePath)
+  ) {
+    throw new FluxSopsError(
+      'input',
+      `Invalid --out ${describeValue(out)}: a .yaml or .yml file inside ${root}, the folder of ${SOPS_CONFIG_FILE}`,
+    );
   }
   const path = relativePath.split(sep).join('/');
   const rules = readCreationRules(sopsConfig);
   const rule = rules[findCreationRule(rules, path)];
   if (rule === undefined) {
-    throw new FluxSopsError('fleet', `No creation rule in ${join(root, SOPS_CONFIG_FILE)} matches ${path}, so it has no key to be sealed for (sops would refuse it too); nothing was written`);
+    throw new FluxSopsError(
+      'fleet',
+      `No creation rule in ${join(root, SOPS_CONFIG_FILE)} matches ${path}, so it has no key to be sealed for (sops would refuse it too); nothing was written`,
+    );
   }
-  return { root, path, name, namespace, keys: usable(masterKeysOfRule(rule)), selectors: selectorsOf(rule), existing: classifyExisting(readText(join(root, path))) };
+  return {
+    root,
+    path,
+    name,
+    namespace,
+    keys: usable(masterKeysOfRule(rule)),
+    selectors: selectorsOf(rule),
+    existing: classifyExisting(readText(join(root, path))),
+  };
 }

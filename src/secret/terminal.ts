@@ -14,7 +14,9 @@ export function canPrompt(noInteractive: boolean): boolean {
 /** One visible line (a user name, a path, a yes/no). */
 export async function askLine(question: string): Promise<string> {
   const lines = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const aborted = new Promise<never>((_, reject) => lines.once('SIGINT', () => reject(new FluxSopsError('cancelled', CANCELLED))));
+  const aborted = new Promise<never>((_, reject) =>
+    lines.once('SIGINT', () => reject(new FluxSopsError('cancelled', CANCELLED))),
+  );
   try {
     return await Promise.race([lines.question(question), aborted]);
   } finally {

@@ -88,7 +88,10 @@ export function placeValue(entry: SecretEntry): PlacedValue {
  * kubectl does. `--from-file PATH` without a key uses the file's base name as the key.
  * The error names the option and the key, never the value.
  */
-export function splitKeyValue(item: string, option: 'from-literal' | 'from-file'): { key: string; value: string } | string {
+export function splitKeyValue(
+  item: string,
+  option: 'from-literal' | 'from-file',
+): { key: string; value: string } | string {
   const separator = item.indexOf('=');
   if (separator === -1) {
     if (option === 'from-file' && item !== '') {
@@ -135,5 +138,7 @@ export function passwordFromStdin(bytes: Uint8Array): string | { problem: string
   }
   const password = text.replace(/\r?\n$/, '');
   const valid = validateCredential(password);
-  return valid === true ? password : { problem: valid === 'is empty' ? 'is empty (nothing was piped to stdin)' : valid };
+  return valid === true
+    ? password
+    : { problem: valid === 'is empty' ? 'is empty (nothing was piped to stdin)' : valid };
 }

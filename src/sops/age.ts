@@ -18,7 +18,11 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
     id: recipient,
     async wrap(dataKey: Uint8Array): Promise<string> {
       if (!isUsableAgeRecipient(recipient)) {
-        throw keySourceError('wrap', `"${recipient}" is not an age recipient this tool can encrypt to (age1…)`, 'not an age recipient');
+        throw keySourceError(
+          'wrap',
+          `"${recipient}" is not an age recipient this tool can encrypt to (age1…)`,
+          'not an age recipient',
+        );
       }
       try {
         const e = new Encrypter();
@@ -41,7 +45,11 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
       try {
         file = armor.decode(enc);
       } catch {
-        throw keySourceError('unwrap', `the entry for ${recipient} does not hold an armored age file`, 'enc is not an armored age file');
+        throw keySourceError(
+          'unwrap',
+          `the entry for ${recipient} does not hold an armored age file`,
+          'enc is not an armored age file',
+        );
       }
       const d = new Decrypter();
       for (const id of identities) d.addIdentity(id);
@@ -49,7 +57,9 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
         return await d.decrypt(file);
       } catch (error) {
         const raw = (error as Error).message;
-        const reason = /no identity matched/i.test(raw) ? `none of the ${identities.length} age identities available matches it` : raw;
+        const reason = /no identity matched/i.test(raw)
+          ? `none of the ${identities.length} age identities available matches it`
+          : raw;
         throw keySourceError('unwrap', `age could not decrypt the data key for ${recipient}: ${reason}`, reason);
       }
     },
@@ -65,12 +75,16 @@ export interface AgeIdentities {
 }
 
 /** sops' default keys file: <user config dir>/sops/age/keys.txt (os.UserConfigDir, XDG_CONFIG_HOME first on macOS too). */
-export function defaultAgeKeyFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+export function defaultAgeKeyFile(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
   // Only the given environment counts (USERPROFILE standing in for HOME on Windows), so that a test's env is all there is.
   const home = env.HOME || env.USERPROFILE;
   let dir: string | undefined;
   if (platform === 'win32') dir = env.AppData || env.APPDATA;
-  else if (platform === 'darwin') dir = env.XDG_CONFIG_HOME || (home ? join(home, 'Library', 'Application Support') : undefined);
+  else if (platform === 'darwin')
+    dir = env.XDG_CONFIG_HOME || (home ? join(home, 'Library', 'Application Support') : undefined);
   else dir = env.XDG_CONFIG_HOME || (home ? join(home, '.config') : undefined);
   return dir ? join(dir, 'sops', 'age', 'keys.txt') : undefined;
 }
@@ -79,7 +93,11 @@ export function defaultAgeKeyFile(env: NodeJS.ProcessEnv, platform: NodeJS.Platf
  * Splits identity text as sops does: one identity a line, empty lines and `#` lines skipped; with
  * `wordsPerLine` (SOPS_AGE_KEY), every word of a line is an identity.
  */
-export function parseAgeIdentityText(text: string, origin: string, wordsPerLine: boolean): { identities: string[]; problems: string[] } {
+export function parseAgeIdentityText(
+  text: string,
+  origin: string,
+  wordsPerLine: boolean,
+): { identities: string[]; problems: string[] } {
   const identities: string[] = [];
   const problems: string[] = [];
   text.split('\n').forEach((raw, index) => {
@@ -88,7 +106,8 @@ export function parseAgeIdentityText(text: string, origin: string, wordsPerLine:
     const words = wordsPerLine ? line.split(/\s+/).filter((w) => w !== '') : [line.trim()];
     for (const word of words) {
       if (isUsableAgeIdentity(word)) identities.push(word);
-      else if (word.startsWith('AGE-PLUGIN-')) problems.push(`${origin} line ${index + 1}: age plugin identities are not supported`);
+      else if (word.startsWith('AGE-PLUGIN-'))
+        problems.push(`${origin} line ${index + 1}: age plugin identities are not supported`);
       else problems.push(`${origin} line ${index + 1} is not an age identity (AGE-SECRET-KEY-1…)`);
     }
   });
@@ -100,7 +119,10 @@ export function parseAgeIdentityText(text: string, origin: string, wordsPerLine:
  * SOPS_AGE_KEY_FILE, and the default keys file when it exists. SOPS_AGE_KEY_CMD, SSH keys and
  * passphrase-protected key files are not read.
  */
-export async function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): Promise<AgeIdentities> {
+export async function loadAgeIdentities(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): Promise<AgeIdentities> {
   const out: AgeIdentities = { identities: [], sources: [], problems: [] };
   const add = (origin: string, text: string, wordsPerLine: boolean) => {
     if (/^-----BEGIN AGE ENCRYPTED FILE-----/m.test(text) || text.startsWith('age-encryption.org/')) {
@@ -118,7 +140,9 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env, pl
     try {
       add(origin, await readFile(env.SOPS_AGE_KEY_FILE, 'utf8'), false);
     } catch (error) {
-      out.problems.push(`${origin} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      out.problems.push(
+        `${origin} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
     }
   }
   if (env.SOPS_AGE_KEY_CMD !== undefined) out.problems.push('SOPS_AGE_KEY_CMD is set, but this tool does not run it');
@@ -128,7 +152,9 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv = process.env, pl
       add(file, await readFile(file, 'utf8'), false);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        out.problems.push(`${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        out.problems.push(
+          `${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
       }
     }
   }

@@ -22,7 +22,12 @@ export function isEmptyValue(value: Scalar | Comment): boolean {
  * Encrypts one value with the data key; `additionalData` is the path (`a:b:`) or, for the MAC,
  * the file's lastmodified. Empty strings and comments come back as '' (sops leaves them out).
  */
-export function encryptValue(value: Scalar | Comment, key: Uint8Array, additionalData: string, iv?: Uint8Array): string {
+export function encryptValue(
+  value: Scalar | Comment,
+  key: Uint8Array,
+  additionalData: string,
+  iv?: Uint8Array,
+): string {
   if (isEmptyValue(value)) return '';
   if (key.length !== 32) throw new SopsError('internal', 'the data key must be 32 bytes');
   const type = sopsTypeOf(value);
@@ -40,7 +45,12 @@ export function isStrictBase64(text: string): boolean {
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   for (let index = 0; index < text.length - padding; index += 1) {
     const code = text.charCodeAt(index);
-    const valid = (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47;
+    const valid =
+      (code >= 65 && code <= 90) ||
+      (code >= 97 && code <= 122) ||
+      (code >= 48 && code <= 57) ||
+      code === 43 ||
+      code === 47;
     if (!valid) return false;
   }
   return true;
@@ -62,7 +72,8 @@ function parseGoBool(text: string): boolean {
 function parseGoInt(text: string): number | bigint {
   if (!/^[+-]?[0-9]+$/.test(text)) throw new SopsError('error-decrypting-tree', 'an int value does not read as an int');
   const n = BigInt(text);
-  if (n < -(2n ** 63n) || n > 2n ** 63n - 1n) throw new SopsError('error-decrypting-tree', 'an int value is out of range');
+  if (n < -(2n ** 63n) || n > 2n ** 63n - 1n)
+    throw new SopsError('error-decrypting-tree', 'an int value is out of range');
   return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
 }
 
@@ -101,7 +112,10 @@ export function decryptValue(text: string, key: Uint8Array, additionalData: stri
     decipher.setAuthTag(tag);
     plain = Buffer.concat([decipher.update(data), decipher.final()]);
   } catch {
-    throw new SopsError('error-decrypting-tree', 'Could not decrypt with AES_GCM (wrong data key, or the value was moved or altered)');
+    throw new SopsError(
+      'error-decrypting-tree',
+      'Could not decrypt with AES_GCM (wrong data key, or the value was moved or altered)',
+    );
   }
   const str = plain.toString('utf8');
   switch (type) {

@@ -19,7 +19,17 @@ import {
   readMetadata,
   rfc3339,
 } from './metadata.js';
-import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, parseRfc3339 } from './tree.js';
+import {
+  Comment,
+  GoFloat,
+  GoTime,
+  INT64_MAX,
+  INT64_MIN,
+  type Scalar,
+  TreeBranch,
+  type TreeValue,
+  parseRfc3339,
+} from './tree.js';
 import { type CryptRules, decryptBranches, encryptBranches } from './walk.js';
 import { emit, parse } from './yaml/index.js';
 
@@ -27,8 +37,25 @@ export { loadAgeIdentities, ageKeySource, type AgeIdentities } from './age.js';
 export { kmsKeySource } from './kms.js';
 export { type KeySourceFactory, type MasterKeySource, type MasterKeyType } from './keysource.js';
 export { SopsError, type SopsErrorCode, isSopsError } from './errors.js';
-export { keyIdsOf, masterKeysOfMetadata, masterKeysOfRule, usable, type MasterKey, type MasterKeys, type MasterKeySet } from './master-keys.js';
-export { type CreationRule, type CreationRuleIndex, compilePathRegex, findCreationRule, indexCreationRules, isAnchored, literalPrefixOf, ruleMatches } from './rules.js';
+export {
+  keyIdsOf,
+  masterKeysOfMetadata,
+  masterKeysOfRule,
+  usable,
+  type MasterKey,
+  type MasterKeys,
+  type MasterKeySet,
+} from './master-keys.js';
+export {
+  type CreationRule,
+  type CreationRuleIndex,
+  compilePathRegex,
+  findCreationRule,
+  indexCreationRules,
+  isAnchored,
+  literalPrefixOf,
+  ruleMatches,
+} from './rules.js';
 export { SOPS_VERSION, type SopsMetadata, type KmsEntry, type AgeEntry, type OtherEntry } from './metadata.js';
 export { type CryptRules } from './walk.js';
 
@@ -115,7 +142,8 @@ function toTreeValue(value: unknown, path: string[]): TreeValue | undefined {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isSafeInteger(value) ? value : new GoFloat(value);
   if (typeof value === 'bigint') {
-    if (value < INT64_MIN || value > INT64_MAX) throw new TypeError(`the integer at ${path.join('.')} is beyond 64 bits`);
+    if (value < INT64_MIN || value > INT64_MAX)
+      throw new TypeError(`the integer at ${path.join('.')} is beyond 64 bits`);
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
   }
   if (value instanceof Date) {
@@ -135,7 +163,9 @@ function toTreeValue(value: unknown, path: string[]): TreeValue | undefined {
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
-      throw new TypeError(`the value at ${path.join('.') || 'the top'} is a ${proto?.constructor?.name ?? 'object'}, not a plain object`);
+      throw new TypeError(
+        `the value at ${path.join('.') || 'the top'} is a ${proto?.constructor?.name ?? 'object'}, not a plain object`,
+      );
     }
     const items = [];
     for (const k of Object.keys(value)) {
@@ -154,7 +184,8 @@ function fromTreeValue(value: TreeValue): unknown {
       if (item.key instanceof Comment) continue;
       const v = fromTreeValue(item.value);
       // A `__proto__` key is data, not the object's prototype.
-      if (item.key === '__proto__') Object.defineProperty(out, item.key, { value: v, enumerable: true, writable: true, configurable: true });
+      if (item.key === '__proto__')
+        Object.defineProperty(out, item.key, { value: v, enumerable: true, writable: true, configurable: true });
       else out[item.key] = v;
     }
     return out;
@@ -175,7 +206,10 @@ const LINE_SEPARATORS = /[\u0085\u2028\u2029]/;
  */
 function checkPlainText(value: TreeValue, path: string[]): void {
   const fail = (at: string[]) => {
-    throw new SopsError('invalid-input', `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, which sops reads back as a line break.`);
+    throw new SopsError(
+      'invalid-input',
+      `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, which sops reads back as a line break.`,
+    );
   };
   if (value instanceof TreeBranch) {
     for (const item of value.items) {
@@ -217,14 +251,16 @@ function parseEncrypted(text: string): ParsedFile {
     const items = branch.items.filter((item) => {
       if (item.key !== 'sops') return true;
       if (index === 0) {
-        if (metadataValue !== undefined) throw new SopsError('unreadable-file', 'The encrypted file has two sops entries.');
+        if (metadataValue !== undefined)
+          throw new SopsError('unreadable-file', 'The encrypted file has two sops entries.');
         metadataValue = item.value;
       }
       return false;
     });
     return new TreeBranch(items);
   });
-  if (metadataValue === undefined) throw new SopsError('metadata-not-found', 'The file has no sops metadata: it is not encrypted with sops.');
+  if (metadataValue === undefined)
+    throw new SopsError('metadata-not-found', 'The file has no sops metadata: it is not encrypted with sops.');
   try {
     return { branches: stripped, metadata: readMetadata(metadataValue) };
   } catch (error) {
@@ -249,10 +285,16 @@ function decryptParsed(parsed: ParsedFile, dataKey: Uint8Array): { branches: Tre
   try {
     stored = decryptValue(parsed.metadata.mac, dataKey, macAdditionalData(parsed.metadata.lastModified));
   } catch {
-    throw new SopsError('error-decrypting-mac', 'Cannot decrypt the MAC of the file (its mac or lastmodified was changed, or it is corrupt).');
+    throw new SopsError(
+      'error-decrypting-mac',
+      'Cannot decrypt the MAC of the file (its mac or lastmodified was changed, or it is corrupt).',
+    );
   }
   if (stored !== result.mac) {
-    throw new SopsError('mac-mismatch', 'MAC mismatch: the values of the file do not match its MAC (it was changed without sops, or is corrupt).');
+    throw new SopsError(
+      'mac-mismatch',
+      'MAC mismatch: the values of the file do not match its MAC (it was changed without sops, or is corrupt).',
+    );
   }
   return result;
 }
@@ -284,7 +326,10 @@ async function identitiesFor(options: OpenOptions): Promise<{ identities: readon
 /** Unwraps the data key with the first master key that can: age entries first, then KMS, as sops orders them. */
 async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ dataKey: Buffer; openedWith: KeyRef }> {
   if (md.keyGroups && md.keyGroups.length > 1) {
-    throw new SopsError('unusable-key', `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool cannot open.`);
+    throw new SopsError(
+      'unusable-key',
+      `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool cannot open.`,
+    );
   }
   const factory = options.keySources ?? defaultKeySources;
   const failures: string[] = [];
@@ -316,14 +361,21 @@ async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ 
   }
   for (const entry of md.kms) {
     if (entry.role || entry.context || entry.awsProfile) {
-      const what = [entry.role ? 'a role' : '', entry.context ? 'an encryption context' : '', entry.awsProfile ? 'an AWS profile' : ''].filter(Boolean).join(', ');
+      const what = [
+        entry.role ? 'a role' : '',
+        entry.context ? 'an encryption context' : '',
+        entry.awsProfile ? 'an AWS profile' : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       failures.push(`kms ${entry.arn}: not tried, it names ${what}, which this tool does not support`);
       continue;
     }
     const key = await attempt(factory.kms(entry.arn), entry.enc);
     if (key) return { dataKey: key, openedWith: { type: 'kms', id: entry.arn } };
   }
-  for (const other of md.other) failures.push(`${other.type} ${other.label}: not tried, this tool does not support ${other.type} keys`);
+  for (const other of md.other)
+    failures.push(`${other.type} ${other.label}: not tried, this tool does not support ${other.type} keys`);
   throw new SopsError(
     'could-not-retrieve-key',
     `No master key of the file could decrypt its data key${ageNote}:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
@@ -359,7 +411,11 @@ async function wrapDataKey(
   }
   const code: SopsErrorCode = 'could-not-wrap-key';
   if (failures.length === 1) throw new SopsError(code, failures[0]!);
-  if (failures.length > 1) throw new SopsError(code, `Could not encrypt the data key for ${failures.length} master keys:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+  if (failures.length > 1)
+    throw new SopsError(
+      code,
+      `Could not encrypt the data key for ${failures.length} master keys:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+    );
   return {
     kms: kms.map((r) => (r as PromiseFulfilledResult<KmsEntry>).value),
     age: age.map((r) => (r as PromiseFulfilledResult<AgeEntry>).value),
@@ -369,14 +425,25 @@ async function wrapDataKey(
 function selectorsOf(options: Selectors): CryptRules {
   const rules: CryptRules = {};
   const set: string[] = [];
-  for (const k of ['encryptedRegex', 'unencryptedRegex', 'encryptedSuffix', 'unencryptedSuffix', 'encryptedCommentRegex', 'unencryptedCommentRegex'] as const) {
+  for (const k of [
+    'encryptedRegex',
+    'unencryptedRegex',
+    'encryptedSuffix',
+    'unencryptedSuffix',
+    'encryptedCommentRegex',
+    'unencryptedCommentRegex',
+  ] as const) {
     const v = options[k];
     if (v) {
       rules[k] = v;
       set.push(k);
     }
   }
-  if (set.length > 1) throw new SopsError('conflicting-parameters', `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes may be set, not ${set.join(' and ')}.`);
+  if (set.length > 1)
+    throw new SopsError(
+      'conflicting-parameters',
+      `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes may be set, not ${set.join(' and ')}.`,
+    );
   if (set.length === 0) rules.unencryptedSuffix = '_unencrypted';
   if (options.macOnlyEncrypted) rules.macOnlyEncrypted = true;
   return rules;
@@ -384,7 +451,8 @@ function selectorsOf(options: Selectors): CryptRules {
 
 function checkKeys(keys: MasterKeys): MasterKeys {
   const k = uniqueKeys(keys);
-  if (k.kms.length + k.age.length === 0) throw new SopsError('no-key', 'No master key to encrypt the data key with (no KMS key and no age recipient).');
+  if (k.kms.length + k.age.length === 0)
+    throw new SopsError('no-key', 'No master key to encrypt the data key with (no KMS key and no age recipient).');
   return k;
 }
 
@@ -396,10 +464,15 @@ function checkKeys(keys: MasterKeys): MasterKeys {
  * the MAC, and the `sops` block. Key order of the document is kept.
  */
 export async function encryptDocument(document: object, options: EncryptOptions): Promise<string> {
-  if (document === null || typeof document !== 'object' || Array.isArray(document)) throw new TypeError('the document must be an object');
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    throw new TypeError('the document must be an object');
   const tree = toTreeValue(document, []);
   if (!(tree instanceof TreeBranch)) throw new TypeError('the document must be an object');
-  if (tree.items.some((i) => i.key === 'sops')) throw new SopsError('invalid-input', 'The document has a top-level "sops" key, which sops reserves for its metadata.');
+  if (tree.items.some((i) => i.key === 'sops'))
+    throw new SopsError(
+      'invalid-input',
+      'The document has a top-level "sops" key, which sops reserves for its metadata.',
+    );
   const keys = checkKeys(options.keys);
   const rules = selectorsOf(options);
   const now = options.now ?? new Date();
@@ -442,12 +515,16 @@ export async function decryptDocument(text: string, options: OpenOptions = {}): 
   return { document: documents[0], documents, metadata: parsed.metadata, mac, dataKey, openedWith };
 }
 
-function plan(md: SopsMetadata, target: MasterKeys): KeyChanges & { keepKms: Map<string, KmsEntry>; keepAge: Map<string, AgeEntry> } {
+function plan(
+  md: SopsMetadata,
+  target: MasterKeys,
+): KeyChanges & { keepKms: Map<string, KmsEntry>; keepAge: Map<string, AgeEntry> } {
   const keepKms = new Map<string, KmsEntry>();
   const keepAge = new Map<string, AgeEntry>();
   const removed: KeyRef[] = [];
   for (const e of md.kms) {
-    if (target.kms.includes(e.arn) && !e.role && !e.context && !e.awsProfile && !keepKms.has(e.arn)) keepKms.set(e.arn, e);
+    if (target.kms.includes(e.arn) && !e.role && !e.context && !e.awsProfile && !keepKms.has(e.arn))
+      keepKms.set(e.arn, e);
     else removed.push({ type: 'kms', id: e.arn });
   }
   for (const e of md.age) {
@@ -459,7 +536,10 @@ function plan(md: SopsMetadata, target: MasterKeys): KeyChanges & { keepKms: Map
     ...target.kms.filter((k) => !keepKms.has(k)).map((id): KeyRef => ({ type: 'kms', id })),
     ...target.age.filter((k) => !keepAge.has(k)).map((id): KeyRef => ({ type: 'age', id })),
   ];
-  const kept: KeyRef[] = [...[...keepKms.keys()].map((id): KeyRef => ({ type: 'kms', id })), ...[...keepAge.keys()].map((id): KeyRef => ({ type: 'age', id }))];
+  const kept: KeyRef[] = [
+    ...[...keepKms.keys()].map((id): KeyRef => ({ type: 'kms', id })),
+    ...[...keepAge.keys()].map((id): KeyRef => ({ type: 'age', id })),
+  ];
   return { added, removed, kept, keepKms, keepAge };
 }
 
@@ -468,14 +548,19 @@ function plan(md: SopsMetadata, target: MasterKeys): KeyChanges & { keepKms: Map
  * still wanted are kept as they are (enc, created_at), the others removed, new ones added by
  * unwrapping the data key with any available master key. Values, MAC and lastmodified are untouched.
  */
-export async function updateKeys(text: string, targetKeys: MasterKeys, options: RewrapOptions = {}): Promise<RewrapResult> {
+export async function updateKeys(
+  text: string,
+  targetKeys: MasterKeys,
+  options: RewrapOptions = {},
+): Promise<RewrapResult> {
   const target = checkKeys(targetKeys);
   const parsed = parseEncrypted(text);
   const md = parsed.metadata;
   const p = plan(md, target);
   const { added, removed, kept } = p;
   const orderChanged =
-    md.kms.map((e) => e.arn).join('\n') !== target.kms.join('\n') || md.age.map((e) => e.recipient).join('\n') !== target.age.join('\n');
+    md.kms.map((e) => e.arn).join('\n') !== target.kms.join('\n') ||
+    md.age.map((e) => e.recipient).join('\n') !== target.age.join('\n');
   if (added.length === 0 && removed.length === 0 && !orderChanged && !md.keyGroups) {
     return { text, changed: false, added, removed, kept };
   }
@@ -485,14 +570,36 @@ export async function updateKeys(text: string, targetKeys: MasterKeys, options: 
     try {
       decryptValue(md.mac, dataKey, macAdditionalData(md.lastModified));
     } catch {
-      throw new SopsError('error-decrypting-mac', 'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, or it is corrupt).');
+      throw new SopsError(
+        'error-decrypting-mac',
+        'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, or it is corrupt).',
+      );
     }
-    const wrapped = await wrapDataKey(dataKey, target, options.keySources ?? defaultKeySources, rfc3339(options.now ?? new Date()), {
-      kms: p.keepKms,
-      age: p.keepAge,
-    });
-    const metadata: SopsMetadata = { ...md, kms: wrapped.kms, age: wrapped.age, other: [], keyGroups: undefined, shamirThreshold: undefined };
-    return { text: emitEncrypted(parsed.branches, metadata, options.sopsVersion ?? SOPS_VERSION), changed: true, added, removed, kept };
+    const wrapped = await wrapDataKey(
+      dataKey,
+      target,
+      options.keySources ?? defaultKeySources,
+      rfc3339(options.now ?? new Date()),
+      {
+        kms: p.keepKms,
+        age: p.keepAge,
+      },
+    );
+    const metadata: SopsMetadata = {
+      ...md,
+      kms: wrapped.kms,
+      age: wrapped.age,
+      other: [],
+      keyGroups: undefined,
+      shamirThreshold: undefined,
+    };
+    return {
+      text: emitEncrypted(parsed.branches, metadata, options.sopsVersion ?? SOPS_VERSION),
+      changed: true,
+      added,
+      removed,
+      kept,
+    };
   } finally {
     dataKey.fill(0);
   }
@@ -503,7 +610,11 @@ export async function updateKeys(text: string, targetKeys: MasterKeys, options: 
  * again under a new data key with a new MAC and lastmodified, wrapped for exactly `targetKeys`
  * (kept KMS entries keep their created_at, as sops keeps it).
  */
-export async function rotateDataKey(text: string, targetKeys: MasterKeys, options: RewrapOptions = {}): Promise<RewrapResult> {
+export async function rotateDataKey(
+  text: string,
+  targetKeys: MasterKeys,
+  options: RewrapOptions = {},
+): Promise<RewrapResult> {
   const target = checkKeys(targetKeys);
   const parsed = parseEncrypted(text);
   const md = parsed.metadata;
@@ -550,11 +661,14 @@ export async function rotateDataKey(text: string, targetKeys: MasterKeys, option
   }
 }
 
-
 /** A mapping as `editValues` hands it over: a Map keeps the file's key order (an object would move "1" first). */
 function toMaps(value: TreeValue): unknown {
   if (value instanceof TreeBranch) {
-    return new Map(value.items.filter((item) => !(item.key instanceof Comment)).map((item) => [item.key as string, toMaps(item.value)]));
+    return new Map(
+      value.items
+        .filter((item) => !(item.key instanceof Comment))
+        .map((item) => [item.key as string, toMaps(item.value)]),
+    );
   }
   if (Array.isArray(value)) return value.filter((v) => !(v instanceof Comment)).map(toMaps);
   return fromTreeValue(value);
@@ -567,10 +681,17 @@ function toMaps(value: TreeValue): unknown {
  * with a new MAC and lastmodified. The master key entries are kept as they are (no key is
  * called to wrap), so only one unwrap is needed. Comments inside the document are not kept.
  */
-export async function editValues(text: string, edit: (document: Map<string, unknown>) => Map<string, unknown>, options: RewrapOptions = {}): Promise<string> {
+export async function editValues(
+  text: string,
+  edit: (document: Map<string, unknown>) => Map<string, unknown>,
+  options: RewrapOptions = {},
+): Promise<string> {
   const parsed = parseEncrypted(text);
   if (parsed.branches.length !== 1) {
-    throw new SopsError('unreadable-file', `The file holds ${parsed.branches.length} YAML documents; only a file of one document can be changed.`);
+    throw new SopsError(
+      'unreadable-file',
+      `The file holds ${parsed.branches.length} YAML documents; only a file of one document can be changed.`,
+    );
   }
   const md = parsed.metadata;
   const { dataKey } = await unwrapDataKey(md, options);

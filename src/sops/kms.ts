@@ -31,13 +31,22 @@ export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', 
   if (name === 'AccessDeniedException' || e.Code === 'AccessDeniedException') {
     hint = ` The AWS identity in use needs kms:${operation} on this key (check the key policy and IAM policies, and AWS_PROFILE).`;
   } else if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    hint = ' No AWS credentials were found: set AWS_PROFILE to a profile that can use this key, or run `aws sso login`.';
-  } else if (name === 'ExpiredTokenException' || name === 'TokenRefreshRequired' || /token.*expired|expired.*token/i.test(message)) {
+    hint =
+      ' No AWS credentials were found: set AWS_PROFILE to a profile that can use this key, or run `aws sso login`.';
+  } else if (
+    name === 'ExpiredTokenException' ||
+    name === 'TokenRefreshRequired' ||
+    /token.*expired|expired.*token/i.test(message)
+  ) {
     hint = ' The AWS session has expired: run `aws sso login` (or refresh the credentials of AWS_PROFILE).';
   }
   const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
   // The hint goes into the short reason too: updatekeys and rotate list the reason of each key tried.
-  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`, hint === '' ? reason : `${reason}.${hint}`);
+  return keySourceError(
+    operation === 'Encrypt' ? 'wrap' : 'unwrap',
+    `AWS KMS could not ${verb} ${arn}: ${reason}.${hint}`,
+    hint === '' ? reason : `${reason}.${hint}`,
+  );
 }
 
 /** The default limit of one KMS call (connection, request and retries together), in seconds. */
@@ -59,7 +68,11 @@ function timeoutError(arn: string, operation: 'Encrypt' | 'Decrypt', millisecond
   const region = kmsRegionOf(arn) ?? '?';
   const reason = `TimeoutError: the endpoint ${kmsEndpointOf(region)} gave no answer within ${milliseconds / 1000} s (set FLUX_SOPS_KMS_TIMEOUT_SECONDS to wait longer; check the network, a proxy, AWS_ENDPOINT_URL_KMS)`;
   const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
-  return keySourceError(operation === 'Encrypt' ? 'wrap' : 'unwrap', `AWS KMS could not ${verb} ${arn}: ${reason}.`, reason);
+  return keySourceError(
+    operation === 'Encrypt' ? 'wrap' : 'unwrap',
+    `AWS KMS could not ${verb} ${arn}: ${reason}.`,
+    reason,
+  );
 }
 
 /** Options for a KMS key source; tests may pass a client factory, nothing else is needed in use. */
@@ -72,7 +85,12 @@ export interface KmsKeySourceOptions {
 export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): MasterKeySource {
   const makeClient = (operation: 'wrap' | 'unwrap'): KMSClient => {
     const region = kmsRegionOf(arn);
-    if (!region) throw keySourceError(operation, `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`, 'not a KMS key ARN');
+    if (!region)
+      throw keySourceError(
+        operation,
+        `"${arn}" is not an AWS KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+        'not a KMS key ARN',
+      );
     if (options.client) return options.client(region);
     quietNodeVersionWarning();
     const milliseconds = kmsTimeoutMilliseconds();
@@ -98,8 +116,11 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
     async wrap(dataKey: Uint8Array): Promise<string> {
       const client = makeClient('wrap');
       try {
-        const out = await send('Encrypt', (abortSignal) => client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }), { abortSignal }));
-        if (!out.CiphertextBlob) throw describeKmsError(arn, 'Encrypt', new Error('the Encrypt response has no CiphertextBlob'));
+        const out = await send('Encrypt', (abortSignal) =>
+          client.send(new EncryptCommand({ KeyId: arn, Plaintext: dataKey }), { abortSignal }),
+        );
+        if (!out.CiphertextBlob)
+          throw describeKmsError(arn, 'Encrypt', new Error('the Encrypt response has no CiphertextBlob'));
         return Buffer.from(out.CiphertextBlob).toString('base64');
       } finally {
         if (!options.client) client.destroy();
@@ -112,7 +133,9 @@ export function kmsKeySource(arn: string, options: KmsKeySourceOptions = {}): Ma
       }
       const client = makeClient('unwrap');
       try {
-        const out = await send('Decrypt', (abortSignal) => client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }), { abortSignal }));
+        const out = await send('Decrypt', (abortSignal) =>
+          client.send(new DecryptCommand({ KeyId: arn, CiphertextBlob: blob }), { abortSignal }),
+        );
         if (!out.Plaintext) throw describeKmsError(arn, 'Decrypt', new Error('the Decrypt response has no Plaintext'));
         return new Uint8Array(out.Plaintext);
       } finally {

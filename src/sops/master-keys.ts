@@ -43,7 +43,11 @@ function describe(value: unknown): string {
 /** sops' parseKeyField: a comma-separated string or a list of strings. */
 function keyField(value: unknown, field: string, problems: Problem[]): string[] {
   if (value === undefined || value === null) return [];
-  if (typeof value === 'string') return value.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== '');
   if (Array.isArray(value)) {
     const out: string[] = [];
     for (const item of value) {
@@ -74,7 +78,13 @@ function kmsStrings(entries: string[], out: Reading): void {
       const arn = raw.replace(/ /g, '');
       if (arn === '') continue;
       const roleIndex = arn.indexOf('+arn:');
-      if (roleIndex > 0) add(out, 'kms', arn.slice(0, roleIndex), `kms key ${arn.slice(0, roleIndex)} with a role to assume (${arn.slice(roleIndex + 1)})`);
+      if (roleIndex > 0)
+        add(
+          out,
+          'kms',
+          arn.slice(0, roleIndex),
+          `kms key ${arn.slice(0, roleIndex)} with a role to assume (${arn.slice(roleIndex + 1)})`,
+        );
       else add(out, 'kms', arn, isKmsArn(arn) ? undefined : `kms key ${describe(arn)}, which is not a KMS key ARN`);
     }
   }
@@ -85,8 +95,15 @@ function ageStrings(entries: string[], out: Reading): void {
     for (const raw of joined.split(',')) {
       const recipient = raw.trim();
       if (recipient === '') continue;
-      if (recipient.startsWith('ssh-')) add(out, 'age', recipient, `age recipient ${recipient.slice(0, 24)}… (an SSH key)`);
-      else if (!isUsableAgeRecipient(recipient)) add(out, 'age', recipient, `age recipient ${describe(recipient)}, which is not an age X25519 or post-quantum recipient`);
+      if (recipient.startsWith('ssh-'))
+        add(out, 'age', recipient, `age recipient ${recipient.slice(0, 24)}… (an SSH key)`);
+      else if (!isUsableAgeRecipient(recipient))
+        add(
+          out,
+          'age',
+          recipient,
+          `age recipient ${describe(recipient)}, which is not an age X25519 or post-quantum recipient`,
+        );
       else add(out, 'age', recipient);
     }
   }
@@ -156,7 +173,8 @@ export function masterKeysOfRule(rule: unknown): MasterKeySet {
     if (!Array.isArray(r.key_groups)) {
       problems.push('key_groups must be a list');
     } else {
-      if (r.key_groups.length > 1) problems.push(`${r.key_groups.length} key_groups (Shamir secret sharing needs more than one group)`);
+      if (r.key_groups.length > 1)
+        problems.push(`${r.key_groups.length} key_groups (Shamir secret sharing needs more than one group)`);
       r.key_groups.forEach((group, i) => keyGroupKeys(group, `key_groups[${i}]`, out));
     }
   } else {
@@ -195,7 +213,8 @@ export function usable(set: MasterKeySet): MasterKeys {
     );
   }
   const keys = keyIdsOf(set);
-  if (keys.kms.length + keys.age.length === 0) throw new SopsError('no-key', `${set.source} names no master key (kms or age).`);
+  if (keys.kms.length + keys.age.length === 0)
+    throw new SopsError('no-key', `${set.source} names no master key (kms or age).`);
   return keys;
 }
 
@@ -223,7 +242,8 @@ function fileGroupKeys(g: Record<string, unknown>, out: Reading): void {
     ['azure_kv', (e) => `${String(e.vault_url)}/keys/${String(e.name)}`],
     ['hc_vault', (e) => `${String(e.vault_address)}/v1/${String(e.engine_path)}/keys/${String(e.key_name)}`],
   ];
-  for (const [type, label] of labels) for (const e of entries(g[type])) out.problems.push(`${type} ${String(label(e))}`);
+  for (const [type, label] of labels)
+    for (const e of entries(g[type])) out.problems.push(`${type} ${String(label(e))}`);
 }
 
 /**
@@ -234,7 +254,8 @@ function fileGroupKeys(g: Record<string, unknown>, out: Reading): void {
 export function masterKeysOfMetadata(sopsMetadata: unknown): MasterKeySet {
   const out: Reading = { keys: [], problems: [] };
   const source = "The file's sops metadata";
-  if (sopsMetadata === null || typeof sopsMetadata !== 'object' || Array.isArray(sopsMetadata)) return { source, keys: [], unusable: [] };
+  if (sopsMetadata === null || typeof sopsMetadata !== 'object' || Array.isArray(sopsMetadata))
+    return { source, keys: [], unusable: [] };
   const m = sopsMetadata as Record<string, unknown>;
   fileGroupKeys(m, out);
   const groups = entries(m.key_groups);

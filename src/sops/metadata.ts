@@ -1,7 +1,16 @@
 // Owns the `sops:` block of an encrypted file: reading it as sops does (stores/stores.go ToInternal) and writing it in the key order of the sops version being emulated.
 
 import { SopsError } from './errors.js';
-import { Comment, GoFloat, GoTime, type Scalar, TreeBranch, type TreeValue, formatFloatF, parseRfc3339 } from './tree.js';
+import {
+  Comment,
+  GoFloat,
+  GoTime,
+  type Scalar,
+  TreeBranch,
+  type TreeValue,
+  formatFloatF,
+  parseRfc3339,
+} from './tree.js';
 import { type CryptRules, DEFAULT_UNENCRYPTED_SUFFIX } from './walk.js';
 
 /** The sops release whose output this implementation writes (stores/metadata.go, sorted keys). */
@@ -104,7 +113,14 @@ function list(value: unknown, field: string): Record<string, unknown>[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw metadataError(`sops metadata field ${field} is not a list`);
   return value.map((v, i) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof GoFloat || v instanceof GoTime || v instanceof Uint8Array) {
+    if (
+      v === null ||
+      typeof v !== 'object' ||
+      Array.isArray(v) ||
+      v instanceof GoFloat ||
+      v instanceof GoTime ||
+      v instanceof Uint8Array
+    ) {
       throw metadataError(`sops metadata field ${field}[${i}] is not a mapping`);
     }
     return v as Record<string, unknown>;
@@ -140,25 +156,28 @@ function readGroup(m: Record<string, unknown>, where: string): KeyGroup {
     const role = weakString(e.role, `${f}.role`);
     if (role !== '') entry.role = role;
     if (e.context !== undefined && e.context !== null) {
-      if (typeof e.context !== 'object' || Array.isArray(e.context)) throw metadataError(`sops metadata field ${f}.context is not a mapping`);
+      if (typeof e.context !== 'object' || Array.isArray(e.context))
+        throw metadataError(`sops metadata field ${f}.context is not a mapping`);
       const ctx: Record<string, string> = {};
-      for (const [k, v] of Object.entries(e.context as Record<string, unknown>)) ctx[k] = weakString(v, `${f}.context.${k}`);
+      for (const [k, v] of Object.entries(e.context as Record<string, unknown>))
+        ctx[k] = weakString(v, `${f}.context.${k}`);
       entry.context = ctx;
     }
     return entry;
   });
-  const age = list(m.age, `${where}age`).map(
-    (e, i): AgeEntry => ({
-      recipient: weakString(e.recipient, `${where}age[${i}].recipient`),
-      enc: weakString(e.enc, `${where}age[${i}].enc`),
-    }),
-  );
+  const age = list(m.age, `${where}age`).map((e, i): AgeEntry => ({
+    recipient: weakString(e.recipient, `${where}age[${i}].recipient`),
+    enc: weakString(e.enc, `${where}age[${i}].enc`),
+  }));
   const other: OtherEntry[] = [];
   for (const type of OTHER_KEY_TYPES) {
     list(m[type], `${where}${type}`).forEach((e, i) => {
       const fields: Record<string, string> = {};
       for (const [k, v] of Object.entries(e)) fields[k] = weakString(v, `${where}${type}[${i}].${k}`);
-      const label = OTHER_LABEL[type].map((k) => fields[k] ?? '').filter((x) => x !== '').join('/');
+      const label = OTHER_LABEL[type]
+        .map((k) => fields[k] ?? '')
+        .filter((x) => x !== '')
+        .join('/');
       other.push({ type, label, fields });
     });
   }

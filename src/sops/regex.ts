@@ -26,7 +26,10 @@ export function compileRe2(pattern: string): Re2Pattern {
       const regex = RE2JS.compile(pattern);
       entry = { test: (text: string) => regex.test(text) };
     } catch (error) {
-      entry = new SopsError('invalid-selector', `the regular expression ${JSON.stringify(pattern)} is not valid RE2 (the syntax sops reads): ${(error as Error).message}`);
+      entry = new SopsError(
+        'invalid-selector',
+        `the regular expression ${JSON.stringify(pattern)} is not valid RE2 (the syntax sops reads): ${(error as Error).message}`,
+      );
     }
     compiled.set(pattern, entry);
   }

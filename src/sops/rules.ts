@@ -41,7 +41,13 @@ export function assertRulesCompile(rules: readonly CreationRule[]): void {
 }
 
 /** The fields of a creation rule that hold a regular expression. */
-const RULE_REGEX_FIELDS = ['path_regex', 'encrypted_regex', 'unencrypted_regex', 'encrypted_comment_regex', 'unencrypted_comment_regex'] as const;
+const RULE_REGEX_FIELDS = [
+  'path_regex',
+  'encrypted_regex',
+  'unencrypted_regex',
+  'encrypted_comment_regex',
+  'unencrypted_comment_regex',
+] as const;
 
 export function ruleMatches(rule: CreationRule, relativePath: string): boolean {
   if (rule.path_regex === undefined) {
@@ -181,7 +187,9 @@ export function indexCreationRules(rules: readonly CreationRule[]): CreationRule
       byPrefix.set(prefix, [index]);
     }
   });
-  const prefixLengths = [...new Set([...byPrefix.keys()].map((prefix) => prefix.length))].sort((left, right) => left - right);
+  const prefixLengths = [...new Set([...byPrefix.keys()].map((prefix) => prefix.length))].sort(
+    (left, right) => left - right,
+  );
   const candidatesOf = (path: string): number[] => {
     const candidates: number[] = [];
     for (const length of prefixLengths) {

@@ -25,7 +25,6 @@ export interface CryptRules {
   macOnlyEncrypted?: boolean;
 }
 
-
 interface CompiledRules {
   unencryptedSuffix: string;
   encryptedSuffix: string;
@@ -50,7 +49,12 @@ function compileRules(rules: CryptRules): CompiledRules {
 }
 
 /** sops' Tree.shouldBeEncrypted, rule for rule and in the same order (the last rule set wins). */
-function shouldBeEncrypted(rules: CompiledRules, path: string[], commentsStack: string[][], isComment: boolean): boolean {
+function shouldBeEncrypted(
+  rules: CompiledRules,
+  path: string[],
+  commentsStack: string[][],
+  isComment: boolean,
+): boolean {
   let encrypted = true;
   if (rules.unencryptedSuffix !== '') {
     if (path.some((p) => p.endsWith(rules.unencryptedSuffix))) encrypted = false;
@@ -171,7 +175,11 @@ export function encryptBranches(branches: TreeBranch[], dataKey: Uint8Array, rul
         throw walkError('error-encrypting-tree', `Could not encrypt value: ${(error as Error).message}`, path);
       }
       if (isComment && compiled.unencryptedCommentRegex?.test(enc)) {
-        throw walkError('invalid-selector', 'an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted comment', path);
+        throw walkError(
+          'invalid-selector',
+          'an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted comment',
+          path,
+        );
       }
       return enc;
     }),
@@ -207,7 +215,11 @@ export function decryptBranches(branches: TreeBranch[], dataKey: Uint8Array, rul
             throw walkError('error-decrypting-tree', `Could not decrypt value: ${reason}`, path);
           }
         } else {
-          throw walkError('error-decrypting-tree', 'Expected an encrypted value (a string), but found a plain one', path);
+          throw walkError(
+            'error-decrypting-tree',
+            'Expected an encrypted value (a string), but found a plain one',
+            path,
+          );
         }
       }
       if ((!compiled.macOnlyEncrypted || encrypted) && !isComment) hash.update(toBytes(plain));

@@ -6,7 +6,12 @@ import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
 import { isUneditedChecker } from '../check/repository.js';
 import { asCancellation, FluxSopsError, isFluxSopsError, RUN_BY_FLUX_SOPS } from '../errors.js';
-import { type InputDeclaration, optionDescription, perEnvironmentOptionDescription, runOptions } from '../fleet/inputs.js';
+import {
+  type InputDeclaration,
+  optionDescription,
+  perEnvironmentOptionDescription,
+  runOptions,
+} from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { assertWritable } from '../writable.js';
@@ -21,7 +26,12 @@ type Options = BaseOptions & Record<string, unknown>;
  */
 export class FluxSopsGenerator extends Generator<Record<string, unknown>, Options> {
   constructor(args: string[] | undefined, options: BaseOptions | undefined, features: BaseFeatures | undefined) {
-    super(args, options, { ...features, unique: 'namespace', customInstallTask: true, customCommitTask: () => commitAllOrNothing(this.env) });
+    super(args, options, {
+      ...features,
+      unique: 'namespace',
+      customInstallTask: true,
+      customCommitTask: () => commitAllOrNothing(this.env),
+    });
     reportCancellationAsOurs(this.env?.adapter);
     // Run inside a fleet (`yo flux-sops` in one of its folders), the generators act on that fleet:
     // a fleet is never nested in another.
@@ -35,7 +45,9 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
     if (log?.error) {
       const error = log.error.bind(log);
       log.error = ((message: unknown, ...rest: unknown[]) =>
-        typeof message === 'string' && message.startsWith('An error occured while running') ? log : error(message as string, ...(rest as []))) as typeof log.error;
+        typeof message === 'string' && message.startsWith('An error occured while running')
+          ? log
+          : error(message as string, ...(rest as []))) as typeof log.error;
     }
   }
 
@@ -63,11 +75,16 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
    * Yeoman's own options that do nothing here (install, cache, ask-answered).
    */
   override optionsHelp(): string {
-    const options = (this as unknown as { _options: Record<string, { name: string; description?: string; hide?: boolean }> })._options;
+    const options = (
+      this as unknown as { _options: Record<string, { name: string; description?: string; hide?: boolean }> }
+    )._options;
     const unused = new Set(['skip-install', 'force-install', 'skip-cache', 'ask-answered']);
     const rows = Object.values(options)
       .filter((option) => !option.hide && !unused.has(option.name))
-      .map((option): [string, string] => [`--${option.name}${this.#placeholders.has(option.name) ? ` ${this.#placeholders.get(option.name)}` : ''}`, option.description ?? '']);
+      .map((option): [string, string] => [
+        `--${option.name}${this.#placeholders.has(option.name) ? ` ${this.#placeholders.get(option.name)}` : ''}`,
+        option.description ?? '',
+      ]);
     rows.push(['--no-interactive', 'Never prompt; a missing required input is an error']);
     const width = Math.max(...rows.map(([flag]) => flag.length));
     return rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`).join('\n');
@@ -82,7 +99,12 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
       await super.executeTask(...args);
     } catch (raised) {
       const error = asCancellation(raised);
-      if (this.options[RUN_BY_FLUX_SOPS] !== true && isFluxSopsError(error) && error.kind !== 'cancelled' && !error.message.startsWith('flux-sops: ')) {
+      if (
+        this.options[RUN_BY_FLUX_SOPS] !== true &&
+        isFluxSopsError(error) &&
+        error.kind !== 'cancelled' &&
+        !error.message.startsWith('flux-sops: ')
+      ) {
         throw new FluxSopsError(error.kind, `flux-sops: ${error.message}`);
       }
       throw error;
@@ -150,7 +172,6 @@ export function conflictError(files: readonly string[]): FluxSopsError {
   );
 }
 
-
 /**
  * Hands planned files to Yeoman's file system, after checking that every one of them (and the
  * stored answers) can be written, so a run either writes the whole fleet or nothing. `previous`
@@ -169,7 +190,10 @@ export function writePlannedFiles(
   const previousContents = new Map(previous.map((file) => [file.path, file.contents]));
   const states = files.map((file) => ({ file, state: onDisk(root, file, previousContents) }));
   // Identical files are not written again (commitAllOrNothing); the storage file may change.
-  assertWritable(root, [...states.filter(({ state }) => state !== 'identical' && state !== 'kept').map(({ file }) => file.path), STORED_ANSWERS_FILE]);
+  assertWritable(root, [
+    ...states.filter(({ state }) => state !== 'identical' && state !== 'kept').map(({ file }) => file.path),
+    STORED_ANSWERS_FILE,
+  ]);
   if (!interactive && !generator.options.force) {
     // Files that exist with other content than generated: the user's edits, never overwritten silently.
     const conflicts = states.filter(({ state }) => state === 'different').map(({ file }) => file.path);
@@ -199,7 +223,8 @@ export function writePlannedFiles(
 function reportCancellationAsOurs(adapter: unknown): void {
   const candidates = [adapter, (adapter as { actualAdapter?: unknown } | undefined)?.actualAdapter];
   for (const candidate of candidates) {
-    const controller = (candidate as { abortController?: AbortController & { fluxSops?: boolean } } | undefined)?.abortController;
+    const controller = (candidate as { abortController?: AbortController & { fluxSops?: boolean } } | undefined)
+      ?.abortController;
     if (controller && !controller.fluxSops) {
       const abort = controller.abort.bind(controller);
       controller.abort = (reason?: unknown) => abort(asCancellation(reason));
@@ -209,7 +234,11 @@ function reportCancellationAsOurs(adapter: unknown): void {
 }
 
 /** Marks a planned write as an edit of an existing fleet file (the user's content kept): it never asks. */
-export function writeEditedFile(generator: Generator<Record<string, unknown>, Options>, path: string, contents: string): void {
+export function writeEditedFile(
+  generator: Generator<Record<string, unknown>, Options>,
+  path: string,
+  contents: string,
+): void {
   const fullPath = generator.destinationPath(path);
   generator.fs.write(fullPath, contents);
   Object.assign(generator.fs.store.get(fullPath), { fluxSopsEdit: true });
@@ -242,11 +271,8 @@ type Logger = { write(text: string): unknown; identical(path: string): unknown }
  * or at the prompt.
  */
 export async function commitAllOrNothing(environment: unknown): Promise<void> {
-  const [{ createConflicterTransform }, { createCommitTransform }, { clearFileState, isFilePending }] = await Promise.all([
-    import('@yeoman/conflicter'),
-    import('mem-fs-editor/transform'),
-    import('mem-fs-editor/state'),
-  ]);
+  const [{ createConflicterTransform }, { createCommitTransform }, { clearFileState, isFilePending }] =
+    await Promise.all([import('@yeoman/conflicter'), import('mem-fs-editor/transform'), import('mem-fs-editor/state')]);
   const { adapter, conflicterOptions, sharedFs } = environment as {
     adapter: Parameters<typeof createConflicterTransform>[0];
     conflicterOptions?: Parameters<typeof createConflicterTransform>[1];
@@ -257,7 +283,9 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
   const settleKnownFiles = new Transform({
     objectMode: true,
     transform(file: PendingFile, _encoding, callback) {
-      const onDiskContents = lstatSync(file.path, { throwIfNoEntry: false })?.isFile() ? readFileSync(file.path) : undefined;
+      const onDiskContents = lstatSync(file.path, { throwIfNoEntry: false })?.isFile()
+        ? readFileSync(file.path)
+        : undefined;
       const shown = relative(cwd, file.path);
       if (onDiskContents !== undefined && file.contents !== null && onDiskContents.equals(file.contents)) {
         log.identical(shown);

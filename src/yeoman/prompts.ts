@@ -29,20 +29,31 @@ export interface Question {
  */
 export function questionFor(input: InputDeclaration, overrides: { message?: string; default?: string } = {}): Question {
   // `--help` says "(default: none)"; at the prompt, where no default is shown, Enter is said to mean none.
-  const message = overrides.message ?? (input.list && input.defaultText === 'none' ? `${input.message} (empty: none)` : input.message);
+  const message =
+    overrides.message ??
+    (input.list && input.defaultText === 'none' ? `${input.message} (empty: none)` : input.message);
   const defaultValue = 'default' in overrides ? overrides.default : input.defaultText;
   if (input.boolean) {
     return { type: 'confirm', name: input.name, message, default: false };
   }
   if (input.choices) {
-    return { type: 'select', name: input.name, message, choices: [...input.choices], ...(defaultValue ? { default: defaultValue } : {}) };
+    return {
+      type: 'select',
+      name: input.name,
+      message,
+      choices: [...input.choices],
+      ...(defaultValue ? { default: defaultValue } : {}),
+    };
   }
   return {
     type: 'input',
     name: input.name,
     message,
     ...(defaultValue !== undefined && defaultValue !== 'none' ? { default: defaultValue } : {}),
-    validate: (value: string) => (input.list ? (value.trim() === '' && input.name !== 'environments') || input.validate(splitList(value)) : input.validate(value)) as true | string,
+    validate: (value: string) =>
+      (input.list
+        ? (value.trim() === '' && input.name !== 'environments') || input.validate(splitList(value))
+        : input.validate(value)) as true | string,
   };
 }
 
@@ -63,7 +74,11 @@ export async function environmentQuestions(
   const environment: Record<string, unknown> = typeof entry === 'string' ? { name: entry } : { ...(entry as object) };
   const region = String(raw.region ?? defaultOf('region'));
   const accountId = String(environment.accountId ?? raw.accountId);
-  if (typeof environment.name !== 'string' || validateRegion(region) !== true || validateAccountId(accountId) !== true) {
+  if (
+    typeof environment.name !== 'string' ||
+    validateRegion(region) !== true ||
+    validateAccountId(accountId) !== true
+  ) {
     return entry; // validation reports it
   }
   const name = environment.name;
@@ -71,13 +86,18 @@ export async function environmentQuestions(
   if (environment.kmsKeyArn === undefined) {
     environment.kmsKeyArn = await askUntilKept(
       ask,
-      questionFor(input('kmsKeyArn'), { message: `${name}: KMS key ARN or alias ARN`, default: defaultKmsKeyArn(region, accountId, name) }),
+      questionFor(input('kmsKeyArn'), {
+        message: `${name}: KMS key ARN or alias ARN`,
+        default: defaultKmsKeyArn(region, accountId, name),
+      }),
       (kmsKeyArn) => kmsRegionWarning(name, kmsKeyArn, region),
       warn,
     );
   }
   if (environment.clusterName === undefined) {
-    const { clusterName } = (await ask([questionFor(input('clusterName'), { message: `${name}: EKS cluster name`, default: name })])) as { clusterName: string };
+    const { clusterName } = (await ask([
+      questionFor(input('clusterName'), { message: `${name}: EKS cluster name`, default: name }),
+    ])) as { clusterName: string };
     if (clusterName !== name) {
       environment.clusterName = clusterName;
     }
@@ -85,7 +105,10 @@ export async function environmentQuestions(
   const fleetIdentity = String(raw.identity ?? defaultOf('identity'));
   if (environment.identity === undefined) {
     const { identity } = (await ask([
-      questionFor(input('identity'), { message: `${name}: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)`, default: fleetIdentity }),
+      questionFor(input('identity'), {
+        message: `${name}: how kustomize-controller gets AWS credentials (irsa; pod-identity: not on Fargate)`,
+        default: fleetIdentity,
+      }),
     ])) as { identity: string };
     if (identity !== fleetIdentity) {
       environment.identity = identity;
@@ -94,7 +117,13 @@ export async function environmentQuestions(
   if ((environment.identity ?? fleetIdentity) === 'irsa' && environment.oidcIssuer === undefined) {
     const oidcIssuer = await askUntilKept(
       ask,
-      { ...questionFor(input('oidcIssuer'), { message: `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`, default: undefined }), validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string) },
+      {
+        ...questionFor(input('oidcIssuer'), {
+          message: `${name}: EKS OIDC issuer of the cluster (empty: a placeholder to set later with --oidc-issuer)`,
+          default: undefined,
+        }),
+        validate: (value: string) => value === '' || (input('oidcIssuer').validate(value) as true | string),
+      },
       (value) => (value === '' ? undefined : oidcIssuerRegionWarning(name, value, region)),
       warn,
     );
@@ -109,7 +138,12 @@ export async function environmentQuestions(
  * Asks `question` until the answer draws no warning, or the user keeps it anyway: a value that
  * looks wrong is pointed out at once, while it can still be corrected.
  */
-async function askUntilKept(ask: Ask, question: Question, warningOf: (answer: string) => string | undefined, warn: (warning: string) => void): Promise<string> {
+async function askUntilKept(
+  ask: Ask,
+  question: Question,
+  warningOf: (answer: string) => string | undefined,
+  warn: (warning: string) => void,
+): Promise<string> {
   for (;;) {
     const answer = String((await ask([question]))[question.name]);
     const warning = warningOf(answer);
@@ -146,12 +180,21 @@ function validateTenantNames(value: string): true | string {
  */
 export async function askTenants(ask: Ask): Promise<RawAnswers> {
   const { names } = (await ask([
-    { type: 'input', name: 'names', message: "Tenants: the application teams' repositories Flux syncs, each in its own namespace (comma-separated names)", default: DEFAULT_TENANT, validate: validateTenantNames },
+    {
+      type: 'input',
+      name: 'names',
+      message:
+        "Tenants: the application teams' repositories Flux syncs, each in its own namespace (comma-separated names)",
+      default: DEFAULT_TENANT,
+      validate: validateTenantNames,
+    },
   ])) as { names: string };
   const repoUrl = tenantInputs.find((input) => input.name === 'repoUrl') as InputDeclaration;
   const tenants = [];
   for (const name of splitList(names)) {
-    const reply = (await ask([questionFor(repoUrl, { message: `${name}: ${repoUrl.message}` })])) as { repoUrl: string };
+    const reply = (await ask([questionFor(repoUrl, { message: `${name}: ${repoUrl.message}` })])) as {
+      repoUrl: string;
+    };
     tenants.push({ name, repoUrl: reply.repoUrl });
   }
   const [only] = tenants;

@@ -50,11 +50,15 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
   const secrets = new Map<string, Buffer>();
   const aliases = new Map<string, string>();
   const refused = new Map<string, Set<'Encrypt' | 'Decrypt'>>();
-  const resolve = (id: string | undefined): string | undefined => (id === undefined ? undefined : (aliases.get(id) ?? (secrets.has(id) ? id : undefined)));
+  const resolve = (id: string | undefined): string | undefined =>
+    id === undefined ? undefined : (aliases.get(id) ?? (secrets.has(id) ? id : undefined));
   const calls: KmsCall[] = [];
 
   const send = (res: ServerResponse, status: number, body: object, errorType?: string) => {
-    const headers: Record<string, string> = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomBytes(8).toString('hex') };
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-requestid': randomBytes(8).toString('hex'),
+    };
     if (errorType) headers['x-amzn-errortype'] = errorType;
     res.writeHead(status, headers);
     res.end(JSON.stringify(body));
@@ -67,9 +71,20 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const region = /Credential=[^/]+\/\d{8}\/([^/]+)\/kms\//.exec(String(req.headers.authorization ?? ''))?.[1];
-    const body = JSON.parse((await readBody(req)) || '{}') as { KeyId?: string; Plaintext?: string; CiphertextBlob?: string };
-    const operation = target === 'TrentService.Encrypt' ? 'Encrypt' : target === 'TrentService.Decrypt' ? 'Decrypt' : undefined;
-    const call: KmsCall = { operation: operation ?? 'Encrypt', keyId: body.KeyId, key: body.KeyId, region, status: 200 };
+    const body = JSON.parse((await readBody(req)) || '{}') as {
+      KeyId?: string;
+      Plaintext?: string;
+      CiphertextBlob?: string;
+    };
+    const operation =
+      target === 'TrentService.Encrypt' ? 'Encrypt' : target === 'TrentService.Decrypt' ? 'Decrypt' : undefined;
+    const call: KmsCall = {
+      operation: operation ?? 'Encrypt',
+      keyId: body.KeyId,
+      key: body.KeyId,
+      region,
+      status: 200,
+    };
     if (!operation) {
       fail(res, 'UnknownOperationException', `unknown operation ${target}`);
       return;
@@ -84,7 +99,11 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
         return;
       }
       if (refused.get(arn)?.has('Encrypt')) {
-        call.status = fail(res, 'AccessDeniedException', `User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Encrypt on resource: ${arn} because no identity-based policy allows the kms:Encrypt action`);
+        call.status = fail(
+          res,
+          'AccessDeniedException',
+          `User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Encrypt on resource: ${arn} because no identity-based policy allows the kms:Encrypt action`,
+        );
         return;
       }
       const plaintext = Buffer.from(body.Plaintext ?? '', 'base64');
@@ -115,11 +134,19 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
       return;
     }
     if (body.KeyId && resolve(body.KeyId) !== arn) {
-      call.status = fail(res, 'IncorrectKeyException', 'The key ID in the request does not identify a CMK that can perform this operation.');
+      call.status = fail(
+        res,
+        'IncorrectKeyException',
+        'The key ID in the request does not identify a CMK that can perform this operation.',
+      );
       return;
     }
     if (refused.get(arn)?.has('Decrypt')) {
-      call.status = fail(res, 'AccessDeniedException', `User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Decrypt on resource: ${arn} because no identity-based policy allows the kms:Decrypt action`);
+      call.status = fail(
+        res,
+        'AccessDeniedException',
+        `User: arn:aws:iam::000000000000:user/test is not authorized to perform: kms:Decrypt on resource: ${arn} because no identity-based policy allows the kms:Decrypt action`,
+      );
       return;
     }
     try {
@@ -149,7 +176,9 @@ export async function startLocalKms(arns: string[] = []): Promise<LocalKms> {
       if (alias) {
         const existing = aliases.get(arn);
         if (existing) return existing;
-        const id = randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+        const id = randomBytes(16)
+          .toString('hex')
+          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
         const key = `${alias[1]}:key/${id}`;
         secrets.set(key, randomBytes(32));
         aliases.set(arn, key);

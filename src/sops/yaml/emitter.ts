@@ -229,7 +229,7 @@ class Emitter {
   }
 
   private writeAll(s: Uint8Array): void {
-    for (let i = 0; i < s.length; ) i = this.write(s, i);
+    for (let i = 0; i < s.length;) i = this.write(s, i);
   }
 
   private writeBreak(s: Uint8Array, i: number): number {
@@ -591,7 +591,9 @@ class Emitter {
         return;
       case EventType.MappingStart:
         this.state =
-          this.flowLevel > 0 || ev.flow || this.checkEmptyMapping() ? State.FlowMappingFirstKey : State.BlockMappingFirstKey;
+          this.flowLevel > 0 || ev.flow || this.checkEmptyMapping()
+            ? State.FlowMappingFirstKey
+            : State.BlockMappingFirstKey;
         return;
       default:
         throw emitterError('expected SCALAR, SEQUENCE-START, MAPPING-START, or ALIAS');
@@ -902,7 +904,12 @@ class Emitter {
     this.footIndent = -1;
   }
 
-  private writeIndicator(indicator: Uint8Array, needWhitespace: boolean, isWhitespace: boolean, isIndention: boolean): void {
+  private writeIndicator(
+    indicator: Uint8Array,
+    needWhitespace: boolean,
+    isWhitespace: boolean,
+    isIndention: boolean,
+  ): void {
     if (needWhitespace && !this.whitespace) this.put(0x20);
     this.writeAll(indicator);
     this.whitespace = isWhitespace;
@@ -914,7 +921,7 @@ class Emitter {
     if (value.length > 0 && !this.whitespace) this.put(0x20);
     let spaces = false;
     let breaks = false;
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       if (isSpace(value, i)) {
         if (allowBreaks && !spaces && this.column > this.bestWidth && !isSpace(value, i + 1)) {
           this.writeIndent();
@@ -944,7 +951,7 @@ class Emitter {
     this.writeIndicator(utf8.encode("'"), true, false, false);
     let spaces = false;
     let breaks = false;
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       if (isSpace(value, i)) {
         if (
           allowBreaks &&
@@ -981,14 +988,8 @@ class Emitter {
   private writeDoubleQuotedScalar(value: Uint8Array, allowBreaks: boolean): void {
     let spaces = false;
     this.writeIndicator(utf8.encode('"'), true, false, false);
-    for (let i = 0; i < value.length; ) {
-      if (
-        !isPrintable(value, i) ||
-        isBom(value, i) ||
-        isBreak(value, i) ||
-        value[i] === 0x22 ||
-        value[i] === 0x5c
-      ) {
+    for (let i = 0; i < value.length;) {
+      if (!isPrintable(value, i) || isBom(value, i) || isBreak(value, i) || value[i] === 0x22 || value[i] === 0x5c) {
         let octet = value[i]!;
         let w = 0;
         let v = 0;
@@ -1102,7 +1103,7 @@ class Emitter {
     this.processLineComment(true);
     this.whitespace = true;
     let breaks = true;
-    for (let i = 0; i < value.length; ) {
+    for (let i = 0; i < value.length;) {
       if (isBreak(value, i)) {
         i = this.writeBreak(value, i);
         breaks = true;
@@ -1118,7 +1119,7 @@ class Emitter {
   private writeComment(comment: Uint8Array): void {
     let breaks = false;
     let pound = false;
-    for (let i = 0; i < comment.length; ) {
+    for (let i = 0; i < comment.length;) {
       if (isBreak(comment, i)) {
         i = this.writeBreak(comment, i);
         breaks = true;
@@ -1180,7 +1181,9 @@ function nodeEvents(node: YNode, tail: string, emit: (e: YEvent) => void): void 
         event(EventType.Scalar, {
           value: utf8.encode(node.value),
           style: node.style,
-          ...(node.tag === '!!merge' ? { implicit: false, quotedImplicit: false, tagHandle: '!!', tagSuffix: 'merge' } : {}),
+          ...(node.tag === '!!merge'
+            ? { implicit: false, quotedImplicit: false, tagHandle: '!!', tagSuffix: 'merge' }
+            : {}),
           head: bytes(node.headComment),
           line: bytes(node.lineComment),
           foot: bytes(node.footComment),
@@ -1209,4 +1212,3 @@ export function encodedScalarStyle(value: string, requested: ScalarStyle): Scala
   const probe = new Emitter(4);
   return probe.styleAtRoot(utf8.encode(value), requested);
 }
-

@@ -12,7 +12,8 @@ for (const s of ['true', 'True', 'TRUE']) RESOLVE_MAP.set(s, { tag: '!!bool', va
 for (const s of ['false', 'False', 'FALSE']) RESOLVE_MAP.set(s, { tag: '!!bool', value: false });
 for (const s of ['', '~', 'null', 'Null', 'NULL']) RESOLVE_MAP.set(s, { tag: '!!null', value: null });
 for (const s of ['.nan', '.NaN', '.NAN']) RESOLVE_MAP.set(s, { tag: '!!float', value: new GoFloat(NaN) });
-for (const s of ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF']) RESOLVE_MAP.set(s, { tag: '!!float', value: new GoFloat(Infinity) });
+for (const s of ['.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF'])
+  RESOLVE_MAP.set(s, { tag: '!!float', value: new GoFloat(Infinity) });
 for (const s of ['-.inf', '-.Inf', '-.INF']) RESOLVE_MAP.set(s, { tag: '!!float', value: new GoFloat(-Infinity) });
 RESOLVE_MAP.set('<<', { tag: '!!merge', value: '<<' });
 
@@ -89,7 +90,14 @@ export function parseYamlTimestamp(s: string): GoTime | undefined {
   for (const re of layouts) {
     const m = re.exec(s);
     if (!m) continue;
-    const f = m.slice(1, 7).map((x) => (x === '' || x === undefined ? 0 : Number(x))) as [number, number, number, number, number, number];
+    const f = m.slice(1, 7).map((x) => (x === '' || x === undefined ? 0 : Number(x))) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     const zone = m[8] ? m[8] : 'Z';
     if (zone !== 'Z') {
       const [hh, mm] = zone.slice(1).split(':').map(Number) as [number, number];

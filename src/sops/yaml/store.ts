@@ -1,10 +1,31 @@
 // Owns YAML text ⇄ sops tree (sops' stores/yaml/store.go): values read as yaml.v3 reads them, comments kept as tree items where yaml.v3 puts them, and the tree written back as sops writes it (4-space indentation).
 
-import { type CST, Composer, type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode, Parser } from 'yaml';
+import {
+  type CST,
+  Composer,
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  type Node as YamlNode,
+  Parser,
+} from 'yaml';
 
 type CstToken = CST.Token;
 import { SopsError, isSopsError } from '../errors.js';
-import { Comment, GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, TreeBranch, type TreeValue, formatFloatYaml } from '../tree.js';
+import {
+  Comment,
+  GoFloat,
+  GoTime,
+  INT64_MAX,
+  INT64_MIN,
+  type Scalar,
+  TreeBranch,
+  type TreeValue,
+  formatFloatYaml,
+} from '../tree.js';
 import { ScalarStyle, type YNode, emitDocuments, encodedScalarStyle } from './emitter.js';
 import { canUsePlain, resolveScalar } from './resolve.js';
 
@@ -74,14 +95,23 @@ class LineIndex {
 }
 
 /** Every comment token of the CST, and the offset of each document. */
-function collectComments(tokens: readonly CstToken[], lines: LineIndex): { docOffsets: number[]; comments: RawComment[] } {
+function collectComments(
+  tokens: readonly CstToken[],
+  lines: LineIndex,
+): { docOffsets: number[]; comments: RawComment[] } {
   const docOffsets: number[] = [];
   const comments: RawComment[] = [];
   const sources = (list: readonly { type?: string; offset?: number; source?: string }[] | undefined): void => {
     if (!list) return;
     for (const t of list) {
       if (t.type === 'comment' && typeof t.offset === 'number' && typeof t.source === 'string') {
-        comments.push({ offset: t.offset, line: lines.line(t.offset), column: lines.column(t.offset), inline: lines.inline(t.offset), text: t.source });
+        comments.push({
+          offset: t.offset,
+          line: lines.line(t.offset),
+          column: lines.column(t.offset),
+          inline: lines.inline(t.offset),
+          text: t.source,
+        });
       }
     }
   };
@@ -101,7 +131,8 @@ function collectComments(tokens: readonly CstToken[], lines: LineIndex): { docOf
     if (t.value) visit(t.value);
     if (Array.isArray(t.items)) {
       for (const item of t.items as Record<string, unknown>[]) {
-        for (const field of ['start', 'sep'] as const) if (Array.isArray(item[field])) sources(item[field] as { type?: string }[]);
+        for (const field of ['start', 'sep'] as const)
+          if (Array.isArray(item[field])) sources(item[field] as { type?: string }[]);
         if (item.key) visit(item.key);
         if (item.value) visit(item.value);
       }
@@ -131,7 +162,7 @@ function scalarValue(node: YamlNode, lines: LineIndex): Scalar {
   const tag = shortTag(node.tag);
   const plain = node.type === 'PLAIN' || node.type === undefined;
   const offset = node.range?.[0] ?? 0;
-  if (tag === "!!binary") {
+  if (tag === '!!binary') {
     const compact = text.replace(/[\s]/g, '');
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.length % 4 !== 0) {
       throw storeError(`!!binary value contains invalid base64 data at ${where(lines, offset)}`);
@@ -154,7 +185,12 @@ function scalarValue(node: YamlNode, lines: LineIndex): Scalar {
   return resolved;
 }
 
-function buildNode(node: YamlNode | null | undefined, doc: Document, lines: LineIndex, seen: Map<YamlNode, PosNode>): PosNode {
+function buildNode(
+  node: YamlNode | null | undefined,
+  doc: Document,
+  lines: LineIndex,
+  seen: Map<YamlNode, PosNode>,
+): PosNode {
   if (node === null || node === undefined) return { kind: 'scalar', value: null };
   if (isAlias(node)) {
     const target = node.resolve(doc);
@@ -179,7 +215,9 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
       if (keyNode && isScalar(keyNode)) {
         const k = scalarValue(keyNode, lines);
         if (typeof k !== 'string') {
-          throw storeError(`a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`);
+          throw storeError(
+            `a mapping key at ${where(lines, keyOffset)} is not a string; sops only supports string keys`,
+          );
         }
         key = k;
       } else if (keyNode && isAlias(keyNode)) {
@@ -192,12 +230,19 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
       }
       const valueNode = pair.value as YamlNode | null;
       const built = buildNode(valueNode, doc, lines, seen);
-      if (keyNode && isScalar(keyNode) && keyNode.type === 'PLAIN' && key === '<<' && (!keyNode.tag || shortTag(keyNode.tag) === '!!merge')) {
+      if (
+        keyNode &&
+        isScalar(keyNode) &&
+        keyNode.type === 'PLAIN' &&
+        key === '<<' &&
+        (!keyNode.tag || shortTag(keyNode.tag) === '!!merge')
+      ) {
         // yaml.v3 applies the merge while checking key uniqueness, and refuses what it cannot merge.
         const target = (n: PosNode): PosNode => (n.kind === 'alias' ? target(n.target) : n);
         const v = target(built);
         const ok = v.kind === 'map' || (v.kind === 'seq' && v.items.every((i) => target(i.node).kind === 'map'));
-        if (!ok) throw storeError(`map merge requires map or sequence of maps as the value (at ${where(lines, keyOffset)})`);
+        if (!ok)
+          throw storeError(`map merge requires map or sequence of maps as the value (at ${where(lines, keyOffset)})`);
       }
       const end = valueNode?.range?.[1] ?? keyNode?.range?.[1] ?? keyOffset;
       items.push({
@@ -215,7 +260,8 @@ function buildNode(node: YamlNode | null | undefined, doc: Document, lines: Line
     return built;
   }
   if (isSeq(node)) {
-    const src = node.srcToken as { type?: string; offset?: number; items?: { start?: { type?: string; offset?: number }[] }[] } | undefined;
+    const src = node.srcToken as
+      { type?: string; offset?: number; items?: { start?: { type?: string; offset?: number }[] }[] } | undefined;
     const block = src?.type === 'block-seq';
     const items: PosItem[] = [];
     node.items.forEach((child, index) => {
@@ -281,7 +327,11 @@ function classifyLines(text: string, commentStarts: Set<number>, lineStarts: num
     const m = /[^ \t]/.exec(line);
     if (!m) return { kind: 'blank' };
     if (commentStarts.has(start + m.index)) return { kind: 'comment' };
-    return { kind: 'content', column: m.index, marker: /^(---|\.\.\.)(\s|$)/.test(line.slice(m.index)) || line.slice(m.index).startsWith('%') };
+    return {
+      kind: 'content',
+      column: m.index,
+      marker: /^(---|\.\.\.)(\s|$)/.test(line.slice(m.index)) || line.slice(m.index).startsWith('%'),
+    };
   });
 }
 
@@ -296,11 +346,19 @@ function classifyLines(text: string, commentStarts: Set<number>, lineStarts: num
  *   placed by its column when it is dedented;
  * - anything else is a head comment of the next item (or, at the end, placed by its column).
  */
-function placeLineComments(root: Collection, located: Located[], kinds: LineKind[], comments: RawComment[], firstLine: number, lastLine: number): void {
+function placeLineComments(
+  root: Collection,
+  located: Located[],
+  kinds: LineKind[],
+  comments: RawComment[],
+  firstLine: number,
+  lastLine: number,
+): void {
   const blockItems = located.filter((l) => l.parent.block);
   const deepestAt = (line: number): Located | undefined => {
     let best: Located | undefined;
-    for (const l of blockItems) if (l.item.line <= line && line <= l.item.endLine && (!best || l.depth >= best.depth)) best = l;
+    for (const l of blockItems)
+      if (l.item.line <= line && line <= l.item.endLine && (!best || l.depth >= best.depth)) best = l;
     return best;
   };
   const contentBefore = (line: number): number => {
@@ -347,12 +405,21 @@ function placeLineComments(root: Collection, located: Located[], kinds: LineKind
     const startCol = first.column;
     let blankBefore = false;
     for (let l = t + 1; l < first.line; l++) if (kinds[l]!.kind === 'blank') blankBefore = true;
-    const tIsValue = !!prev && prev.item.line === t && isBlockCollection(prev.item.node) && (prev.item.node.items[0]?.line ?? Infinity) > t;
+    const tIsValue =
+      !!prev &&
+      prev.item.line === t &&
+      isBlockCollection(prev.item.node) &&
+      (prev.item.node.items[0]?.line ?? Infinity) > t;
     const next = nextContent(run[run.length - 1]!.line);
     let target: Collection | 'column' | undefined;
     if (prev && after === 'split') {
       target = prev.parent;
-    } else if (prev && (after === 'blank' || after === 'end') && !blankBefore && ((first.line === t + 1 && !tIsValue) || startCol < prevIndent)) {
+    } else if (
+      prev &&
+      (after === 'blank' || after === 'end') &&
+      !blankBefore &&
+      ((first.line === t + 1 && !tIsValue) || startCol < prevIndent)
+    ) {
       target = startCol < prevIndent ? 'column' : prev.parent;
     } else if (prev && next && next.column < prevIndent && next.column !== startCol) {
       target = prev.parent;
@@ -404,8 +471,16 @@ function toTreeValue(node: PosNode): TreeValue {
       return toTreeValue(node.target);
     case 'map': {
       const entries = [
-        ...node.comments.map((c, i) => ({ line: c.sortLine, order: i, value: { key: c.comment, value: null as TreeValue } })),
-        ...node.items.map((item, i) => ({ line: item.line, order: node.comments.length + i, value: { key: item.key as string, value: toTreeValue(item.node) } })),
+        ...node.comments.map((c, i) => ({
+          line: c.sortLine,
+          order: i,
+          value: { key: c.comment, value: null as TreeValue },
+        })),
+        ...node.items.map((item, i) => ({
+          line: item.line,
+          order: node.comments.length + i,
+          value: { key: item.key as string, value: toTreeValue(item.node) },
+        })),
       ];
       entries.sort((a, b) => a.line - b.line || a.order - b.order);
       return new TreeBranch(entries.map((e) => e.value));
@@ -413,7 +488,11 @@ function toTreeValue(node: PosNode): TreeValue {
     case 'seq': {
       const entries = [
         ...node.comments.map((c, i) => ({ line: c.sortLine, order: i, value: c.comment as TreeValue })),
-        ...node.items.map((item, i) => ({ line: item.line, order: node.comments.length + i, value: toTreeValue(item.node) })),
+        ...node.items.map((item, i) => ({
+          line: item.line,
+          order: node.comments.length + i,
+          value: toTreeValue(item.node),
+        })),
       ];
       entries.sort((a, b) => a.line - b.line || a.order - b.order);
       return entries.map((e) => e.value);
@@ -428,11 +507,19 @@ export function parseYaml(text: string): TreeBranch[] {
   if (odd) {
     // yaml.v3 reads these as line breaks (YAML 1.1) where a YAML 1.2 reader does not.
     const at = new LineIndex(text);
-    throw storeError(`a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`);
+    throw storeError(
+      `a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`,
+    );
   }
   const lines = new LineIndex(text);
   const tokens = [...new Parser().parse(text)];
-  const composer = new Composer({ schema: 'failsafe', keepSourceTokens: true, uniqueKeys: true, merge: false, strict: true });
+  const composer = new Composer({
+    schema: 'failsafe',
+    keepSourceTokens: true,
+    uniqueKeys: true,
+    merge: false,
+    strict: true,
+  });
   const list = [...composer.compose(tokens)];
   const streamErrors = composer.streamInfo().errors;
   for (const error of [...list.flatMap((doc) => doc.errors), ...streamErrors]) {
@@ -443,7 +530,12 @@ export function parseYaml(text: string): TreeBranch[] {
   const kinds = classifyLines(text, new Set(comments.map((c) => c.offset)), lines.starts);
   return list.map((doc, index) => {
     const contents = doc.contents as YamlNode | null;
-    if (contents === null || (isScalar(contents) && contents.type === 'PLAIN' && (contents.value === null || contents.value === '' || scalarValue(contents, lines) === null))) {
+    if (
+      contents === null ||
+      (isScalar(contents) &&
+        contents.type === 'PLAIN' &&
+        (contents.value === null || contents.value === '' || scalarValue(contents, lines) === null))
+    ) {
       return new TreeBranch();
     }
     if (isSeq(contents)) throw storeError('YAML documents that are sequences are not supported');
