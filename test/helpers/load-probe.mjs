@@ -15,4 +15,9 @@ for (const name of ['readFileSync', 'existsSync', 'statSync', 'readdirSync', 'ls
 syncBuiltinESMExports();
 const env = JSON.stringify(process.env);
 for (const m of process.argv.slice(2)) await import(m);
-console.log(JSON.stringify({ calls: calls.filter((c) => !c.includes("/node_modules/") && !/\.(ts|js|mjs|cjs)$/.test(c)), envChanged: JSON.stringify(process.env) !== env }));
+console.log(
+  JSON.stringify({
+    calls: calls.filter((c) => !c.includes('/node_modules/') && !/\.(ts|js|mjs|cjs)$/.test(c)),
+    envChanged: JSON.stringify(process.env) !== env,
+  }),
+);
