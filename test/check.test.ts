@@ -1156,7 +1156,7 @@ describe('flux-sops check', () => {
         'src/check/creation-rules.ts',
         'src/check/facts.ts',
         'src/check/findings.ts',
-        'src/check/git-ignored.ts',
+        'src/disk/git-ignored.ts',
         'src/check/parse.ts',
         'src/check/pathological.ts',
         'src/check/repository.ts',
@@ -1171,7 +1171,7 @@ describe('flux-sops check', () => {
         'src/sops/master-keys.ts',
         'src/sops/regex.ts',
         'src/sops/rules.ts',
-        'src/writable.ts',
+        'src/disk/writer.ts',
       ].sort();
       assert.deepEqual(loaded.modules, modules);
       assert.deepEqual(

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { GitIgnoreRules } from '../src/check/git-ignored.js';
+import { GitIgnoreRules } from '../src/disk/git-ignored.js';
 import { findPrivateKeyKind } from '../src/check/repository.js';
 import { FLEET_CHECKER_FILE, PLACEHOLDER_CODE_OWNER } from '../src/fleet/layout.js';
 import { runCliInProcess } from './cli-runner.js';

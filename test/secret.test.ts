@@ -11,7 +11,7 @@ import sshpk from 'sshpk';
 import { FluxSopsError } from '../src/errors.js';
 import { pendingAuthCommentOf } from '../src/fleet/layout.js';
 import { readFleetTexts, readStoredFleetFacts } from '../src/secret/fleet-files.js';
-import { writeAllOrNothing } from '../src/writable.js';
+import { writeAllOrNothing } from '../src/disk/writer.js';
 import { generateDeployKey, readPrivateKey, validateKnownHosts } from '../src/secret/git-credentials.js';
 import { genericValues } from '../src/secret/inputs.js';
 import { knownHostsCovers, knownHostsNameOf } from '../src/secret/known-hosts.js';

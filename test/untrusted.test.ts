@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { STORAGE_NAME, STORED_ANSWERS_FILE } from '../src/fleet/layout.js';
 import { isStrictBase64 } from '../src/sops/cipher.js';
 import { aliasExpansionOf, nestingOf } from '../src/check/pathological.js';
-import { findTemporaryFiles, writeAllOrNothing, type WriterFileSystem } from '../src/writable.js';
+import { findTemporaryFiles, writeAllOrNothing, type WriterFileSystem } from '../src/disk/writer.js';
 import { cliPath, runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';

@@ -19,7 +19,7 @@ import {
 } from '../../src/fleet/layout.js';
 import { type AddEnvironmentPlan, nextSteps, planAddEnvironment, refusePreTenantFleet } from '../../src/fleet/plan.js';
 import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
-import { assertWritable } from '../../src/writable.js';
+import { assertWritable } from '../../src/disk/writer.js';
 import { environmentQuestions } from '../../src/yeoman/prompts.js';
 
 export const ENV_USAGE =

@@ -9,7 +9,7 @@ import { DEFAULT_TENANT_PATH, NOT_A_FLEET, STORED_ANSWERS_FILE, STORAGE_NAME } f
 import { type AddTenantPlan, planAddTenant, refusePreTenantFleet, tenantNextSteps } from '../../src/fleet/plan.js';
 import { readTenantOptions, tenantInputs, yeomanTenantInputs } from '../../src/fleet/tenants.js';
 import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
-import { assertWritable } from '../../src/writable.js';
+import { assertWritable } from '../../src/disk/writer.js';
 import { questionFor } from '../../src/yeoman/prompts.js';
 
 export const TENANT_USAGE =

@@ -10,9 +10,9 @@ import { FluxSopsError } from '../errors.js';
 import { findFleetRoot, isFleetRoot } from '../fleet/fleet-root.js';
 import { SKIPPED_FOLDERS, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { checkFleet } from './check.js';
-import { findTemporaryFiles, resolveInsideFleet } from '../writable.js';
+import { findTemporaryFiles, resolveInsideFleet } from '../disk/writer.js';
 import { applyStrictness, checkRules, exitStatusFor, type Finding, finding } from './findings.js';
-import { GitIgnoreRules } from './git-ignored.js';
+import { GitIgnoreRules } from '../disk/git-ignored.js';
 import { checkCommittedFiles } from './repository.js';
 /** Kubernetes manifests and their kin; Terraform's own JSON files (`*.tf.json`) are not. */
 const CHECKED_FILE = /\.(ya?ml|json)$/;

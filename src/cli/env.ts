@@ -121,7 +121,7 @@ async function removeEnvironment(argv: readonly string[]): Promise<number> {
   const name = onlyName(environmentRemoveCommand, positionals);
   const root = fleetRootOf(values);
   const { filesToDelete, planRemoveEnvironment, removableFoldersOf } = await import('../fleet/remove.js');
-  const { assertWritable, withFleetLock, writeAllOrNothing } = await import('../writable.js');
+  const { assertWritable, withFleetLock, writeAllOrNothing } = await import('../disk/writer.js');
   const { readText } = await import('../secret/fleet-files.js');
   const storedAnswers = readText(join(root, STORED_ANSWERS_FILE));
   const files = new Map<string, string>();

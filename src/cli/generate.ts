@@ -21,7 +21,7 @@ import { NOT_A_FLEET, README_FILE, SOPS_CONFIG_FILE, STORED_ANSWERS_FILE, STORAG
 import { planAddEnvironment, planAddTenant, refusePreTenantFleet } from '../fleet/plan.js';
 import { readTenantOptions } from '../fleet/tenants.js';
 import { packageRoot } from '../version.js';
-import { acquireFleetLock, assertWritable } from '../writable.js';
+import { acquireFleetLock, assertWritable } from '../disk/writer.js';
 import type { ParsedValues } from './options.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */

@@ -44,7 +44,7 @@ async function removeTenant(argv: readonly string[]): Promise<number> {
   const name = positionals[0] as string;
   const root = fleetRootOf(values);
   const { filesToDelete, planRemoveTenant } = await import('../fleet/remove.js');
-  const { assertWritable, withFleetLock, writeAllOrNothing } = await import('../writable.js');
+  const { assertWritable, withFleetLock, writeAllOrNothing } = await import('../disk/writer.js');
   const { readText } = await import('../secret/fleet-files.js');
   // The name is checked against the stored answers before any path is made of it.
   const plan = planRemoveTenant(readText(join(root, STORED_ANSWERS_FILE)), name, (path) => readText(join(root, path)));

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { assertWritable, writeAllOrNothing } from '../writable.js';
+import { assertWritable, writeAllOrNothing } from '../disk/writer.js';
 
 export interface FileRewrite {
   /** POSIX path relative to the fleet root. */

@@ -13,7 +13,7 @@ import {
   storedEnvironmentNames,
 } from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
-import { resolveInsideFleet } from '../writable.js';
+import { resolveInsideFleet } from '../disk/writer.js';
 import type { CreationRule } from '../sops/rules.js';
 import type { FleetFile } from './plan.js';
 

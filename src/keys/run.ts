@@ -2,7 +2,7 @@
 // memory (the only step that calls keys), and only when all of them succeeded write them all.
 import { FluxSopsError } from '../errors.js';
 import type { MasterKeys } from '../sops/master-keys.js';
-import { withFleetLock } from '../writable.js';
+import { withFleetLock } from '../disk/writer.js';
 import { assertReplaceable, commitRewrites, type FileRewrite } from './commit.js';
 import { readFleetRules, readSecretFiles, selectEnvironments } from './fleet-files.js';
 import { type FilePlan, type KeysCommand, type MasterKeysOfRule, planKeyChanges } from './plan.js';

@@ -4,7 +4,7 @@
 // when a Secret is sealed, so `--help` and usage errors answer without the AWS SDK.
 import { FluxSopsError } from '../errors.js';
 import { encryptDocument } from '../sops/index.js';
-import { assertWritable, writeAllOrNothing } from '../writable.js';
+import { assertWritable, writeAllOrNothing } from '../disk/writer.js';
 import { encryptSecret } from './encrypt.js';
 import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
@@ -28,7 +28,7 @@ import {
   sealSecret,
 } from './seal.js';
 import { planTenantSealing } from './tenant-repository.js';
-import { askHidden, askLine, canPrompt, confirm, readStdin } from './terminal.js';
+import { askHidden, askLine, canPrompt, confirm, readStdin } from '../terminal.js';
 import { passwordFromStdin, validateCredential } from './values.js';
 
 /** The parsed options of the command line (node:util parseArgs values). */

@@ -10,7 +10,7 @@ import { FluxSopsError, fromSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { selectEnvironments } from '../keys/fleet-files.js';
 import { decryptDocument, editValues } from '../sops/index.js';
-import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
+import { assertWritable, withFleetLock, writeAllOrNothing } from '../disk/writer.js';
 import {
   applyValueChanges,
   assertValidChanges,

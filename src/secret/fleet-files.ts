@@ -12,7 +12,7 @@ import {
   sealedSecretPathOf,
   secretsPathOf,
 } from '../fleet/layout.js';
-import { resolveInsideFleet, withFleetLock } from '../writable.js';
+import { resolveInsideFleet, withFleetLock } from '../disk/writer.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
 /** A file's text, or null when it does not exist; any other failure is a 'fleet' error naming it. */

@@ -4,7 +4,7 @@
 // never the content.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { GitIgnoreRules } from '../check/git-ignored.js';
+import { GitIgnoreRules } from '../disk/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import {

@@ -3,10 +3,10 @@
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
 import { placeholderSealCommand } from '../check/facts.js';
-import { GitIgnoreRules } from '../check/git-ignored.js';
+import { GitIgnoreRules } from '../disk/git-ignored.js';
 import { FluxSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
-import { assertWritable, withFleetLock, writeAllOrNothing } from '../writable.js';
+import { assertWritable, withFleetLock, writeAllOrNothing } from '../disk/writer.js';
 import { readCurrentTexts } from './fleet-files.js';
 import { listResource } from './kustomization.js';
 import { type SecretManifest, keysOf } from './manifest.js';

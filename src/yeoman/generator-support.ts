@@ -14,7 +14,7 @@ import {
 } from '../fleet/inputs.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
-import { assertWritable } from '../writable.js';
+import { assertWritable } from '../disk/writer.js';
 import type { Ask } from './prompts.js';
 
 type Options = BaseOptions & Record<string, unknown>;

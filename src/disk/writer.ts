@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
-import { FluxSopsError } from './errors.js';
-import { type PlannedFile, SKIPPED_FOLDERS } from './fleet/layout.js';
+import { FluxSopsError } from '../errors.js';
+import { type PlannedFile, SKIPPED_FOLDERS } from '../fleet/layout.js';
 
 function accessProblem(path: string, mode: number): string | undefined {
   try {
@@ -101,7 +101,7 @@ export function assertWritable(root: string, paths: readonly string[]): void {
 /** The file-system calls of the all-or-nothing writer: tests pass one that fails midway. */
 export type WriterFileSystem = Pick<
   typeof fs,
-  'writeFileSync' | 'renameSync' | 'rmSync' | 'readFileSync' | 'lstatSync' | 'readdirSync'
+  'writeFileSync' | 'renameSync' | 'rmSync' | 'rmdirSync' | 'readFileSync' | 'lstatSync' | 'readdirSync'
 >;
 
 /** The real file system. */
@@ -419,4 +419,38 @@ export function resolveInsideFleet(root: string, path: string): string | undefin
     );
   }
   return target;
+}
+
+/**
+ * Deletes the files (POSIX paths relative to root; never through a symbolic link), then each of
+ * `folders` and the folders below it that are empty once the files are gone. A folder holding
+ * anything else is kept.
+ */
+export function removeFiles(
+  root: string,
+  paths: readonly string[],
+  folders: readonly string[],
+  fileSystem: WriterFileSystem = nodeFileSystem,
+): void {
+  assertWritable(root, paths);
+  for (const path of paths) {
+    fileSystem.rmSync(join(root, path));
+  }
+  const removeEmpty = (folder: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fileSystem.readdirSync(join(root, folder), { withFileTypes: true });
+    } catch {
+      return; // gone, or not a folder
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        removeEmpty(`${folder}/${entry.name}`);
+      }
+    }
+    if (fileSystem.readdirSync(join(root, folder)).length === 0) {
+      fileSystem.rmdirSync(join(root, folder)); // an empty folder only (Node 26 refuses a recursive option here)
+    }
+  };
+  folders.forEach(removeEmpty);
 }

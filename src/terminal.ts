@@ -1,8 +1,8 @@
-// The terminal side of `flux-sops secret`, without Yeoman: questions on stderr (stdout carries
-// only what a script may capture), masked input for values, and stdin read whole for
-// `--password-stdin`. Nothing typed is echoed, kept beyond the caller's use, or written anywhere.
+// The terminal, without Yeoman: questions on stderr (stdout carries only what a script may
+// capture), masked input for values, and stdin read whole for `--password-stdin`. Nothing typed
+// is echoed, kept beyond the caller's use, or written anywhere. The real side of the Terminal port.
 import { createInterface } from 'node:readline/promises';
-import { FluxSopsError } from '../errors.js';
+import { FluxSopsError } from './errors.js';
 
 export const CANCELLED = 'Cancelled: nothing was written.';
 
