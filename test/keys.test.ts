@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { keysCommands } from '../src/cli/keys.js';
-import { helpText } from '../src/cli/options.js';
+import { helpText } from '../src/cli/command-spec.js';
 import { FluxSopsError } from '../src/errors.js';
 import { commitRewrites } from '../src/keys/commit.js';
 import { environmentsOf, selectEnvironments } from '../src/keys/fleet-files.js';

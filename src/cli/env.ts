@@ -17,11 +17,11 @@ import {
   type CommandSpec,
   commonOptions,
   cwdOption,
-  environmentCommand,
   helpText,
   type ParsedValues,
   parseCommandLine,
-} from './options.js';
+} from './command-spec.js';
+import { environmentCommand } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
   usage: 'flux-sops env remove <name> [options]',

@@ -22,7 +22,7 @@ import { planAddEnvironment, planAddTenant, refusePreTenantFleet } from '../flee
 import { readTenantOptions } from '../fleet/tenants.js';
 import { packageRoot } from '../version.js';
 import { acquireFleetLock, assertWritable } from '../disk/writer.js';
-import type { ParsedValues } from './options.js';
+import { type ParsedValues } from './command-spec.js';
 
 /** Prompts only with a terminal on stdin and outside CI; `--interactive`/`--no-interactive` override. */
 export function isInteractive(values: ParsedValues): boolean {

@@ -5,7 +5,14 @@ import { findFleetRoot } from '../fleet/fleet-root.js';
 import { assertFolder } from '../keys/fleet-files.js';
 import type { KeysCommand } from '../keys/plan.js';
 import { formatReport, ROTATE_REMINDER } from '../keys/report.js';
-import { type CommandSpec, commonOptions, cwdOption, helpText, type OptionSpec, parseCommandLine } from './options.js';
+import {
+  type CommandSpec,
+  commonOptions,
+  cwdOption,
+  helpText,
+  type OptionSpec,
+  parseCommandLine,
+} from './command-spec.js';
 
 const KEY_SOURCES = [
   'The data key is unwrapped with any available master key: AWS KMS through the AWS SDK (profiles,',

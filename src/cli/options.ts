@@ -1,8 +1,5 @@
-// The command line of `flux-sops`: each subcommand's options, derived from the input
-// declarations (the same ones the Yeoman generators declare), parsed with node:util, and its
-// `--help`. Loads nothing else, so a bad option or `--help` answers at once.
-import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { FluxSopsError } from '../errors.js';
+// The generating commands' options (flux-sops [dir], env add, tenant add), derived from the input
+// declarations, the same ones the Yeoman generators and their prompts use.
 import {
   environmentInputs,
   fleetInputs,
@@ -13,21 +10,7 @@ import {
   runOptions,
 } from '../fleet/inputs.js';
 import { tenantInputs } from '../fleet/tenants.js';
-
-export interface OptionSpec {
-  readonly name: string;
-  readonly type: 'string' | 'boolean';
-  /** Shown after the option in `--help`: `<id>`, `<file>`, … */
-  readonly placeholder?: string;
-  readonly description: string;
-  readonly multiple?: boolean;
-}
-
-export interface CommandSpec {
-  readonly usage: string;
-  readonly summary: string;
-  readonly options: readonly OptionSpec[];
-}
+import { commonOptions, cwdOption, type CommandSpec, type OptionSpec } from './command-spec.js';
 
 /** The option of an input: repeatable when the input is a list or takes ENV=VALUE items. */
 export function inputOption(input: InputDeclaration, perEnvironment = false): OptionSpec {
@@ -45,27 +28,12 @@ export function inputOption(input: InputDeclaration, perEnvironment = false): Op
   };
 }
 
-export const cwdOption: OptionSpec = {
-  name: 'cwd',
-  type: 'string',
-  placeholder: '<dir>',
-  description: 'Folder of the fleet (default: the current folder, or the nearest parent holding .sops.yaml)',
-};
-
-export const commonOptions: readonly OptionSpec[] = [
-  { name: 'debug', type: 'boolean', description: 'Print the stack trace of an unexpected error' },
-  { name: 'help', type: 'boolean', description: 'Show this help' },
-];
-
 const generatingOptions: readonly OptionSpec[] = [
   { name: runOptions[0].name, type: 'boolean', description: runOptions[0].description },
   { name: runOptions[1].name, type: 'boolean', description: runOptions[1].description },
   { name: 'no-interactive', type: 'boolean', description: 'Never prompt; a missing required input is an error' },
   ...commonOptions,
 ];
-
-export const COMMANDS_LINE =
-  'Commands: flux-sops [dir] | env add|remove <name> | tenant add|remove <name> | secret git|generic|list|show|set … | updatekeys [env…] | rotate [env…] | check [dir] | --version';
 
 export const generateCommand: CommandSpec = {
   usage: 'flux-sops [dir] [options]',
@@ -103,59 +71,3 @@ export const tenantCommand: CommandSpec = {
     ...generatingOptions,
   ],
 };
-
-export function helpText(command: CommandSpec): string {
-  const rows = command.options.map((option): [string, string] => [
-    `--${option.name}${option.placeholder ? ` ${option.placeholder}` : ''}`,
-    option.description,
-  ]);
-  const width = Math.max(...rows.map(([flag]) => flag.length));
-  return [
-    `Usage: ${command.usage}`,
-    '',
-    command.summary,
-    '',
-    'Options:',
-    ...rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`),
-    '',
-    COMMANDS_LINE,
-    '',
-  ].join('\n');
-}
-
-export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
-
-let debug = false;
-
-/** Whether the command line that was parsed asked for --debug (stack traces of unexpected errors). */
-export function debugRequested(): boolean {
-  return debug;
-}
-
-/** Parses argv against the command's options; an unknown or malformed option is a usage error. */
-export function parseCommandLine(
-  command: CommandSpec,
-  argv: readonly string[],
-): { values: ParsedValues; positionals: string[] } {
-  const config: NonNullable<ParseArgsConfig['options']> = {};
-  for (const option of command.options) {
-    config[option.name] = { type: option.type, multiple: option.multiple === true };
-  }
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options: config,
-      allowPositionals: true,
-      strict: true,
-    });
-    debug = values.debug === true;
-    return { values: values as ParsedValues, positionals };
-  } catch (error) {
-    // node:util's messages quote the option with an unclosed "'": keep only its first sentence, plainly.
-    const message = (error as Error).message.replace(/'/g, '').split('. ')[0] ?? '';
-    throw new FluxSopsError(
-      'usage',
-      `${message}\nRun ${command.usage.replace(/ \[options\].*$/, '')} --help for the options.`,
-    );
-  }
-}

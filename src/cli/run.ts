@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
 import { SHIPPED_CHECKER_FILE } from '../fleet/layout.js';
 import { packageRoot, packageVersion } from '../version.js';
-import { debugRequested, generateCommand, helpText, parseCommandLine } from './options.js';
+import { debugRequested, helpText, parseCommandLine } from './command-spec.js';
+import { generateCommand } from './options.js';
 
 /** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
 export async function main(argv: readonly string[]): Promise<number> {

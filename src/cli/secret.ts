@@ -15,7 +15,7 @@ import {
   helpText,
   type ParsedValues,
   parseCommandLine,
-} from './options.js';
+} from './command-spec.js';
 
 const runOptions = [
   { name: 'force', type: 'boolean', description: 'Replace a sealed Secret at the same path without asking' },

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { entriesOf, fleetRootOf, removeEmptyFolders } from './env.js';
-import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine, tenantCommand } from './options.js';
+import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine } from './command-spec.js';
+import { tenantCommand } from './options.js';
 
 export const tenantRemoveCommand: CommandSpec = {
   usage: 'flux-sops tenant remove <name> [options]',
