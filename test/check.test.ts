@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { checkFleet } from '../src/check/check.js';
 import { checkRules, type Finding } from '../src/check/findings.js';
-import { formatTable, readFleetFiles, runCheckCommand } from '../src/check/command.js';
+import { formatTable } from '../src/check/report.js';
+import { runCheckCommand } from '../src/cli/check.js';
+import { readFleetFiles } from '../src/disk/reader.js';
 import { FluxSopsError } from '../src/errors.js';
+import { processPorts } from '../src/ports.js';
 import { shippedCheckerFile as shippedChecker } from './support.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -220,7 +223,10 @@ async function runCheck(args: readonly string[]): Promise<Run> {
     return true;
   }) as typeof process.stderr.write;
   try {
-    const status = await runCheckCommand([...args], { command: 'flux-sops check', shippedCheckerFile: shippedChecker });
+    const status = await runCheckCommand([...args], processPorts(), {
+      command: 'flux-sops check',
+      shippedCheckerFile: shippedChecker,
+    });
     return { status, stdout, stderr };
   } catch (error) {
     if (!(error instanceof FluxSopsError)) {
@@ -1149,19 +1155,26 @@ describe('flux-sops check', () => {
     const HEAVY = /^(yeoman-|@yeoman\/|ejs$|inquirer|@inquirer\/|mem-fs|yaml$|@aws-sdk\/|age-encryption$|sshpk$)/;
 
     it('loads only node: modules, js-yaml, ignore and re2js: never yaml, Yeoman, prompts or templates', () => {
-      const loaded = importGraph(join(projectRoot, 'src', 'check', 'command.ts'), true);
+      const loaded = importGraph(join(projectRoot, 'src', 'check', 'standalone.ts'), true);
       const modules = [
         'src/check/check.ts',
-        'src/check/command.ts',
         'src/check/creation-rules.ts',
         'src/check/facts.ts',
         'src/check/findings.ts',
-        'src/disk/git-ignored.ts',
         'src/check/parse.ts',
         'src/check/pathological.ts',
+        'src/check/report.ts',
         'src/check/repository.ts',
+        'src/check/run.ts',
         'src/check/simple-yaml.ts',
+        'src/check/standalone.ts',
         'src/check/tenancy.ts',
+        'src/cli/check.ts',
+        'src/cli/command-spec.ts',
+        'src/disk/git-ignored.ts',
+        'src/disk/index.ts',
+        'src/disk/reader.ts',
+        'src/disk/writer.ts',
         'src/errors.ts',
         'src/fleet/layout.ts',
         'src/fleet/fleet-root.ts',
@@ -1171,7 +1184,6 @@ describe('flux-sops check', () => {
         'src/sops/master-keys.ts',
         'src/sops/regex.ts',
         'src/sops/rules.ts',
-        'src/disk/writer.ts',
       ].sort();
       assert.deepEqual(loaded.modules, modules);
       assert.deepEqual(
@@ -1201,8 +1213,8 @@ describe('flux-sops check', () => {
         'flux-sops check would load these before the checker',
       );
       assert.ok(
-        graph.sources.some((source) => /await import\(\s*['"][./]+check\/command\.js['"]\s*\)/.test(source)),
-        'the command line imports src/check/command.js lazily',
+        graph.sources.some((source) => /await import\(\s*['"]\.\/check\.js['"]\s*\)/.test(source)),
+        'the command line imports src/cli/check.js lazily',
       );
     });
 

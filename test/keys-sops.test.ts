@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { generateIdentity, identityToRecipient } from 'age-encryption';
 import { parse, stringify } from 'yaml';
 import { runKeysCommand } from '../src/cli/keys.js';
+import { processPorts } from '../src/ports.js';
 import type { FluxSopsError } from '../src/errors.js';
 import type { SopsError } from '../src/sops/errors.js';
 import { decryptDocument, encryptDocument, masterKeysOfRule as keySetOfRule, usable } from '../src/sops/index.js';
@@ -131,7 +132,7 @@ async function runInProcess(
   process.stdout.write = ((chunk: string) => ((output.stdout += chunk), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string) => ((output.stderr += chunk), true)) as typeof process.stderr.write;
   try {
-    return { status: await runKeysCommand(command, argv), ...output };
+    return { status: await runKeysCommand(command, argv, processPorts()), ...output };
   } finally {
     process.stdout.write = originals.stdout;
     process.stderr.write = originals.stderr;

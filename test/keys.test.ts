@@ -8,12 +8,14 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { keysCommands } from '../src/cli/keys.js';
 import { helpText } from '../src/cli/command-spec.js';
+import { fleetDisk } from '../src/disk/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { commitRewrites } from '../src/keys/commit.js';
 import { environmentsOf, selectEnvironments } from '../src/keys/fleet-files.js';
 import { differenceOf, type FilePlan, planKeyChanges } from '../src/keys/plan.js';
 import { formatReport } from '../src/keys/report.js';
 import { type KeyOperations, runKeys } from '../src/keys/run.js';
+import { type Ports, processPorts } from '../src/ports.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfRule as keySetOfRule } from '../src/sops/master-keys.js';
 import type { CreationRule } from '../src/sops/rules.js';
 
@@ -329,10 +331,16 @@ describe('updatekeys and rotate: the run', () => {
     return { masterKeysOfRule, updateKeys: compute('updatekeys'), rotateDataKey: compute('rotate') };
   }
 
+  /** The real disk, and a terminal that prints nothing (the report's text is tested above). */
+  function quietPorts(): Ports {
+    const real = processPorts();
+    return { ...real, terminal: { ...real.terminal, out: () => undefined, err: () => undefined } };
+  }
+
   it('knows the environments from secrets/ and the stored answers; an unknown one is exit 2', () => {
-    assert.deepEqual(environmentsOf(root), ['production', 'qa', 'staging']);
-    assert.deepEqual(selectEnvironments(root, ['staging', 'production']), ['production', 'staging']);
-    assert.throws(() => selectEnvironments(root, ['prod', 'staging']), {
+    assert.deepEqual(environmentsOf(fleetDisk(root)), ['production', 'qa', 'staging']);
+    assert.deepEqual(selectEnvironments(fleetDisk(root), ['staging', 'production']), ['production', 'staging']);
+    assert.throws(() => selectEnvironments(fleetDisk(root), ['prod', 'staging']), {
       message: 'unknown environment "prod": this fleet has production, qa, staging',
       code: 2,
     });
@@ -341,7 +349,11 @@ describe('updatekeys and rotate: the run', () => {
   it('rewrites the files that differ from their rule, and only those', async () => {
     const filesBefore = [...snapshot(root).keys()];
     const calls: string[] = [];
-    const result = await runKeys('updatekeys', root, { environments: [], dryRun: false }, operations(calls));
+    const result = await runKeys(
+      { command: 'updatekeys', root, environments: [], dryRun: false },
+      quietPorts(),
+      operations(calls),
+    );
     assert.equal(result.written, true);
     assert.deepEqual(calls.sort(), [
       `updatekeys a ${STAGING_KMS} ${BACKUP_AGE}`,
@@ -356,14 +368,22 @@ describe('updatekeys and rotate: the run', () => {
 
   it('works on the named environments only', async () => {
     const calls: string[] = [];
-    await runKeys('rotate', root, { environments: ['production'], dryRun: false }, operations(calls));
+    await runKeys(
+      { command: 'rotate', root, environments: ['production'], dryRun: false },
+      quietPorts(),
+      operations(calls),
+    );
     assert.deepEqual(calls, [`rotate app ${PRODUCTION_KMS}`]);
   });
 
   it('calls no key and writes nothing in a dry run', async () => {
     const before = snapshot(root);
     const calls: string[] = [];
-    const result = await runKeys('updatekeys', root, { environments: [], dryRun: true }, operations(calls));
+    const result = await runKeys(
+      { command: 'updatekeys', root, environments: [], dryRun: true },
+      quietPorts(),
+      operations(calls),
+    );
     assert.deepEqual(calls, []);
     assert.equal(result.written, false);
     assert.deepEqual(
@@ -381,7 +401,11 @@ describe('updatekeys and rotate: the run', () => {
   it('writes nothing when one file fails, and names it', async () => {
     const before = snapshot(root);
     await assert.rejects(
-      runKeys('updatekeys', root, { environments: [], dryRun: false, concurrency: 1 }, operations([], 'b')),
+      runKeys(
+        { command: 'updatekeys', root, environments: [], dryRun: false, concurrency: 1 },
+        quietPorts(),
+        operations([], 'b'),
+      ),
       {
         message: `secrets/staging/nested/b.yml: AWS KMS key ${STAGING_KMS} refused to wrap the data key: AccessDeniedException\nNo file was written.`,
         code: 1,
@@ -392,13 +416,14 @@ describe('updatekeys and rotate: the run', () => {
 
   it('keeps each file permission bits', async () => {
     chmodSync(join(root, 'secrets/staging/a.yaml'), 0o640);
-    await runKeys('rotate', root, { environments: ['staging'], dryRun: false }, operations([]));
+    await runKeys({ command: 'rotate', root, environments: ['staging'], dryRun: false }, quietPorts(), operations([]));
     assert.equal(statSync(join(root, 'secrets/staging/a.yaml')).mode & 0o777, 0o640);
   });
 
   it('refuses to write over a file changed since it was read', () => {
     assert.throws(
-      () => commitRewrites(root, [{ path: 'secrets/staging/a.yaml', before: 'something else', after: 'new' }]),
+      () =>
+        commitRewrites(fleetDisk(root), [{ path: 'secrets/staging/a.yaml', before: 'something else', after: 'new' }]),
       {
         message: 'changed while flux-sops ran: secrets/staging/a.yaml. Nothing was written; run the command again.',
         code: 1,
@@ -411,7 +436,7 @@ describe('updatekeys and rotate: the run', () => {
     const before = snapshot(root);
     assert.throws(
       () =>
-        commitRewrites(root, [
+        commitRewrites(fleetDisk(root), [
           {
             path: 'secrets/staging/nested/b.yml',
             before: before.get('secrets/staging/nested/b.yml') ?? '',

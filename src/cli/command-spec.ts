@@ -18,6 +18,8 @@ export interface CommandSpec {
   readonly usage: string;
   readonly summary: string;
   readonly options: readonly OptionSpec[];
+  /** Shown after the options instead of the list of commands (the fleet's checker knows no other command). */
+  readonly footer?: string;
 }
 
 export const cwdOption: OptionSpec = {
@@ -49,7 +51,7 @@ export function helpText(command: CommandSpec): string {
     'Options:',
     ...rows.map(([flag, description]) => `  ${flag.padEnd(width)}  ${description}`),
     '',
-    COMMANDS_LINE,
+    command.footer ?? COMMANDS_LINE,
     '',
   ].join('\n');
 }

@@ -1,10 +1,10 @@
-// `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines, their --help,
-// and the report. The work is in src/keys/; the SOPS module (and the AWS SDK) loads after --help.
+// `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines and their
+// --help. The work is in src/keys/run.ts; the SOPS module (and the AWS SDK) loads after --help.
 import { resolve } from 'node:path';
+import { FluxSopsError } from '../errors.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
-import { assertFolder } from '../keys/fleet-files.js';
 import type { KeysCommand } from '../keys/plan.js';
-import { formatReport, ROTATE_REMINDER } from '../keys/report.js';
+import type { Ports } from '../ports.js';
 import {
   type CommandSpec,
   commonOptions,
@@ -49,25 +49,19 @@ export const keysCommands: Readonly<Record<KeysCommand, CommandSpec>> = {
   },
 };
 
-export async function runKeysCommand(command: KeysCommand, argv: readonly string[]): Promise<number> {
+export async function runKeysCommand(command: KeysCommand, argv: readonly string[], ports: Ports): Promise<number> {
   const spec = keysCommands[command];
   const { values, positionals } = parseCommandLine(spec, argv);
   if (values.help) {
-    process.stdout.write(helpText(spec));
+    ports.terminal.out(helpText(spec));
     return 0;
   }
-  const root = typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
-  assertFolder(root);
-  const dryRun = values['dry-run'] === true;
-  // Loaded only now: they bring in the AWS SDK, which --help and a bad option do not need.
-  const [{ runKeys }, { sopsKeyOperations }] = await Promise.all([
-    import('../keys/run.js'),
-    import('../keys/operations.js'),
-  ]);
-  const result = await runKeys(command, root, { environments: positionals, dryRun }, sopsKeyOperations());
-  process.stdout.write(formatReport(command, result, dryRun));
-  if (command === 'rotate' && result.written) {
-    process.stderr.write(ROTATE_REMINDER);
+  const root = typeof values.cwd === 'string' ? resolve(ports.cwd, values.cwd) : findFleetRoot(ports.cwd);
+  if (!ports.disk(root).isFolder('.')) {
+    throw new FluxSopsError('usage', `--cwd ${root} is not a folder`); // --cwd pointing elsewhere is worth naming
   }
+  // Loaded only now: it brings in the AWS SDK, which --help and a bad option do not need.
+  const { runKeys } = await import('../keys/run.js');
+  await runKeys({ command, root, environments: positionals, dryRun: values['dry-run'] === true }, ports);
   return 0;
 }

@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
 import { SHIPPED_CHECKER_FILE } from '../fleet/layout.js';
+import { processPorts } from '../ports.js';
 import { packageRoot, packageVersion } from '../version.js';
 import { debugRequested, helpText, parseCommandLine } from './command-spec.js';
 import { generateCommand } from './options.js';
@@ -13,8 +14,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const [first, ...rest] = argv;
   switch (first) {
     case 'check': {
-      const { runCheckCommand } = await import('../check/command.js');
-      return runCheckCommand(rest, {
+      const { runCheckCommand } = await import('./check.js');
+      return runCheckCommand(rest, processPorts(), {
         command: 'flux-sops check',
         shippedCheckerFile: join(packageRoot(), SHIPPED_CHECKER_FILE),
       });
@@ -26,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'updatekeys':
     case 'rotate': {
       const { runKeysCommand } = await import('./keys.js');
-      return runKeysCommand(first, rest);
+      return runKeysCommand(first, rest, processPorts());
     }
     case 'env': {
       const { runEnvironmentCommand } = await import('./env.js');

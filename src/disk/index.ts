@@ -9,6 +9,7 @@ import {
   entriesOf,
   type FleetFile,
   filesUnder,
+  isFile,
   isFolder,
   readCommittedFiles,
   readText,
@@ -38,6 +39,8 @@ export interface FleetDisk {
   /** Whether the path is there (a symbolic link leaving the fleet is refused). */
   exists(path: string): boolean;
   isFolder(path: string): boolean;
+  /** Whether the path is a file, following a symbolic link (the link policy is not applied). */
+  isFile(path: string): boolean;
   /** The names of a folder's entries, sorted, with their kind; none when the folder is missing. */
   entries(folder: string): readonly { readonly name: string; readonly kind: 'file' | 'folder' | 'link' | 'other' }[];
   /** The regular files under the folders whose names match `name`, at any depth, sorted, with their text. */
@@ -65,6 +68,7 @@ export function fleetDisk(root: string, fileSystem: WriterFileSystem = nodeFileS
     text: (path) => readText(base, path),
     exists: (path) => resolveInsideFleet(base, path) !== undefined,
     isFolder: (path) => isFolder(base, path),
+    isFile: (path) => isFile(base, path),
     entries: (folder) =>
       entriesOf(base, folder).map((entry) => ({
         name: entry.name,

@@ -4,7 +4,7 @@
 // Paths are POSIX and relative to the fleet's root. Loads no YAML library: the checker's bundle
 // uses it.
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { SKIPPED_FOLDERS } from '../fleet/layout.js';
 import { GitIgnoreRules } from './git-ignored.js';
@@ -71,6 +71,11 @@ export function isFolder(root: string, path: string): boolean {
   return statSync(join(root, path), { throwIfNoEntry: false })?.isDirectory() === true;
 }
 
+/** Whether `path` (relative to root) is a file, following a symbolic link (the link policy is not applied). */
+export function isFile(root: string, path: string): boolean {
+  return statSync(join(root, path), { throwIfNoEntry: false })?.isFile() === true;
+}
+
 /**
  * The regular files under the folders, at any depth and sorted, whose names match `name`, with
  * their text. node_modules, .git and .terraform are not entered. Symbolic links are not followed
@@ -120,4 +125,9 @@ export function readCommittedFiles(root: string): CommittedFiles {
     }
   }
   return { texts, files };
+}
+
+/** The fleet's YAML and JSON files that Git would commit, by POSIX path relative to root. */
+export function readFleetFiles(root: string): Map<string, string> {
+  return readCommittedFiles(resolve(root)).texts;
 }

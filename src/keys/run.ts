@@ -1,11 +1,15 @@
-// `updatekeys` and `rotate` as one run: read the fleet, plan, compute every new file text in
-// memory (the only step that calls keys), and only when all of them succeeded write them all.
+// `updatekeys` and `rotate` once their command line is read: read the fleet, plan, compute every
+// new file text in memory (the only step that calls keys), and only when all of them succeeded
+// write them all; then print the report. Reads and writes through the FleetDisk port, keys
+// through the key sources of the ports, prints through the terminal port.
 import { FluxSopsError } from '../errors.js';
+import type { Ports } from '../ports.js';
 import type { MasterKeys } from '../sops/master-keys.js';
-import { withFleetLock } from '../disk/writer.js';
-import { assertReplaceable, commitRewrites, type FileRewrite } from './commit.js';
+import { commitRewrites, type FileRewrite } from './commit.js';
 import { readFleetRules, readSecretFiles, selectEnvironments } from './fleet-files.js';
+import { sopsKeyOperations } from './operations.js';
 import { type FilePlan, type KeysCommand, type MasterKeysOfRule, planKeyChanges } from './plan.js';
+import { formatReport, ROTATE_REMINDER } from './report.js';
 
 /** What the run needs from the SOPS module; tests can stand in for it. */
 export interface KeyOperations {
@@ -17,7 +21,10 @@ export interface KeyOperations {
   rotateDataKey(text: string, target: MasterKeys): Promise<string>;
 }
 
-export interface KeysRunOptions {
+export interface KeysRequest {
+  readonly command: KeysCommand;
+  /** The fleet's folder. */
+  readonly root: string;
   /** The environments named on the command line; none means every environment. */
   readonly environments: readonly string[];
   /** Plan and report only: no key is called, nothing is written. */
@@ -35,7 +42,10 @@ export interface KeysRunResult {
 
 const DEFAULT_CONCURRENCY = 8;
 
-/** The error of a file, with the file named first (the SOPS module names the keys it tried), and that nothing was written. */
+/**
+ * The error of a file, with the file named first (the SOPS module names the keys it tried), and
+ * that nothing was written.
+ */
 function namingFile(path: string, error: unknown): Error {
   if (error instanceof FluxSopsError) {
     return new FluxSopsError(
@@ -73,35 +83,44 @@ async function computeAll<T, R>(items: readonly T[], limit: number, compute: (it
 }
 
 /**
- * Plans the run over the fleet at `root` and, unless it is a dry run, rewrites every planned
- * file: all new texts are computed first, and a failure of any file (no available key can
- * unwrap it, a KMS error while wrapping) leaves every file as it was.
+ * Plans the run over the fleet at `request.root` and, unless it is a dry run, rewrites every
+ * planned file: all new texts are computed first, and a failure of any file (no available key can
+ * unwrap it, a KMS error while wrapping) leaves every file as it was. Prints the report (and,
+ * after a rotation, its reminder). `operations` stands in for the SOPS module in tests.
  */
-export async function runKeys(
-  command: KeysCommand,
-  root: string,
-  options: KeysRunOptions,
-  operations: KeyOperations,
-): Promise<KeysRunResult> {
-  const rules = readFleetRules(root);
-  if (!options.dryRun) {
-    withFleetLock(root, () => undefined); // an interrupted run's writes finished or cleaned before reading
+export async function runKeys(request: KeysRequest, ports: Ports, operations?: KeyOperations): Promise<KeysRunResult> {
+  const result = await rewriteKeys(request, ports, operations);
+  ports.terminal.out(formatReport(request.command, result, request.dryRun));
+  if (request.command === 'rotate' && result.written) {
+    ports.terminal.err(ROTATE_REMINDER);
   }
-  const environments = selectEnvironments(root, options.environments);
-  const files = readSecretFiles(root, environments);
+  return result;
+}
+
+async function rewriteKeys(
+  { command, root, environments: requested, dryRun, concurrency }: KeysRequest,
+  ports: Ports,
+  standIn: KeyOperations | undefined,
+): Promise<KeysRunResult> {
+  const disk = ports.disk(root);
+  const operations = standIn ?? sopsKeyOperations({ env: ports.env, keySources: await ports.keySources() });
+  const rules = readFleetRules(disk);
+  if (!dryRun) {
+    disk.withLock(() => undefined); // an interrupted run's writes finished or cleaned before reading
+  }
+  const environments = selectEnvironments(disk, requested);
+  const files = readSecretFiles(disk, environments);
   const plans = planKeyChanges(command, files, rules, operations.masterKeysOfRule);
   const rewrites = plans.filter((plan): plan is Extract<FilePlan, { kind: 'rewrite' }> => plan.kind === 'rewrite');
-  if (options.dryRun || rewrites.length === 0) {
+  if (dryRun || rewrites.length === 0) {
     return { environments, plans, written: false };
   }
-  assertReplaceable(
-    root,
-    rewrites.map(({ path }) => path),
-  );
+  // Fails before any key is called when a file cannot be replaced (a symbolic link, no write permission).
+  disk.assertWritable(rewrites.map(({ path }) => path));
   const textOf = new Map(files.map(({ path, text }) => [path, text]));
   const rewritten = await computeAll(
     rewrites,
-    options.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrency ?? DEFAULT_CONCURRENCY,
     async ({ path, target }): Promise<FileRewrite> => {
       const before = textOf.get(path) ?? '';
       try {
@@ -115,6 +134,6 @@ export async function runKeys(
       }
     },
   );
-  withFleetLock(root, () => commitRewrites(root, rewritten));
+  disk.withLock(() => commitRewrites(disk, rewritten));
   return { environments, plans, written: true };
 }

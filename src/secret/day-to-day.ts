@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { readFleetFiles } from '../check/command.js';
+import { fleetDisk } from '../disk/index.js';
+import { readFleetFiles } from '../disk/reader.js';
 import { FluxSopsError, fromSopsError } from '../errors.js';
 import { describeValue } from '../fleet/inputs.js';
 import { selectEnvironments } from '../keys/fleet-files.js';
@@ -23,7 +24,7 @@ import { formatListing, formatListingJson, listSealedSecrets, type SealedSecretL
 
 /** Every sealed Secret of the chosen environments (all when none is named). */
 export function listFleetSecrets(root: string, environments: readonly string[]): SealedSecretListing[] {
-  const chosen = selectEnvironments(root, environments);
+  const chosen = selectEnvironments(fleetDisk(root), environments);
   return listSealedSecrets(readFleetFiles(root), chosen);
 }
 
