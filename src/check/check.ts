@@ -93,8 +93,10 @@ function checkKeys(
         finding(
           file,
           'no-creation-rule',
-          `is SOPS-encrypted, but no ${SOPS_CONFIG_FILE} creation rule matches its path, so nothing says which keys it needs`,
-          `move it under ${SECRETS_FOLDER}/<env>/, or add an anchored creation rule for its path to ${SOPS_CONFIG_FILE}`,
+          `is SOPS-encrypted, but no ${SOPS_CONFIG_FILE} creation rule matches its path, so nothing says which keys ` +
+            `it needs`,
+          `move it under ${SECRETS_FOLDER}/<env>/, or add an anchored creation rule for its path to ` +
+            `${SOPS_CONFIG_FILE}`,
         ),
       );
       continue;
@@ -114,7 +116,8 @@ function checkKeys(
           finding(
             file,
             'wrong-master-keys',
-            `a placeholder naming ${foreign.join(', ')}, which ${describeRule(rules, ruleIndex)} of ${SOPS_CONFIG_FILE} does not name: copied from another environment's folder?`,
+            `a placeholder naming ${foreign.join(', ')}, which ${describeRule(rules, ruleIndex)} of ` +
+              `${SOPS_CONFIG_FILE} does not name: copied from another environment's folder?`,
             placeholderFix(file),
           ),
         );
@@ -134,7 +137,8 @@ function checkKeys(
           finding(
             file,
             'wrong-master-keys',
-            `${where}its master keys differ from those that ${describeRule(rules, index)} of ${SOPS_CONFIG_FILE} names (${difference})`,
+            `${where}its master keys differ from those that ${describeRule(rules, index)} of ${SOPS_CONFIG_FILE} ` +
+              `names (${difference})`,
             updateKeysFix(file),
           ),
         );
@@ -246,7 +250,8 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
     const decrypters = foldersAbove(file).flatMap((folder) => decryptersByPath.get(folder) ?? []);
     if (decrypters.length === 0) {
       const why = file.startsWith(`${CLUSTERS_FOLDER}/`)
-        ? `${CLUSTERS_FOLDER}/<env>/ is applied by the bootstrap ${BOOTSTRAP_NAME} Kustomization, which has no decryption`
+        ? `${CLUSTERS_FOLDER}/<env>/ is applied by the bootstrap ${BOOTSTRAP_NAME} Kustomization, ` +
+          'which has no decryption'
         : 'no Flux Kustomization with decryption.provider: sops reads this path';
       findings.push(finding(file, 'not-decrypted', `is SOPS-encrypted, but ${why}`, notDecryptedFix(file)));
       continue;
@@ -266,7 +271,8 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
           finding(
             file,
             'not-applied',
-            `is SOPS-encrypted, but ${config.file} does not list it (directly or through a kustomization it lists), so Flux Kustomization ${reader.name || '(unnamed)'} never applies it`,
+            `is SOPS-encrypted, but ${config.file} does not list it (directly or through a kustomization it lists), ` +
+              `so Flux Kustomization ${reader.name || '(unnamed)'} never applies it`,
             `add "- ${entry}" to the resources of ${config.file}`,
           ),
         );
@@ -286,7 +292,8 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
       finding(
         reader.file,
         'kustomization-without-decryption',
-        `${reader.label} applies ./${reader.path} without decryption, but encrypted files lie under it (${encrypted[0]}${more})${bootstrap ? ': the bootstrap Kustomization must not decrypt' : ''}`,
+        `${reader.label} applies ./${reader.path} without decryption, but encrypted files lie under it ` +
+          `(${encrypted[0]}${more})${bootstrap ? ': the bootstrap Kustomization must not decrypt' : ''}`,
         bootstrap
           ? `move the encrypted files under ${SECRETS_FOLDER}/<env>/`
           : `add spec.decryption.provider: sops to ${reader.label.replace(/^document \d+: /, '')} in ${reader.file}`,
@@ -309,8 +316,11 @@ function checkListedPlaceholders(facts: FleetFacts): Finding[] {
         return finding(
           file,
           'placeholder-listed',
-          `lists ${resource}, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole Kustomization`,
-          `remove "- ${resource}" from its resources; flux-sops secret ${posix.basename(resource).endsWith('-auth.yaml') ? 'git' : 'generic'} ${environment} seals it and lists it again`,
+          `lists ${resource}, a placeholder that is not a real ciphertext: kustomize-controller would fail the whole ` +
+            `Kustomization`,
+          `remove "- ${resource}" from its resources; flux-sops secret ` +
+            `${posix.basename(resource).endsWith('-auth.yaml') ? 'git' : 'generic'} ${environment} seals it and ` +
+            `lists it again`,
         );
       }),
   );

@@ -56,7 +56,8 @@ export function readCreationRules(text: string, parse: FleetFileParser): Creatio
 /** `rule 2 (^secrets/staging/.+\.ya?ml$)`: the regex as written in `.sops.yaml`. */
 export function describeRule(rules: readonly CreationRule[], index: number): string {
   const pattern = rules[index]?.path_regex;
-  return `rule ${index + 1}${pattern === undefined || rules[index] === NEVER_MATCHING_RULE ? '' : ` (${String(pattern)})`}`;
+  const shown = pattern === undefined || rules[index] === NEVER_MATCHING_RULE ? '' : ` (${String(pattern)})`;
+  return `rule ${index + 1}${shown}`;
 }
 
 function samplePathsIn(folder: string): string[] {
@@ -131,7 +132,8 @@ export function checkCreationRules(
     if (rule.path_regex === undefined) {
       report(
         'unanchored-rule',
-        `${label} has no path_regex: it matches every file, so sops encrypts files anywhere, even where no decrypting Kustomization reads them`,
+        `${label} has no path_regex: it matches every file, so sops encrypts files anywhere, even where no ` +
+          `decrypting Kustomization reads them`,
         `give rule ${position + 1} an anchored path_regex such as ${sopsPathRegexFor('<env>')}, or delete it`,
       );
       return;
@@ -148,7 +150,8 @@ export function checkCreationRules(
       const core = rule.path_regex.replace(/^\^/, '').replace(/\$$/, '');
       report(
         'unanchored-rule',
-        `${label} is not anchored with ^…$: it also matches paths it was not written for (for example the same folder under another one)`,
+        `${label} is not anchored with ^…$: it also matches paths it was not written for (for example the same ` +
+          `folder under another one)`,
         `anchor it: path_regex: ^${core}$`,
       );
     }
@@ -159,8 +162,10 @@ export function checkCreationRules(
     if (shadowed !== undefined) {
       report(
         'shadowed-rule',
-        `${label} is shadowed by ${describeRule(rules, shadowed.winner)}: sops uses the first match, so ${shadowed.path} gets rule ${shadowed.winner + 1}'s keys`,
-        `move rule ${position + 1} before rule ${shadowed.winner + 1}, or narrow rule ${shadowed.winner + 1}'s path_regex`,
+        `${label} is shadowed by ${describeRule(rules, shadowed.winner)}: sops uses the first match, so ` +
+          `${shadowed.path} gets rule ${shadowed.winner + 1}'s keys`,
+        `move rule ${position + 1} before rule ${shadowed.winner + 1}, or narrow rule ${shadowed.winner + 1}'s ` +
+          `path_regex`,
       );
     }
   });
@@ -171,7 +176,8 @@ export function checkCreationRules(
       report(
         'missing-rule',
         `no creation rule matches ${folder}: sops cannot encrypt the files of ${environment}`,
-        `add a creation rule to ${SOPS_CONFIG_FILE} with path_regex: ${sopsPathRegexFor(environment)} and the KMS key of ${environment}`,
+        `add a creation rule to ${SOPS_CONFIG_FILE} with path_regex: ${sopsPathRegexFor(environment)} and the KMS ` +
+          `key of ${environment}`,
       );
     }
   }

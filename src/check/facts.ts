@@ -77,7 +77,10 @@ export interface FluxObject {
   readonly serviceAccountName: string | undefined;
   /** The namespaces of its source references (sourceRef, chart.spec.sourceRef, chartRef), as written. */
   readonly sourceNamespaces: readonly string[];
-  /** A Kustomization with decryption.provider: sops, and the ServiceAccount it decrypts as (none: the controller's own identity, or the default one). */
+  /**
+   * A Kustomization with decryption.provider: sops, and the ServiceAccount it decrypts as (none:
+   * the controller's own identity, or the default one).
+   */
   readonly decryption?: { readonly serviceAccountName: string | undefined };
 }
 
@@ -123,7 +126,8 @@ const KUSTOMIZE_CONFIG_NAMES = new Set([SECRETS_KUSTOMIZATION, 'kustomization.ym
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 /** The issuer the placeholder stands in, e.g. `oidc.eks.eu-west-1.amazonaws.com`. */
 const PLACEHOLDER_ISSUER = new RegExp(
-  `(oidc\\.eks\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?)/id/${PLACEHOLDER_OIDC_ID.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+  `(oidc\\.eks\\.([a-z0-9-]+)\\.amazonaws\\.com(?:\\.cn)?)/id/` +
+    PLACEHOLDER_OIDC_ID.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
 );
 
 type YamlObject = Record<string, unknown>;
@@ -269,7 +273,10 @@ function sealFix(file: string, secretName: string | undefined, keys: readonly st
   return `${seal}, then ${place === 'file' ? `delete ${file}` : `remove it from ${file}`} and ${rotate}`;
 }
 
-/** The command that seals a generated placeholder: `secret git … --tenant T` for a tenant's credentials, else `secret generic`. */
+/**
+ * The command that seals a generated placeholder: `secret git … --tenant T` for a tenant's
+ * credentials, else `secret generic`.
+ */
 export function placeholderSealCommand(file: string): string {
   const environment = environmentOf(file) ?? '<env>';
   const base = posix.basename(file);
@@ -314,7 +321,8 @@ function checkSecrets(file: string, object: YamlObject, where: string, wholeFile
         finding(
           file,
           'unencrypted-secret',
-          `${where}${describeObject(secret)}${inList} ${how} ${plaintext.join(', ')} ${plaintext.length === 1 ? 'is' : 'are'} plaintext`,
+          `${where}${describeObject(secret)}${inList} ${how} ${plaintext.join(', ')} ` +
+            `${plaintext.length === 1 ? 'is' : 'are'} plaintext`,
           fix(),
         ),
       );
@@ -323,7 +331,8 @@ function checkSecrets(file: string, object: YamlObject, where: string, wholeFile
         finding(
           file,
           'unencrypted-secret',
-          `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: nothing can decrypt them`,
+          `${where}${describeObject(secret)}${inList} has ENC[…] values but no sops metadata: ` +
+            'nothing can decrypt them',
           fix(),
         ),
       );
@@ -346,7 +355,8 @@ function checkSecretGenerators(file: string, object: YamlObject, where: string, 
       finding(
         file,
         'unencrypted-secret',
-        `${where}secretGenerator ${String(generator.name)} has literals: their values are plaintext in Git; commit a SOPS-encrypted Secret instead`,
+        `${where}secretGenerator ${String(generator.name)} has literals: their values are plaintext in Git; commit a ` +
+          `SOPS-encrypted Secret instead`,
         sealFix(file, name, keys, { secretGenerator: name ?? '(unnamed)' }),
       ),
     );
@@ -355,7 +365,11 @@ function checkSecretGenerators(file: string, object: YamlObject, where: string, 
 
 const TENANT_TRUST_POLICY = new RegExp(`^tenant-[a-z0-9-]+/${TRUST_POLICY_FILE.replace('.', '\\.')}$`);
 
-/** `iam/<env>/trust-policy.json`, or a decrypting tenant's `iam/<env>/tenant-<tenant>/trust-policy.json`, written before the cluster's OIDC issuer was known. */
+/**
+ * `iam/<env>/trust-policy.json`, or a decrypting tenant's
+ * `iam/<env>/tenant-<tenant>/trust-policy.json`, written before the cluster's OIDC issuer was
+ * known.
+ */
 function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): void {
   const place = environmentOfPath(file);
   const folder = `${IAM_FOLDER}/${place?.environment}/`;
@@ -375,7 +389,8 @@ function checkOidcPlaceholder(file: string, text: string, findings: Finding[]): 
       file,
       'oidc-placeholder',
       `still names the placeholder OIDC ID ${PLACEHOLDER_OIDC_ID}, so no cluster can assume the role`,
-      `flux-sops --oidc-issuer ${place.environment}=${host}/id/<ID>, the ID from: aws eks describe-cluster --name <cluster> --region ${region} --query cluster.identity.oidc.issuer --output text`,
+      `flux-sops --oidc-issuer ${place.environment}=${host}/id/<ID>, the ID from: aws eks describe-cluster --name ` +
+        `<cluster> --region ${region} --query cluster.identity.oidc.issuer --output text`,
     ),
   );
 }
@@ -402,7 +417,10 @@ const FLUX_WORKLOADS: Readonly<Record<string, string>> = {
   HelmRelease: 'helm.toolkit.fluxcd.io/',
 };
 
-/** What the tenancy rules need of one object: Flux Kustomizations and HelmReleases, Namespaces, the admission policy, sealed Secrets. */
+/**
+ * What the tenancy rules need of one object: Flux Kustomizations and HelmReleases, Namespaces, the
+ * admission policy, sealed Secrets.
+ */
 function gatherTenancyFacts(
   file: string,
   object: YamlObject,
@@ -469,7 +487,8 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
           finding(
             file,
             'nested-sops-config',
-            `sops uses the .sops.yaml nearest to the folder it runs in: run from ${posix.dirname(file)}/, it ignores the root rules; keep one .sops.yaml at the root`,
+            `sops uses the .sops.yaml nearest to the folder it runs in: run from ${posix.dirname(file)}/, it ignores ` +
+              `the root rules; keep one .sops.yaml at the root`,
             `move its rules into the root .sops.yaml and delete ${file}`,
           ),
         );
@@ -515,8 +534,12 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
         finding(
           file,
           secret ? 'unparsable-secret' : 'unparsable-file',
-          `not checked: it does not parse as YAML (${where})${secret ? ': a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)' : ''}`,
-          `correct it${parsed.problem.line === undefined ? '' : ` at line ${parsed.problem.line}`}: kubectl, kustomize and sops cannot read it either`,
+          `not checked: it does not parse as YAML (${where})` +
+            (secret
+              ? ': a kind: Secret that cannot be read may be plaintext (kubectl kustomize may still build it)'
+              : ''),
+          `correct it${parsed.problem.line === undefined ? '' : ` at line ${parsed.problem.line}`}: kubectl, ` +
+            `kustomize and sops cannot read it either`,
         ),
       );
       continue;
@@ -529,8 +552,10 @@ export function gatherFacts(files: FleetFiles, parse: FleetFileParser): FleetFac
         finding(
           file,
           'nested-fleet',
-          `${folder}/ is a fleet of its own inside this one: commands run in it act on it, not on this fleet, and its files are not what this fleet's Kustomizations apply`,
-          `move what you need from ${folder}/ into this fleet (flux-sops env add <name> adds an environment here), then delete ${folder}/`,
+          `${folder}/ is a fleet of its own inside this one: commands run in it act on it, not on this fleet, and ` +
+            `its files are not what this fleet's Kustomizations apply`,
+          `move what you need from ${folder}/ into this fleet (flux-sops env add <name> adds an environment here), ` +
+            `then delete ${folder}/`,
         ),
       );
       continue;

@@ -9,7 +9,8 @@ export const checkRules = {
   'unencrypted-secret': {
     severity: 'error',
     description:
-      'a Secret (also inside a List, or a kustomize secretGenerator literal) whose data or stringData is not SOPS-encrypted',
+      'a Secret (also inside a List, or a kustomize secretGenerator literal) whose data or stringData is not ' +
+      'SOPS-encrypted',
   },
   'invalid-sops-metadata': {
     severity: 'error',
@@ -18,7 +19,8 @@ export const checkRules = {
   'wrong-master-keys': {
     severity: 'error',
     description:
-      'an encrypted file whose master keys (KMS ARNs, age recipients) differ from those of the first .sops.yaml rule matching its path',
+      'an encrypted file whose master keys (KMS ARNs, age recipients) differ from those of the first .sops.yaml rule ' +
+      'matching its path',
   },
   'no-creation-rule': {
     severity: 'error',
@@ -27,22 +29,26 @@ export const checkRules = {
   'not-decrypted': {
     severity: 'error',
     description:
-      'an encrypted file under no path of a Flux Kustomization with decryption.provider: sops (clusters/ is applied by the bootstrap Kustomization, which does not decrypt)',
+      'an encrypted file under no path of a Flux Kustomization with decryption.provider: sops (clusters/ is applied ' +
+      'by the bootstrap Kustomization, which does not decrypt)',
   },
   'not-applied': {
     severity: 'error',
     description:
-      "an encrypted file under a decrypting Kustomization's path that its kustomization.yaml does not list (directly or through a kustomization it lists)",
+      "an encrypted file under a decrypting Kustomization's path that its kustomization.yaml does not list (directly " +
+      'or through a kustomization it lists)',
   },
   'kustomization-without-decryption': {
     severity: 'error',
     description:
-      'a Flux Kustomization reading this repository whose path holds encrypted files, without decryption.provider: sops',
+      'a Flux Kustomization reading this repository whose path holds encrypted files, without decryption.provider: ' +
+      'sops',
   },
   'placeholder-listed': {
     severity: 'error',
     description:
-      "a generated placeholder listed in a kustomization.yaml's resources (kustomize-controller would fail the whole Kustomization)",
+      "a generated placeholder listed in a kustomization.yaml's resources (kustomize-controller would fail the whole " +
+      'Kustomization)',
   },
   'unanchored-rule': {
     severity: 'error',
@@ -75,17 +81,21 @@ export const checkRules = {
   'lockdown-missing': {
     severity: 'error',
     description:
-      "an environment's flux-system/kustomization.yaml without Flux's multi-tenancy lockdown patches (--no-cross-namespace-refs, --no-remote-bases, --default-service-account, the bootstrap Kustomization's serviceAccountName)",
+      "an environment's flux-system/kustomization.yaml without Flux's multi-tenancy lockdown patches " +
+      "(--no-cross-namespace-refs, --no-remote-bases, --default-service-account, the bootstrap Kustomization's " +
+      'serviceAccountName)',
   },
   'decryption-lock-missing': {
     severity: 'error',
     description:
-      "an environment without a decryption lock: neither kustomize-controller's object-level decryption flags (IRSA) nor the admission policy in clusters/<env>/ (EKS Pod Identity)",
+      "an environment without a decryption lock: neither kustomize-controller's object-level decryption flags (IRSA) " +
+      'nor the admission policy in clusters/<env>/ (EKS Pod Identity)',
   },
   'sops-age-secret': {
     severity: 'error',
     description:
-      '--sops-age-secret set on kustomize-controller: a cluster-wide age identity for every Kustomization without a decryption secretRef',
+      '--sops-age-secret set on kustomize-controller: a cluster-wide age identity for every Kustomization without a ' +
+      'decryption secretRef',
   },
   'no-service-account': {
     severity: 'error',
@@ -98,12 +108,14 @@ export const checkRules = {
   'decryption-without-service-account': {
     severity: 'error',
     description:
-      "a Flux Kustomization outside flux-system with decryption.provider: sops and no decryption.serviceAccountName (it would decrypt with the controller's identity, or fail on the lock)",
+      'a Flux Kustomization outside flux-system with decryption.provider: sops and no decryption.serviceAccountName ' +
+      "(it would decrypt with the controller's identity, or fail on the lock)",
   },
   'tenant-key-shared': {
     severity: 'error',
     description:
-      "a decrypting tenant's KMS key in a rule of the fleet's .sops.yaml, or a fleet key in a rule of a tenant's tenants/<tenant>.sops.yaml",
+      "a decrypting tenant's KMS key in a rule of the fleet's .sops.yaml, or a fleet key in a rule of a tenant's " +
+      'tenants/<tenant>.sops.yaml',
   },
   'secret-namespace-not-created': {
     severity: 'error',
@@ -124,7 +136,8 @@ export const checkRules = {
   'nested-fleet': {
     severity: 'error',
     description:
-      'a .yo-rc.json with generator-flux-sops answers below the root: a fleet inside the fleet, which the commands run there would change instead of this one',
+      'a .yo-rc.json with generator-flux-sops answers below the root: a fleet inside the fleet, which the commands ' +
+      'run there would change instead of this one',
   },
   'nested-sops-config': {
     severity: 'warning',
@@ -133,12 +146,14 @@ export const checkRules = {
   'unparsable-secret': {
     severity: 'error',
     description:
-      'a file holding kind: Secret that does not parse, so it cannot be shown to be encrypted (kubectl may still apply it)',
+      'a file holding kind: Secret that does not parse, so it cannot be shown to be encrypted (kubectl may still ' +
+      'apply it)',
   },
   'pathological-file': {
     severity: 'error',
     description:
-      'a file built to stall or crash a reader: larger than 4 MiB, aliases expanding to more than 10,000 copies, or nested more than 1,000 levels',
+      'a file built to stall or crash a reader: larger than 4 MiB, aliases expanding to more than 10,000 copies, or ' +
+      'nested more than 1,000 levels',
   },
   'leftover-temporary': {
     severity: 'warning',

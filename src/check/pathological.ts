@@ -121,7 +121,8 @@ export function pathologyOf(text: string): string | undefined {
   }
   const expansion = aliasExpansionOf(text);
   if (expansion > MAX_ALIAS_EXPANSION) {
-    return `its aliases expand to ${expansion >= Number.MAX_SAFE_INTEGER ? 'billions of' : expansion} copies (more than ${MAX_ALIAS_EXPANSION}: an alias bomb)`;
+    const copies = expansion >= Number.MAX_SAFE_INTEGER ? 'billions of' : expansion;
+    return `its aliases expand to ${copies} copies (more than ${MAX_ALIAS_EXPANSION}: an alias bomb)`;
   }
   const nesting = nestingOf(text);
   if (nesting > MAX_NESTING) {

@@ -88,7 +88,8 @@ export function checkCommittedFiles({ files, shippedChecker }: CommittedFiles): 
           file,
           'private-key',
           `holds ${kind}, and Git would commit it`,
-          `delete it (or move it out of the fleet), and revoke or rotate that key if it was ever committed or pushed: Git history keeps it`,
+          `delete it (or move it out of the fleet), and revoke or rotate that key if it was ever committed or ` +
+            `pushed: Git history keeps it`,
         ),
       );
     }
@@ -99,8 +100,10 @@ export function checkCommittedFiles({ files, shippedChecker }: CommittedFiles): 
       finding(
         FLEET_CHECKER_FILE,
         'checker-differs',
-        `${describeCheckerDifference(checker, shippedChecker)}: CI and pre-commit run this file, so a changed copy can pass anything`,
-        'run flux-sops (or yo flux-sops) in the fleet to write the copy of this version, and review how the other one got there',
+        `${describeCheckerDifference(checker, shippedChecker)}: CI and pre-commit run this file, so a changed copy ` +
+          `can pass anything`,
+        'run flux-sops (or yo flux-sops) in the fleet to write the copy of this version, and review how the other ' +
+          'one got there',
       ),
     );
   }
@@ -110,8 +113,10 @@ export function checkCommittedFiles({ files, shippedChecker }: CommittedFiles): 
       finding(
         CODEOWNERS_FILE,
         'codeowners-placeholder',
-        `still names the placeholder ${PLACEHOLDER_CODE_OWNER}, so nobody is asked to review changes to the checker, CI and .sops.yaml`,
-        "flux-sops --code-owners @org/team (or set codeOwners in the answers file), then make code owners' review required in the branch protection (README.md)",
+        `still names the placeholder ${PLACEHOLDER_CODE_OWNER}, so nobody is asked to review changes to the checker, ` +
+          `CI and .sops.yaml`,
+        "flux-sops --code-owners @org/team (or set codeOwners in the answers file), then make code owners' review " +
+          'required in the branch protection (README.md)',
       ),
     );
   }

@@ -22,8 +22,10 @@ const CORE_NULL = new Set(['~', 'null', 'Null', 'NULL']);
 const CORE_TRUE = new Set(['true', 'True', 'TRUE']);
 const CORE_FALSE = new Set(['false', 'False', 'FALSE']);
 /** Every form the core schema reads as an int or a float (`-1`, `0o14`, `0x1F`, `1.5e3`, `.inf`, `.NaN`). */
-const CORE_NUMBER =
-  /^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+const CORE_NUMBER = new RegExp(
+  String.raw`^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|` +
+    String.raw`[-+]?\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$`,
+);
 /** The numbers read here: plain decimals that stay exact (`014` is 14 in the core schema). */
 const PLAIN_DECIMAL = /^[0-9]{1,15}$/;
 /** Each escape of a double-quoted scalar, in order (so `\\\\.` is one escaped backslash, then a dot). */
@@ -34,8 +36,10 @@ const JSON_ESCAPED = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't', 'u']);
  * Tabs, carriage returns, byte-order marks, line breaks of YAML 1.1 and anything YAML calls
  * non-printable (which js-yaml refuses, with a position): js-yaml reads or refuses such text.
  */
-const DECLINED_CHARACTER =
-  /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+const DECLINED_CHARACTER = new RegExp(
+  String.raw`[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|` +
+    String.raw`[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]`,
+);
 /** `|`, `|-`, `|+`: a literal block scalar, clipped, stripped or kept (no indentation indicator). */
 const LITERAL_HEADER = /^\|([-+]?)(?: +#.*)?$/;
 
@@ -193,7 +197,10 @@ export class SimpleYamlReader {
     return mapping;
   }
 
-  /** What stands under `key:` or `-` with nothing after it: a more indented collection, a sequence at the key's indent, or null. */
+  /**
+   * What stands under `key:` or `-` with nothing after it: a more indented collection, a sequence
+   * at the key's indent, or null.
+   */
   private readNested(parentIndent: number, sequenceMayAlign: boolean): unknown {
     const next = this.nextContentLine();
     if (next === undefined || next === '---') {

@@ -20,7 +20,10 @@ import type { FleetFileParser } from './parse.js';
 import type { FleetFacts, KustomizeConfig } from './facts.js';
 import { type Finding, finding } from './findings.js';
 
-/** The lockdown flags of fluxcd/flux2-multi-tenancy (clusters/production/flux-system/kustomization.yaml), by controller. */
+/**
+ * The lockdown flags of fluxcd/flux2-multi-tenancy
+ * (clusters/production/flux-system/kustomization.yaml), by controller.
+ */
 const LOCKDOWN_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'kustomize-controller': [
     '--no-cross-namespace-refs=true',
@@ -87,7 +90,8 @@ function checkLockdown(facts: FleetFacts): Finding[] {
         finding(
           config.file,
           'lockdown-missing',
-          `lacks Flux's multi-tenancy lockdown: ${missing.join(', ')}; without it a tenant's repository can reach other namespaces or run with the controllers' rights`,
+          `lacks Flux's multi-tenancy lockdown: ${missing.join(', ')}; without it a tenant's repository can reach ` +
+            `other namespaces or run with the controllers' rights`,
           'restore the generated patches: flux-sops (a re-run reports your edits as a conflict; --force restores them)',
         ),
       );
@@ -107,8 +111,12 @@ function checkLockdown(facts: FleetFacts): Finding[] {
         finding(
           config.file,
           'decryption-lock-missing',
-          `${environment} has no decryption lock: a Kustomization with decryption and no decryption.serviceAccountName decrypts with kustomize-controller's own role, the one that opens every fleet ciphertext`,
-          `IRSA: --feature-gates=ObjectLevelWorkloadIdentity=true and --default-decryption-service-account on kustomize-controller here; EKS Pod Identity: ${CLUSTERS_FOLDER}/${environment}/tenant-lockdown.yaml (flux-sops writes both)`,
+          `${environment} has no decryption lock: a Kustomization with decryption and no ` +
+            `decryption.serviceAccountName decrypts with kustomize-controller's own role, the one that opens every ` +
+            `fleet ciphertext`,
+          `IRSA: --feature-gates=ObjectLevelWorkloadIdentity=true and --default-decryption-service-account on ` +
+            `kustomize-controller here; EKS Pod Identity: ${CLUSTERS_FOLDER}/${environment}/tenant-lockdown.yaml ` +
+            `(flux-sops writes both)`,
         ),
       );
     }
@@ -116,7 +124,10 @@ function checkLockdown(facts: FleetFacts): Finding[] {
   return findings;
 }
 
-/** A ValidatingAdmissionPolicy `flux-sops-tenant-decryption` (failurePolicy Fail) and a Deny binding of it, under clusters/<env>/. */
+/**
+ * A ValidatingAdmissionPolicy `flux-sops-tenant-decryption` (failurePolicy Fail) and a Deny
+ * binding of it, under clusters/<env>/.
+ */
 function hasPolicyLock(facts: FleetFacts, environment: string): boolean {
   const here = facts.namedObjects.filter((each) => each.file.startsWith(`${CLUSTERS_FOLDER}/${environment}/`));
   const policy = here.some(
@@ -143,8 +154,10 @@ function checkAgeSecret(facts: FleetFacts): Finding[] {
       finding(
         config.file,
         'sops-age-secret',
-        "sets --sops-age-secret: kustomize-controller then imports that age identity for every Kustomization without a decryption secretRef, tenants' included",
-        'remove the patch that adds --sops-age-secret; give a break-glass age identity as a backup recipient instead (backupAgeRecipients)',
+        'sets --sops-age-secret: kustomize-controller then imports that age identity for every Kustomization without ' +
+          "a decryption secretRef, tenants' included",
+        'remove the patch that adds --sops-age-secret; give a break-glass age identity as a backup recipient instead ' +
+          '(backupAgeRecipients)',
       ),
     );
 }
@@ -157,7 +170,8 @@ function checkFluxObjects(facts: FleetFacts): Finding[] {
         finding(
           object.file,
           'no-service-account',
-          `${object.label} is outside ${FLEET_NAMESPACE} and names no spec.serviceAccountName: it would not run as its tenant's account`,
+          `${object.label} is outside ${FLEET_NAMESPACE} and names no spec.serviceAccountName: it would not run as ` +
+            `its tenant's account`,
           "set spec.serviceAccountName to the tenant's ServiceAccount in its namespace",
         ),
       );
@@ -171,8 +185,12 @@ function checkFluxObjects(facts: FleetFacts): Finding[] {
         finding(
           object.file,
           'decryption-without-service-account',
-          `${object.label} is outside ${FLEET_NAMESPACE} and decrypts (decryption.provider: sops) without decryption.serviceAccountName: kustomize-controller would decrypt it with its own identity, the one that opens the fleet's Secrets (or the decryption lock refuses it)`,
-          `set decryption.serviceAccountName: ${DEFAULT_DECRYPTION_SERVICE_ACCOUNT}, the tenant's own decrypting account (flux-sops tenant add <tenant> --decryption writes it and its IAM role), or remove the decryption block`,
+          `${object.label} is outside ${FLEET_NAMESPACE} and decrypts (decryption.provider: sops) without ` +
+            `decryption.serviceAccountName: kustomize-controller would decrypt it with its own identity, the one ` +
+            `that opens the fleet's Secrets (or the decryption lock refuses it)`,
+          `set decryption.serviceAccountName: ${DEFAULT_DECRYPTION_SERVICE_ACCOUNT}, the tenant's own decrypting ` +
+            `account (flux-sops tenant add <tenant> --decryption writes it and its IAM role), or remove the ` +
+            `decryption block`,
         ),
       );
     }
@@ -182,7 +200,8 @@ function checkFluxObjects(facts: FleetFacts): Finding[] {
         finding(
           object.file,
           'cross-namespace-source',
-          `${object.label} refers to a source in ${foreign.join(', ')}, another namespace than its own (the lockdown refuses it; dependsOn is allowed)`,
+          `${object.label} refers to a source in ${foreign.join(', ')}, another namespace than its own (the lockdown ` +
+            `refuses it; dependsOn is allowed)`,
           'define the source in its own namespace and drop the namespace from the reference',
         ),
       );
@@ -216,8 +235,11 @@ function checkSecretNamespaces(facts: FleetFacts): Finding[] {
       finding(
         secret.file,
         'secret-namespace-not-created',
-        `${secret.label} is sealed for the namespace ${secret.namespace}, which the fleet does not create in ${place.environment} (${known.join(', ')}): the "secrets" Kustomization would stall on it`,
-        `seal it again for one of those namespaces (flux-sops secret generic ${place.environment} ${posix.basename(secret.file).replace(/\.ya?ml$/, '')} --namespace <namespace> --force …), or add the tenant first (flux-sops tenant add)`,
+        `${secret.label} is sealed for the namespace ${secret.namespace}, which the fleet does not create in ` +
+          `${place.environment} (${known.join(', ')}): the "secrets" Kustomization would stall on it`,
+        `seal it again for one of those namespaces (flux-sops secret generic ${place.environment} ` +
+          `${posix.basename(secret.file).replace(/\.ya?ml$/, '')} --namespace <namespace> --force …), or add the ` +
+          `tenant first (flux-sops tenant add)`,
       ),
     );
   }
@@ -273,7 +295,8 @@ export function checkTenantKeys(
           finding(
             file,
             'tenant-key-shared',
-            `names the fleet's key ${arn}: the tenant's files would be sealed for the fleet's identity, not for its own flux-sops-decryptor`,
+            `names the fleet's key ${arn}: the tenant's files would be sealed for the fleet's identity, not for its ` +
+              `own flux-sops-decryptor`,
             `use the tenant's own key of that environment (flux-sops regenerates ${file})`,
           ),
         );

@@ -114,14 +114,16 @@ export function differenceOf(
 
 /** How a rule is named in a message, as `flux-sops secret` names it: its position and its path_regex. */
 function describeRule(rule: CreationRule, index: number): string {
-  return `creation rule ${index + 1}${rule.path_regex === undefined ? '' : ` (path_regex ${JSON.stringify(String(rule.path_regex))})`}`;
+  const pattern = rule.path_regex === undefined ? '' : ` (path_regex ${JSON.stringify(String(rule.path_regex))})`;
+  return `creation rule ${index + 1}${pattern}`;
 }
 
 /**
  * The plan for every file: files that are not SOPS-encrypted are left out, the placeholder and
- * files that are not YAML are skipped (and reported), and each sealed file gets its rule's master keys as target. A sealed file without a
- * matching rule, or whose rule names no master key this product can use, is a 'fleet' error
- * (exit 2) before any key is called: nothing would be left that can open the file.
+ * files that are not YAML are skipped (and reported), and each sealed file gets its rule's
+ * master keys as target. A sealed file without a matching rule, or whose rule names no master
+ * key this product can use, is a 'fleet' error (exit 2) before any key is called: nothing would
+ * be left that can open the file.
  */
 export function planKeyChanges(
   command: KeysCommand,
@@ -136,8 +138,10 @@ export function planKeyChanges(
   if (unreadable.length > 0) {
     throw new FluxSopsError(
       'unreadable',
-      `Cannot read ${unreadable.length === 1 ? 'this file' : 'these files'} under secrets/, so flux-sops ${command} cannot re-seal ${unreadable.length === 1 ? 'it' : 'them'}:\n${unreadable.join('\n')}\n` +
-        'Nothing was written. Restore each from Git (git checkout -- <file>) or seal it again (flux-sops secret … --force), then run again.',
+      `Cannot read ${unreadable.length === 1 ? 'this file' : 'these files'} under secrets/, so flux-sops ${command} ` +
+        `cannot re-seal ${unreadable.length === 1 ? 'it' : 'them'}:\n${unreadable.join('\n')}\n` +
+        'Nothing was written. Restore each from Git (git checkout -- <file>) or seal it again (flux-sops secret … ' +
+        '--force), then run again.',
     );
   }
   const plans: FilePlan[] = [];
@@ -154,7 +158,8 @@ export function planKeyChanges(
     if (rule === undefined) {
       throw new FluxSopsError(
         'fleet',
-        `${path}: no creation rule of ${SOPS_CONFIG_FILE} matches this file; add one (or move the file), then run flux-sops ${command} again. Nothing was written.`,
+        `${path}: no creation rule of ${SOPS_CONFIG_FILE} matches this file; add one (or move the file), then run ` +
+          `flux-sops ${command} again. Nothing was written.`,
       );
     }
     const ruleName = describeRule(rule, index);
@@ -170,7 +175,8 @@ export function planKeyChanges(
     if (target.kms.length === 0 && target.age.length === 0) {
       throw new FluxSopsError(
         'fleet',
-        `${path}: ${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): flux-sops ${command} would leave the file with none that can open it; nothing was written`,
+        `${path}: ${SOPS_CONFIG_FILE} ${ruleName} names no master key (kms or age): flux-sops ${command} would leave ` +
+          `the file with none that can open it; nothing was written`,
       );
     }
     const current = masterKeysOfMetadata(metadata.sops);
