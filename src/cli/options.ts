@@ -10,7 +10,7 @@ import {
   runOptions,
 } from '../fleet/inputs.js';
 import { tenantInputs } from '../fleet/tenants.js';
-import { commonOptions, cwdOption, type CommandSpec, type OptionSpec } from './command-spec.js';
+import { commonOptions, cwdOption, type CommandSpec, type OptionSpec, type ParsedValues } from './command-spec.js';
 
 /** The option of an input: repeatable when the input is a list or takes ENV=VALUE items. */
 export function inputOption(input: InputDeclaration, perEnvironment = false): OptionSpec {
@@ -26,6 +26,21 @@ export function inputOption(input: InputDeclaration, perEnvironment = false): Op
     description: perEnvironment ? perEnvironmentOptionDescription(input) : optionDescription(input),
     multiple: perEnvironment || input.list === true || input.name === 'identity',
   };
+}
+
+/**
+ * Whether a generating command may prompt: with a terminal on stdin (Yeoman asks on stdin and
+ * stdout) outside CI; `--interactive`/`--no-interactive` override. The generators' own rule
+ * (src/yeoman/generator-support.ts) is the same.
+ */
+export function isInteractive(values: ParsedValues, env: NodeJS.ProcessEnv): boolean {
+  if (values['no-interactive']) {
+    return false;
+  }
+  if (values.interactive) {
+    return true;
+  }
+  return Boolean(process.stdin.isTTY) && !env.CI;
 }
 
 const generatingOptions: readonly OptionSpec[] = [
@@ -63,7 +78,8 @@ export const tenantCommand: CommandSpec = {
   usage: 'flux-sops tenant add <name> [options]',
   summary:
     'Add the tenant <name> to a fleet: its namespace, ServiceAccount, RoleBinding, GitRepository and Kustomization\n' +
-    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with --decryption,\n' +
+    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with ' +
+    '--decryption,\n' +
     'its own KMS key and IAM role per environment and tenants/<name>.sops.yaml for its repository.',
   options: [
     ...tenantInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)),

@@ -1,13 +1,12 @@
 // `flux-sops`: dispatches to its subcommands and is the one place that prints an error. Each
 // subcommand loads only what it uses: `check` and bad input never load Yeoman. The executable is
 // main.ts; tests run command lines in-process through runCommandLine.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { isFluxSopsError } from '../errors.js';
 import { SHIPPED_CHECKER_FILE } from '../fleet/layout.js';
 import { processPorts } from '../ports.js';
 import { packageRoot, packageVersion } from '../version.js';
-import { debugRequested, helpText, parseCommandLine } from './command-spec.js';
-import { generateCommand } from './options.js';
+import { debugRequested } from './command-spec.js';
 
 /** Runs one command line; returns the exit status. Errors are thrown, and printed by run(). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -31,33 +30,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case 'env': {
       const { runEnvironmentCommand } = await import('./env.js');
-      return runEnvironmentCommand(rest);
+      return runEnvironmentCommand(rest, processPorts());
     }
     case 'tenant': {
       const { runTenantCommand } = await import('./tenant.js');
-      return runTenantCommand(rest);
+      return runTenantCommand(rest, processPorts());
     }
     default: {
-      const { values, positionals } = parseCommandLine(generateCommand, argv);
-      if (values.help) {
-        process.stdout.write(helpText(generateCommand));
-        return 0;
-      }
-      if (positionals.length > 1) {
-        const { FluxSopsError } = await import('../errors.js');
-        throw new FluxSopsError(
-          'usage',
-          `Too many arguments: ${positionals.join(' ')}\nUsage: ${generateCommand.usage}`,
-        );
-      }
-      if (typeof values.answers === 'string') {
-        values.answers = resolve(values.answers);
-      }
-      const { isInteractive, runGenerator, validateFleetInputs, generationDestination } = await import('./generate.js');
-      const destination = generationDestination(process.cwd(), positionals[0]);
-      validateFleetInputs(destination, values, isInteractive(values));
-      await runGenerator('app', destination, values, []);
-      return 0;
+      const { runGenerateCommand } = await import('./generate.js');
+      return runGenerateCommand(argv, processPorts());
     }
   }
 }
