@@ -1,10 +1,9 @@
 // `flux-sops env add <name>` (also `flux-sops env <name>`) and `flux-sops env remove <name>`: the
 // command lines and their --help; the work is in src/env/run.ts, loaded after --help.
 import { FluxSopsError } from '../errors.js';
-import { fleetRootOf } from '../fleet/fleet-root.js';
 import type { Ports } from '../ports.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine } from './command-spec.js';
-import { environmentCommand, isInteractive } from './options.js';
+import { environmentCommand, fleetRootOf, isInteractive } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
   usage: 'flux-sops env remove <name> [options]',
@@ -45,7 +44,7 @@ async function addEnvironment(argv: readonly string[], ports: Ports): Promise<nu
     return 0;
   }
   const name = onlyName(environmentCommand, positionals);
-  const root = fleetRootOf(ports.cwd, values.cwd as string | undefined);
+  const root = fleetRootOf(values, ports.cwd);
   const { addEnvironment } = await import('../env/run.js');
   await addEnvironment({ root, name, options: values, interactive: isInteractive(values, ports.env) }, ports);
   return 0;
@@ -58,7 +57,7 @@ async function removeEnvironment(argv: readonly string[], ports: Ports): Promise
     return 0;
   }
   const name = onlyName(environmentRemoveCommand, positionals);
-  const root = fleetRootOf(ports.cwd, values.cwd as string | undefined);
+  const root = fleetRootOf(values, ports.cwd);
   const { removeEnvironment } = await import('../env/run.js');
   removeEnvironment({ root, name, force: values.force === true }, ports);
   return 0;

@@ -1,10 +1,9 @@
 // `flux-sops tenant add <name>` and `flux-sops tenant remove <name>`: the command lines and their
 // --help; the work is in src/tenant/run.ts, loaded after --help.
 import { FluxSopsError } from '../errors.js';
-import { fleetRootOf } from '../fleet/fleet-root.js';
 import type { Ports } from '../ports.js';
 import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine } from './command-spec.js';
-import { isInteractive, tenantCommand } from './options.js';
+import { fleetRootOf, isInteractive, tenantCommand } from './options.js';
 
 export const tenantRemoveCommand: CommandSpec = {
   usage: 'flux-sops tenant remove <name> [options]',
@@ -42,7 +41,7 @@ async function removeTenant(argv: readonly string[], ports: Ports): Promise<numb
     );
   }
   const name = positionals[0] as string;
-  const root = fleetRootOf(ports.cwd, values.cwd as string | undefined);
+  const root = fleetRootOf(values, ports.cwd);
   const { removeTenant } = await import('../tenant/run.js');
   removeTenant({ root, name, force: values.force === true }, ports);
   return 0;
@@ -62,7 +61,7 @@ async function addTenant(argv: readonly string[], ports: Ports): Promise<number>
         `${positionals.length === 0 ? 'nothing' : positionals.join(' ')}\nUsage: ${tenantCommand.usage}`,
     );
   }
-  const root = fleetRootOf(ports.cwd, values.cwd as string | undefined);
+  const root = fleetRootOf(values, ports.cwd);
   const { addTenant } = await import('../tenant/run.js');
   await addTenant({ root, name, options: values, interactive: isInteractive(values, ports.env) }, ports);
   return 0;

@@ -1,7 +1,7 @@
 // Where a command finds the fleet on disk; kept out of layout.ts, which declares names and
 // paths only and touches nothing.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { holdsFleetAnswers, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from './layout.js';
 
 /** Whether `folder` is a fleet's root: its `.yo-rc.json` holds generator-flux-sops answers (one that does not parse counts if it names them). */
@@ -50,9 +50,4 @@ export function findSopsConfigFolder(start: string): string {
  */
 export function findFleetRoot(start: string): string {
   return findEnclosingFleet(start) ?? findSopsConfigFolder(start);
-}
-
-/** The fleet of a command: the folder given by --cwd (relative to `cwd`), else findFleetRoot(cwd). */
-export function fleetRootOf(cwd: string, given: string | undefined): string {
-  return given === undefined ? findFleetRoot(cwd) : resolve(cwd, given);
 }
