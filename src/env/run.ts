@@ -11,26 +11,11 @@ import {
 } from '../fleet/layout.js';
 import { readEnvironmentOptions } from '../fleet/inputs.js';
 import { planAddEnvironment } from '../fleet/plan.js';
-import { filesToDelete, planRemoveEnvironment, removableFoldersOf } from '../fleet/remove.js';
-import { type GeneratorOptions, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
+import { filesToDelete, planRemoveEnvironment, removableFoldersOf, type RemoveRequest } from '../fleet/remove.js';
+import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
 import type { Ports } from '../ports.js';
 
-export interface AddEnvironmentRequest {
-  /** The fleet's folder. */
-  readonly root: string;
-  readonly name: string;
-  readonly options: GeneratorOptions;
-  readonly interactive: boolean;
-}
-
-export interface RemoveEnvironmentRequest {
-  readonly root: string;
-  readonly name: string;
-  /** Also remove sealed Secrets and edited files. */
-  readonly force: boolean;
-}
-
-export async function addEnvironment(request: AddEnvironmentRequest, ports: Ports): Promise<void> {
+export async function addEnvironment(request: AddRequest, ports: Ports): Promise<void> {
   const { root, name, options, interactive } = request;
   const disk = ports.disk(root);
   const read = (path: string) => disk.text(path);
@@ -45,7 +30,7 @@ export async function addEnvironment(request: AddEnvironmentRequest, ports: Port
   await runGenerator({ generator: 'env', root, args: [name], options, interactive }, ports);
 }
 
-export function removeEnvironment(request: RemoveEnvironmentRequest, ports: Ports): void {
+export function removeEnvironment(request: RemoveRequest, ports: Ports): void {
   const { name } = request;
   const disk = ports.disk(request.root);
   const storedAnswers = disk.text(STORED_ANSWERS_FILE);

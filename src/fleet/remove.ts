@@ -331,6 +331,15 @@ export function planRemoveEnvironment(
   return { environment: name, ...plan, edits, notes, cleanup: cleanupOf(fleet, name) };
 }
 
+/** `env remove <name>`, `tenant remove <name>`: what to remove from which fleet. */
+export interface RemoveRequest {
+  /** The fleet's folder. */
+  readonly root: string;
+  readonly name: string;
+  /** Also remove sealed Secrets and edited files. */
+  readonly force: boolean;
+}
+
 /** The files the removal deletes: all of them with --force; without, there must be no sealed or edited file. */
 export function filesToDelete(name: string, plan: ClassifiedFiles, force: boolean): string[] {
   const needForce = [...plan.sealed, ...plan.edited];

@@ -33,6 +33,15 @@ export interface GenerateRequest {
   readonly interactive: boolean;
 }
 
+/** `env add <name>`, `tenant add <name>`: what to add to which fleet. */
+export interface AddRequest {
+  /** The fleet's folder. */
+  readonly root: string;
+  readonly name: string;
+  readonly options: GeneratorOptions;
+  readonly interactive: boolean;
+}
+
 /** One run of a generator of the package. */
 export interface GeneratorRun {
   readonly generator: 'app' | 'env' | 'tenant';

@@ -4,27 +4,12 @@
 // and prints what is left to do outside Git.
 import { STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { planAddTenant } from '../fleet/plan.js';
-import { filesToDelete, planRemoveTenant } from '../fleet/remove.js';
+import { filesToDelete, planRemoveTenant, type RemoveRequest } from '../fleet/remove.js';
 import { readTenantOptions } from '../fleet/tenants.js';
-import { type GeneratorOptions, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
+import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
 import type { Ports } from '../ports.js';
 
-export interface AddTenantRequest {
-  /** The fleet's folder. */
-  readonly root: string;
-  readonly name: string;
-  readonly options: GeneratorOptions;
-  readonly interactive: boolean;
-}
-
-export interface RemoveTenantRequest {
-  readonly root: string;
-  readonly name: string;
-  /** Also remove sealed credentials and edited files. */
-  readonly force: boolean;
-}
-
-export async function addTenant(request: AddTenantRequest, ports: Ports): Promise<void> {
+export async function addTenant(request: AddRequest, ports: Ports): Promise<void> {
   const { root, name, options, interactive } = request;
   const disk = ports.disk(root);
   const stored = storedAnswersToAddTo(disk);
@@ -47,7 +32,7 @@ export async function addTenant(request: AddTenantRequest, ports: Ports): Promis
   );
 }
 
-export function removeTenant(request: RemoveTenantRequest, ports: Ports): void {
+export function removeTenant(request: RemoveRequest, ports: Ports): void {
   const { name } = request;
   const disk = ports.disk(request.root);
   // The name is checked against the stored answers before any path is made of it.
