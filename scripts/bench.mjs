@@ -154,7 +154,7 @@ const [parseYaml, parseJsYaml, parseCheck] = readers.map((reader, index) =>
 );
 
 const { planFleet } = await import(join(root, 'dist', 'src', 'fleet', 'plan.js'));
-const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'src', 'fleet', 'inputs.js'));
+const { validateAnswers, readAnswersObject } = await import(join(root, 'dist', 'src', 'fleet', 'answers.js'));
 const answersOf = (count) =>
   validateAnswers(
     readAnswersObject(

@@ -1,6 +1,7 @@
 // The product's one error type. Every problem a user can act on is a FluxSopsError with a kind
 // and an exit status; one place (the command line, or the generators under `yo`) prints it.
 // Anything else that escapes is a bug and is printed with its stack only under --debug.
+// describeValue is how every message quotes a value the user gave (never a secret).
 
 /** What went wrong, from the user's side; each kind has one exit status in every command. */
 export type ErrorKind =
@@ -88,6 +89,35 @@ export const RUN_BY_FLUX_SOPS = 'runByFluxSops';
 
 export function isFluxSopsError(error: unknown): error is FluxSopsError {
   return error instanceof FluxSopsError;
+}
+
+/** An input problem: the run stops before writing anything, with exit status 2. */
+export function inputError(problems: readonly string[]): FluxSopsError {
+  return new FluxSopsError('input', problems.join('\n'));
+}
+
+/**
+ * A value as an error message shows it: JSON-quoted (so no control character reaches the
+ * terminal raw), shortened, and with any credentials in a URL hidden, since messages end up in CI logs.
+ */
+export function describeValue(value: unknown): string {
+  const text = redactCredentials(JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * Replaces `user:password@` and https `token@` in URLs with `***@` (`ssh://git@host` stays
+ * readable), and an age secret key given where a public key belongs with `AGE-SECRET-KEY-…`.
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(/AGE-SECRET-KEY-1[0-9A-Za-z]*/g, 'AGE-SECRET-KEY-…')
+    .replace(/(^|\/\/|")[^\s"/@]*:[^\s"/@]*@/g, '$1***@')
+    .replace(/(https?:\/\/)[^\s"/@]+@/gi, '$1***@');
+}
+
+export function invalid(field: string, value: unknown, message: string): string {
+  return `Invalid ${field} ${describeValue(value)}: ${message}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 // One resolved environment for the IAM and Terraform tests, through the real input validation and
 // planner (validateAnswers, resolveEnvironment), from the few values a scenario sets.
-import { validateAnswers } from '../src/fleet/inputs.js';
+import { validateAnswers } from '../src/fleet/answers.js';
 import { type ResolvedEnvironment, resolveEnvironment } from '../src/fleet/plan.js';
 
 export interface EnvironmentValues {

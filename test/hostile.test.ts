@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CliResult, errorLines, runCli, runCliInProcess } from './cli-runner.js';
-import { findAnswerWarnings, validateAnswers } from '../src/fleet/inputs.js';
+import { findAnswerWarnings, validateAnswers } from '../src/fleet/answers.js';
 import { validateBranch } from '../src/fleet/validators.js';
 import { exampleAnswers, hashTree } from './support.js';
 

@@ -20,7 +20,7 @@ import helpers from 'yeoman-test';
 import FleetGenerator from '../generators/app/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { FLEET_CHECKER_FILE, SHIPPED_CHECKER_FILE } from '../src/fleet/layout.js';
-import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
+import { type RawAnswers, validateAnswers } from '../src/fleet/answers.js';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as evaluateCel } from '@bufbuild/cel';
 import { parse, parseAllDocuments } from 'yaml';
-import { type RawAnswers, validateAnswers } from '../src/fleet/inputs.js';
+import { type RawAnswers, validateAnswers } from '../src/fleet/answers.js';
 import { planFleet, tenantFilesOf } from '../src/fleet/plan.js';
 import { type FleetFacts, sealingTargetOf } from '../src/secret/plan.js';
 import { runCliInProcess } from './cli-runner.js';

@@ -8,9 +8,7 @@ import {
   environmentEntriesOf,
   findGivenAnswerWarnings,
   howToGive,
-  fleetInputs,
   mergeAnswers,
-  perEnvironmentOptionInputs,
   type OptionAnswers,
   environmentNameOf,
   foldEnvironmentOverrides,
@@ -18,7 +16,8 @@ import {
   readAnswersObject,
   toStoredAnswers,
   validateAnswers,
-} from '../../src/fleet/inputs.js';
+} from '../../src/fleet/answers.js';
+import { fleetInputs, perEnvironmentOptionInputs } from '../../src/fleet/inputs.js';
 import { STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
 import {
   findRekeyedEnvironments,

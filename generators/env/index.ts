@@ -4,12 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
-import {
-  type RawAnswers,
-  environmentInputs,
-  readAnswersObject,
-  readEnvironmentOptions,
-} from '../../src/fleet/inputs.js';
+import { type RawAnswers, readAnswersObject, readEnvironmentOptions } from '../../src/fleet/answers.js';
+import { environmentInputs } from '../../src/fleet/inputs.js';
 import {
   NOT_A_FLEET,
   README_FILE,

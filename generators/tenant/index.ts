@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
-import { type RawAnswers, defaultOf, readAnswersObject, splitList } from '../../src/fleet/inputs.js';
+import { type RawAnswers, readAnswersObject, splitList } from '../../src/fleet/answers.js';
+import { defaultOf } from '../../src/fleet/inputs.js';
 import { DEFAULT_TENANT_PATH, NOT_A_FLEET, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
 import { type AddTenantPlan, planAddTenant, refusePreTenantFleet, tenantNextSteps } from '../../src/fleet/plan.js';
 import { readTenantOptions, tenantInputs, yeomanTenantInputs } from '../../src/fleet/tenants.js';

@@ -4,9 +4,8 @@
 // stdout carries only the generated public key. This file holds the command line and its help;
 // the sealing (src/secret/command.ts) is loaded only when a Secret is sealed.
 import { resolve } from 'node:path';
-import { FluxSopsError } from '../errors.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
-import { describeValue } from '../fleet/inputs.js';
 import { findFleetRoot } from '../fleet/fleet-root.js';
 import {
   type CommandSpec,

@@ -9,7 +9,7 @@ import {
   TENANT_SOPS_CONFIG,
   TENANTS_FOLDER,
 } from '../fleet/layout.js';
-import { readEnvironmentOptions } from '../fleet/inputs.js';
+import { readEnvironmentOptions } from '../fleet/answers.js';
 import { planAddEnvironment } from '../fleet/plan.js';
 import { filesToDelete, planRemoveEnvironment, removableFoldersOf, type RemoveRequest } from '../fleet/remove.js';
 import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/run.js';

@@ -1,7 +1,8 @@
 // Reading `--answers FILE` (YAML or JSON) into raw answers.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { inputError, type RawAnswers, readAnswersObject } from './inputs.js';
+import { inputError } from '../errors.js';
+import { type RawAnswers, readAnswersObject } from './answers.js';
 
 export function readAnswersFile(path: string): RawAnswers {
   let text: string;

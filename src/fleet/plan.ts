@@ -2,7 +2,7 @@
 // edited) in, the files of the fleet out. Nothing here touches the disk; the generators and the
 // CLI only gather input, call these, and hand the result to Yeoman's file system.
 import { parseAllDocuments } from 'yaml';
-import { FluxSopsError } from '../errors.js';
+import { FluxSopsError, inputError, invalid } from '../errors.js';
 import { packageVersion } from '../version.js';
 import { addCreationRule } from './sops-config.js';
 import type { CreationRule } from '../sops/rules.js';
@@ -11,15 +11,13 @@ import {
   type EnvironmentAnswers,
   type FleetAnswers,
   type RawAnswers,
-  defaultKmsKeyArn,
   environmentEntriesOf,
   findAnswerWarnings,
-  inputError,
-  invalid,
   roleNameOf,
   toStoredEnvironment,
   validateAnswers,
-} from './inputs.js';
+} from './answers.js';
+import { defaultKmsKeyArn } from './inputs.js';
 import {
   CLUSTERS_FOLDER,
   CODEOWNERS_FILE,

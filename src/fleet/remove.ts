@@ -4,11 +4,11 @@
 // generator writes for an environment come from the same planner that writes them
 // (planEnvironmentFiles), so removal deletes exactly those and the Secrets sealed beside them.
 import { parse } from 'yaml';
-import { FluxSopsError } from '../errors.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import { isPlaceholder, sopsMetadataOf } from '../keys/plan.js';
 import { removeCreationRule } from './sops-config.js';
 import { FLUX_NAMESPACE, FLUX_SERVICE_ACCOUNT } from './iam.js';
-import { describeValue, environmentEntriesOf, type FleetAnswers, type RawAnswers, validateAnswers } from './inputs.js';
+import { environmentEntriesOf, type FleetAnswers, type RawAnswers, validateAnswers } from './answers.js';
 import {
   CLUSTERS_FOLDER,
   IAM_FOLDER,

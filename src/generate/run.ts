@@ -16,7 +16,7 @@ import {
   readOptionAnswers,
   type RawAnswers,
   validateAnswers,
-} from '../fleet/inputs.js';
+} from '../fleet/answers.js';
 import { NOT_A_FLEET, STORED_ANSWERS_FILE, STORAGE_NAME } from '../fleet/layout.js';
 import { refusePreTenantFleet } from '../fleet/plan.js';
 import type { Ports } from '../ports.js';

@@ -1,8 +1,7 @@
 // `flux-sops secret show` and `secret set`, the pure parts: which sealed file a name means, and
 // how a change of values turns one decrypted Secret into the next. The values stay in memory;
 // messages name keys, never values.
-import { FluxSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import { secretsPathOf } from '../fleet/layout.js';
 import type { SealedSecretListing } from './list.js';
 import { placeValue, type SecretEntry, validateSecretKey } from './values.js';

@@ -5,8 +5,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { GitIgnoreRules } from '../disk/git-ignored.js';
-import { FluxSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import {
   type SshKeyPair,
   generateDeployKey,

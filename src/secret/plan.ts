@@ -2,8 +2,7 @@
 // goes and for which master keys out, with the kustomization edit that lists it. Every problem
 // of the fleet or of a name is found here, before a value is asked for or a key is called.
 import { parseAllDocuments } from 'yaml';
-import { FluxSopsError, fromSopsError } from '../errors.js';
-import { describeValue, invalid } from '../fleet/inputs.js';
+import { describeValue, FluxSopsError, fromSopsError, invalid } from '../errors.js';
 import {
   FLEET_NAMESPACE,
   isTenantAuthName,

@@ -4,8 +4,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { placeholderSealCommand } from '../check/facts.js';
 import { GitIgnoreRules } from '../disk/git-ignored.js';
-import { FluxSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import { assertWritable, withFleetLock, writeAllOrNothing } from '../disk/writer.js';
 import { readCurrentTexts } from './fleet-files.js';
 import { listResource } from './kustomization.js';

@@ -4,8 +4,7 @@
 // sealed into PATH for the first rule of that `.sops.yaml` matching PATH, with the same
 // guarantees as in a fleet; nothing is listed (the tenant's kustomization is theirs).
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { FluxSopsError } from '../errors.js';
-import { describeValue } from '../fleet/inputs.js';
+import { describeValue, FluxSopsError } from '../errors.js';
 import { findSopsConfigFolder } from '../fleet/fleet-root.js';
 import { SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';

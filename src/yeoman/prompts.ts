@@ -1,15 +1,7 @@
 // Questions derived from the input declarations, for the generators' prompting phase: one
 // question per missing input, validated by the input's own validator, with its default.
-import {
-  type InputDeclaration,
-  type RawAnswers,
-  defaultKmsKeyArn,
-  defaultOf,
-  environmentInputs,
-  kmsRegionWarning,
-  oidcIssuerRegionWarning,
-  splitList,
-} from '../fleet/inputs.js';
+import { type RawAnswers, kmsRegionWarning, oidcIssuerRegionWarning, splitList } from '../fleet/answers.js';
+import { type InputDeclaration, defaultKmsKeyArn, defaultOf, environmentInputs } from '../fleet/inputs.js';
 import { DEFAULT_TENANT } from '../fleet/layout.js';
 import { tenantInputs } from '../fleet/tenants.js';
 import { validateAccountId, validateRegion, validateTenantName } from '../fleet/validators.js';
