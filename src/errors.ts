@@ -9,7 +9,10 @@ export type ErrorKind =
   | 'input'
   /** A command line that cannot be read: unknown option, missing or extra argument. */
   | 'usage'
-  /** The fleet's own files cannot be used as they are: .sops.yaml unparsable or without a matching rule, an unknown environment, a master key this product cannot use. */
+  /**
+   * The fleet's own files cannot be used as they are: .sops.yaml unparsable or without a matching
+   * rule, an unknown environment, a master key this product cannot use.
+   */
   | 'fleet'
   /** Files the user changed would be overwritten: nothing was written. */
   | 'conflict'

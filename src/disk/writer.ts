@@ -107,7 +107,10 @@ export type WriterFileSystem = Pick<
 /** The real file system. */
 export const nodeFileSystem: WriterFileSystem = fs;
 
-/** Every temporary file of the product is named `.<name>.flux-sops-<suffix>`: the fleet's `.gitignore` ignores `.*.flux-sops-*`. */
+/**
+ * Every temporary file of the product is named `.<name>.flux-sops-<suffix>`: the fleet's
+ * `.gitignore` ignores `.*.flux-sops-*`.
+ */
 const TEMPORARY_NAME = /^\..+\.flux-sops-[a-z0-9-]+$/;
 
 /** Whether a file name is one of the product's temporary files (a leftover when no run holds the lock). */

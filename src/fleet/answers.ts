@@ -197,7 +197,10 @@ export function readOptionAnswers(options: Readonly<Record<string, unknown>>, ot
   return { ...raw, environments: foldEnvironmentOverrides(mergeAnswers(otherSources, raw), overrides).environments };
 }
 
-/** The `yo flux-sops:env <name>` options as that environment's overrides, validated with its name (every problem reported at once). */
+/**
+ * The `yo flux-sops:env <name>` options as that environment's overrides, validated with its name
+ * (every problem reported at once).
+ */
 export function readEnvironmentOptions(
   name: unknown,
   options: Readonly<Record<string, unknown>>,
@@ -515,7 +518,10 @@ export function howToGive(interactive: boolean): (name: string) => string {
   };
 }
 
-/** Warnings for the values given in `given` (this run's answers file and options, not the stored answers, already warned about, nor the prompts, warned about when entered). */
+/**
+ * Warnings for the values given in `given` (this run's answers file and options, not the stored
+ * answers, already warned about, nor the prompts, warned about when entered).
+ */
 export function findGivenAnswerWarnings(answers: FleetAnswers, given: RawAnswers): string[] {
   const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
   const entries = environmentEntriesOf(given).filter(isPlainObject);

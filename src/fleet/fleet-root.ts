@@ -4,7 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { holdsFleetAnswers, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from './layout.js';
 
-/** Whether `folder` is a fleet's root: its `.yo-rc.json` holds generator-flux-sops answers (one that does not parse counts if it names them). */
+/**
+ * Whether `folder` is a fleet's root: its `.yo-rc.json` holds generator-flux-sops answers (one that
+ * does not parse counts if it names them).
+ */
 export function isFleetRoot(folder: string): boolean {
   let text: string;
   try {

@@ -1,4 +1,6 @@
-// HCL values for the Terraform files: literal strings escaped so no input becomes an expression, object keys quoted where needed, Terraform references kept as expressions, laid out as `terraform fmt` lays them out.
+// HCL values for the Terraform files: literal strings escaped so no input becomes an expression,
+// object keys quoted where needed, Terraform references kept as expressions, laid out as
+// `terraform fmt` lays them out.
 
 /** A value the writer can render: JSON's values, with strings that may carry `hclReference` tokens. */
 export type HclValue =
@@ -103,7 +105,10 @@ export function hclString(value: string): string {
 const KEYWORDS: ReadonlySet<string> = new Set(['true', 'false', 'null', 'for', 'in', 'if']);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** An object key: a bare identifier when HCL reads it literally, otherwise quoted (or parenthesised for a whole reference). */
+/**
+ * An object key: a bare identifier when HCL reads it literally, otherwise quoted (or parenthesised
+ * for a whole reference).
+ */
 export function hclKey(key: string): string {
   const parts = partsOf(key);
   const [only] = parts;

@@ -1,4 +1,5 @@
-// The IAM and KMS policy documents of an environment (trust, decrypt, encrypt, key policy), built as objects: the iam/<env>/ JSON files and the Terraform module both come from here.
+// The IAM and KMS policy documents of an environment (trust, decrypt, encrypt, key policy), built
+// as objects: the iam/<env>/ JSON files and the Terraform module both come from here.
 import type { ParsedKmsArn } from './validators.js';
 
 /** What the IAM documents of one environment depend on; the planner resolves one per environment. */
@@ -16,7 +17,10 @@ export interface IamEnvironment {
   readonly roleArn: string;
   /** EKS cluster name of this environment. */
   readonly clusterName: string;
-  /** arn:<p>:eks:<region>:<account>:cluster/<clusterName>: unique, unlike the name (unique per account and region only). */
+  /**
+   * arn:<p>:eks:<region>:<account>:cluster/<clusterName>: unique, unlike the name (unique per account
+   * and region only).
+   */
   readonly clusterArn: string;
   readonly identity: 'irsa' | 'pod-identity';
   /** As given, or the default alias ARN arn:<p>:kms:<region>:<account>:alias/flux-sops-<env>. */
@@ -187,7 +191,10 @@ export function kmsDecryptPolicyOf(env: IamEnvironment, references: PolicyRefere
   };
 }
 
-/** What a person or CI job that seals needs: encrypt with that key, never decrypt (sealing must not let anyone read). */
+/**
+ * What a person or CI job that seals needs: encrypt with that key, never decrypt (sealing must not
+ * let anyone read).
+ */
 export function kmsEncryptPolicyOf(env: IamEnvironment, references: PolicyReferences = {}): PolicyDocument {
   return {
     Version: POLICY_VERSION,

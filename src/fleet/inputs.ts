@@ -37,7 +37,10 @@ export interface InputDeclaration {
   /** Fixed choices, offered as a list at the prompt. */
   readonly choices?: readonly string[];
   readonly validate: (value: unknown) => Validation;
-  /** A list of mappings: given in the answers file or stored, asked by its own questions, never a command-line option. */
+  /**
+   * A list of mappings: given in the answers file or stored, asked by its own questions, never a
+   * command-line option.
+   */
   readonly structured?: boolean;
   /** A yes/no input: a flag on the command line (`--x`, `--no-x`), a confirmation at the prompt. */
   readonly boolean?: boolean;

@@ -69,7 +69,10 @@ export const pendingAuthCommentOf = (tenant: string): string =>
   `# - ${tenantAuthNameOf(tenant)}.yaml  (listed by flux-sops secret git once sealed)`;
 /** The ServiceAccount every fleet Kustomization runs and decrypts as. */
 export const FLEET_SERVICE_ACCOUNT = 'kustomize-controller';
-/** The decryption ServiceAccount kustomize-controller uses, in a Kustomization's namespace, when it names none (IRSA lock). */
+/**
+ * The decryption ServiceAccount kustomize-controller uses, in a Kustomization's namespace, when it
+ * names none (IRSA lock).
+ */
 export const DEFAULT_DECRYPTION_SERVICE_ACCOUNT = 'flux-sops-decryptor';
 /** The minimum Flux release: the first with --default-decryption-service-account (kustomize-controller v1.7.0). */
 export const MINIMUM_FLUX_VERSION = '2.7.0';
@@ -159,7 +162,10 @@ export function tenantPathRegexFor(path: string): string {
   return `^${folder.split('/').map(escapeRegex).join('/')}/.+\\.ya?ml$`;
 }
 
-/** Sample paths of an environment's encrypted files (.yaml and .yml, at any depth), for reasoning about rule shadowing. */
+/**
+ * Sample paths of an environment's encrypted files (.yaml and .yml, at any depth), for reasoning
+ * about rule shadowing.
+ */
 export function sampleSecretPathsOf(environment: string): string[] {
   return [
     `${secretsPathOf(environment)}/${tenantAuthNameOf(DEFAULT_TENANT)}.yaml`,

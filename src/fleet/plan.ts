@@ -393,7 +393,10 @@ export function planFleet(answers: FleetAnswers): PlannedFile[] {
   ];
 }
 
-/** What the stored answers generate (none when they do not validate), to tell files still as generated from the user's edits. */
+/**
+ * What the stored answers generate (none when they do not validate), to tell files still as
+ * generated from the user's edits.
+ */
 export function planStoredFleet(stored: RawAnswers): PlannedFile[] {
   try {
     return planFleet(validateAnswers(stored, () => ''));
@@ -430,7 +433,10 @@ export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) 
   }
 }
 
-/** Every file the planner writes for one tenant, in every environment of the fleet it belongs to: what removing it deletes. */
+/**
+ * Every file the planner writes for one tenant, in every environment of the fleet it belongs to:
+ * what removing it deletes.
+ */
 export function tenantFilesOf(answers: FleetAnswers, tenant: string): string[] {
   const context = templateContext(answers);
   return [
@@ -475,7 +481,10 @@ export function bootstrapChangeOf(
   };
 }
 
-/** What `yo flux-sops:tenant` and `flux-sops tenant add` write, computed and checked in full before anything is written. */
+/**
+ * What `yo flux-sops:tenant` and `flux-sops tenant add` write, computed and checked in full before
+ * anything is written.
+ */
 export interface AddTenantPlan {
   readonly answers: FleetAnswers;
   readonly tenant: TenantAnswers;
@@ -627,7 +636,10 @@ export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
   ].join('\n');
 }
 
-/** What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its terraform/ folder. */
+/**
+ * What a re-run leaves alone and says so: a fleet switched from Terraform to `iac: none` keeps its
+ * terraform/ folder.
+ */
 export function findRerunNotes(stored: RawAnswers, answers: FleetAnswers): string[] {
   return stored.iac === 'terraform' && answers.iac === 'none'
     ? [
@@ -766,7 +778,10 @@ export function findRekeyedEnvironments(stored: RawAnswers, answers: FleetAnswer
     .map((environment) => environment.name);
 }
 
-/** What a re-run that changed master keys ends with: re-wrap the sealed files of those environments, not the bootstrap again. */
+/**
+ * What a re-run that changed master keys ends with: re-wrap the sealed files of those environments,
+ * not the bootstrap again.
+ */
 export function rekeySteps(root: string, environments: readonly string[]): string {
   return [
     '',

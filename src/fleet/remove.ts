@@ -1,8 +1,8 @@
-// `flux-sops env remove <name>` and `flux-sops tenant remove <name>`, the pure planning steps: the stored answers and the current
-// texts of the environment's files in, what to delete, what needs `--force`, the edits of
-// `.sops.yaml`, the README and `.yo-rc.json`, and the AWS clean-up to print out. The files the
-// generator writes for an environment come from the same planner that writes them
-// (planEnvironmentFiles), so removal deletes exactly those and the Secrets sealed beside them.
+// `flux-sops env remove <name>` and `flux-sops tenant remove <name>`, the pure planning steps: the
+// stored answers and the current texts of the environment's files in, what to delete, what needs
+// `--force`, the edits of `.sops.yaml`, the README and `.yo-rc.json`, and the AWS clean-up to print
+// out. The files the generator writes for an environment come from the same planner that writes
+// them (planEnvironmentFiles), so removal deletes exactly those and the Secrets sealed beside them.
 import { parse } from 'yaml';
 import { describeValue, FluxSopsError } from '../errors.js';
 import { isPlaceholder, sopsMetadataOf } from '../keys/plan.js';

@@ -381,7 +381,10 @@ export function resolveTenant(tenant: TenantAnswers, environment: string, fleetB
   };
 }
 
-/** One tenant as stored in `.yo-rc.json`: its keys in a stable order, defaults left out (environments always stored). */
+/**
+ * One tenant as stored in `.yo-rc.json`: its keys in a stable order, defaults left out
+ * (environments always stored).
+ */
 export function toStoredTenant(tenant: TenantAnswers): Record<string, unknown> {
   const stored: Record<string, unknown> = {};
   for (const key of TENANT_KEYS) {

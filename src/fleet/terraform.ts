@@ -1,4 +1,6 @@
-// The Terraform root module of an environment (terraform/<env>/*.tf): its KMS key and alias or a lookup of the given key, its role with the trust and decrypt policies of iam.ts, the OIDC provider lookup or the Pod Identity association.
+// The Terraform root module of an environment (terraform/<env>/*.tf): its KMS key and alias or a
+// lookup of the given key, its role with the trust and decrypt policies of iam.ts, the OIDC
+// provider lookup or the Pod Identity association.
 import { type HclValue, hclReference, hclString, hclValue } from './hcl.js';
 import {
   FLUX_NAMESPACE,
@@ -38,7 +40,10 @@ const REFERENCES = {
   kmsKeyArn: 'local.kms_key_arn',
 } as const satisfies Record<keyof PolicyReferences, string>;
 
-/** The values the templates also put into `#` comments: one line of printable ASCII each, so none can end its comment. */
+/**
+ * The values the templates also put into `#` comments: one line of printable ASCII each, so none
+ * can end its comment.
+ */
 function assertCommentSafe(env: IamEnvironment): void {
   for (const value of [env.name, env.region, env.clusterName, env.kmsKey.accountId, env.kmsKey.region]) {
     if (!/^[\x20-\x7e]*$/.test(value)) {

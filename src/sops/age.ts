@@ -1,4 +1,5 @@
-// Owns age as a master key (sops' age/keysource.go) through the age authors' TypeScript library, and finding the age identities where sops looks for them.
+// Owns age as a master key (sops' age/keysource.go) through the age authors' TypeScript library,
+// and finding the age identities where sops looks for them.
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,12 +75,16 @@ export interface AgeIdentities {
   problems: string[];
 }
 
-/** sops' default keys file: <user config dir>/sops/age/keys.txt (os.UserConfigDir, XDG_CONFIG_HOME first on macOS too). */
+/**
+ * sops' default keys file: <user config dir>/sops/age/keys.txt (os.UserConfigDir, XDG_CONFIG_HOME
+ * first on macOS too).
+ */
 export function defaultAgeKeyFile(
   env: NodeJS.ProcessEnv,
   platform: NodeJS.Platform = process.platform,
 ): string | undefined {
-  // Only the given environment counts (USERPROFILE standing in for HOME on Windows), so that a test's env is all there is.
+  // Only the given environment counts (USERPROFILE standing in for HOME on Windows), so that a test's
+  // env is all there is.
   const home = env.HOME || env.USERPROFILE;
   let dir: string | undefined;
   if (platform === 'win32') dir = env.AppData || env.APPDATA;

@@ -1,4 +1,5 @@
-// Owns one value ⇄ `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, as sops' aes/cipher.go: AES-256-GCM, 32-byte random IV, the value's path as additional data.
+// Owns one value ⇄ `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]`, as sops' aes/cipher.go: AES-256-GCM,
+// 32-byte random IV, the value's path as additional data.
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { SopsError } from './errors.js';
@@ -39,7 +40,10 @@ export function encryptValue(
   return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(nonce).toString('base64')},tag:${tag.toString('base64')},type:${type}]`;
 }
 
-/** Go's strict StdEncoding: groups of four, `=` padding only at the end. A loop, not a regex: any length, no recursion. */
+/**
+ * Go's strict StdEncoding: groups of four, `=` padding only at the end. A loop, not a regex: any
+ * length, no recursion.
+ */
 export function isStrictBase64(text: string): boolean {
   if (text.length % 4 !== 0) return false;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;

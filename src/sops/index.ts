@@ -1,4 +1,5 @@
-// Owns the public API of the SOPS implementation: seal a document, open a file, re-wrap a file's data key for other master keys, and rotate the data key, as the sops command does them.
+// Owns the public API of the SOPS implementation: seal a document, open a file, re-wrap a file's
+// data key for other master keys, and rotate the data key, as the sops command does them.
 
 import { randomBytes } from 'node:crypto';
 import { ageKeySource, loadAgeIdentities } from './age.js';

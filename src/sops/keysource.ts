@@ -1,4 +1,5 @@
-// Owns the one interface every master key implements (wrap/unwrap a data key), like sops' keys.MasterKey, and the factories a caller may inject.
+// Owns the one interface every master key implements (wrap/unwrap a data key), like sops'
+// keys.MasterKey, and the factories a caller may inject.
 
 import { SopsError } from './errors.js';
 

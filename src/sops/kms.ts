@@ -1,4 +1,6 @@
-// Owns AWS KMS as a master key (sops' kms/keysource.go): Encrypt/Decrypt through @aws-sdk/client-kms, the region taken from the ARN, the SDK's default credential chain and endpoint settings.
+// Owns AWS KMS as a master key (sops' kms/keysource.go): Encrypt/Decrypt through
+// @aws-sdk/client-kms, the region taken from the ARN, the SDK's default credential chain and
+// endpoint settings.
 
 import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { SopsError } from './errors.js';
@@ -52,7 +54,10 @@ export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', 
 /** The default limit of one KMS call (connection, request and retries together), in seconds. */
 export const DEFAULT_KMS_TIMEOUT_SECONDS = 30;
 
-/** The limit of one KMS call in milliseconds: FLUX_SOPS_KMS_TIMEOUT_SECONDS (read when a call is made), or the default. */
+/**
+ * The limit of one KMS call in milliseconds: FLUX_SOPS_KMS_TIMEOUT_SECONDS (read when a call is
+ * made), or the default.
+ */
 export function kmsTimeoutMilliseconds(environment: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(environment.FLUX_SOPS_KMS_TIMEOUT_SECONDS);
   return (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_KMS_TIMEOUT_SECONDS) * 1000;

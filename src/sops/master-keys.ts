@@ -12,7 +12,10 @@ export interface MasterKeys {
   readonly age: string[];
 }
 
-/** One KMS key or age recipient as named (a KMS key with a role: the key's ARN), and whether this library can use it. */
+/**
+ * One KMS key or age recipient as named (a KMS key with a role: the key's ARN), and whether this
+ * library can use it.
+ */
 export interface MasterKey {
   readonly type: 'kms' | 'age';
   readonly id: string;
@@ -24,7 +27,10 @@ export interface MasterKeySet {
   /** What named them, to start a message: `The .sops.yaml creation rule (path_regex "…")`. */
   readonly source: string;
   readonly keys: readonly MasterKey[];
-  /** Every key and setting this library cannot use (pgp, a KMS role, Shamir, …), in reading order; empty when all are usable. */
+  /**
+   * Every key and setting this library cannot use (pgp, a KMS role, Shamir, …), in reading order;
+   * empty when all are usable.
+   */
   readonly unusable: readonly string[];
 }
 
@@ -191,7 +197,10 @@ function unique(ids: string[]): string[] {
   return [...new Set(ids)];
 }
 
-/** The KMS ARNs and age recipients of the set, each once: all (what a file sealed for it holds), or only the usable ones. */
+/**
+ * The KMS ARNs and age recipients of the set, each once: all (what a file sealed for it holds), or
+ * only the usable ones.
+ */
 export function keyIdsOf(set: MasterKeySet, which: 'all' | 'usable' = 'all'): MasterKeys {
   const keys = which === 'all' ? set.keys : set.keys.filter((k) => k.usable);
   return {

@@ -1,4 +1,5 @@
-// Owns the `sops:` block of an encrypted file: reading it as sops does (stores/stores.go ToInternal) and writing it in the key order of the sops version being emulated.
+// Owns the `sops:` block of an encrypted file: reading it as sops does (stores/stores.go
+// ToInternal) and writing it in the key order of the sops version being emulated.
 
 import { SopsError } from './errors.js';
 import {

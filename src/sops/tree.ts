@@ -1,4 +1,5 @@
-// Owns the in-memory shape of a sops document (sops.go's TreeBranch, TreeItem, Comment and the Go value types) and sops' ToBytes, with Go's number formatting.
+// Owns the in-memory shape of a sops document (sops.go's TreeBranch, TreeItem, Comment and the Go
+// value types) and sops' ToBytes, with Go's number formatting.
 
 import { SopsError } from './errors.js';
 

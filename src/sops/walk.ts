@@ -1,4 +1,5 @@
-// Owns sops' tree walk (sops.go): which leaves are encrypted (suffix/regex/comment selectors), the path each is encrypted under, and the MAC over the values in document order.
+// Owns sops' tree walk (sops.go): which leaves are encrypted (suffix/regex/comment selectors), the
+// path each is encrypted under, and the MAC over the values in document order.
 
 import { createHash } from 'node:crypto';
 import { decryptValue, encryptValue } from './cipher.js';

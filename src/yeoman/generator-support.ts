@@ -136,10 +136,11 @@ export function isInteractive(option: unknown): boolean {
 type OnDisk = 'missing' | 'identical' | 'kept' | 'generated' | 'different';
 
 /**
- * How a planned file stands on disk: read once, for both the write pre-flight and the
- * conflicts. `generated` means the file is what the previous answers generated, or a checker
- * of any version as generated (so replacing it loses no edit of the user's). A path that cannot even be looked at (a file where a folder must
- * go) counts as missing: the pre-flight then says why it cannot be written.
+ * How a planned file stands on disk: read once, for both the write pre-flight and the conflicts.
+ * `generated` means the file is what the previous answers generated, or a checker of any version as
+ * generated (so replacing it loses no edit of the user's). A path that cannot even be looked at (a
+ * file where a folder must go) counts as missing: the pre-flight then says why it cannot be
+ * written.
  */
 function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, string>): OnDisk {
   const path = join(root, file.path);
@@ -318,7 +319,10 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
   }
 }
 
-/** Passes files on only once all have arrived, in their order, the stored answers last; `release` sees each as it goes. */
+/**
+ * Passes files on only once all have arrived, in their order, the stored answers last; `release`
+ * sees each as it goes.
+ */
 function holdUntilAllSettled(release: (file: PendingFile) => void): Transform {
   const held: PendingFile[] = [];
   return new Transform({

@@ -1,4 +1,5 @@
-// Owns YAML output byte-for-byte as go.yaml.in/yaml/v3 v3.0.4 writes it (the library sops uses): a port of its emitter (emitterc.go) and of its Node encoder, block style, no anchors or tags.
+// Owns YAML output byte-for-byte as go.yaml.in/yaml/v3 v3.0.4 writes it (the library sops uses): a
+// port of its emitter (emitterc.go) and of its Node encoder, block style, no anchors or tags.
 // Ported from yaml v3 (https://github.com/yaml/go-yaml): emitterc.go is Copyright (c) 2006-2010
 // Kirill Simonov and 2011-2019 Canonical Ltd, under the MIT License; encode.go is Copyright
 // 2011-2019 Canonical Ltd, under the Apache License 2.0. See THIRD-PARTY-NOTICES.md.

@@ -1,4 +1,6 @@
-// Owns how a YAML scalar's text becomes a value, as go.yaml.in/yaml/v3 v3.0.4 decides it (resolve.go): YAML 1.2 booleans, Go's integer syntax, timestamps, and when a string must be quoted.
+// Owns how a YAML scalar's text becomes a value, as go.yaml.in/yaml/v3 v3.0.4 decides it
+// (resolve.go): YAML 1.2 booleans, Go's integer syntax, timestamps, and when a string must be
+// quoted.
 
 import { SopsError } from '../errors.js';
 import { GoFloat, GoTime, INT64_MAX, INT64_MIN, type Scalar, formatGoTime } from '../tree.js';

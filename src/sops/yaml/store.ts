@@ -1,4 +1,6 @@
-// Owns YAML text ⇄ sops tree (sops' stores/yaml/store.go): values read as yaml.v3 reads them, comments kept as tree items where yaml.v3 puts them, and the tree written back as sops writes it (4-space indentation).
+// Owns YAML text ⇄ sops tree (sops' stores/yaml/store.go): values read as yaml.v3 reads them,
+// comments kept as tree items where yaml.v3 puts them, and the tree written back as sops writes it
+// (4-space indentation).
 
 import {
   type CST,
@@ -436,7 +438,10 @@ function placeLineComments(
   }
 }
 
-/** Puts a comment that ends a line with content: before the item on that line, inline when the item's value is a scalar. */
+/**
+ * Puts a comment that ends a line with content: before the item on that line, inline when the
+ * item's value is a scalar.
+ */
 function placeInlineComment(x: Collection, c: RawComment): boolean {
   for (const item of x.items) {
     if (item.line > c.line || c.line > item.endLine) continue;
