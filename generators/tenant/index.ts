@@ -14,7 +14,8 @@ import { assertWritable } from '../../src/disk/writer.js';
 import { questionFor } from '../../src/yeoman/prompts.js';
 
 export const TENANT_USAGE =
-  'Usage: yo flux-sops:tenant <name> [options] (flux-sops tenant add <name>); yo flux-sops:tenant --help lists the options';
+  'Usage: yo flux-sops:tenant <name> [options] (flux-sops tenant add <name>); ' +
+  'yo flux-sops:tenant --help lists the options';
 
 export default class TenantGenerator extends FluxSopsGenerator {
   #stored: RawAnswers = {};

@@ -377,7 +377,8 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
       const who = holder === 'unreadable' ? 'another run' : `flux-sops process ${holder.pid} (since ${holder.started})`;
       throw new FluxSopsError(
         'conflict',
-        `The fleet ${root} is locked by ${who}: nothing was written. Wait for it to finish and run again (a lock whose process is gone is taken over: ${LOCK_FILE}).`,
+        `The fleet ${root} is locked by ${who}: nothing was written. Wait for it to finish and run again (a lock ` +
+          `whose process is gone is taken over: ${LOCK_FILE}).`,
       );
     }
     sleep(25 + Math.floor(Math.random() * 50));
@@ -410,7 +411,8 @@ export function resolveInsideFleet(root: string, path: string): string | undefin
   } catch (error) {
     throw new FluxSopsError(
       'fleet',
-      `${path} is a symbolic link that leads nowhere (${(error as NodeJS.ErrnoException).code ?? 'unresolved'}): refused; replace it with the file itself`,
+      `${path} is a symbolic link that leads nowhere (${(error as NodeJS.ErrnoException).code ?? 'unresolved'}): ` +
+        `refused; replace it with the file itself`,
     );
   }
   const fleet = fs.realpathSync(root);
@@ -418,7 +420,8 @@ export function resolveInsideFleet(root: string, path: string): string | undefin
   if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
     throw new FluxSopsError(
       'fleet',
-      `${path} is a symbolic link to ${target}, outside the fleet: refused (a pull request could point it anywhere); replace it with the file itself`,
+      `${path} is a symbolic link to ${target}, outside the fleet: refused (a pull request could point it ` +
+        `anywhere); replace it with the file itself`,
     );
   }
   return target;

@@ -10,14 +10,16 @@ export function readAnswersFile(path: string): RawAnswers {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw inputError([
-      `Cannot read the answers file ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      `Cannot read the answers file ${JSON.stringify(path)}: ` +
+        `${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     ]);
   }
   // JSON is YAML; uniqueKeys rejects a key given twice instead of silently keeping one.
   const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: true });
   if (documents.length > 1) {
     throw inputError([
-      `The answers file ${JSON.stringify(path)} holds ${documents.length} YAML documents (separated by ---): it must hold one mapping of inputs`,
+      `The answers file ${JSON.stringify(path)} holds ${documents.length} YAML documents (separated by ---): it ` +
+        `must hold one mapping of inputs`,
     ]);
   }
   const [document] = documents;
@@ -35,7 +37,8 @@ export function readAnswersFile(path: string): RawAnswers {
   }
   if (content === null || content === undefined) {
     throw inputError([
-      `The answers file ${JSON.stringify(path)} is empty: it must be a mapping of inputs such as accountId, repoUrl, environments`,
+      `The answers file ${JSON.stringify(path)} is empty: it must be a mapping of inputs such as accountId, ` +
+        `repoUrl, environments`,
     ]);
   }
   return readAnswersObject(content, `the answers file ${JSON.stringify(path)}`);

@@ -74,14 +74,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function readAnswersObject(content: unknown, source: string): RawAnswers {
   if (!isPlainObject(content)) {
     throw inputError([
-      `${source} must be a mapping of inputs (${fleetInputs.map((i) => i.name).join(', ')}), got ${describeValue(content)}`,
+      `${source} must be a mapping of inputs (${fleetInputs.map((i) => i.name).join(', ')}), ` +
+        `got ${describeValue(content)}`,
     ]);
   }
   const known = new Set<string>(fleetInputs.map((input) => input.name));
   const unknown = Object.keys(content).filter((key) => !known.has(key));
   if (unknown.length > 0) {
     throw inputError([
-      `Unknown key${unknown.length > 1 ? 's' : ''} in ${source}: ${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...known].join(', ')})`,
+      `Unknown key${unknown.length > 1 ? 's' : ''} in ${source}: ` +
+        `${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...known].join(', ')})`,
     ]);
   }
   return content as RawAnswers;
@@ -268,7 +270,8 @@ function readEnvironment(entry: unknown, index: number, problems: string[]): Env
   const unknown = Object.keys(entry).filter((key) => !allowed.has(key));
   if (unknown.length > 0) {
     problems.push(
-      `Unknown key${unknown.length > 1 ? 's' : ''} in environments[${index}]: ${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...allowed].join(', ')})`,
+      `Unknown key${unknown.length > 1 ? 's' : ''} in environments[${index}]: ` +
+        `${unknown.map((key) => describeValue(key)).join(', ')} (allowed: ${[...allowed].join(', ')})`,
     );
     return undefined;
   }
@@ -310,14 +313,18 @@ function findRoleProblems(answers: FleetAnswers): string[] {
         environment: environment.name,
         name: roleName,
         field: `role name of ${environment.name}`,
-        how: `roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the environment's own roleName`,
+        how:
+          `roleName ${describeValue(answers.roleName)} plus -${environment.name}; give a shorter roleName or the ` +
+          `environment's own roleName`,
       },
       ...decrypting.map(
         (tenant): { owner: string; environment?: string; name: string; field: string; how: string } => ({
           owner: `tenant ${tenant.name} in ${environment.name}`,
           name: tenantRoleNameOf(roleName, tenant.name),
           field: `role name of tenant ${tenant.name} in ${environment.name}`,
-          how: `the environment's role ${describeValue(roleName)} plus -${tenant.name}; give a shorter roleName or a shorter tenant name`,
+          how:
+            `the environment's role ${describeValue(roleName)} plus -${tenant.name}; give a shorter roleName or ` +
+            `a shorter tenant name`,
         }),
       ),
     ];
@@ -331,13 +338,15 @@ function findRoleProblems(answers: FleetAnswers): string[] {
       const other = seen.get(key);
       if (other?.environment !== undefined && role.environment !== undefined) {
         problems.push(
-          `Environments ${other.environment} and ${role.environment} would share the IAM role ${role.name} in account ${accountId}: ` +
-            'each environment needs its own role, so that each cluster can decrypt only its own key; give one of them another roleName',
+          `Environments ${other.environment} and ${role.environment} would share the IAM role ${role.name} ` +
+            `in account ${accountId}: each environment needs its own role, so that each cluster can decrypt ` +
+            'only its own key; give one of them another roleName',
         );
       } else if (other !== undefined) {
         problems.push(
           `The ${other.owner} and the ${role.owner} would share the IAM role ${role.name} in account ${accountId}: ` +
-            'each needs its own role, so that each can decrypt only its own key; rename one of them, or give another roleName',
+            'each needs its own role, so that each can decrypt only its own key; rename one of them, or give ' +
+            'another roleName',
         );
       }
       seen.set(key, role);
@@ -373,7 +382,8 @@ function findTenantKeyProblems(answers: FleetAnswers): string[] {
       if (other !== undefined) {
         problems.push(
           given === undefined
-            ? `The key ${arn} of tenant ${tenant.name} in ${environment.name} is already ${other}: give that one another key`
+            ? `The key ${arn} of tenant ${tenant.name} in ${environment.name} is already ${other}: give that one ` +
+                `another key`
             : invalid(
                 `tenants.${tenant.name}.kmsKeyArns.${environment.name}`,
                 arn,
@@ -459,11 +469,13 @@ export function validateAnswers(raw: RawAnswers, howToGive: (name: string) => st
   }
   if (raw.tenants === undefined && raw.repoUrl === undefined) {
     problems.push(
-      `Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); ${howToGive('repoUrl')}`,
+      'Missing repoUrl: the Git repository of the one tenant "apps" (or tenants in the answers file); ' +
+        howToGive('repoUrl'),
     );
   } else if (raw.tenants !== undefined && raw.repoUrl !== undefined) {
     problems.push(
-      `Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`,
+      `Both repoUrl and tenants are given: repoUrl is the shorthand for one tenant "apps"; list it under tenants ` +
+        `instead (name: apps, repoUrl: ${describeValue(raw.repoUrl)})`,
     );
   }
   if (problems.length === 0) {
@@ -505,8 +517,9 @@ export function oidcIssuerRegionWarning(environment: string, oidcIssuer: string,
     return undefined;
   }
   return (
-    `environments.${environment}.oidcIssuer is in region ${issuerRegion}, not in the fleet's region ${region}, where the ` +
-    `environment's cluster is looked up: check that it is the issuer of that cluster (aws eks describe-cluster --region ${region})`
+    `environments.${environment}.oidcIssuer is in region ${issuerRegion}, not in the fleet's region ${region}, ` +
+    `where the environment's cluster is looked up: check that it is the issuer of that cluster ` +
+    `(aws eks describe-cluster --region ${region})`
   );
 }
 
@@ -514,7 +527,8 @@ export function oidcIssuerRegionWarning(environment: string, oidcIssuer: string,
 export function howToGive(interactive: boolean): (name: string) => string {
   return (name) => {
     const option = fleetInputs.find((input) => input.name === name)?.option ?? name;
-    return `give --${option} or ${name} in the answers file${interactive ? '' : ' (nothing is prompted without a terminal)'}`;
+    const unprompted = interactive ? '' : ' (nothing is prompted without a terminal)';
+    return `give --${option} or ${name} in the answers file${unprompted}`;
   };
 }
 

@@ -98,7 +98,8 @@ export const fleetInputs = [
     option: 'repo-url',
     placeholder: '<url>',
     message:
-      'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo): the one tenant "apps"',
+      'Private Git repository of the application manifests (https://… or ssh://git@host/org/repo): ' +
+      'the one tenant "apps"',
     defaultText: undefined,
     required: false,
     validate: validateRepoUrl,
@@ -148,7 +149,8 @@ export const fleetInputs = [
     option: 'code-owners',
     placeholder: '<@org/team>',
     message:
-      "GitHub users or teams who must review changes to the fleet's checker, CI and .sops.yaml (comma-separated, e.g. @acme/platform; empty: a placeholder that check --strict reports)",
+      "GitHub users or teams who must review changes to the fleet's checker, CI and .sops.yaml (comma-separated, " +
+      'e.g. @acme/platform; empty: a placeholder that check --strict reports)',
     defaultText: 'none',
     required: false,
     list: true,
@@ -208,7 +210,8 @@ export const environmentInputs = [
     option: 'oidc-issuer',
     placeholder: '<issuer>',
     message:
-      "IRSA, and Pod Identity with a decrypting tenant: EKS OIDC issuer of this environment's cluster (oidc.eks.<region>.amazonaws.com/id/<ID>)",
+      "IRSA, and Pod Identity with a decrypting tenant: EKS OIDC issuer of this environment's cluster " +
+      '(oidc.eks.<region>.amazonaws.com/id/<ID>)',
     defaultText: 'a marked placeholder, reported by flux-sops check --strict',
     required: false,
     validate: validateOidcIssuer,
@@ -256,7 +259,8 @@ export const runOptions = [
 
 /** An input's line in `--help`: its question, then its default or that it is required. */
 export function optionDescription(input: InputDeclaration): string {
-  return `${input.message}${input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : ''}`;
+  const suffix = input.defaultText ? ` (default: ${input.defaultText})` : input.required ? ' (required)' : '';
+  return `${input.message}${suffix}`;
 }
 
 /** The line in `--help` of a per-environment input given to the main generator. */

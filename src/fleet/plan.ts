@@ -181,7 +181,8 @@ export function resolveEnvironment(answers: FleetAnswers, environment: Environme
     roleName,
     roleArn: `arn:${partition}:iam::${accountId}:role/${roleName}`,
     clusterName: environment.clusterName ?? environment.name,
-    clusterArn: `arn:${partition}:eks:${answers.region}:${accountId}:cluster/${environment.clusterName ?? environment.name}`,
+    clusterArn:
+      `arn:${partition}:eks:${answers.region}:${accountId}:cluster/` + (environment.clusterName ?? environment.name),
     identity: environment.identity ?? answers.identity,
     kmsKeyArn,
     kmsKey,
@@ -427,8 +428,11 @@ export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) 
   if (old.length > 0) {
     throw new FluxSopsError(
       'fleet',
-      `This fleet was written before tenants (${old.join(', ')}) and is not migrated automatically: removing apps.yaml would prune every workload it applied. ` +
-        `Move it by hand as README.md of generator-flux-sops says ("${PRE_TENANT_README_SECTION}": spec.deletionPolicy: Orphan on the Kustomization apps first, then re-seal the credentials as apps-auth); nothing was written`,
+      `This fleet was written before tenants (${old.join(', ')}) and is not migrated automatically: removing ` +
+        `apps.yaml would prune every workload it applied. ` +
+        `Move it by hand as README.md of generator-flux-sops says ("${PRE_TENANT_README_SECTION}": ` +
+        `spec.deletionPolicy: Orphan on the Kustomization apps first, then re-seal the credentials as apps-auth); ` +
+        `nothing was written`,
     );
   }
 }
@@ -476,7 +480,9 @@ export function bootstrapChangeOf(
   return {
     edits: [],
     notes: [
-      `${path} differs from what flux-sops wrote, so it was left as it is: ${change} --feature-gates=ObjectLevelWorkloadIdentity=true on kustomize-controller there, or re-run flux-sops and accept the change.`,
+      `${path} differs from what flux-sops wrote, so it was left as it is: ${change} ` +
+        `--feature-gates=ObjectLevelWorkloadIdentity=true on kustomize-controller there, or re-run flux-sops and ` +
+        `accept the change.`,
     ],
   };
 }
@@ -560,7 +566,8 @@ export function planAddTenant(
         invalid(
           'tenant name',
           tenant.name,
-          `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move that Secret`,
+          `its credentials ${authPath} already exist (a Secret ${resolved.authName}): choose another name, or move ` +
+            `that Secret`,
         ),
       ]);
     }
@@ -595,7 +602,8 @@ export function planAddTenant(
       : replaceReadmeEnvironmentsSection(readmeText, planReadmeEnvironmentsSection(answers));
   if (readme === undefined) {
     notes.push(
-      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is: its tenants table lacks ${tenant.name}.`,
+      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was ` +
+        `left as it is: its tenants table lacks ${tenant.name}.`,
     );
   } else if (readme !== readmeText) {
     edits.push({ path: README_FILE, contents: readme });
@@ -621,8 +629,10 @@ export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
     ),
     ...(tenant.decryption === true
       ? [
-          `its own key and role in each environment: README.md, step 5 of ${environments.join(', ')}${plan.answers.iac === 'terraform' ? ` (terraform/<env>/tenant-${tenant.name}.tf)` : ''}`,
-          `give the tenant team ${tenantSopsConfigOf(tenant.name)} as the .sops.yaml of its repository, and its sealers iam/<env>/tenant-${tenant.name}/kms-encrypt-policy.json`,
+          `its own key and role in each environment: README.md, step 5 of ${environments.join(', ')}` +
+            (plan.answers.iac === 'terraform' ? ` (terraform/<env>/tenant-${tenant.name}.tf)` : ''),
+          `give the tenant team ${tenantSopsConfigOf(tenant.name)} as the .sops.yaml of its repository, and its ` +
+            `sealers iam/<env>/tenant-${tenant.name}/kms-encrypt-policy.json`,
         ]
       : []),
     'flux-sops check, then git add, commit and push.',
@@ -643,7 +653,8 @@ export function tenantNextSteps(plan: AddTenantPlan, root: string): string {
 export function findRerunNotes(stored: RawAnswers, answers: FleetAnswers): string[] {
   return stored.iac === 'terraform' && answers.iac === 'none'
     ? [
-        `iac is now none: ${TERRAFORM_FOLDER}/ was left as it is (its state may still manage your AWS resources); remove it yourself once you no longer apply it.`,
+        `iac is now none: ${TERRAFORM_FOLDER}/ was left as it is (its state may still manage your AWS resources); ` +
+          `remove it yourself once you no longer apply it.`,
       ]
     : [];
 }
@@ -722,7 +733,8 @@ export function planAddEnvironment(
       .split('\n')
       .filter((line) => line.startsWith('| `'));
     notes.push(
-      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was left as it is. Add this row to its environments table:\n${row.join('\n')}`,
+      `${README_FILE} ${readmeText === null ? 'is missing' : 'no longer has its environments markers'}, so it was ` +
+        `left as it is. Add this row to its environments table:\n${row.join('\n')}`,
     );
   } else {
     edits.push({ path: README_FILE, contents: readme });
@@ -787,7 +799,8 @@ export function rekeySteps(root: string, environments: readonly string[]): strin
     '',
     `The fleet in ${root}: the master keys of ${environments.join(', ')} changed in .sops.yaml.`,
     'Next:',
-    `  1. Re-wrap the sealed files for the new keys: flux-sops updatekeys ${environments.join(' ')} (it decrypts first: it needs the decrypt policy, or a backup age identity).`,
+    `  1. Re-wrap the sealed files for the new keys: flux-sops updatekeys ${environments.join(' ')} (it decrypts ` +
+      `first: it needs the decrypt policy, or a backup age identity).`,
     '  2. flux-sops check, then git commit and git push.',
     '',
   ].join('\n');

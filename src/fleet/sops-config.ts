@@ -95,7 +95,8 @@ export function readCreationRules(sopsConfigText: string): CreationRule[] {
   if (problem) {
     const [where] = problem.linePos ?? [];
     throw sopsConfigError(
-      `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
+      `is not valid YAML ` +
+        `(${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
     );
   }
   const content = contentsOf(document) as { creation_rules?: unknown } | null;

@@ -30,7 +30,8 @@ export function readShippedChecker(): string {
       shippedChecker = readFileSync(path, 'utf8');
     } catch (error) {
       throw new Error(
-        `Bug: the bundled checker ${path} cannot be read (${(error as NodeJS.ErrnoException).code}): npm run build makes it`,
+        `Bug: the bundled checker ${path} cannot be read (${(error as NodeJS.ErrnoException).code}): npm run build ` +
+          `makes it`,
       );
     }
   }

@@ -69,7 +69,8 @@ export const tenantInputs = [
     option: 'decryption',
     placeholder: '',
     message:
-      'Its own encrypted files: a KMS key and IAM role of its own per environment, decrypted as its flux-sops-decryptor',
+      'Its own encrypted files: a KMS key and IAM role of its own per environment, ' +
+      'decrypted as its flux-sops-decryptor',
     defaultText: 'no',
     required: false,
     boolean: true,
@@ -209,7 +210,9 @@ export function readTenants(
     const unknown = Object.keys(entry).filter((key) => !(TENANT_KEYS as readonly string[]).includes(key));
     if (unknown.length > 0) {
       problems.push(
-        `Unknown key${unknown.length > 1 ? 's' : ''} in tenants[${index}]: ${unknown.map((key) => JSON.stringify(key)).join(', ')} (allowed: ${TENANT_KEYS.join(', ')})`,
+        `Unknown key${unknown.length > 1 ? 's' : ''} in ` +
+          `tenants[${index}]: ${unknown.map((key) => JSON.stringify(key)).join(', ')} ` +
+          `(allowed: ${TENANT_KEYS.join(', ')})`,
       );
       continue;
     }
@@ -227,7 +230,8 @@ export function readTenants(
       if (entry[key] === undefined || entry[key] === null) {
         if (key === 'repoUrl') {
           problems.push(
-            `Missing ${field('repoUrl')}: each tenant needs the Git URL of its repository (https://… or ssh://git@host/org/repo)`,
+            `Missing ${field('repoUrl')}: each tenant needs the Git URL of its repository (https://… or ` +
+              `ssh://git@host/org/repo)`,
           );
         }
         continue;
@@ -285,7 +289,8 @@ function readTenantDecryption(
       invalid(
         field('path'),
         tenant.path,
-        "must contain <env> for a tenant with decryption: its .sops.yaml has one rule per environment, each for that environment's path",
+        'must contain <env> for a tenant with decryption: its .sops.yaml has one rule per environment, each for ' +
+          "that environment's path",
       ),
     );
   }
@@ -340,7 +345,8 @@ function findSharedNames(tenants: readonly TenantAnswers[]): string[] {
     const other = namespaces.get(namespace);
     if (other !== undefined && other !== tenant.name) {
       problems.push(
-        `Tenants ${other} and ${tenant.name} would share the namespace ${namespace}: a namespace is a tenant's boundary, give each its own`,
+        `Tenants ${other} and ${tenant.name} would share the namespace ${namespace}: a namespace is a tenant's ` +
+          `boundary, give each its own`,
       );
     }
     namespaces.set(namespace, tenant.name);

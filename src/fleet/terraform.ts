@@ -64,7 +64,9 @@ function terraformContextOf(env: IamEnvironment) {
   );
   const policy = (document: HclValue) => hclValue(document, 1);
   const issuerHost = `oidc\\.eks\\.${env.region}\\.amazonaws\\.com${env.partition === 'aws-cn' ? '\\.cn' : ''}`;
-  const describeCluster = `aws eks describe-cluster --region ${env.region} --name ${env.clusterName} --query cluster.identity.oidc.issuer --output text`;
+  const describeCluster =
+    `aws eks describe-cluster --region ${env.region} --name ${env.clusterName} --query ` +
+    `cluster.identity.oidc.issuer --output text`;
   return {
     env,
     irsa: env.identity === 'irsa',
@@ -74,7 +76,9 @@ function terraformContextOf(env: IamEnvironment) {
     /** A given key outside the fleet's region is looked up through a second provider in its region. */
     keyProviderRegion: env.kmsKeyGiven && env.kmsKey.region !== env.region ? env.kmsKey.region : undefined,
     keyDescription: `SOPS key of the Flux environment ${env.name} (generator-flux-sops)`,
-    roleDescription: `Flux kustomize-controller of EKS cluster ${env.clusterName} decrypts the SOPS Secrets of environment ${env.name}`,
+    roleDescription:
+      `Flux kustomize-controller of EKS cluster ${env.clusterName} decrypts the SOPS Secrets of ` +
+      `environment ${env.name}`,
     namespace: FLUX_NAMESPACE,
     serviceAccount: FLUX_SERVICE_ACCOUNT,
     oidcProviderUrl: `https://${hclReference(REFERENCES.oidcIssuer)}`,
@@ -82,7 +86,8 @@ function terraformContextOf(env: IamEnvironment) {
     oidcIssuerPattern: `^(?:https://)?${issuerHost}/id/[A-Za-z0-9]{1,64}$`,
     oidcIssuerMessage:
       `The oidc_issuer must be the OIDC issuer of EKS cluster ${env.clusterName} in ${env.region}: ` +
-      `oidc.eks.${env.region}.amazonaws.com${env.partition === 'aws-cn' ? '.cn' : ''}/id/<ID>, with or without https://.`,
+      `oidc.eks.${env.region}.amazonaws.com${env.partition === 'aws-cn' ? '.cn' : ''}/id/<ID>, with or without ` +
+      `https://.`,
     references: {
       kmsKeyArnSource: env.kmsKeyGiven ? 'data.aws_kms_key.sops.arn' : 'aws_kms_key.sops.arn',
     },
@@ -148,7 +153,9 @@ export function planTenantTerraformFile(env: IamEnvironment, tenant: string, ide
     clusterIssuer: `data.aws_eks_cluster.${resource}.identity[0].oidc[0].issuer`,
     sopsConfig: tenantSopsConfigOf(tenant),
     keyDescription: `SOPS key of tenant ${tenant} in the Flux environment ${env.name} (generator-flux-sops)`,
-    roleDescription: `Flux kustomize-controller decrypts the SOPS files of tenant ${tenant} in environment ${env.name} as ${identity.namespace}/${identity.serviceAccount}`,
+    roleDescription:
+      `Flux kustomize-controller decrypts the SOPS files of tenant ${tenant} in ` +
+      `environment ${env.name} as ${identity.namespace}/${identity.serviceAccount}`,
     policies: {
       trust: policy(tenantTrustPolicyOf(identity, references)),
       decrypt: policy(kmsDecryptPolicyOf(identity.iam, references)),

@@ -51,7 +51,10 @@ export function validateRegion(value: unknown): Validation {
   const unsupported =
     typeof value === 'string' ? UNSUPPORTED_PARTITIONS.find(([prefix]) => prefix.test(value)) : undefined;
   if (unsupported) {
-    return `is in the ${unsupported[1]} partition, which this generator does not write ARNs for (supported: aws, aws-cn, aws-us-gov)`;
+    return (
+      `is in the ${unsupported[1]} partition, which this generator does not write ARNs for (supported: aws, ` +
+      `aws-cn, aws-us-gov)`
+    );
   }
   if (typeof value !== 'string' || !REGION.test(value)) {
     return 'must be an AWS region code such as us-east-1 or eu-west-1';
@@ -88,7 +91,10 @@ const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 
 export function validateAgeRecipient(value: unknown): Validation {
   if (typeof value !== 'string' || !AGE_RECIPIENT.test(value)) {
-    return 'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never the AGE-SECRET-KEY line';
+    return (
+      'must be an age public key: age1 followed by 58 lower-case characters (age-keygen -y prints it); never ' +
+      'the AGE-SECRET-KEY line'
+    );
   }
   return true;
 }
@@ -100,7 +106,8 @@ export function validateAgeRecipients(values: unknown): Validation {
   for (const value of values) {
     const valid = validateAgeRecipient(value);
     if (valid !== true) {
-      return `${JSON.stringify(typeof value === 'string' && value.startsWith('AGE-SECRET-KEY') ? 'AGE-SECRET-KEY-…' : value)} is not allowed: each ${valid}`;
+      const shown = typeof value === 'string' && value.startsWith('AGE-SECRET-KEY') ? 'AGE-SECRET-KEY-…' : value;
+      return `${JSON.stringify(shown)} is not allowed: each ${valid}`;
     }
   }
   return true;
@@ -110,8 +117,9 @@ export function validateAgeRecipients(values: unknown): Validation {
 export const RESERVED_NAMES: readonly string[] = ['add', 'remove', 'list'];
 
 /** A CODEOWNERS owner as GitHub takes it: `@user`, `@org/team`, or an e-mail address. */
-const CODE_OWNER =
-  /^(?:@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})$/;
+const GITHUB_OWNER = /@[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?/;
+const EMAIL_OWNER = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+const CODE_OWNER = new RegExp(`^(?:${GITHUB_OWNER.source}|${EMAIL_OWNER.source})$`);
 
 export function validateCodeOwners(values: unknown): Validation {
   if (!Array.isArray(values)) {
@@ -119,7 +127,10 @@ export function validateCodeOwners(values: unknown): Validation {
   }
   for (const value of values) {
     if (typeof value !== 'string' || !CODE_OWNER.test(value)) {
-      return `${JSON.stringify(value)} is not allowed: each must be a GitHub user (@user), a team (@org/team) or an e-mail address`;
+      return (
+        `${JSON.stringify(value)} is not allowed: each must be a GitHub user (@user), a team (@org/team) or an ` +
+        `e-mail address`
+      );
     }
   }
   return true;
@@ -138,7 +149,10 @@ export function validateEnvironmentName(value: unknown): Validation {
     return label;
   }
   if (RESERVED_NAMES.includes(value as string)) {
-    return `is a word of the flux-sops commands (${RESERVED_NAMES.join(', ')}: flux-sops env add|remove <name>): choose another name`;
+    return (
+      `is a word of the flux-sops commands (${RESERVED_NAMES.join(', ')}: flux-sops env add|remove <name>): ` +
+      `choose another name`
+    );
   }
   return true;
 }
@@ -181,7 +195,10 @@ export function validateTenantPath(value: unknown): Validation {
     value.replaceAll('<env>', 'x').includes('<') ||
     value.replaceAll('<env>', 'x').includes('>')
   ) {
-    return "must be a relative path in the tenant's repository of A-Z a-z 0-9 . _ - / (like ./deploy/<env>, where <env> stands for the environment)";
+    return (
+      "must be a relative path in the tenant's repository of A-Z a-z 0-9 . _ - / (like ./deploy/<env>, where " +
+      '<env> stands for the environment)'
+    );
   }
   if (value.split('/').includes('..')) {
     return "must stay inside the tenant's repository (no ..)";
@@ -196,7 +213,10 @@ export function validateEnvironmentNames(names: readonly unknown[]): Validation 
   const bad = names.filter((name) => validateEnvironmentName(name) !== true);
   if (bad.length > 0) {
     const listed = bad.map((name) => JSON.stringify(name)).join(', ');
-    return `${listed} ${bad.length === 1 ? 'is' : 'are'} not allowed: each name ${validateEnvironmentName(bad[0]) as string}`;
+    return (
+      `${listed} ${bad.length === 1 ? 'is' : 'are'} not allowed: each ` +
+      `name ${validateEnvironmentName(bad[0]) as string}`
+    );
   }
   const seen = new Set<unknown>();
   for (const name of names) {
@@ -213,7 +233,10 @@ export function validateRepoUrl(value: unknown): Validation {
     return 'must be an https://… or ssh://user@host/path Git URL';
   }
   if (!URL_CHARACTERS.test(value)) {
-    return 'must be an https://… or ssh://user@host/path Git URL of plain characters (A-Z a-z 0-9 . _ ~ : / @ % + = , -): no whitespace, quotes, query or fragment';
+    return (
+      'must be an https://… or ssh://user@host/path Git URL of plain characters (A-Z a-z 0-9 . _ ~ : / @ % + = ' +
+      ', -): no whitespace, quotes, query or fragment'
+    );
   }
   if (SCP_LIKE.test(value)) {
     const [userAndHost = '', path = ''] = value.split(/:(.*)/s);
@@ -222,7 +245,10 @@ export function validateRepoUrl(value: unknown): Validation {
   // Flux's GitRepository schema matches ^(http|https|ssh):// case-sensitively, and Go reads
   // "https:host" or "https:///host" differently from the WHATWG URL parser: require the plain form.
   if (!URL_START.test(value)) {
-    return 'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with a <tenant>-auth Secret)';
+    return (
+      'must start with https:// or ssh:// in lower case, then the host (the schemes Flux authenticates with a ' +
+      '<tenant>-auth Secret)'
+    );
   }
   let url: URL;
   try {
@@ -230,7 +256,10 @@ export function validateRepoUrl(value: unknown): Validation {
   } catch {
     const scpAfterScheme = /^ssh:\/\/([^/]+):([^\d/][^]*)$/.exec(value);
     if (scpAfterScheme) {
-      return `must be an ssh:// URL with "/" after the host (":" starts a port number); write ssh://${scpAfterScheme[1]}/${scpAfterScheme[2]}`;
+      return (
+        `must be an ssh:// URL with "/" after the host (":" starts a port number); write ` +
+        `ssh://${scpAfterScheme[1]}/${scpAfterScheme[2]}`
+      );
     }
     return 'must be an https://… or ssh://user@host/path Git URL';
   }
@@ -304,7 +333,10 @@ export function parseKmsArn(value: string): ParsedKmsArn | undefined {
 
 export function validateKmsKeyArn(value: unknown): Validation {
   if (typeof value !== 'string' || parseKmsArn(value) === undefined) {
-    return 'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN (arn:aws:kms:<region>:<account>:alias/<name>)';
+    return (
+      'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>) or alias ARN ' +
+      '(arn:aws:kms:<region>:<account>:alias/<name>)'
+    );
   }
   return true;
 }

@@ -37,7 +37,8 @@ export function encryptValue(
   cipher.setAAD(Buffer.from(additionalData, 'utf8'));
   const data = Buffer.concat([cipher.update(toBytes(value)), cipher.final()]);
   const tag = cipher.getAuthTag();
-  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${Buffer.from(nonce).toString('base64')},tag:${tag.toString('base64')},type:${type}]`;
+  const iv64 = Buffer.from(nonce).toString('base64');
+  return `ENC[AES256_GCM,data:${data.toString('base64')},iv:${iv64},tag:${tag.toString('base64')},type:${type}]`;
 }
 
 /**

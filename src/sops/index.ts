@@ -209,7 +209,8 @@ function checkPlainText(value: TreeValue, path: string[]): void {
   const fail = (at: string[]) => {
     throw new SopsError(
       'invalid-input',
-      `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, which sops reads back as a line break.`,
+      `The key or clear-text value at ${at.join('.') || 'the top'} holds a U+0085, U+2028 or U+2029 character, ` +
+        `which sops reads back as a line break.`,
     );
   };
   if (value instanceof TreeBranch) {
@@ -329,7 +330,8 @@ async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ 
   if (md.keyGroups && md.keyGroups.length > 1) {
     throw new SopsError(
       'unusable-key',
-      `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool cannot open.`,
+      `The file splits its data key over ${md.keyGroups.length} key groups (Shamir secret sharing), which this tool ` +
+        `cannot open.`,
     );
   }
   const factory = options.keySources ?? defaultKeySources;
@@ -415,7 +417,8 @@ async function wrapDataKey(
   if (failures.length > 1)
     throw new SopsError(
       code,
-      `Could not encrypt the data key for ${failures.length} master keys:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+      `Could not encrypt the data key for ${failures.length} master keys:\n` +
+        failures.map((f) => `  - ${f}`).join('\n'),
     );
   return {
     kms: kms.map((r) => (r as PromiseFulfilledResult<KmsEntry>).value),
@@ -443,7 +446,8 @@ function selectorsOf(options: Selectors): CryptRules {
   if (set.length > 1)
     throw new SopsError(
       'conflicting-parameters',
-      `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes may be set, not ${set.join(' and ')}.`,
+      `Only one of encrypted_regex, unencrypted_regex, encrypted_suffix, unencrypted_suffix and the comment regexes ` +
+        `may be set, not ${set.join(' and ')}.`,
     );
   if (set.length === 0) rules.unencryptedSuffix = '_unencrypted';
   if (options.macOnlyEncrypted) rules.macOnlyEncrypted = true;
@@ -573,7 +577,8 @@ export async function updateKeys(
     } catch {
       throw new SopsError(
         'error-decrypting-mac',
-        'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, or it is corrupt).',
+        'Cannot decrypt the MAC of the file with its data key (its mac, lastmodified or key entries were changed, ' +
+          'or it is corrupt).',
       );
     }
     const wrapped = await wrapDataKey(

@@ -31,7 +31,9 @@ export function describeKmsError(arn: string, operation: 'Encrypt' | 'Decrypt', 
   const reason = `${name}${code}: ${message}`;
   let hint = '';
   if (name === 'AccessDeniedException' || e.Code === 'AccessDeniedException') {
-    hint = ` The AWS identity in use needs kms:${operation} on this key (check the key policy and IAM policies, and AWS_PROFILE).`;
+    hint =
+      ` The AWS identity in use needs kms:${operation} on this key (check the key policy and IAM policies, and ` +
+      `AWS_PROFILE).`;
   } else if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     hint =
       ' No AWS credentials were found: set AWS_PROFILE to a profile that can use this key, or run `aws sso login`.';
@@ -71,7 +73,9 @@ function kmsEndpointOf(region: string): string {
 /** A KMS call that got no answer in time, naming the key and the endpoint. */
 function timeoutError(arn: string, operation: 'Encrypt' | 'Decrypt', milliseconds: number): SopsError {
   const region = kmsRegionOf(arn) ?? '?';
-  const reason = `TimeoutError: the endpoint ${kmsEndpointOf(region)} gave no answer within ${milliseconds / 1000} s (set FLUX_SOPS_KMS_TIMEOUT_SECONDS to wait longer; check the network, a proxy, AWS_ENDPOINT_URL_KMS)`;
+  const reason =
+    `TimeoutError: the endpoint ${kmsEndpointOf(region)} gave no answer within ${milliseconds / 1000} s ` +
+    '(set FLUX_SOPS_KMS_TIMEOUT_SECONDS to wait longer; check the network, a proxy, AWS_ENDPOINT_URL_KMS)';
   const verb = operation === 'Encrypt' ? 'encrypt the data key with' : 'decrypt the data key with';
   return keySourceError(
     operation === 'Encrypt' ? 'wrap' : 'unwrap',

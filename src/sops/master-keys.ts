@@ -218,7 +218,8 @@ export function usable(set: MasterKeySet): MasterKeys {
     throw new SopsError(
       'unusable-key',
       `${set.source} names master keys this tool cannot use: ${set.unusable.join('; ')}. ` +
-        'Only AWS KMS keys (kms: ARNs, without role, context or profile) and age recipients in one key group are supported.',
+        'Only AWS KMS keys (kms: ARNs, without role, context or profile) and age recipients in one key group are ' +
+        'supported.',
     );
   }
   const keys = keyIdsOf(set);

@@ -231,7 +231,8 @@ export function readMetadata(branch: TreeValue): SopsMetadata {
   }
   if (count > 1) {
     throw metadataError(
-      'Cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, encrypted_comment_regex, or unencrypted_comment_regex in the same file',
+      'Cannot use more than one of encrypted_suffix, unencrypted_suffix, encrypted_regex, unencrypted_regex, ' +
+        'encrypted_comment_regex, or unencrypted_comment_regex in the same file',
     );
   }
   if (count === 0) md.unencryptedSuffix = DEFAULT_UNENCRYPTED_SUFFIX;

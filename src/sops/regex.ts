@@ -28,7 +28,8 @@ export function compileRe2(pattern: string): Re2Pattern {
     } catch (error) {
       entry = new SopsError(
         'invalid-selector',
-        `the regular expression ${JSON.stringify(pattern)} is not valid RE2 (the syntax sops reads): ${(error as Error).message}`,
+        `the regular expression ${JSON.stringify(pattern)} is not valid RE2 (the syntax sops reads): ` +
+          (error as Error).message,
       );
     }
     compiled.set(pattern, entry);

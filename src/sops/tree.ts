@@ -146,5 +146,6 @@ export function formatGoTime([year, month, day, hour, minute, second]: Six, frac
     const [hh, mm] = zone.slice(1).split(':').map(Number) as [number, number];
     tz = hh === 0 && mm === 0 ? 'Z' : `${sign}${p2(hh)}:${p2(mm)}`;
   }
-  return `${String(year).padStart(4, '0')}-${p2(month)}-${p2(day)}T${p2(hour)}:${p2(minute)}:${p2(second)}${frac ? `.${frac}` : ''}${tz}`;
+  const date = `${String(year).padStart(4, '0')}-${p2(month)}-${p2(day)}`;
+  return `${date}T${p2(hour)}:${p2(minute)}:${p2(second)}${frac ? `.${frac}` : ''}${tz}`;
 }

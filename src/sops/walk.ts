@@ -178,7 +178,8 @@ export function encryptBranches(branches: TreeBranch[], dataKey: Uint8Array, rul
       if (isComment && compiled.unencryptedCommentRegex?.test(enc)) {
         throw walkError(
           'invalid-selector',
-          'an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted comment',
+          'an encrypted comment matches unencrypted_comment_regex; choose a regex that cannot match an encrypted ' +
+            'comment',
           path,
         );
       }

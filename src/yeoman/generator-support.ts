@@ -168,7 +168,8 @@ function onDisk(root: string, file: PlannedFile, previous: ReadonlyMap<string, s
 export function conflictError(files: readonly string[]): FluxSopsError {
   return new FluxSopsError(
     'conflict',
-    `These files differ from what would be generated (edited by hand?):\n${files.map((file) => `  ${file}`).join('\n')}\n` +
+    'These files differ from what would be generated (edited by hand?):\n' +
+      `${files.map((file) => `  ${file}`).join('\n')}\n` +
       'Nothing was written. Re-run in a terminal to decide file by file, or with --force to overwrite them.',
   );
 }
@@ -296,7 +297,8 @@ export async function commitAllOrNothing(environment: unknown): Promise<void> {
       }
       if (onDiskContents !== undefined && (file.fluxSopsEdit || file.path.endsWith(`/${STORED_ANSWERS_FILE}`))) {
         file.conflicter = 'update'; // settled: never asked about
-        file.fluxSopsUpdate = true; // logged once every file is settled: after Ctrl-C at a question, nothing was updated
+        // Logged once every file is settled: after Ctrl-C at a question, nothing was updated.
+        file.fluxSopsUpdate = true;
       }
       callback(null, file);
     },

@@ -513,7 +513,8 @@ export function parseYaml(text: string): TreeBranch[] {
     // yaml.v3 reads these as line breaks (YAML 1.1) where a YAML 1.2 reader does not.
     const at = new LineIndex(text);
     throw storeError(
-      `a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`,
+      `a U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} line separator character ` +
+        `at ${where(at, odd.index)} is not supported in YAML read by sops; write it escaped in a double-quoted string`,
     );
   }
   const lines = new LineIndex(text);
