@@ -1,21 +1,13 @@
 // `yo flux-sops:env <name>`: adds one environment to an existing fleet, as planned by
 // planAddEnvironment: the new environment's files, its rule in `.sops.yaml`, its README section,
 // and its entry in `.yo-rc.json`; nothing else changes.
-import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
-import { type RawAnswers, readAnswersObject, readEnvironmentOptions } from '../../src/fleet/answers.js';
+import { type RawAnswers, readEnvironmentOptions } from '../../src/fleet/answers.js';
 import { environmentInputs } from '../../src/fleet/inputs.js';
-import {
-  NOT_A_FLEET,
-  README_FILE,
-  SOPS_CONFIG_FILE,
-  STORED_ANSWERS_FILE,
-  STORAGE_NAME,
-} from '../../src/fleet/layout.js';
-import { type AddEnvironmentPlan, nextSteps, planAddEnvironment, refusePreTenantFleet } from '../../src/fleet/plan.js';
-import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
-import { assertWritable } from '../../src/disk/writer.js';
+import { README_FILE, SOPS_CONFIG_FILE } from '../../src/fleet/layout.js';
+import { type AddEnvironmentPlan, nextSteps, planAddEnvironment } from '../../src/fleet/plan.js';
+import { FluxSopsGenerator } from '../../src/yeoman/generator-support.js';
 import { environmentQuestions } from '../../src/yeoman/prompts.js';
 
 export const ENV_USAGE =
@@ -41,12 +33,7 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
     if (this.options.name === undefined) {
       throw new FluxSopsError('usage', `Missing the name of the environment to add.\n${ENV_USAGE}`);
     }
-    const stored = this.config.getAll();
-    if (Object.keys(stored).length === 0) {
-      throw new FluxSopsError('fleet', NOT_A_FLEET);
-    }
-    this.#stored = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
-    refusePreTenantFleet(this.#stored, (path) => existsSync(this.destinationPath(path)));
+    this.#stored = this.storedFleetAnswers();
     this.#overrides = readEnvironmentOptions(this.options.name, this.options);
     // Fails early on a bad name or a stored fleet that does not validate, before any question.
     this.#planWith(this.#overrides);
@@ -79,14 +66,7 @@ export default class EnvironmentGenerator extends FluxSopsGenerator {
 
   writing(): void {
     const plan = this.#plan as AddEnvironmentPlan;
-    assertWritable(
-      this.destinationRoot(),
-      plan.edits.map((edit) => edit.path),
-    );
-    writePlannedFiles(this, plan.files, this.interactive);
-    for (const edit of plan.edits) {
-      writeEditedFile(this, edit.path, edit.contents);
-    }
+    this.writeAddition(plan);
     this.config.set('environments', plan.storedEnvironments);
   }
 

@@ -1,16 +1,14 @@
 // `yo flux-sops:tenant <name>`: adds one tenant to an existing fleet, as planned by planAddTenant:
 // its folder in each of its environments, its placeholder credentials, the tenants listings, the
 // README's tenants table, and its entry in `.yo-rc.json`; nothing else changes.
-import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError } from '../../src/errors.js';
-import { type RawAnswers, readAnswersObject, splitList } from '../../src/fleet/answers.js';
+import { type RawAnswers, splitList } from '../../src/fleet/answers.js';
 import { defaultOf } from '../../src/fleet/inputs.js';
-import { DEFAULT_TENANT_PATH, NOT_A_FLEET, STORED_ANSWERS_FILE, STORAGE_NAME } from '../../src/fleet/layout.js';
-import { type AddTenantPlan, planAddTenant, refusePreTenantFleet, tenantNextSteps } from '../../src/fleet/plan.js';
+import { DEFAULT_TENANT_PATH } from '../../src/fleet/layout.js';
+import { type AddTenantPlan, planAddTenant, tenantNextSteps } from '../../src/fleet/plan.js';
 import { readTenantOptions, tenantInputs, yeomanTenantInputs } from '../../src/fleet/tenants.js';
-import { FluxSopsGenerator, writeEditedFile, writePlannedFiles } from '../../src/yeoman/generator-support.js';
-import { assertWritable } from '../../src/disk/writer.js';
+import { FluxSopsGenerator } from '../../src/yeoman/generator-support.js';
 import { questionFor } from '../../src/yeoman/prompts.js';
 
 export const TENANT_USAGE =
@@ -32,12 +30,7 @@ export default class TenantGenerator extends FluxSopsGenerator {
     if (this.options.name === undefined) {
       throw new FluxSopsError('usage', `Missing the name of the tenant to add.\n${TENANT_USAGE}`);
     }
-    const stored = this.config.getAll();
-    if (Object.keys(stored).length === 0) {
-      throw new FluxSopsError('fleet', NOT_A_FLEET);
-    }
-    this.#stored = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
-    refusePreTenantFleet(this.#stored, (path) => existsSync(this.destinationPath(path)));
+    this.#stored = this.storedFleetAnswers();
     this.#entry = readTenantOptions(this.options.name, this.options, yeomanTenantInputs);
     // Without a terminal every problem is told now, before any question.
     if (!this.interactive) {
@@ -77,14 +70,7 @@ export default class TenantGenerator extends FluxSopsGenerator {
 
   writing(): void {
     const plan = this.#plan as AddTenantPlan;
-    assertWritable(
-      this.destinationRoot(),
-      plan.edits.map((edit) => edit.path),
-    );
-    writePlannedFiles(this, plan.files, this.interactive);
-    for (const edit of plan.edits) {
-      writeEditedFile(this, edit.path, edit.contents);
-    }
+    this.writeAddition(plan);
     // A fleet stored with the repoUrl shorthand now lists its tenant "apps" explicitly.
     this.config.delete('repoUrl');
     this.config.set('tenants', plan.storedTenants);

@@ -1,6 +1,7 @@
 // HCL values for the Terraform files: literal strings escaped so no input becomes an expression,
 // object keys quoted where needed, Terraform references kept as expressions, laid out as
 // `terraform fmt` lays them out.
+import { escapeToAscii } from './ascii-escape.js';
 
 /** A value the writer can render: JSON's values, with strings that may carry `hclReference` tokens. */
 export type HclValue =
@@ -51,36 +52,13 @@ function partsOf(value: string): Part[] {
   return parts;
 }
 
-function escapeCodePoint(codePoint: number): string {
-  switch (codePoint) {
-    case 0x22:
-      return '\\"';
-    case 0x5c:
-      return '\\\\';
-    case 0x0a:
-      return '\\n';
-    case 0x0d:
-      return '\\r';
-    case 0x09:
-      return '\\t';
-    default:
-      if (codePoint >= 0x20 && codePoint < 0x7f) {
-        return String.fromCodePoint(codePoint);
-      }
-      // Everything else as an escape: the file stays ASCII, and `terraform fmt` (which counts
-      // bytes when it aligns) agrees with the writer on every column.
-      return codePoint > 0xffff
-        ? `\\U${codePoint.toString(16).padStart(8, '0')}`
-        : `\\u${codePoint.toString(16).padStart(4, '0')}`;
-  }
-}
+// Everything outside printable ASCII as an escape: the file stays ASCII, and `terraform fmt` (which
+// counts bytes when it aligns) agrees with the writer on every column.
+const HCL_ESCAPES: ReadonlyMap<string, string> = new Map([['\r', '\\r']]);
 
 /** Literal text inside an HCL quoted template: `${` and `%{` would start an interpolation or a directive. */
 function escapeText(text: string): string {
-  let escaped = '';
-  for (const character of text) {
-    escaped += escapeCodePoint(character.codePointAt(0) ?? 0);
-  }
+  const escaped = escapeToAscii(text, HCL_ESCAPES);
   // (Replacement functions: in a replacement string, `$$` would mean one `$`.)
   return escaped.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }

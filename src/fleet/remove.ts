@@ -116,7 +116,6 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
     answers,
     answers.environments.find((each) => each.name === name) as FleetAnswers['environments'][number],
   );
-  const region = environment.kmsKey.region;
   const steps = [`On the ${name} cluster: flux uninstall (or delete the cluster), before its role goes.`];
   if (answers.iac === 'terraform') {
     const folder = terraformPathOf(name);
@@ -135,18 +134,6 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
       `  3. git rm -r ${folder} && git commit && git push`,
     ];
   }
-  const keyLines = environment.kmsKeyGiven
-    ? [
-        `The key ${environment.kmsKeyArn} was given, not created for this fleet: schedule its deletion only if ` +
-          `nothing else uses it.`,
-      ]
-    : [
-        `KEY_ARN=$(aws kms describe-key --region ${region} --key-id ${environment.kmsKeyArn} --query ` +
-          `KeyMetadata.Arn --output text)`,
-        `aws kms delete-alias --region ${region} --alias-name ${environment.kmsKey.id}`,
-        `aws kms schedule-key-deletion --region ${region} --key-id "$KEY_ARN" --pending-window-in-days 30`,
-        '  (last, once no file in Git history needs the key: aws kms cancel-key-deletion undoes it within the 30 days)',
-      ];
   return [
     ...steps,
     ...(environment.identity === 'pod-identity'
@@ -161,7 +148,9 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
     `aws iam delete-role-policy --role-name ${environment.roleName} --policy-name flux-sops-decrypt`,
     `aws iam delete-role --role-name ${environment.roleName}`,
     `Remove the policy flux-sops-encrypt-${name} from the people and CI jobs that sealed for ${name}.`,
-    ...keyLines,
+    ...keyCleanupOf(environment, 'KEY_ARN', [
+      '  (last, once no file in Git history needs the key: aws kms cancel-key-deletion undoes it within the 30 days)',
+    ]),
     ...environment.tenants.flatMap((tenant) =>
       tenant.decryption === undefined ? [] : tenantIdentityCleanupOf(tenant.name, tenant.decryption),
     ),
@@ -170,23 +159,36 @@ function cleanupOf(answers: FleetAnswers, name: string): string[] {
 
 /** The AWS clean-up of a decrypting tenant's identity in one environment (without Terraform). */
 function tenantIdentityCleanupOf(tenant: string, identity: TenantIdentity): string[] {
-  const region = identity.kmsKey.region;
   return [
     `Tenant ${tenant}'s role and key in ${identity.iam.name}:`,
     `aws iam delete-role-policy --role-name ${identity.roleName} --policy-name flux-sops-decrypt`,
     `aws iam delete-role --role-name ${identity.roleName}`,
-    ...(identity.kmsKeyGiven
-      ? [
-          `The key ${identity.kmsKeyArn} was given, not created for this fleet: schedule its deletion only if ` +
-            `nothing else uses it.`,
-        ]
-      : [
-          `TENANT_KEY_ARN=$(aws kms describe-key --region ${region} --key-id ${identity.kmsKeyArn} --query ` +
-            `KeyMetadata.Arn --output text)`,
-          `aws kms delete-alias --region ${region} --alias-name ${identity.kmsKey.id}`,
-          `aws kms schedule-key-deletion --region ${region} --key-id "$TENANT_KEY_ARN" --pending-window-in-days 30`,
-        ]),
+    ...keyCleanupOf(identity, 'TENANT_KEY_ARN'),
   ];
+}
+
+/**
+ * The deletion of a key created for the fleet (its ARN in the shell variable `variable`, the alias
+ * deleted, the key scheduled for deletion, then `after`), or the note that a given key is left alone.
+ */
+function keyCleanupOf(
+  key: Pick<TenantIdentity, 'kmsKeyArn' | 'kmsKeyGiven' | 'kmsKey'>,
+  variable: string,
+  after: readonly string[] = [],
+): string[] {
+  const region = key.kmsKey.region;
+  return key.kmsKeyGiven
+    ? [
+        `The key ${key.kmsKeyArn} was given, not created for this fleet: schedule its deletion only if ` +
+          `nothing else uses it.`,
+      ]
+    : [
+        `${variable}=$(aws kms describe-key --region ${region} --key-id ${key.kmsKeyArn} --query ` +
+          `KeyMetadata.Arn --output text)`,
+        `aws kms delete-alias --region ${region} --alias-name ${key.kmsKey.id}`,
+        `aws kms schedule-key-deletion --region ${region} --key-id "$${variable}" --pending-window-in-days 30`,
+        ...after,
+      ];
 }
 
 /** The files of what is removed, sorted: each as the generator wrote it, sealed, edited, or never written by it. */

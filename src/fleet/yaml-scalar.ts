@@ -2,6 +2,7 @@
 // that string to both YAML 1.2 (the `yaml` library, SOPS) and YAML 1.1 (kubectl, Flux's
 // go-yaml), so no input can add a key, a document or a line, nor turn into a boolean.
 import { parse } from 'yaml';
+import { escapeToAscii } from './ascii-escape.js';
 
 // Plain scalars are kept for values that read naturally unquoted (names, paths, ARNs).
 const PLAIN_CANDIDATE = /^[A-Za-z0-9][A-Za-z0-9._/@+=-]*(?::[A-Za-z0-9._/@+=-]+)*$/;
@@ -14,33 +15,9 @@ function readsBackAs(text: string, version: '1.1' | '1.2'): unknown {
   }
 }
 
-function escapeCodePoint(codePoint: number): string {
-  switch (codePoint) {
-    case 0x22:
-      return '\\"';
-    case 0x5c:
-      return '\\\\';
-    case 0x0a:
-      return '\\n';
-    case 0x09:
-      return '\\t';
-    default:
-      if (codePoint >= 0x20 && codePoint < 0x7f) {
-        return String.fromCodePoint(codePoint);
-      }
-      // Everything outside printable ASCII is escaped: YAML 1.1 reads U+2028/U+0085 as line breaks.
-      return codePoint > 0xffff
-        ? `\\U${codePoint.toString(16).padStart(8, '0')}`
-        : `\\u${codePoint.toString(16).padStart(4, '0')}`;
-  }
-}
-
+/** Everything outside printable ASCII is escaped: YAML 1.1 reads U+2028/U+0085 as line breaks. */
 export function doubleQuoted(value: string): string {
-  let text = '"';
-  for (const character of value) {
-    text += escapeCodePoint(character.codePointAt(0) ?? 0);
-  }
-  return `${text}"`;
+  return `"${escapeToAscii(value)}"`;
 }
 
 /** Renders a string as a YAML scalar that reads back as that same string. */

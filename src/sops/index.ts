@@ -386,6 +386,11 @@ async function unwrapDataKey(md: SopsMetadata, options: OpenOptions): Promise<{ 
 }
 
 /** Wraps the data key for every key; throws SopsError 'could-not-wrap-key' listing each key that refused. */
+/** The metadata with exactly these key entries: other master keys, key groups and Shamir dropped. */
+function withKeyEntries(md: SopsMetadata, entries: { kms: KmsEntry[]; age: AgeEntry[] }): SopsMetadata {
+  return { ...md, kms: entries.kms, age: entries.age, other: [], keyGroups: undefined, shamirThreshold: undefined };
+}
+
 async function wrapDataKey(
   dataKey: Uint8Array,
   keys: MasterKeys,
@@ -591,16 +596,8 @@ export async function updateKeys(
         age: p.keepAge,
       },
     );
-    const metadata: SopsMetadata = {
-      ...md,
-      kms: wrapped.kms,
-      age: wrapped.age,
-      other: [],
-      keyGroups: undefined,
-      shamirThreshold: undefined,
-    };
     return {
-      text: emitEncrypted(parsed.branches, metadata, options.sopsVersion ?? SOPS_VERSION),
+      text: emitEncrypted(parsed.branches, withKeyEntries(md, wrapped), options.sopsVersion ?? SOPS_VERSION),
       changed: true,
       added,
       removed,
@@ -645,12 +642,7 @@ export async function rotateDataKey(
     }
     const lastModified = rfc3339(now);
     const metadata: SopsMetadata = {
-      ...md,
-      kms: wrapped.kms,
-      age: wrapped.age,
-      other: [],
-      keyGroups: undefined,
-      shamirThreshold: undefined,
+      ...withKeyEntries(md, wrapped),
       lastModified,
       mac: encryptValue(walked.mac, newKey, lastModified),
     };

@@ -1,6 +1,6 @@
 // Yeoman glue shared by the generators: option wiring from the input declarations, the
 // all-or-nothing write of planned files, the product's log. No fleet logic lives here.
-import { lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
@@ -12,8 +12,16 @@ import {
   perEnvironmentOptionDescription,
   runOptions,
 } from '../fleet/inputs.js';
+import { type RawAnswers, readAnswersObject } from '../fleet/answers.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
-import { FLEET_CHECKER_FILE, type PlannedFile, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import {
+  FLEET_CHECKER_FILE,
+  NOT_A_FLEET,
+  type PlannedFile,
+  STORAGE_NAME,
+  STORED_ANSWERS_FILE,
+} from '../fleet/layout.js';
+import { refusePreTenantFleet } from '../fleet/plan.js';
 import { assertWritable } from '../disk/writer.js';
 import type { Ask } from './prompts.js';
 
@@ -119,6 +127,35 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
       throw asCancellation(error);
     }
   };
+
+  /**
+   * The stored answers of the fleet an environment or a tenant is added to: a fleet error when the
+   * folder holds none (not a fleet) or holds a fleet written before tenants.
+   */
+  storedFleetAnswers(): RawAnswers {
+    const stored = this.config.getAll();
+    if (Object.keys(stored).length === 0) {
+      throw new FluxSopsError('fleet', NOT_A_FLEET);
+    }
+    const answers = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
+    refusePreTenantFleet(answers, (path) => existsSync(this.destinationPath(path)));
+    return answers;
+  }
+
+  /**
+   * Writes what adding an environment or a tenant planned: the edited fleet files checked
+   * writable first, then the new files (see writePlannedFiles) and the edits.
+   */
+  writeAddition(plan: { readonly files: readonly PlannedFile[]; readonly edits: readonly PlannedFile[] }): void {
+    assertWritable(
+      this.destinationRoot(),
+      plan.edits.map((edit) => edit.path),
+    );
+    writePlannedFiles(this, plan.files, this.interactive);
+    for (const edit of plan.edits) {
+      writeEditedFile(this, edit.path, edit.contents);
+    }
+  }
 
   get interactive(): boolean {
     return isInteractive(this.options.interactive);
