@@ -193,6 +193,17 @@ describe('sops vectors: files written by sops 3.13.2 code in the Go harness', ()
       since: '2024-05-06T07:08:09Z',
     });
   });
+
+  it('reference-secret: a plain value changed after sops wrote the file is a MAC mismatch (the MAC covers it)', () => {
+    const text = read('reference-secret.enc.yaml');
+    const changed = text.replace('namespace: flux-system #', 'namespace: kube-system #');
+    assert.notEqual(changed, text);
+    assert.throws(() => decryptTree(changed, key('reference-secret.enc.yaml')), {
+      code: 'mac-mismatch',
+      message:
+        'MAC mismatch: the values of the file do not match its MAC (it was changed without sops, or is corrupt).',
+    });
+  });
 });
 
 describe('YAML as yaml.v3 writes it (golden files from the Go harness)', () => {
