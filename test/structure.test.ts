@@ -14,12 +14,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Imports that break a layering rule today, as `<importing file> -> <imported file or module>`. */
 const NOT_YET_MOVED: readonly string[] = [
   // Commands still reading or writing the disk themselves, instead of through ports.disk(root) (src/disk).
-  'src/check/command.ts -> node:fs',
   'src/cli/env.ts -> node:fs',
   'src/cli/generate.ts -> node:fs',
   'src/cli/tenant.ts -> node:fs',
-  'src/keys/commit.ts -> node:fs',
-  'src/keys/fleet-files.ts -> node:fs',
   'src/secret/day-to-day.ts -> node:fs',
   'src/secret/fleet-files.ts -> node:fs',
   // The Yeoman glue: its conflict check reads the files on disk, and the generators ask whether a file exists.
@@ -40,15 +37,6 @@ const NOT_YET_FIXED: readonly string[] = [
   'scripts/bench.mjs',
   'scripts/bundle-check.mjs',
   'scripts/test-node-versions.mjs',
-  'src/check/check.ts',
-  'src/check/command.ts',
-  'src/check/creation-rules.ts',
-  'src/check/facts.ts',
-  'src/check/findings.ts',
-  'src/check/pathological.ts',
-  'src/check/repository.ts',
-  'src/check/simple-yaml.ts',
-  'src/check/tenancy.ts',
   'src/cli/command-spec.ts',
   'src/cli/env.ts',
   'src/cli/generate.ts',
@@ -70,10 +58,6 @@ const NOT_YET_FIXED: readonly string[] = [
   'src/fleet/tenants.ts',
   'src/fleet/terraform.ts',
   'src/fleet/validators.ts',
-  'src/keys/commit.ts',
-  'src/keys/fleet-files.ts',
-  'src/keys/plan.ts',
-  'src/keys/run.ts',
   'src/secret/change.ts',
   'src/secret/command.ts',
   'src/secret/day-to-day.ts',
@@ -108,12 +92,19 @@ const NOT_YET_FIXED: readonly string[] = [
  * not the fleet: each is a file the user names or the package ships.
  */
 const READS_DISK: Readonly<Record<string, string>> = {
+  'src/cli/check.ts': "reads the checker the package ships (dist/check.cjs), to compare the fleet's copy with it",
   'src/fleet/answers-file.ts': 'reads the --answers file the user names',
   'src/fleet/fleet-root.ts': 'finds the fleet a command runs in, walking up from the working folder',
   'src/fleet/templates.ts': "reads the templates the package ships, next to the package's own files",
   'src/secret/inputs.ts': 'reads the --from-file files the user names (a regular file, size-limited)',
   'src/sops/age.ts': "the library's age key source reads the age key file (SOPS_AGE_KEY_FILE), as sops does",
 };
+
+/**
+ * Entry points besides src/cli/main.ts: they stand above the command line, so they may import src/cli. The fleet's
+ * bundled checker is `flux-sops check` alone, for plain Node: its main lives beside check's run, in src/check.
+ */
+const ENTRY_POINTS: readonly string[] = ['src/check/standalone.ts'];
 
 /** Folders a planner (src/fleet) or the disk edge (src/disk) must not import from. */
 const ABOVE_PLANNERS = ['src/cli/', 'src/yeoman/', 'src/secret/', 'src/keys/', 'src/check/', 'src/disk/'];
@@ -197,9 +188,9 @@ const RULES: Readonly<Record<string, (entry: Import) => boolean>> = {
   'src/sops imports nothing outside src/sops': (entry) =>
     entry.file.startsWith('src/sops/') && isProjectFile(entry.target) && !entry.target.startsWith('src/sops/'),
   // The command line is the top layer: the generators take their options from the input declarations in src/fleet,
-  // not from src/cli, so nothing (not even generators/ for src/cli/command-spec.ts) imports src/cli.
-  'nothing outside src/cli imports src/cli': (entry) =>
-    !entry.file.startsWith('src/cli/') && entry.target.startsWith('src/cli/'),
+  // not from src/cli, so nothing but an entry point (not even generators/ for src/cli/command-spec.ts) imports src/cli.
+  'nothing outside src/cli but the ENTRY_POINTS imports src/cli': (entry) =>
+    !entry.file.startsWith('src/cli/') && !ENTRY_POINTS.includes(entry.file) && entry.target.startsWith('src/cli/'),
   'the planners (src/fleet) import no command, Yeoman glue or disk edge, and no node:fs': (entry) =>
     entry.file.startsWith('src/fleet/') &&
     (isUnder(entry.target, ABOVE_PLANNERS) || (usesFileSystem(entry) && !(entry.file in READS_DISK))),
@@ -230,6 +221,18 @@ describe('structure: the import rules between folders', () => {
     const stillBreaking = new Set(Object.values(RULES).flatMap((rule) => breaches(rule).map(nameOf)));
     const moved = NOT_YET_MOVED.filter((entry) => !stillBreaking.has(entry));
     assert.deepEqual(moved, [], `no longer breaking a rule, remove from NOT_YET_MOVED:\n${moved.join('\n')}`);
+  });
+
+  it('READS_DISK and ENTRY_POINTS list only modules that still need their exception', () => {
+    const unneeded = [
+      ...Object.keys(READS_DISK).filter(
+        (file) => !IMPORTS.some((entry) => entry.file === file && usesFileSystem(entry)),
+      ),
+      ...ENTRY_POINTS.filter(
+        (file) => !IMPORTS.some((entry) => entry.file === file && entry.target.startsWith('src/cli/')),
+      ),
+    ];
+    assert.deepEqual(unneeded, [], `an exception no longer needed, remove it:\n${unneeded.join('\n')}`);
   });
 
   it('one class extends Error outside src/sops (src/errors.ts) and one inside (src/sops/errors.ts)', () => {
