@@ -121,14 +121,24 @@ const [check, bundledCheck, fastFail, help, version] = rest.slice(sizes.length);
  */
 function parseTimeScript(reader) {
   const parse = {
-    yaml: `const { parseAllDocuments } = await import('yaml'); for (const [path, text] of files) { if (path.endsWith('.json')) JSON.parse(text); else for (const document of parseAllDocuments(text)) document.toJS(); }`,
-    'js-yaml': `const { loadAll } = await import('js-yaml'); for (const [path, text] of files) { if (path.endsWith('.json')) JSON.parse(text); else loadAll(text); }`,
-    check: `const { parseFleetFile } = await import(${JSON.stringify(join(root, 'dist', 'src', 'check', 'parse.js'))}); for (const [path, text] of files) parseFleetFile(path, text);`,
+    yaml:
+      "const { parseAllDocuments } = await import('yaml'); for (const [path, text] of files) { " +
+      "if (path.endsWith('.json')) JSON.parse(text); " +
+      'else for (const document of parseAllDocuments(text)) document.toJS(); }',
+    'js-yaml':
+      "const { loadAll } = await import('js-yaml'); for (const [path, text] of files) { " +
+      "if (path.endsWith('.json')) JSON.parse(text); else loadAll(text); }",
+    check:
+      `const { parseFleetFile } = await import(${JSON.stringify(join(root, 'dist', 'src', 'check', 'parse.js'))}); ` +
+      'for (const [path, text] of files) parseFleetFile(path, text);',
   }[reader];
   return [
     `import { readdirSync, readFileSync } from 'node:fs';`,
     `const files = [];`,
-    `const walk = (folder, prefix) => { for (const entry of readdirSync(folder, { withFileTypes: true })) { if (entry.isDirectory()) walk(folder + '/' + entry.name, prefix + entry.name + '/'); else if (/\\.(ya?ml|json)$/.test(entry.name)) files.push([prefix + entry.name, readFileSync(folder + '/' + entry.name, 'utf8')]); } };`,
+    'const walk = (folder, prefix) => { for (const entry of readdirSync(folder, { withFileTypes: true })) { ' +
+      "if (entry.isDirectory()) walk(folder + '/' + entry.name, prefix + entry.name + '/'); " +
+      'else if (/\\.(ya?ml|json)$/.test(entry.name)) ' +
+      "files.push([prefix + entry.name, readFileSync(folder + '/' + entry.name, 'utf8')]); } };",
     `walk(${JSON.stringify(checkedFleet)}, '');`,
     `const start = performance.now();`,
     parse,

@@ -31,7 +31,8 @@ function licenceNotices(inputs) {
     const text = file === undefined ? '' : readFileSync(`${folder}/${file}`, 'utf8').trim().replaceAll('*/', '* /');
     return `${name} ${version} (${license}):\n\n${text}`;
   });
-  return `/*\nBundled packages and their licences.\n\n${notices.join('\n\n----------------------------------------\n\n')}\n*/\n`;
+  const separator = '\n\n----------------------------------------\n\n';
+  return `/*\nBundled packages and their licences.\n\n${notices.join(separator)}\n*/\n`;
 }
 
 export async function bundleCheck() {
@@ -68,7 +69,8 @@ export async function bundleCheck() {
   const body = Buffer.concat([Buffer.from(licenceNotices(result.metafile.inputs)), result.outputFiles[0].contents]);
   const header = [
     `// ${name} ${version}: \`flux-sops check\` bundled into one file, for this fleet's CI and pre-commit hook.`,
-    `// Runs on plain Node ${oldestNode}+ with no install and no network: node .flux-sops/check.cjs [--json] [--strict]`,
+    `// Runs on plain Node ${oldestNode}+ with no install and no network: ` +
+      'node .flux-sops/check.cjs [--json] [--strict]',
     `// sha256 of the bytes after this header: ${createHash('sha256').update(body).digest('hex')}`,
     '// Generated: do not edit. Refresh it by running flux-sops (or yo flux-sops) of the version you want in the',
     '// fleet; flux-sops check reports a copy that differs from the one its own version ships.',

@@ -65,7 +65,10 @@ function versionOf(nodeBinary) {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
-/** Installs `node@<range>` into .tmp/node-versions/node-<major> (npm keeps it when up to date) and returns its binary. */
+/**
+ * Installs `node@<range>` into .tmp/node-versions/node-<major> (npm keeps it when up to date) and
+ * returns its binary.
+ */
 function installNode(major, range) {
   const prefix = join(cacheRoot, `node-${major}`);
   const nodeBinary = join(prefix, 'node_modules', 'node', 'bin', 'node');
@@ -83,7 +86,8 @@ function installNode(major, range) {
   const version = versionOf(nodeBinary);
   if (install.status !== 0 || !version?.startsWith(`v${major}.`)) {
     throw new Error(
-      `node@${range} did not install a Node ${major} binary at ${nodeBinary} (npm exit status ${install.status}, found ${version ?? 'nothing'})`,
+      `node@${range} did not install a Node ${major} binary at ${nodeBinary} ` +
+        `(npm exit status ${install.status}, found ${version ?? 'nothing'})`,
     );
   }
   return nodeBinary;
@@ -154,7 +158,8 @@ for (const { label, nodeBinary } of targets) {
     process.stdout.write(result.output.slice(-6000));
   }
   summaries.push(
-    `Node ${version.padEnd(9)} ${passed ? 'ok    ' : 'FAILED'} ${String(result.passed).padStart(3)} passed, ${result.failed} failed, ${result.pending} pending, ${result.seconds.toFixed(1)} s (${label})`,
+    `Node ${version.padEnd(9)} ${passed ? 'ok    ' : 'FAILED'} ${String(result.passed).padStart(3)} passed, ` +
+      `${result.failed} failed, ${result.pending} pending, ${result.seconds.toFixed(1)} s (${label})`,
   );
 }
 

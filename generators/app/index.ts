@@ -1,5 +1,4 @@
 // `yo flux-sops`: gathers the fleet's inputs, validates them all, then writes the planned files.
-import { existsSync } from 'node:fs';
 import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { readAnswersFile } from '../../src/fleet/answers-file.js';
 import {
@@ -51,7 +50,7 @@ export default class FleetGenerator extends FluxSopsGenerator {
     const fromFile = typeof this.options.answers === 'string' ? readAnswersFile(this.options.answers) : {};
     const { raw: fromOptions, overrides } = parseOptionAnswers(this.options);
     this.#stored = fromStorage;
-    refusePreTenantFleet(fromStorage, (path) => existsSync(this.destinationPath(path)));
+    refusePreTenantFleet(fromStorage, (path) => this.disk.exists(path));
     this.#overrides = overrides;
     this.#given = mergeAnswers(fromFile, fromOptions);
     this.#raw = mergeAnswers(fromStorage, this.#given);

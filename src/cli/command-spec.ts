@@ -35,7 +35,8 @@ export const commonOptions: readonly OptionSpec[] = [
 ];
 
 export const COMMANDS_LINE =
-  'Commands: flux-sops [dir] | env add|remove <name> | tenant add|remove <name> | secret git|generic|list|show|set … | updatekeys [env…] | rotate [env…] | check [dir] | --version';
+  'Commands: flux-sops [dir] | env add|remove <name> | tenant add|remove <name> | ' +
+  'secret git|generic|list|show|set … | updatekeys [env…] | rotate [env…] | check [dir] | --version';
 
 export function helpText(command: CommandSpec): string {
   const rows = command.options.map((option): [string, string] => [

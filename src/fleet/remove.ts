@@ -5,7 +5,7 @@
 // them (planEnvironmentFiles), so removal deletes exactly those and the Secrets sealed beside them.
 import { parse } from 'yaml';
 import { describeValue, FluxSopsError } from '../errors.js';
-import { isPlaceholder, sopsMetadataOf } from '../keys/plan.js';
+import { isPlaceholder, sopsMetadataOf } from './sealed-file.js';
 import { removeCreationRule } from './sops-config.js';
 import { FLUX_NAMESPACE, FLUX_SERVICE_ACCOUNT } from './iam.js';
 import { environmentEntriesOf, type FleetAnswers, type RawAnswers, validateAnswers } from './answers.js';

@@ -1,6 +1,6 @@
 // Yeoman glue shared by the generators: option wiring from the input declarations, the
 // all-or-nothing write of planned files, the product's log. No fleet logic lives here.
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import Generator, { type BaseFeatures, type BaseOptions } from 'yeoman-generator';
@@ -22,6 +22,7 @@ import {
   STORED_ANSWERS_FILE,
 } from '../fleet/layout.js';
 import { refusePreTenantFleet } from '../fleet/plan.js';
+import { type FleetDisk, fleetDisk } from '../disk/index.js';
 import { assertWritable } from '../disk/writer.js';
 import type { Ask } from './prompts.js';
 
@@ -128,6 +129,11 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
     }
   };
 
+  /** The fleet being written, read through the one file-system edge (Yeoman itself writes through mem-fs). */
+  get disk(): FleetDisk {
+    return fleetDisk(this.destinationRoot());
+  }
+
   /**
    * The stored answers of the fleet an environment or a tenant is added to: a fleet error when the
    * folder holds none (not a fleet) or holds a fleet written before tenants.
@@ -138,7 +144,7 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
       throw new FluxSopsError('fleet', NOT_A_FLEET);
     }
     const answers = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
-    refusePreTenantFleet(answers, (path) => existsSync(this.destinationPath(path)));
+    refusePreTenantFleet(answers, (path) => this.disk.exists(path));
     return answers;
   }
 
