@@ -7,12 +7,14 @@ import type { KeySourceFactory } from './sops/keysource.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from './terminal.js';
 
 export interface Terminal {
-  /** stdout: what a script may capture (a report, JSON, a public key). */
-  out(text: string): void;
+  /** stdout: what a script may capture (a report, JSON, a public key, a decrypted value's bytes). */
+  out(text: string | Uint8Array): void;
   /** stderr: messages and questions. */
   err(text: string): void;
   /** Whether questions may be asked: a terminal on stdin and stderr, outside CI. */
   readonly canPrompt: boolean;
+  /** Whether stdin is a terminal (what is typed there would echo: a value is asked for masked instead). */
+  readonly stdinIsTerminal: boolean;
   /** The width of stdout when it is a terminal. */
   readonly columns: number | undefined;
   askLine(question: string): Promise<string>;
@@ -50,6 +52,9 @@ export function processPorts(): Ports {
       err: (text) => process.stderr.write(text),
       get canPrompt() {
         return canPrompt(false);
+      },
+      get stdinIsTerminal() {
+        return Boolean(process.stdin.isTTY);
       },
       get columns() {
         return process.stdout.isTTY ? process.stdout.columns : undefined;

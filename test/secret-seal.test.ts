@@ -19,6 +19,7 @@ import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/disk/reader.js';
 import { applyStrictness } from '../src/check/findings.js';
 import { runSecretCommand } from '../src/cli/secret.js';
+import { processPorts } from '../src/ports.js';
 import { isFluxSopsError } from '../src/errors.js';
 import { pendingAuthCommentOf } from '../src/fleet/layout.js';
 import { decryptDocument } from '../src/sops/index.js';
@@ -67,7 +68,7 @@ async function runSecret(argv: readonly string[], stdin: string | Buffer = ''): 
   });
   let status: number;
   try {
-    status = await runSecretCommand(argv);
+    status = await runSecretCommand(argv, processPorts());
   } catch (error) {
     if (!isFluxSopsError(error)) {
       throw error;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import sshpk from 'sshpk';
 import { FluxSopsError } from '../src/errors.js';
 import { pendingAuthCommentOf } from '../src/fleet/layout.js';
+import { fleetDisk } from '../src/disk/index.js';
 import { readFleetTexts, readStoredFleetFacts } from '../src/secret/fleet-files.js';
 import { writeAllOrNothing } from '../src/disk/writer.js';
 import { generateDeployKey, readPrivateKey, validateKnownHosts } from '../src/secret/git-credentials.js';
@@ -398,7 +399,7 @@ describe('secret: the plan', () => {
   // A git Secret goes where the fleet's stored tenants say (the one tenant apps here).
   const request = (environment: string, name = 'apps-auth', kind: 'git' | 'generic' = 'git', folder = root) =>
     kind === 'git'
-      ? { environment, ...sealingTargetOf(readStoredFleetFacts(folder), { environment, kind }), kind }
+      ? { environment, ...sealingTargetOf(readStoredFleetFacts(fleetDisk(folder)), { environment, kind }), kind }
       : { environment, name, namespace: 'flux-system', kind };
   const plan = (
     folder: string,
@@ -408,7 +409,7 @@ describe('secret: the plan', () => {
     edit: Partial<FleetTexts> = {},
   ) =>
     planSealing(
-      { ...readFleetTexts(folder, environment, name ?? 'apps-auth'), ...edit },
+      { ...readFleetTexts(fleetDisk(folder), environment, name ?? 'apps-auth'), ...edit },
       request(environment, name, kind, folder),
     );
 
@@ -503,7 +504,10 @@ describe('secret: the plan', () => {
       'Invalid Secret name "kustomization": is a file of the fleet itself (secrets/<env>/kustomization.yaml); choose another name (not kustomization)',
     );
     const namespace = errorOf(() =>
-      planSealing(readFleetTexts(root, 'staging', 'x'), { ...request('staging', 'x', 'generic'), namespace: 'Flux' }),
+      planSealing(readFleetTexts(fleetDisk(root), 'staging', 'x'), {
+        ...request('staging', 'x', 'generic'),
+        namespace: 'Flux',
+      }),
     );
     assert.match(namespace.message, /^Invalid namespace "Flux": must be a DNS-1123 label/);
   });
@@ -546,7 +550,7 @@ describe('secret: the plan', () => {
     };
     const error = await rejectionOf(
       sealSecret(
-        root,
+        fleetDisk(root),
         sealing,
         buildSecretManifest('apps-auth', 'flux-system', [{ key: 'password', value: 'p' }]),
         failing,

@@ -6,6 +6,8 @@ import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError, isFluxSopsError } from '../../src/errors.js';
 import { FLUX_NAMESPACE } from '../../src/fleet/iam.js';
 import { STORED_ANSWERS_FILE } from '../../src/fleet/layout.js';
+import { type FleetDisk, fleetDisk } from '../../src/disk/index.js';
+import { processPorts } from '../../src/ports.js';
 import { encryptSecret } from '../../src/secret/encrypt.js';
 import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
 import type { GatheredValues } from '../../src/secret/inputs.js';
@@ -13,7 +15,7 @@ import { buildSecretManifest } from '../../src/secret/manifest.js';
 import { type SealingPlan, planSealing, sealingTargetOf, tenantsOfEnvironment } from '../../src/secret/plan.js';
 import { namespaceOf } from '../../src/fleet/tenants.js';
 import type { ValueChanges } from '../../src/secret/change.js';
-import { changeSealedSecret, listFleetSecrets } from '../../src/secret/day-to-day.js';
+import { changeSealedSecret, listFleetSecrets } from '../../src/secret/run.js';
 import {
   askSecretValues,
   askValueChanges,
@@ -50,7 +52,8 @@ export default class SecretGenerator extends FluxSopsGenerator {
       throw new FluxSopsError('usage', SECRET_NEEDS_TERMINAL);
     }
     const root = this.destinationRoot();
-    const facts = readStoredFleetFacts(root);
+    const disk = fleetDisk(root);
+    const facts = readStoredFleetFacts(disk);
     if (facts === undefined) {
       throw new FluxSopsError(
         'fleet',
@@ -62,7 +65,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
       kind: SecretTask;
     };
     if (kind === 'change') {
-      await this.#askChange(root, environment);
+      await this.#askChange(disk, environment);
       return;
     }
     const tenants = tenantsOfEnvironment(facts, environment);
@@ -85,8 +88,8 @@ export default class SecretGenerator extends FluxSopsGenerator {
           },
     );
     // Every fleet problem (no rule, unusable keys, unwritable files) is told before a value is typed.
-    const plan = planSealing(readFleetTexts(root, environment, target.name), { environment, ...target, kind });
-    assertPlanWritable(root, plan);
+    const plan = planSealing(readFleetTexts(disk, environment, target.name), { environment, ...target, kind });
+    assertPlanWritable(disk, plan);
     const confirm = async (message: string) =>
       ((await this.ask([{ type: 'confirm', name: 'replace', message, default: false }])) as { replace: boolean })
         .replace;
@@ -106,8 +109,8 @@ export default class SecretGenerator extends FluxSopsGenerator {
   }
 
   /** Change a sealed Secret: which one, the keys to set (values masked) and to remove. */
-  async #askChange(root: string, environment: string): Promise<void> {
-    const sealed = listFleetSecrets(root, [environment]).filter(
+  async #askChange(disk: FleetDisk, environment: string): Promise<void> {
+    const sealed = listFleetSecrets(disk, [environment]).filter(
       (each) => !each.placeholder && each.kind === 'Secret' && each.name !== null,
     );
     const { name } = (await this.ask([
@@ -121,12 +124,11 @@ export default class SecretGenerator extends FluxSopsGenerator {
   }
 
   async writing(): Promise<void> {
+    const disk = fleetDisk(this.destinationRoot());
+    const ports = processPorts();
     if (this.#change !== undefined) {
-      const { environment, name, changes } = this.#change;
       this.log.writeln(
-        await changeSealedSecret(this.destinationRoot(), environment, name, changes, (warning) =>
-          this.log.writeln(`Warning: ${warning}`),
-        ),
+        await changeSealedSecret(disk, this.#change, ports, (warning) => this.log.writeln(`Warning: ${warning}`)),
       );
       return;
     }
@@ -136,20 +138,15 @@ export default class SecretGenerator extends FluxSopsGenerator {
     const plan = this.#plan;
     const values = this.#values as GatheredValues;
     const manifest = buildSecretManifest(plan.name, plan.namespace, values.entries);
-    await sealSecret(this.destinationRoot(), plan, manifest, encryptSecret);
+    const keys = { keySources: await ports.keySources(), now: ports.clock() };
+    await sealSecret(disk, plan, manifest, (secret, target) => encryptSecret(secret, target, keys));
     this.log.writeln(sealedSummary(plan, manifest));
     if (values.generatedKey) {
+      const instruction = deployKeyInstruction(plan.repoUrl ?? 'the Git host');
       this.log.writeln(
-        `${deployKeyInstruction(plan.repoUrl ?? 'the Git host').replace('The public key (on stdout):', 'The public key:')}\n${values.generatedKey.publicKey}`,
+        `${instruction.replace('The public key (on stdout):', 'The public key:')}\n${values.generatedKey.publicKey}`,
       );
     }
-    this.log.writeln(
-      nextSteps(
-        plan,
-        this.destinationRoot(),
-        process.cwd(),
-        placeholdersLeft(this.destinationRoot(), plan.environment, plan.path),
-      ),
-    );
+    this.log.writeln(nextSteps(plan, disk.root, ports.cwd, placeholdersLeft(disk, plan.environment, plan.path)));
   }
 }

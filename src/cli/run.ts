@@ -21,7 +21,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case 'secret': {
       const { runSecretCommand } = await import('./secret.js');
-      return runSecretCommand(rest);
+      const { processPorts } = await import('../ports.js');
+      return runSecretCommand(rest, processPorts());
     }
     case 'updatekeys':
     case 'rotate': {

@@ -1,12 +1,13 @@
-// `flux-sops secret git|generic`: seals a real Secret into the fleet without Yeoman. Every input
-// is checked and the fleet planned before a value is asked for; values come from a masked prompt,
-// stdin or files, are encrypted in memory, and only ciphertext is written. Messages go to stderr;
-// stdout carries only the generated public key. This file holds the command line and its help;
-// the sealing (src/secret/command.ts) is loaded only when a Secret is sealed.
+// `flux-sops secret git|generic|list|show|set`: the command lines and their help, read into
+// requests for src/secret/run.ts, which is loaded only when one runs (so `--help` and usage errors
+// answer without the AWS SDK). git and generic seal a real Secret without Yeoman (generic --out:
+// into a tenant's repository); list, show and set work on the sealed ones.
 import { resolve } from 'node:path';
 import { describeValue, FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
+import { findFleetRoot, findSopsConfigFolder } from '../fleet/fleet-root.js';
+import type { Ports } from '../ports.js';
+import type { SecretRequest } from '../secret/run.js';
 import {
   type CommandSpec,
   commonOptions,
@@ -208,46 +209,105 @@ const secretCommand: CommandSpec = {
   options: [cwdOption, ...commonOptions],
 };
 
-function fleetRootOf(values: ParsedValues): string {
-  return typeof values.cwd === 'string' ? resolve(values.cwd) : findFleetRoot(process.cwd());
+/** The fleet a command works on: --cwd, else the nearest fleet from the working folder upward. */
+function fleetRootOf(values: ParsedValues, ports: Ports): string {
+  return typeof values.cwd === 'string' ? resolve(ports.cwd, values.cwd) : findFleetRoot(ports.cwd);
+}
+
+function stringOf(values: ParsedValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function listOf(values: ParsedValues, name: string): string[] {
+  return (values[name] as string[] | undefined) ?? [];
 }
 
 function positionalsOf(command: CommandSpec, positionals: readonly string[], count: number, what: string): string[] {
   if (positionals.length !== count) {
+    const got = `${positionals.length} argument${positionals.length === 1 ? '' : 's'}`;
     throw new FluxSopsError(
       'usage',
-      `${command.usage.split(' <')[0]} takes ${what}, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}\nUsage: ${command.usage}`,
+      `${command.usage.split(' <')[0]} takes ${what}, got ${got}\nUsage: ${command.usage}`,
     );
   }
   return [...positionals];
 }
 
-async function runGit(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(secretGitCommand, argv);
-  if (values.help) {
-    process.stdout.write(helpText(secretGitCommand));
-    return 0;
-  }
-  const [environment = ''] = positionalsOf(secretGitCommand, positionals, 1, 'one environment name');
-  const { sealGitCredentials } = await import('../secret/command.js');
-  return sealGitCredentials(fleetRootOf(values), environment, values);
+/** Runs a request through src/secret/run.ts, loaded only now (with the SOPS library). */
+async function run(request: SecretRequest, ports: Ports): Promise<number> {
+  const { runSecret } = await import('../secret/run.js');
+  return runSecret(request, ports);
 }
 
-async function runGeneric(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(secretGenericCommand, argv);
-  if (values.help) {
-    process.stdout.write(helpText(secretGenericCommand));
+/** The command line read by `command`, or undefined when --help was answered. */
+function parsed(command: CommandSpec, argv: readonly string[], ports: Ports) {
+  const line = parseCommandLine(command, argv);
+  if (line.values.help) {
+    ports.terminal.out(helpText(command));
+    return undefined;
+  }
+  return line;
+}
+
+function asking(values: ParsedValues): { force: boolean; noInteractive: boolean } {
+  return { force: values.force === true, noInteractive: values['no-interactive'] === true };
+}
+
+async function runGit(argv: readonly string[], ports: Ports): Promise<number> {
+  const line = parsed(secretGitCommand, argv, ports);
+  if (line === undefined) {
     return 0;
   }
-  if (typeof values.out === 'string') {
+  const { values, positionals } = line;
+  const [environment = ''] = positionalsOf(secretGitCommand, positionals, 1, 'one environment name');
+  return run(
+    {
+      command: 'git',
+      root: fleetRootOf(values, ports),
+      environment,
+      tenant: stringOf(values, 'tenant'),
+      username: stringOf(values, 'username'),
+      passwordStdin: values['password-stdin'] === true,
+      privateKeyFile: stringOf(values, 'private-key-file'),
+      generateSshKey: values['generate-ssh-key'] === true,
+      knownHostsFile: stringOf(values, 'known-hosts-file'),
+      allowOtherHosts: values['allow-other-hosts'] === true,
+      ...asking(values),
+    },
+    ports,
+  );
+}
+
+async function runGeneric(argv: readonly string[], ports: Ports): Promise<number> {
+  const line = parsed(secretGenericCommand, argv, ports);
+  if (line === undefined) {
+    return 0;
+  }
+  const { values, positionals } = line;
+  const sources = { literals: listOf(values, 'from-literal'), files: listOf(values, 'from-file') };
+  const out = stringOf(values, 'out');
+  if (out !== undefined) {
     const [name = ''] = positionalsOf(
       secretGenericCommand,
       positionals,
       1,
       "one Secret name with --out (in a tenant's repository)",
     );
-    const { sealInTenantRepository } = await import('../secret/command.js');
-    return sealInTenantRepository(resolve(typeof values.cwd === 'string' ? values.cwd : '.'), name, values.out, values);
+    const start = resolve(ports.cwd, stringOf(values, 'cwd') ?? '.');
+    return run(
+      {
+        command: 'tenant-repository',
+        root: findSopsConfigFolder(start),
+        start,
+        name,
+        namespace: stringOf(values, 'namespace'),
+        out,
+        ...sources,
+        ...asking(values),
+      },
+      ports,
+    );
   }
   const [environment = '', name = ''] = positionalsOf(
     secretGenericCommand,
@@ -255,82 +315,100 @@ async function runGeneric(argv: readonly string[]): Promise<number> {
     2,
     'an environment and a Secret name',
   );
-  const { sealGenericSecret } = await import('../secret/command.js');
-  return sealGenericSecret(fleetRootOf(values), environment, name, values);
+  return run(
+    {
+      command: 'generic',
+      root: fleetRootOf(values, ports),
+      environment,
+      name,
+      namespace: stringOf(values, 'namespace'),
+      ...sources,
+      ...asking(values),
+    },
+    ports,
+  );
 }
 
-async function runList(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(secretListCommand, argv);
-  if (values.help) {
-    process.stdout.write(helpText(secretListCommand));
+async function runList(argv: readonly string[], ports: Ports): Promise<number> {
+  const line = parsed(secretListCommand, argv, ports);
+  if (line === undefined) {
     return 0;
   }
-  const { runList: list } = await import('../secret/day-to-day.js');
-  return list(fleetRootOf(values), positionals, values.json === true);
+  const { values, positionals } = line;
+  return run(
+    { command: 'list', root: fleetRootOf(values, ports), environments: positionals, json: values.json === true },
+    ports,
+  );
 }
 
-async function runShow(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(secretShowCommand, argv);
-  if (values.help) {
-    process.stdout.write(helpText(secretShowCommand));
+async function runShow(argv: readonly string[], ports: Ports): Promise<number> {
+  const line = parsed(secretShowCommand, argv, ports);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   const [environment = '', name = ''] = positionalsOf(
     secretShowCommand,
     positionals,
     2,
     'an environment and a Secret name',
   );
-  const { runShow: show } = await import('../secret/day-to-day.js');
-  return show(fleetRootOf(values), environment, name, typeof values.key === 'string' ? values.key : undefined);
+  return run(
+    { command: 'show', root: fleetRootOf(values, ports), environment, name, key: stringOf(values, 'key') },
+    ports,
+  );
 }
 
-async function runSet(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine(secretSetCommand, argv);
-  if (values.help) {
-    process.stdout.write(helpText(secretSetCommand));
+async function runSet(argv: readonly string[], ports: Ports): Promise<number> {
+  const line = parsed(secretSetCommand, argv, ports);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   const [environment = '', name = ''] = positionalsOf(
     secretSetCommand,
     positionals,
     2,
     'an environment and a Secret name',
   );
-  const literals = (values['from-literal'] as string[] | undefined) ?? [];
-  const files = (values['from-file'] as string[] | undefined) ?? [];
-  const { genericValues } = await import('../secret/inputs.js');
-  const { runSet: set } = await import('../secret/day-to-day.js');
-  const root = fleetRootOf(values);
-  const changes = {
-    set: literals.length + files.length === 0 ? [] : await genericValues(literals, files, root),
-    unset: (values.unset as string[] | undefined) ?? [],
-  };
-  return set(root, environment, name, changes);
+  return run(
+    {
+      command: 'set',
+      root: fleetRootOf(values, ports),
+      environment,
+      name,
+      literals: listOf(values, 'from-literal'),
+      files: listOf(values, 'from-file'),
+      unset: listOf(values, 'unset'),
+    },
+    ports,
+  );
 }
 
-export async function runSecretCommand(argv: readonly string[]): Promise<number> {
+/** `flux-sops secret <kind> …`: parses, answers --help, and runs the request with the ports. */
+export async function runSecretCommand(argv: readonly string[], ports: Ports): Promise<number> {
   const [kind, ...rest] = argv;
   switch (kind) {
     case 'git':
-      return runGit(rest);
+      return runGit(rest, ports);
     case 'generic':
-      return runGeneric(rest);
+      return runGeneric(rest, ports);
     case 'list':
-      return runList(rest);
+      return runList(rest, ports);
     case 'show':
-      return runShow(rest);
+      return runShow(rest, ports);
     case 'set':
-      return runSet(rest);
+      return runSet(rest, ports);
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(helpText(secretCommand));
+      ports.terminal.out(helpText(secretCommand));
       return 0;
     default:
       throw new FluxSopsError(
         'usage',
-        `${kind === undefined ? 'Missing' : `Unknown kind ${describeValue(kind)}:`} flux-sops secret takes git, generic, list, show or set\nUsage: ${secretCommands.map(([command]) => command.usage).join('\n       ')}`,
+        `${kind === undefined ? 'Missing' : `Unknown kind ${describeValue(kind)}:`} flux-sops secret takes git, ` +
+          `generic, list, show or set\nUsage: ${secretCommands.map(([command]) => command.usage).join('\n       ')}`,
       );
   }
 }

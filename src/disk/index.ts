@@ -4,6 +4,7 @@
 // texts and returns files.
 import { resolve } from 'node:path';
 import type { PlannedFile } from '../fleet/layout.js';
+import { GitIgnoreRules } from './git-ignored.js';
 import {
   type CommittedFiles,
   entriesOf,
@@ -47,6 +48,8 @@ export interface FleetDisk {
   filesUnder(folders: readonly string[], name?: RegExp): FleetFile[];
   /** The files Git would commit, read once each (flux-sops check, secret list). */
   committed(): CommittedFiles;
+  /** Whether Git would ignore the file at `path` (by the fleet's .gitignore files and .git/info/exclude). */
+  ignores(path: string): boolean;
   /** The product's leftover temporary files (an interrupted run's). */
   temporaryFiles(): string[];
   /** Throws an 'unwritable' error naming every path that cannot be written; writes nothing. */
@@ -76,6 +79,7 @@ export function fleetDisk(root: string, fileSystem: WriterFileSystem = nodeFileS
       })),
     filesUnder: (folders, name) => filesUnder(base, folders, name),
     committed: () => readCommittedFiles(base),
+    ignores: (path) => new GitIgnoreRules(base).ignores(path),
     temporaryFiles: () => findTemporaryFiles(base, fileSystem),
     assertWritable: (paths) => assertWritable(base, paths),
     writeAllOrNothing: (files) => writeAllOrNothing(base, files, fileSystem),

@@ -3,9 +3,8 @@
 // the lines said afterwards. The plaintext goes from the manifest to the encrypter, nowhere else.
 import { isAbsolute, relative } from 'node:path';
 import { placeholderSealCommand } from '../check/facts.js';
-import { GitIgnoreRules } from '../disk/git-ignored.js';
+import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError } from '../errors.js';
-import { assertWritable, withFleetLock, writeAllOrNothing } from '../disk/writer.js';
 import { readCurrentTexts } from './fleet-files.js';
 import { listResource } from './kustomization.js';
 import { type SecretManifest, keysOf } from './manifest.js';
@@ -44,14 +43,14 @@ export async function assertMayReplace(
  * would ignore the sealed file (a .gitignore pattern such as *.dec.yaml matching the Secret's
  * name): it would never be committed, so never reach the cluster.
  */
-export function assertPlanWritable(root: string, plan: SealingPlan): void {
-  if (new GitIgnoreRules(root).ignores(plan.path)) {
+export function assertPlanWritable(disk: FleetDisk, plan: SealingPlan): void {
+  if (disk.ignores(plan.path)) {
     throw new FluxSopsError(
       'input',
       `Invalid Secret name ${describeValue(plan.name)}: Git would ignore ${plan.path} (a pattern of the fleet's .gitignore or .git/info/exclude matches it), so it would never be committed; choose another name`,
     );
   }
-  assertWritable(root, [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
+  disk.assertWritable([plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
 }
 
 /**
@@ -61,15 +60,15 @@ export function assertPlanWritable(root: string, plan: SealingPlan): void {
  * since it was planned (another run sealed the same name) is a 'conflict', nothing is written.
  */
 export async function sealSecret(
-  root: string,
+  disk: FleetDisk,
   plan: SealingPlan,
   manifest: SecretManifest,
   encrypt: Encrypter,
 ): Promise<void> {
-  assertPlanWritable(root, plan);
+  assertPlanWritable(disk, plan);
   const sealed = await encrypt(manifest, plan);
-  withFleetLock(root, () => {
-    const now = readCurrentTexts(root, plan);
+  disk.withLock(() => {
+    const now = readCurrentTexts(disk, plan);
     if (now.existing !== plan.existingText) {
       throw new FluxSopsError(
         'conflict',
@@ -83,7 +82,7 @@ export async function sealSecret(
       );
     }
     const kustomization = listResource(now.kustomization, `${plan.name}.yaml`, plan.kustomizationPath);
-    writeAllOrNothing(root, [
+    disk.writeAllOrNothing([
       { path: plan.path, contents: sealed },
       ...(kustomization === undefined ? [] : [{ path: plan.kustomizationPath, contents: kustomization }]),
     ]);

@@ -4,13 +4,12 @@
 // sealed into PATH for the first rule of that `.sops.yaml` matching PATH, with the same
 // guarantees as in a fleet; nothing is listed (the tenant's kustomization is theirs).
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError } from '../errors.js';
-import { findSopsConfigFolder } from '../fleet/fleet-root.js';
 import { SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { readCreationRules } from '../fleet/sops-config.js';
 import { type MasterKeys, masterKeysOfRule, usable } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
-import { readText } from './fleet-files.js';
 import {
   type EncryptionSelectors,
   type ExistingSecret,
@@ -33,32 +32,30 @@ export interface TenantSealingPlan {
   readonly existing: ExistingSecret;
 }
 
-/** Whether the folder holds a fleet: its `.yo-rc.json` holds generator-flux-sops answers. */
-export function isFleet(folder: string): boolean {
-  return readFleetFacts(readText(join(folder, STORED_ANSWERS_FILE))) !== undefined;
-}
-
 /**
- * Plans sealing `name` into `out` (relative to `start`, the working folder). Errors, each before
- * a value is read: no `.sops.yaml` at or above `start`, a fleet there (its Secrets go under
- * secrets/<env>/), a path outside that folder or not YAML, a bad name or namespace, no rule for
- * the path, a rule with keys this product cannot use.
+ * Plans sealing `name` into `out` (relative to `start`, the working folder), by the `.sops.yaml`
+ * of `disk`, the nearest folder at or above `start` holding one. Errors, each before a value is
+ * read: no `.sops.yaml` there, a fleet there (its Secrets go under secrets/<env>/), a path
+ * outside that folder or not YAML, a bad name or namespace, no rule for the path, a rule with
+ * keys this product cannot use.
  */
 export function planTenantSealing(
+  disk: FleetDisk,
   start: string,
   name: string,
   namespace: string | undefined,
   out: string,
 ): TenantSealingPlan {
-  const root = findSopsConfigFolder(start);
-  const sopsConfig = readText(join(root, SOPS_CONFIG_FILE));
+  const root = disk.root;
+  const sopsConfig = disk.text(SOPS_CONFIG_FILE);
   if (sopsConfig === null) {
     throw new FluxSopsError(
       'fleet',
       `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`,
     );
   }
-  if (isFleet(root)) {
+  // A fleet: its `.yo-rc.json` holds generator-flux-sops answers.
+  if (readFleetFacts(disk.text(STORED_ANSWERS_FILE)) !== undefined) {
     throw new FluxSopsError(
       'usage',
       `--out is for a tenant's repository, and ${root} is a fleet (its ${STORED_ANSWERS_FILE} holds ${STORAGE_NAME} answers): seal with flux-sops secret generic <env> <name>`,
@@ -106,6 +103,6 @@ export function planTenantSealing(
     namespace,
     keys: usable(masterKeysOfRule(rule)),
     selectors: selectorsOf(rule),
-    existing: classifyExisting(readText(join(root, path))),
+    existing: classifyExisting(disk.text(path)),
   };
 }
