@@ -109,7 +109,8 @@ export const secretGenericCommand: CommandSpec = {
       multiple: true,
       placeholder: '<key>=<path>',
       description:
-        'A key and the file holding its value, or just <path> to use its file name as key (repeatable; /dev/stdin works)',
+        'A key and the file holding its value, or just <path> to use its file name as key (repeatable; ' +
+        '/dev/stdin works)',
     },
     namespaceOption,
     ...runOptions,
@@ -128,7 +129,8 @@ export const secretListCommand: CommandSpec = {
       name: 'json',
       type: 'boolean',
       description:
-        'Print {"secrets": [{environment, file, kind, namespace, name, keys, masterKeys, lastModified, placeholder, stale, listed, status}]}',
+        'Print {"secrets": [{environment, file, kind, namespace, name, keys, masterKeys, lastModified, ' +
+        'placeholder, stale, listed, status}]}',
     },
     cwdOption,
     ...commonOptions,
@@ -201,10 +203,10 @@ const secretCommand: CommandSpec = {
   usage: 'flux-sops secret git|generic|list|show|set … [options]',
   summary: [
     'Seal, list, show and change Secrets of the fleet with SOPS, without plaintext on disk:',
-    ...secretCommands.map(
-      ([command, what]) =>
-        `  ${command.usage.replace(' [options]', '').padEnd(46)}  ${what} (secret ${command.usage.split(' ')[2]} --help)`,
-    ),
+    ...secretCommands.map(([command, what]) => {
+      const kind = command.usage.split(' ')[2];
+      return `  ${command.usage.replace(' [options]', '').padEnd(46)}  ${what} (secret ${kind} --help)`;
+    }),
   ].join('\n'),
   options: [cwdOption, ...commonOptions],
 };

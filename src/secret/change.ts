@@ -30,7 +30,8 @@ export function findSealedSecret(
   if (found.length > 1) {
     throw new FluxSopsError(
       'fleet',
-      `${found.length} files of ${secretsPathOf(environment)}/ hold a Secret ${describeValue(name)}: ${found.map((each) => `${each.file} (${each.namespace ?? 'no namespace'})`).join(', ')}; keep one`,
+      `${found.length} files of ${secretsPathOf(environment)}/ hold a Secret ${describeValue(name)}: ` +
+        `${found.map((each) => `${each.file} (${each.namespace ?? 'no namespace'})`).join(', ')}; keep one`,
     );
   }
   const [listing] = found;
@@ -38,13 +39,16 @@ export function findSealedSecret(
     const names = inEnvironment.filter((each) => each.kind === 'Secret' && each.name !== null).map((each) => each.name);
     throw new FluxSopsError(
       'fleet',
-      `No sealed Secret ${describeValue(name)} in ${environment}: it has ${names.length === 0 ? 'none' : names.join(', ')} (flux-sops secret list ${environment})`,
+      `No sealed Secret ${describeValue(name)} in ${environment}: it has ` +
+        `${names.length === 0 ? 'none' : names.join(', ')} (flux-sops secret list ${environment})`,
     );
   }
   if (listing.placeholder) {
+    const tenant = listing.name?.endsWith('-auth') ? listing.name.slice(0, -'-auth'.length) : undefined;
     throw new FluxSopsError(
       'fleet',
-      `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ${environment}${listing.name?.endsWith('-auth') ? ` --tenant ${listing.name.slice(0, -'-auth'.length)}` : ''}`,
+      `${listing.file} is the generated placeholder, not a sealed Secret: seal it first with flux-sops secret git ` +
+        `${environment}${tenant === undefined ? '' : ` --tenant ${tenant}`}`,
     );
   }
   return listing;
@@ -55,7 +59,8 @@ export function assertValidChanges(changes: ValueChanges): void {
   if (changes.set.length === 0 && changes.unset.length === 0) {
     throw new FluxSopsError(
       'usage',
-      'Nothing to change: give --from-literal <key>=<value>, --from-file <key>=<path> or --unset <key>, each repeatable',
+      'Nothing to change: give --from-literal <key>=<value>, --from-file <key>=<path> or --unset <key>, each ' +
+        'repeatable',
     );
   }
   for (const key of changes.unset) {
@@ -73,7 +78,8 @@ export function assertValidChanges(changes: ValueChanges): void {
   if (size > SECRET_SIZE_LIMIT) {
     throw new FluxSopsError(
       'input',
-      `The new values hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`,
+      `The new values hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); ` +
+        `nothing was written`,
     );
   }
 }
@@ -110,7 +116,8 @@ export function applyValueChanges(document: Map<string, unknown>, changes: Value
   if (missing.length > 0) {
     throw new FluxSopsError(
       'input',
-      `--unset ${missing.join(', ')}: the Secret has no such key (it has ${secretKeysOf(document).join(', ') || 'none'})`,
+      `--unset ${missing.join(', ')}: the Secret has no such key (it has ` +
+        `${secretKeysOf(document).join(', ') || 'none'})`,
     );
   }
   for (const key of changes.unset) {
@@ -126,7 +133,8 @@ export function applyValueChanges(document: Map<string, unknown>, changes: Value
   if (fields.stringData.size + fields.data.size === 0) {
     throw new FluxSopsError(
       'input',
-      'That would remove the last key of the Secret: a Secret keeps at least one (delete its file and its line in kustomization.yaml to remove it)',
+      'That would remove the last key of the Secret: a Secret keeps at least one (delete its file and its line ' +
+        'in kustomization.yaml to remove it)',
     );
   }
   const size =
@@ -135,7 +143,8 @@ export function applyValueChanges(document: Map<string, unknown>, changes: Value
   if (size > SECRET_SIZE_LIMIT) {
     throw new FluxSopsError(
       'input',
-      `The Secret would hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); nothing was written`,
+      `The Secret would hold ${size} bytes: a Kubernetes Secret holds at most ${SECRET_SIZE_LIMIT} (1 MiB); ` +
+        `nothing was written`,
     );
   }
   // The fields keep their place in the document; a field that appears is added after the others.

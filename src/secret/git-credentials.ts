@@ -64,7 +64,8 @@ export function readPrivateKey(bytes: Uint8Array, source: string): SshKeyPair {
     if ((error as Error).name === 'KeyEncryptedError') {
       throw new FluxSopsError(
         'input',
-        `${source} is protected by a passphrase, which Flux cannot use: give a key without one (ssh-keygen -t ed25519 -N '' makes one; or use --generate-ssh-key)`,
+        `${source} is protected by a passphrase, which Flux cannot use: give a key without one (ssh-keygen -t ` +
+          `ed25519 -N '' makes one; or use --generate-ssh-key)`,
       );
     }
     throw new FluxSopsError(
@@ -104,7 +105,8 @@ export function validateKnownHosts(text: string | undefined, source: string): st
   if (entries.length === 0) {
     throw new FluxSopsError(
       'input',
-      `${source} has no host keys: make it with ssh-keyscan <host> > known_hosts (then check the keys against the host's published fingerprints)`,
+      `${source} has no host keys: make it with ssh-keyscan <host> > known_hosts (then check the keys against ` +
+        `the host's published fingerprints)`,
     );
   }
   const bad = lines.findIndex((line) => line !== '' && !line.startsWith('#') && !KNOWN_HOSTS_LINE.test(line));

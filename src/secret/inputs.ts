@@ -42,7 +42,8 @@ function kindOf(stats: Stats): string {
 function tooLarge(label: string, path: string): FluxSopsError {
   return new FluxSopsError(
     'input',
-    `${label} ${describeValue(path)} is larger than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a Kubernetes Secret holds`,
+    `${label} ${describeValue(path)} is larger than ${MAX_SECRET_BYTES} bytes (1 MiB), the most a Kubernetes ` +
+      `Secret holds`,
   );
 }
 
@@ -55,7 +56,8 @@ export function readInputFile(path: string, label: string): Buffer {
   const fail = (error: unknown) =>
     new FluxSopsError(
       'input',
-      `${label} ${describeValue(path)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `${label} ${describeValue(path)} cannot be read ` +
+        `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   let descriptor: number;
   try {
@@ -63,7 +65,8 @@ export function readInputFile(path: string, label: string): Buffer {
     if (!stats.isFile()) {
       throw new FluxSopsError(
         'input',
-        `${label} ${describeValue(path)} is ${kindOf(stats)}: only a regular file is read (standard input: - or /dev/stdin)`,
+        `${label} ${describeValue(path)} is ${kindOf(stats)}: only a regular file is read (standard input: - or ` +
+          `/dev/stdin)`,
       );
     }
     if (stats.size > MAX_SECRET_BYTES) {
@@ -129,7 +132,8 @@ export function assertSecretSize(entries: readonly SecretEntry[]): void {
   if (total > MAX_SECRET_BYTES) {
     throw new FluxSopsError(
       'input',
-      `The Secret's keys and values take ${total} bytes: Kubernetes refuses a Secret over 1 MiB (${MAX_SECRET_BYTES} bytes). Nothing was sealed; split it into several Secrets`,
+      `The Secret's keys and values take ${total} bytes: Kubernetes refuses a Secret over 1 MiB ` +
+        `(${MAX_SECRET_BYTES} bytes). Nothing was sealed; split it into several Secrets`,
     );
   }
 }
@@ -146,8 +150,10 @@ export function assertKeptOutOfGit(root: string, path: string, label: string): v
   if (!new GitIgnoreRules(resolve(root)).ignores(inside.split(sep).join('/'))) {
     throw new FluxSopsError(
       'input',
-      `${label} ${describeValue(path)} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
-        "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, *.pem or identity)",
+      `${label} ${describeValue(path)} lies inside the fleet, where Git would commit it: the secret would be one ` +
+        'git add away from the repository. ' +
+        "Keep the file outside the fleet (or give it a name the fleet's .gitignore covers, such as deploy_key*, " +
+        '*.pem or identity)',
     );
   }
 }
@@ -176,11 +182,17 @@ export function readKnownHosts(
   );
   const host = knownHostsNameOf(plan.repoUrl ?? '');
   if (host !== undefined && !knownHostsCovers(knownHosts, host)) {
-    const problem = `${describeValue(path)} has no key for ${host}, the host of ${plan.repoUrl}: Flux would refuse to connect ("knownhosts: key is unknown")`;
+    const problem =
+      `${describeValue(path)} has no key for ${host}, the host of ${plan.repoUrl}: Flux would ` +
+      `refuse to connect ("knownhosts: key is unknown")`;
     if (!allowOtherHosts) {
+      // `[host]:port` is scanned as `-p port host`.
+      const port = host.indexOf(']:');
+      const scanned = host.startsWith('[') ? `-p ${host.slice(port + 2)} ${host.slice(1, port)}` : host;
       throw new FluxSopsError(
         'input',
-        `${problem}. Scan that host (ssh-keyscan ${host.startsWith('[') ? `-p ${host.slice(host.indexOf(']:') + 2)} ${host.slice(1, host.indexOf(']:'))}` : host} > known_hosts), or give --allow-other-hosts if the file is right as it is; nothing was written`,
+        `${problem}. Scan that host (ssh-keyscan ${scanned} > known_hosts), or give --allow-other-hosts if the ` +
+          'file is right as it is; nothing was written',
       );
     }
     warn(`${problem}; sealed anyway (--allow-other-hosts).`);
@@ -206,7 +218,8 @@ export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
   if (twice.length > 0) {
     throw new FluxSopsError(
       'input',
-      `Key${twice.length === 1 ? '' : 's'} given more than once: ${twice.join(', ')} (each key of a Secret holds one value)`,
+      `Key${twice.length === 1 ? '' : 's'} given more than once: ${twice.join(', ')} (each key of a Secret holds ` +
+        `one value)`,
     );
   }
 }

@@ -24,7 +24,8 @@ function kustomizationOf(text: string, path: string): { document: Document; root
     const [where] = problem.linePos ?? [];
     throw kustomizationError(
       path,
-      `is not valid YAML (${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
+      `is not valid YAML ` +
+        `(${where ? `line ${where.line}, column ${where.col}: ` : ''}${problem.message.split(' at line ')[0]})`,
     );
   }
   if (!isMap(document.contents)) {

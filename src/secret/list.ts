@@ -186,7 +186,8 @@ export function formatListing(listings: readonly SealedSecretListing[]): string 
         ...(listing.listed || listing.placeholder
           ? []
           : [
-              `${indent}unlisted: add "- ${posix.relative(secretsPathOf(listing.environment), listing.file)}" to ${secretsPathOf(listing.environment)}/${SECRETS_KUSTOMIZATION}`,
+              `${indent}unlisted: add "- ${posix.relative(secretsPathOf(listing.environment), listing.file)}" to ` +
+                `${secretsPathOf(listing.environment)}/${SECRETS_KUSTOMIZATION}`,
             ]),
       ];
     }),

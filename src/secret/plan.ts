@@ -42,7 +42,10 @@ export interface FleetTexts {
   readonly kustomization: string | null;
   /** The current `secrets/<env>/<name>.yaml`. */
   readonly existingSecret: string | null;
-  /** Whether that file was written by an interrupted seal that this run finished (it may be replaced without --force). */
+  /**
+   * Whether that file was written by an interrupted seal that this run finished (it may be replaced
+   * without --force).
+   */
   readonly resumed?: boolean;
 }
 
@@ -125,7 +128,8 @@ export function sealingTargetOf(
     if (request.kind === 'git') {
       throw new FluxSopsError(
         'fleet',
-        `${STORED_ANSWERS_FILE} has no ${STORAGE_NAME} answers: flux-sops secret git needs the tenants' Git URLs; use flux-sops secret generic instead`,
+        `${STORED_ANSWERS_FILE} has no ${STORAGE_NAME} answers: flux-sops secret git needs the tenants' Git ` +
+          `URLs; use flux-sops secret generic instead`,
       );
     }
     return { name: request.name, namespace: request.namespace ?? FLEET_NAMESPACE };
@@ -136,7 +140,8 @@ export function sealingTargetOf(
     if (request.tenant === undefined && tenants.length !== 1) {
       throw new FluxSopsError(
         'input',
-        `Missing --tenant: ${request.environment} has the tenants ${names.join(', ') || 'none'}; name the one whose Git credentials these are`,
+        `Missing --tenant: ${request.environment} has the tenants ${names.join(', ') || 'none'}; name the one ` +
+          `whose Git credentials these are`,
       );
     }
     const tenant = request.tenant === undefined ? tenants[0] : tenants.find((each) => each.name === request.tenant);
@@ -175,7 +180,8 @@ export function sealingTargetOf(
       invalid(
         '--namespace',
         namespace,
-        `is not a namespace this fleet creates in ${request.environment} (${namespaces.join(', ')}): a Secret for a namespace that does not exist would stall the "secrets" Kustomization`,
+        `is not a namespace this fleet creates in ${request.environment} (${namespaces.join(', ')}): a Secret ` +
+          `for a namespace that does not exist would stall the "secrets" Kustomization`,
       ),
     );
   }
@@ -270,7 +276,10 @@ export function classifyExisting(text: string | null): ExistingSecret {
   }
 }
 
-/** The stored answers' facts, once `environment` is known to be one of the fleet's (with its `secrets/<env>/` folder); else a 'fleet' error. */
+/**
+ * The stored answers' facts, once `environment` is known to be one of the fleet's (with its
+ * `secrets/<env>/` folder); else a 'fleet' error.
+ */
 export function assertKnownEnvironment(
   texts: Pick<FleetTexts, 'storedAnswers' | 'secretsFolder'>,
   environment: string,
@@ -317,11 +326,13 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (nameValid !== true) {
     throw new FluxSopsError('input', `Invalid Secret name ${describeValue(name)}: ${nameValid}`);
   }
-  // The temporary file beside it (`.<name>.yaml.flux-sops-<12 hex>`) must fit a file name too: told before any key is called.
+  // The temporary file beside it (`.<name>.yaml.flux-sops-<12 hex>`) must fit a file name too: told
+  // before any key is called.
   if (Buffer.byteLength(`.${name}.yaml.flux-sops-000000000000`) > MAX_FILE_NAME_BYTES) {
     throw new FluxSopsError(
       'input',
-      `Invalid Secret name ${describeValue(name)}: at most ${MAX_SECRET_NAME_LENGTH} characters here (it is a file name, secrets/<env>/<name>.yaml, and file names hold 255 bytes)`,
+      `Invalid Secret name ${describeValue(name)}: at most ${MAX_SECRET_NAME_LENGTH} characters here (it is a ` +
+        `file name, secrets/<env>/<name>.yaml, and file names hold 255 bytes)`,
     );
   }
   const namespaceValid = validateNamespace(namespace);
@@ -335,7 +346,9 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (rule === undefined) {
     throw new FluxSopsError(
       'fleet',
-      `No creation rule in ${SOPS_CONFIG_FILE} matches ${path}, so it has no key to be sealed for (sops would refuse it too): add a rule for ${secretsPathOf(environment)}/ (flux-sops env adds one per environment); nothing was written`,
+      `No creation rule in ${SOPS_CONFIG_FILE} matches ${path}, so it has no key to be sealed for (sops would ` +
+        `refuse it too): add a rule for ${secretsPathOf(environment)}/ (flux-sops env adds one per environment); ` +
+        `nothing was written`,
     );
   }
   // The rule's KMS keys and age recipients; a 'fleet' error names any key this product cannot use.
@@ -349,7 +362,8 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
   if (texts.kustomization === null) {
     throw new FluxSopsError(
       'fleet',
-      `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`,
+      `${kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git ` +
+        `checkout) and run again`,
     );
   }
   if (kind === 'git' && repoUrl === undefined) {
@@ -362,7 +376,8 @@ export function planSealing(texts: FleetTexts, request: SealingRequest): Sealing
       invalid(
         'Secret name',
         name,
-        `is already a Secret of ${environment} in the namespace ${existingNamespace} (${path}): Secret names are unique per environment, choose another`,
+        `is already a Secret of ${environment} in the namespace ${existingNamespace} (${path}): Secret names are ` +
+          `unique per environment, choose another`,
       ),
     );
   }

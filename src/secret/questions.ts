@@ -51,7 +51,10 @@ export function targetQuestions(environments: readonly string[]): Question[] {
   ];
 }
 
-/** `git`: whose repository (its Secret is `<tenant>-auth`); `generic`: the name, then the namespace among those the fleet creates. */
+/**
+ * `git`: whose repository (its Secret is `<tenant>-auth`); `generic`: the name, then the namespace
+ * among those the fleet creates.
+ */
 export function nameQuestions(kind: SecretKind, tenants: readonly string[], namespaces: readonly string[]): Question[] {
   if (kind === 'git') {
     return [
@@ -188,7 +191,9 @@ export async function askValueChanges(ask: Ask, keys: readonly string[]): Promis
     {
       type: 'input',
       name: 'set',
-      message: `Keys to set or add, comma-separated (it has ${keys.join(', ')}; values are asked next, hidden; empty for none)`,
+      message:
+        `Keys to set or add, comma-separated (it has ${keys.join(', ')}; values are asked next, hidden; ` +
+        `empty for none)`,
       validate: (value) => value.trim() === '' || validateKeyList(value),
     },
   ])) as { set: string };

@@ -461,7 +461,8 @@ export async function changeSealedSecret(
     }
     disk.writeAllOrNothing([{ path: listing.file, contents: changed }]);
   });
-  const keys = [...listing.masterKeys.kms, ...listing.masterKeys.age.map((recipient) => `${recipient.slice(0, 12)}…`)];
+  const ages = listing.masterKeys.age.map((recipient) => `${recipient.slice(0, 12)}…`);
+  const keys = [...listing.masterKeys.kms, ...ages];
   return [
     `Changed ${listing.file} (Secret ${listing.namespace ?? ''}/${name}): ${describeChanges(before, changes)}.`,
     'Every value is encrypted again under its data key, for the same master keys ' +

@@ -34,7 +34,8 @@ export async function assertMayReplace(
   }
   throw new FluxSopsError(
     'conflict',
-    `${plan.path} exists and is not the generated placeholder: nothing was written. Run again with --force to replace it (in a terminal you are asked).`,
+    `${plan.path} exists and is not the generated placeholder: nothing was written. Run again with --force to ` +
+      `replace it (in a terminal you are asked).`,
   );
 }
 
@@ -47,7 +48,8 @@ export function assertPlanWritable(disk: FleetDisk, plan: SealingPlan): void {
   if (disk.ignores(plan.path)) {
     throw new FluxSopsError(
       'input',
-      `Invalid Secret name ${describeValue(plan.name)}: Git would ignore ${plan.path} (a pattern of the fleet's .gitignore or .git/info/exclude matches it), so it would never be committed; choose another name`,
+      `Invalid Secret name ${describeValue(plan.name)}: Git would ignore ${plan.path} (a pattern of the fleet's ` +
+        `.gitignore or .git/info/exclude matches it), so it would never be committed; choose another name`,
     );
   }
   disk.assertWritable([plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])]);
@@ -72,13 +74,15 @@ export async function sealSecret(
     if (now.existing !== plan.existingText) {
       throw new FluxSopsError(
         'conflict',
-        `${plan.path} changed while flux-sops ran (another run sealed it?): nothing was written. Run the command again.`,
+        `${plan.path} changed while flux-sops ran (another run sealed it?): nothing was written. Run the command ` +
+          `again.`,
       );
     }
     if (now.kustomization === null) {
       throw new FluxSopsError(
         'fleet',
-        `${plan.kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it (git checkout) and run again`,
+        `${plan.kustomizationPath} is missing: the "secrets" Kustomization applies what it lists; restore it ` +
+          `(git checkout) and run again`,
       );
     }
     const kustomization = listResource(now.kustomization, `${plan.name}.yaml`, plan.kustomizationPath);
@@ -107,7 +111,8 @@ export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): stri
         ? ' (replacing the placeholder)'
         : ' (replacing the previous Secret)';
   return [
-    `Sealed ${plan.path}${replaced}: Secret ${plan.namespace}/${plan.name} (${keysOf(manifest).join(', ')}) for ${describeKeys(plan)}.`,
+    `Sealed ${plan.path}${replaced}: Secret ${plan.namespace}/${plan.name} (${keysOf(manifest).join(', ')}) for ` +
+      `${describeKeys(plan)}.`,
     plan.kustomization === undefined
       ? `${plan.kustomizationPath} lists it already.`
       : `Listed ${plan.name}.yaml in ${plan.kustomizationPath}.`,
@@ -118,14 +123,21 @@ export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): stri
 /** What Flux does once the seal is pushed: "secrets" is Ready only when no placeholder of the environment is left. */
 function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
   if (placeholders.length > 0) {
-    return `"secrets" becomes Ready only once ${placeholders.join(', ')} ${placeholders.length === 1 ? 'is' : 'are'} sealed too (${placeholders.map(placeholderSealCommand).join('; ')})`;
+    return (
+      `"secrets" becomes Ready only once ${placeholders.join(', ')} ` +
+      `${placeholders.length === 1 ? 'is' : 'are'} sealed too ` +
+      `(${placeholders.map(placeholderSealCommand).join('; ')})`
+    );
   }
   return plan.repoUrl === undefined
     ? '"secrets" becomes Ready'
     : `"secrets" becomes Ready, then the tenant's GitRepository and Kustomization in ${plan.namespace}`;
 }
 
-/** What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those still in the environment's folder. */
+/**
+ * What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those
+ * still in the environment's folder.
+ */
 export function nextSteps(plan: SealingPlan, root: string, cwd: string, placeholders: readonly string[]): string {
   const files = [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])];
   const fromCwd = relative(cwd, root);

@@ -51,14 +51,16 @@ export function planTenantSealing(
   if (sopsConfig === null) {
     throw new FluxSopsError(
       'fleet',
-      `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`,
+      `No ${SOPS_CONFIG_FILE} in ${start} or any folder above it: --out seals by the rules of the nearest ` +
+        `${SOPS_CONFIG_FILE} (the one the fleet gave your repository)`,
     );
   }
   // A fleet: its `.yo-rc.json` holds generator-flux-sops answers.
   if (readFleetFacts(disk.text(STORED_ANSWERS_FILE)) !== undefined) {
     throw new FluxSopsError(
       'usage',
-      `--out is for a tenant's repository, and ${root} is a fleet (its ${STORED_ANSWERS_FILE} holds ${STORAGE_NAME} answers): seal with flux-sops secret generic <env> <name>`,
+      `--out is for a tenant's repository, and ${root} is a fleet (its ${STORED_ANSWERS_FILE} holds ` +
+        `${STORAGE_NAME} answers): seal with flux-sops secret generic <env> <name>`,
     );
   }
   const nameValid = validateSecretName(name);
@@ -93,7 +95,8 @@ export function planTenantSealing(
   if (rule === undefined) {
     throw new FluxSopsError(
       'fleet',
-      `No creation rule in ${join(root, SOPS_CONFIG_FILE)} matches ${path}, so it has no key to be sealed for (sops would refuse it too); nothing was written`,
+      `No creation rule in ${join(root, SOPS_CONFIG_FILE)} matches ${path}, so it has no key to be sealed for ` +
+        `(sops would refuse it too); nothing was written`,
     );
   }
   return {

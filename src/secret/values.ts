@@ -13,10 +13,16 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /** `<name>` of `secrets/<env>/<name>.yaml`: the Secret's name, a DNS-1123 subdomain the fleet does not use itself. */
 export function validateSecretName(value: unknown): Validation {
   if (typeof value !== 'string' || value.length === 0 || value.length > 253 || !DNS_1123_SUBDOMAIN.test(value)) {
-    return 'must be a DNS-1123 subdomain: 1 to 253 characters from a-z 0-9 - ., each dot-separated part starting and ending with a letter or digit';
+    return (
+      'must be a DNS-1123 subdomain: 1 to 253 characters from a-z 0-9 - ., each dot-separated part starting ' +
+      'and ending with a letter or digit'
+    );
   }
   if (RESERVED_SECRET_NAMES.includes(value)) {
-    return `is a file of the fleet itself (secrets/<env>/${value}.yaml); choose another name (not ${RESERVED_SECRET_NAMES.join(', ')})`;
+    return (
+      `is a file of the fleet itself (secrets/<env>/${value}.yaml); choose another name (not ` +
+      `${RESERVED_SECRET_NAMES.join(', ')})`
+    );
   }
   return true;
 }
