@@ -2,9 +2,10 @@
 // that wrap the data key without AWS, a fixed clock, and a terminal that records what is said.
 // Nothing goes to the process's own stdout or stderr, and no question is asked.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fleetDisk } from '../src/disk/index.js';
+import { FluxSopsError } from '../src/errors.js';
 import type { Ports, Terminal } from '../src/ports.js';
 import { runSecret, type SecretRequest } from '../src/secret/run.js';
 import type { KeySourceFactory, MasterKeySource } from '../src/sops/index.js';
@@ -139,5 +140,39 @@ describe('flux-sops secret: the run, with stand-in ports', () => {
     const shown = fakePorts(root, new Date());
     assert.equal(await run(show, shown), 0);
     assert.equal(shown.said.out, 'root');
+  });
+
+  it('reads a fleet whose secrets/<env> is a file as one without that folder (exit 2, not a crash)', async () => {
+    const broken = makeFleet(HTTPS_ANSWERS);
+    try {
+      rmSync(join(broken, 'secrets/staging'), { recursive: true });
+      writeFileSync(join(broken, 'secrets/staging'), 'not a folder\n');
+      const generic = {
+        command: 'generic',
+        root: broken,
+        environment: 'staging',
+        name: 'db',
+        namespace: undefined,
+        literals: ['user=admin'],
+        files: [],
+        force: false,
+        noInteractive: true,
+      } as const;
+      const error = await run(generic, fakePorts(broken, new Date())).then(
+        () => assert.fail('expected an error'),
+        (thrown: unknown) => thrown,
+      );
+      assert.ok(error instanceof FluxSopsError, String(error));
+      assert.deepEqual(
+        [error.code, error.message],
+        [
+          2,
+          'Unknown environment "staging": this fleet has staging, production (but no secrets/staging/ folder) ' +
+            '(add one with flux-sops env add <name>)',
+        ],
+      );
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
   });
 });

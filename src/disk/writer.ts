@@ -4,7 +4,7 @@
 // and the recovery of an interrupted run. The one file-system edge of the writing commands.
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { accessSync, constants, existsSync, lstatSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, type Stats, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { type PlannedFile, SKIPPED_FOLDERS } from '../fleet/layout.js';
@@ -392,6 +392,18 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
   }
 }
 
+/** A path's own status; nothing when it is missing, or when a folder on its way is a file (ENOTDIR). */
+function lstatOrNothing(absolute: string): Stats | undefined {
+  try {
+    return lstatSync(absolute, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 /**
  * The one symbolic-link policy of every command, for `.sops.yaml` and every fleet file: a link
  * whose target stays inside the fleet is read like the file it points to; one that leaves the
@@ -401,7 +413,7 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
  */
 export function resolveInsideFleet(root: string, path: string): string | undefined {
   const absolute = join(root, path);
-  const stats = lstatSync(absolute, { throwIfNoEntry: false });
+  const stats = lstatOrNothing(absolute);
   if (!stats?.isSymbolicLink()) {
     return stats ? absolute : undefined;
   }
