@@ -91,18 +91,22 @@ describe('flux-sops secret: the run, with stand-in ports', () => {
     fields: Omit<Extract<SecretRequest, { command: T }>, 'command' | 'root'>,
   ) => ({ command, root, ...fields }) as Extract<SecretRequest, { command: T }>;
 
+  /** `secret generic staging db --from-literal user=admin --no-interactive` in the fleet at `folder`. */
+  const sealDb = (folder: string): SecretRequest => ({
+    command: 'generic',
+    root: folder,
+    environment: 'staging',
+    name: 'db',
+    namespace: undefined,
+    literals: ['user=admin'],
+    files: [],
+    force: false,
+    noInteractive: true,
+  });
+
   it('seals with the given key sources and clock, then lists, shows and changes the Secret', async () => {
     const sealing = fakePorts(root, new Date('2020-01-02T03:04:05Z'));
-    const generic = request('generic', {
-      environment: 'staging',
-      name: 'db',
-      namespace: undefined,
-      literals: ['user=admin'],
-      files: [],
-      force: false,
-      noInteractive: true,
-    });
-    assert.equal(await run(generic, sealing), 0);
+    assert.equal(await run(sealDb(root), sealing), 0);
     const sealed = readFileSync(join(root, 'secrets/staging/db.yaml'), 'utf8');
     assert.match(sealed, /lastmodified: "2020-01-02T03:04:05Z"/);
     assert.match(sealed, /enc: wrapped:arn:aws:kms:eu-west-1:123456789012:alias\/flux-sops-staging:/);
@@ -147,18 +151,7 @@ describe('flux-sops secret: the run, with stand-in ports', () => {
     try {
       rmSync(join(broken, 'secrets/staging'), { recursive: true });
       writeFileSync(join(broken, 'secrets/staging'), 'not a folder\n');
-      const generic = {
-        command: 'generic',
-        root: broken,
-        environment: 'staging',
-        name: 'db',
-        namespace: undefined,
-        literals: ['user=admin'],
-        files: [],
-        force: false,
-        noInteractive: true,
-      } as const;
-      const error = await run(generic, fakePorts(broken, new Date())).then(
+      const error = await run(sealDb(broken), fakePorts(broken, new Date())).then(
         () => assert.fail('expected an error'),
         (thrown: unknown) => thrown,
       );
