@@ -7,8 +7,10 @@ import type { KeySourceFactory } from './sops/keysource.js';
 import { askHidden, askLine, canPrompt, confirm, readStdin } from './terminal.js';
 
 export interface Terminal {
-  /** stdout: what a script may capture (a report, JSON, a public key, a decrypted value's bytes). */
-  out(text: string | Uint8Array): void;
+  /** stdout: what a script may capture (a report, JSON, a public key). */
+  out(text: string): void;
+  /** stdout, as bytes: a decrypted binary value. */
+  outBytes(bytes: Uint8Array): void;
   /** stderr: messages and questions. */
   err(text: string): void;
   /** Whether questions may be asked: a terminal on stdin and stderr, outside CI. */
@@ -49,6 +51,7 @@ export function processPorts(): Ports {
     clock: () => new Date(),
     terminal: {
       out: (text) => process.stdout.write(text),
+      outBytes: (bytes) => process.stdout.write(bytes),
       err: (text) => process.stderr.write(text),
       get canPrompt() {
         return canPrompt(false);

@@ -34,7 +34,10 @@ function fakePorts(root: string, now: Date): Ports & { said: { out: string; err:
   const unasked = async (): Promise<never> => assert.fail('no question may be asked');
   const terminal: Terminal = {
     out: (text) => {
-      said.out += typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+      said.out += text;
+    },
+    outBytes: (bytes) => {
+      said.out += Buffer.from(bytes).toString('utf8');
     },
     err: (text) => {
       said.err += text;

@@ -21,7 +21,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     case 'secret': {
       const { runSecretCommand } = await import('./secret.js');
-      const { processPorts } = await import('../ports.js');
       return runSecretCommand(rest, processPorts());
     }
     case 'updatekeys':

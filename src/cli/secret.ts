@@ -5,9 +5,10 @@
 import { resolve } from 'node:path';
 import { describeValue, FluxSopsError } from '../errors.js';
 import { FLUX_NAMESPACE } from '../fleet/iam.js';
-import { findFleetRoot, findSopsConfigFolder } from '../fleet/fleet-root.js';
+import { findSopsConfigFolder } from '../fleet/fleet-root.js';
 import type { Ports } from '../ports.js';
 import type { SecretRequest } from '../secret/run.js';
+import { fleetRootOf } from './options.js';
 import {
   type CommandSpec,
   commonOptions,
@@ -211,11 +212,6 @@ const secretCommand: CommandSpec = {
   options: [cwdOption, ...commonOptions],
 };
 
-/** The fleet a command works on: --cwd, else the nearest fleet from the working folder upward. */
-function fleetRootOf(values: ParsedValues, ports: Ports): string {
-  return typeof values.cwd === 'string' ? resolve(ports.cwd, values.cwd) : findFleetRoot(ports.cwd);
-}
-
 function stringOf(values: ParsedValues, name: string): string | undefined {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
@@ -266,7 +262,7 @@ async function runGit(argv: readonly string[], ports: Ports): Promise<number> {
   return run(
     {
       command: 'git',
-      root: fleetRootOf(values, ports),
+      root: fleetRootOf(values, ports.cwd),
       environment,
       tenant: stringOf(values, 'tenant'),
       username: stringOf(values, 'username'),
@@ -320,7 +316,7 @@ async function runGeneric(argv: readonly string[], ports: Ports): Promise<number
   return run(
     {
       command: 'generic',
-      root: fleetRootOf(values, ports),
+      root: fleetRootOf(values, ports.cwd),
       environment,
       name,
       namespace: stringOf(values, 'namespace'),
@@ -338,7 +334,7 @@ async function runList(argv: readonly string[], ports: Ports): Promise<number> {
   }
   const { values, positionals } = line;
   return run(
-    { command: 'list', root: fleetRootOf(values, ports), environments: positionals, json: values.json === true },
+    { command: 'list', root: fleetRootOf(values, ports.cwd), environments: positionals, json: values.json === true },
     ports,
   );
 }
@@ -356,7 +352,7 @@ async function runShow(argv: readonly string[], ports: Ports): Promise<number> {
     'an environment and a Secret name',
   );
   return run(
-    { command: 'show', root: fleetRootOf(values, ports), environment, name, key: stringOf(values, 'key') },
+    { command: 'show', root: fleetRootOf(values, ports.cwd), environment, name, key: stringOf(values, 'key') },
     ports,
   );
 }
@@ -376,7 +372,7 @@ async function runSet(argv: readonly string[], ports: Ports): Promise<number> {
   return run(
     {
       command: 'set',
-      root: fleetRootOf(values, ports),
+      root: fleetRootOf(values, ports.cwd),
       environment,
       name,
       literals: listOf(values, 'from-literal'),

@@ -12,10 +12,6 @@ import {
 } from '../fleet/layout.js';
 import { type FleetFacts, type FleetTexts, readFleetFacts } from './plan.js';
 
-// `flux-sops env remove` and `tenant remove` still import the absolute-path reader from here;
-// remove this line once they read through their FleetDisk.
-export { readTextAt as readText } from '../disk/reader.js';
-
 /**
  * What planSealing reads. In a fleet (a `.sops.yaml` at root), read holding the fleet lock, after
  * an interrupted run is finished or cleaned: `resumed` says the Secret at the path is the one

@@ -356,7 +356,7 @@ function readListings(
   disk: FleetDisk,
   environments: readonly string[],
 ): { listings: SealedSecretListing[]; texts: ReadonlyMap<string, string> } {
-  const chosen = selectEnvironments(disk.root, environments);
+  const chosen = selectEnvironments(disk, environments);
   const { texts } = disk.committed();
   return { listings: listSealedSecrets(texts, chosen), texts };
 }
@@ -407,7 +407,7 @@ async function showSecret(disk: FleetDisk, request: ShowSecretRequest, ports: Po
   if (secret.stringData !== undefined && Object.hasOwn(secret.stringData, key)) {
     ports.terminal.out(String(secret.stringData[key]));
   } else if (secret.data !== undefined && Object.hasOwn(secret.data, key)) {
-    ports.terminal.out(Buffer.from(String(secret.data[key]), 'base64'));
+    ports.terminal.outBytes(Buffer.from(String(secret.data[key]), 'base64'));
   } else {
     throw new FluxSopsError(
       'input',
