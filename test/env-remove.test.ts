@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/disk/reader.js';
 import { exitStatusFor } from '../src/check/findings.js';
-import { listResource } from '../src/secret/kustomization.js';
+import { listResource } from '../src/fleet/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, sealedLooking } from './fixtures/secret/fleet.js';
 import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';

@@ -16,7 +16,7 @@ import { writeAllOrNothing } from '../src/disk/writer.js';
 import { generateDeployKey, readPrivateKey, validateKnownHosts } from '../src/secret/git-credentials.js';
 import { genericValues } from '../src/secret/inputs.js';
 import { knownHostsCovers, knownHostsNameOf } from '../src/secret/known-hosts.js';
-import { listResource } from '../src/secret/kustomization.js';
+import { listResource } from '../src/fleet/kustomization.js';
 import { buildSecretManifest, secretObject } from '../src/secret/manifest.js';
 import { type FleetTexts, classifyExisting, planSealing, sealingTargetOf } from '../src/secret/plan.js';
 import { assertMayReplace, sealSecret } from '../src/secret/seal.js';

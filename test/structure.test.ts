@@ -1,8 +1,6 @@
 // The layering of the sources, read from the import statements of every .ts file under src/ and generators/ (static
 // import/export … from '…', dynamic import('…') with a literal specifier; relative ones resolved to files), the error
 // classes, and the 120-column limit of src/, generators/ and scripts/.
-// NOT_YET_MOVED and NOT_YET_FIXED list what is known to break a rule today: a new breach fails, and so does an entry
-// that no longer breaks its rule (remove it), so both lists can only shrink.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -10,16 +8,6 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** Imports that break a layering rule today, as `<importing file> -> <imported file or module>`. */
-const NOT_YET_MOVED: readonly string[] = [
-  // Planners using pure helpers that live in a command's folder (kustomization list edits, placeholder detection).
-  'src/fleet/plan.ts -> src/secret/kustomization.ts',
-  'src/fleet/remove.ts -> src/secret/kustomization.ts',
-];
-
-/** Files that still have lines over 120 characters. */
-const NOT_YET_FIXED: readonly string[] = [];
 
 /**
  * The modules besides src/disk, src/terminal.ts and src/version.ts that may use node:fs, because what they read is
@@ -136,7 +124,6 @@ const RULES: Readonly<Record<string, (entry: Import) => boolean>> = {
     usesFileSystem(entry) && !mayReadDisk(entry.file),
 };
 
-const nameOf = (entry: Import) => `${entry.file} -> ${FILE_SYSTEM.has(entry.target) ? 'node:fs' : entry.target}`;
 const breaches = (rule: (entry: Import) => boolean) => IMPORTS.filter(rule);
 
 describe('structure: the import rules between folders', () => {
@@ -147,17 +134,10 @@ describe('structure: the import rules between folders', () => {
 
   for (const [title, rule] of Object.entries(RULES)) {
     it(title, () => {
-      const breaking = breaches(rule).filter((entry) => !NOT_YET_MOVED.includes(nameOf(entry)));
-      const lines = breaking.map((entry) => `${entry.file}:${entry.line} imports ${entry.target}`);
+      const lines = breaches(rule).map((entry) => `${entry.file}:${entry.line} imports ${entry.target}`);
       assert.deepEqual(lines, [], `${title}, but:\n${lines.join('\n')}`);
     });
   }
-
-  it('NOT_YET_MOVED lists only imports that still break a rule', () => {
-    const stillBreaking = new Set(Object.values(RULES).flatMap((rule) => breaches(rule).map(nameOf)));
-    const moved = NOT_YET_MOVED.filter((entry) => !stillBreaking.has(entry));
-    assert.deepEqual(moved, [], `no longer breaking a rule, remove from NOT_YET_MOVED:\n${moved.join('\n')}`);
-  });
 
   it('READS_DISK and ENTRY_POINTS list only modules that still need their exception', () => {
     const unneeded = [
@@ -213,19 +193,8 @@ describe(`structure: no line over ${MAX_COLUMNS} characters in src/, generators/
       .filter((entry) => entry.length > MAX_COLUMNS),
   );
 
-  it(`no new file has a line over ${MAX_COLUMNS} characters`, () => {
-    const lines = longLines
-      .filter((entry) => !NOT_YET_FIXED.includes(entry.file))
-      .map((entry) => `${entry.file}:${entry.line} has ${entry.length} characters`);
+  it(`no line over ${MAX_COLUMNS} characters`, () => {
+    const lines = longLines.map((entry) => `${entry.file}:${entry.line} has ${entry.length} characters`);
     assert.deepEqual(lines, [], `lines over ${MAX_COLUMNS} characters:\n${lines.join('\n')}`);
-  });
-
-  it('NOT_YET_FIXED lists only files that still have a long line', () => {
-    const fixed = NOT_YET_FIXED.filter((file) => !longLines.some((entry) => entry.file === file));
-    assert.deepEqual(
-      fixed,
-      [],
-      `no line over ${MAX_COLUMNS} characters any more, remove from NOT_YET_FIXED:\n${fixed.join('\n')}`,
-    );
   });
 });

@@ -10,7 +10,7 @@ import { checkFleet } from '../src/check/check.js';
 import { readFleetFiles } from '../src/disk/reader.js';
 import { exitStatusFor } from '../src/check/findings.js';
 import type { RawAnswers } from '../src/fleet/answers.js';
-import { listResource, unlistResource } from '../src/secret/kustomization.js';
+import { listResource, unlistResource } from '../src/fleet/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, sealedLooking } from './fixtures/secret/fleet.js';
 import { buildKustomizeFolders, requireKubectl } from './fleet-checks.js';

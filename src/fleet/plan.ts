@@ -62,7 +62,7 @@ import {
   tenantsOf,
   toStoredTenant,
 } from './tenants.js';
-import { listResource } from '../secret/kustomization.js';
+import { listResource } from './kustomization.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { readShippedChecker, renderTemplate } from './templates.js';
 import { planTenantTerraformFile, planTerraformFiles } from './terraform.js';

@@ -39,7 +39,7 @@ import {
 } from './plan.js';
 import { replaceReadmeEnvironmentsSection } from './readme-section.js';
 import { namespaceOf, type TenantAnswers, tenantInEnvironment, tenantsOf } from './tenants.js';
-import { unlistResource } from '../secret/kustomization.js';
+import { unlistResource } from './kustomization.js';
 
 /** The folders of an environment that removal looks into (terraform/<env>/ is kept: see cleanup). */
 export function removableFoldersOf(environment: string): string[] {

@@ -30,7 +30,7 @@ import {
   tenantInEnvironment,
   tenantsOf,
 } from '../fleet/tenants.js';
-import { listResource } from './kustomization.js';
+import { listResource } from '../fleet/kustomization.js';
 import { validateNamespace, validateSecretName } from './values.js';
 
 /** What the plan reads of a fleet, as texts (null: the file is missing). */

@@ -6,7 +6,7 @@ import { placeholderSealCommand } from '../check/facts.js';
 import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError } from '../errors.js';
 import { readCurrentTexts } from './fleet-files.js';
-import { listResource } from './kustomization.js';
+import { listResource } from '../fleet/kustomization.js';
 import { type SecretManifest, keysOf } from './manifest.js';
 import type { SealingPlan } from './plan.js';
 

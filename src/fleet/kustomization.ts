@@ -5,7 +5,7 @@
 // so the user's comments and order survive.
 import { type Document, isMap, isScalar, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import { FluxSopsError } from '../errors.js';
-import { pendingAuthCommentOf } from '../fleet/layout.js';
+import { pendingAuthCommentOf } from './layout.js';
 
 function kustomizationError(path: string, problem: string): FluxSopsError {
   return new FluxSopsError('fleet', `${path} ${problem}; nothing was written`);
