@@ -1169,6 +1169,7 @@ describe('flux-sops check', () => {
         'src/check/simple-yaml.ts',
         'src/check/standalone.ts',
         'src/check/tenancy.ts',
+        'src/text.ts',
         'src/cli/check.ts',
         'src/cli/command-spec.ts',
         'src/disk/git-ignored.ts',

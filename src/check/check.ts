@@ -223,15 +223,20 @@ function appliedFiles(
   return applied;
 }
 
-function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
-  const findings: Finding[] = [];
+/** The Flux Kustomizations that apply a path of this repository (through its own GitRepository). */
+function readersOfThisRepository(facts: FleetFacts): FleetFacts['kustomizations'] {
   const ownUrls = new Set(
     facts.gitRepositories
       .filter((each) => each.name === BOOTSTRAP_NAME && each.url !== undefined)
       .map((each) => each.url),
   );
   const repositoriesByName = groupBy(facts.gitRepositories, (repository) => [repository.name]);
-  const readers = facts.kustomizations.filter((each) => readsThisRepository(each, repositoriesByName, ownUrls));
+  return facts.kustomizations.filter((each) => readsThisRepository(each, repositoriesByName, ownUrls));
+}
+
+/** not-decrypted and not-applied: every encrypted file is read by a decrypting Kustomization, which applies it. */
+function checkEncryptedFilesApplied(facts: FleetFacts, readers: FleetFacts['kustomizations']): Finding[] {
+  const findings: Finding[] = [];
   const decryptersByPath = groupBy(
     readers.filter((each) => each.decrypts),
     (reader) => [reader.path],
@@ -279,7 +284,12 @@ function checkDecryptionAndApplication(facts: FleetFacts): Finding[] {
       }
     }
   }
+  return findings;
+}
 
+/** kustomization-without-decryption: a Kustomization applying encrypted files decrypts them. */
+function checkReadersDecrypt(facts: FleetFacts, readers: FleetFacts['kustomizations']): Finding[] {
+  const findings: Finding[] = [];
   const encryptedByFolder = groupBy(facts.encryptedFiles, ({ file }) => foldersAbove(file));
   for (const reader of readers.filter((each) => !each.decrypts)) {
     const encrypted = (encryptedByFolder.get(reader.path) ?? []).map(({ file }) => file);
@@ -344,11 +354,13 @@ export function checkFleet(fleetFiles: FleetFiles, parse: FleetFileParser = pars
   const creationRules = readCreationRules(sopsConfig, parse);
   const index = indexCreationRules(creationRules.rules);
   const facts = gatherFacts(files, parse);
+  const readers = readersOfThisRepository(facts);
   const findings = [
     ...facts.findings,
     ...checkCreationRules(creationRules, index, files, facts.storedEnvironments),
     ...checkKeys(facts.encryptedFiles, creationRules.rules, (file) => index.find(file)),
-    ...checkDecryptionAndApplication(facts),
+    ...checkEncryptedFilesApplied(facts, readers),
+    ...checkReadersDecrypt(facts, readers),
     ...checkListedPlaceholders(facts),
     ...checkTenancy(facts),
     ...checkTenantKeys(files, creationRules.rules, parse),

@@ -1,18 +1,10 @@
 // What `flux-sops check` prints: a table of the findings (the fix under each, wrapped at a
 // terminal's width) and a summary line, or the same as JSON. Pure: tested by text.
 import type { Finding } from './findings.js';
-
-/** Keeps a file name or object name from moving the cursor or faking lines in a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
+import { printable, plural } from '../text.js';
 
 function count(findings: readonly Finding[], severity: Finding['severity']): number {
   return findings.filter((each) => each.severity === severity).length;
-}
-
-function plural(amount: number, noun: string): string {
-  return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
 }
 
 /**

@@ -84,11 +84,12 @@ export const environmentCommand: CommandSpec = {
 
 export const tenantCommand: CommandSpec = {
   usage: 'flux-sops tenant add <name> [options]',
-  summary:
-    'Add the tenant <name> to a fleet: its namespace, ServiceAccount, RoleBinding, GitRepository and Kustomization\n' +
-    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with ' +
-    '--decryption,\n' +
+  summary: [
+    'Add the tenant <name> to a fleet: its namespace, ServiceAccount, RoleBinding, GitRepository and Kustomization',
+    'in each of its environments, and its placeholder credentials secrets/<env>/<name>-auth.yaml; with --decryption,',
     'its own KMS key and IAM role per environment and tenants/<name>.sops.yaml for its repository.',
+    'flux-sops tenant remove <name> takes one out again (tenant remove --help).',
+  ].join('\n'),
   options: [
     ...tenantInputs.filter((input) => !('structured' in input)).map((input) => inputOption(input)),
     cwdOption,

@@ -3,15 +3,7 @@
 import { environmentOfPath } from '../fleet/layout.js';
 import type { KeysRunResult } from './run.js';
 import type { FilePlan, KeysCommand } from './plan.js';
-
-/** Keeps a file name from moving the cursor or faking lines in a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-}
-
-function plural(amount: number, noun: string): string {
-  return `${amount} ${noun}${amount === 1 ? '' : 's'}`;
-}
+import { printable, plural } from '../text.js';
 
 function placeholderLine(path: string): string {
   const environment = environmentOfPath(path)?.environment ?? '<env>';

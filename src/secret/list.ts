@@ -15,6 +15,7 @@ import {
 import { readCreationRules } from '../fleet/sops-config.js';
 import { keyIdsOf, type MasterKeys, masterKeysOfMetadata, masterKeysOfRule } from '../sops/master-keys.js';
 import { findCreationRule } from '../sops/rules.js';
+import { printable } from '../text.js';
 
 export interface SealedSecretListing {
   readonly environment: string;
@@ -142,11 +143,6 @@ export function statusOf(listing: SealedSecretListing): string {
     ...(listing.stale === null ? [] : ['stale keys']),
     ...(listing.listed === !listing.placeholder ? [] : [listing.listed ? 'listed' : 'unlisted']),
   ].join(', ');
-}
-
-/** Keeps a name from a fleet file from moving the cursor or faking lines in a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** The table `flux-sops secret list` prints: one row per file, its master keys on the line below. */
