@@ -3,7 +3,9 @@
 // command. Loads nothing else, so a bad option or --help answers at once (the fleet's bundled
 // checker uses it too).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
+import { findFleetRoot } from '../fleet/fleet-root.js';
 
 export interface OptionSpec {
   readonly name: string;
@@ -28,6 +30,11 @@ export const cwdOption: OptionSpec = {
   placeholder: '<dir>',
   description: 'Folder of the fleet (default: the current folder, or the nearest parent holding .sops.yaml)',
 };
+
+/** The fleet a command works on: the folder given by --cwd (relative to `cwd`), else findFleetRoot(cwd). */
+export function fleetRootOf(values: ParsedValues, cwd: string): string {
+  return typeof values.cwd === 'string' ? resolve(cwd, values.cwd) : findFleetRoot(cwd);
+}
 
 export const commonOptions: readonly OptionSpec[] = [
   { name: 'debug', type: 'boolean', description: 'Print the stack trace of an unexpected error' },
@@ -92,4 +99,21 @@ export function parseCommandLine(
       `${message}\nRun ${command.usage.replace(/ \[options\].*$/, '')} --help for the options.`,
     );
   }
+}
+
+/**
+ * Parses argv against the command's options; with --help, writes the command's help through `out`
+ * and returns undefined (the command then exits 0).
+ */
+export function parseOrHelp(
+  command: CommandSpec,
+  argv: readonly string[],
+  out: (text: string) => void,
+): { values: ParsedValues; positionals: string[] } | undefined {
+  const line = parseCommandLine(command, argv);
+  if (line.values.help) {
+    out(helpText(command));
+    return undefined;
+  }
+  return line;
 }

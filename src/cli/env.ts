@@ -2,8 +2,8 @@
 // command lines and their --help; the work is in src/env/run.ts, loaded after --help.
 import { FluxSopsError } from '../errors.js';
 import type { Ports } from '../ports.js';
-import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine } from './command-spec.js';
-import { environmentCommand, fleetRootOf, isInteractive } from './options.js';
+import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf } from './command-spec.js';
+import { environmentCommand, isInteractive } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
   usage: 'flux-sops env remove <name> [options]',
@@ -38,11 +38,11 @@ function onlyName(command: CommandSpec, positionals: readonly string[]): string 
 }
 
 async function addEnvironment(argv: readonly string[], ports: Ports): Promise<number> {
-  const { values, positionals } = parseCommandLine(environmentCommand, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(environmentCommand));
+  const line = parseOrHelp(environmentCommand, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   const name = onlyName(environmentCommand, positionals);
   const root = fleetRootOf(values, ports.cwd);
   const { addEnvironment } = await import('../env/run.js');
@@ -51,11 +51,11 @@ async function addEnvironment(argv: readonly string[], ports: Ports): Promise<nu
 }
 
 async function removeEnvironment(argv: readonly string[], ports: Ports): Promise<number> {
-  const { values, positionals } = parseCommandLine(environmentRemoveCommand, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(environmentRemoveCommand));
+  const line = parseOrHelp(environmentRemoveCommand, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   const name = onlyName(environmentRemoveCommand, positionals);
   const root = fleetRootOf(values, ports.cwd);
   const { removeEnvironment } = await import('../env/run.js');

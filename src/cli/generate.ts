@@ -3,15 +3,15 @@
 import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import type { Ports } from '../ports.js';
-import { helpText, parseCommandLine } from './command-spec.js';
+import { parseOrHelp } from './command-spec.js';
 import { generateCommand, isInteractive } from './options.js';
 
 export async function runGenerateCommand(argv: readonly string[], ports: Ports): Promise<number> {
-  const { values, positionals } = parseCommandLine(generateCommand, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(generateCommand));
+  const line = parseOrHelp(generateCommand, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   if (positionals.length > 1) {
     throw new FluxSopsError('usage', `Too many arguments: ${positionals.join(' ')}\nUsage: ${generateCommand.usage}`);
   }

@@ -1,17 +1,15 @@
 // `flux-sops updatekeys [env…]` and `flux-sops rotate [env…]`: the command lines and their
 // --help. The work is in src/keys/run.ts; the SOPS module (and the AWS SDK) loads after --help.
-import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
 import type { KeysCommand } from '../keys/plan.js';
 import type { Ports } from '../ports.js';
 import {
   type CommandSpec,
   commonOptions,
   cwdOption,
-  helpText,
   type OptionSpec,
-  parseCommandLine,
+  parseOrHelp,
+  fleetRootOf,
 } from './command-spec.js';
 
 const KEY_SOURCES = [
@@ -51,12 +49,12 @@ export const keysCommands: Readonly<Record<KeysCommand, CommandSpec>> = {
 
 export async function runKeysCommand(command: KeysCommand, argv: readonly string[], ports: Ports): Promise<number> {
   const spec = keysCommands[command];
-  const { values, positionals } = parseCommandLine(spec, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(spec));
+  const line = parseOrHelp(spec, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
-  const root = typeof values.cwd === 'string' ? resolve(ports.cwd, values.cwd) : findFleetRoot(ports.cwd);
+  const { values, positionals } = line;
+  const root = fleetRootOf(values, ports.cwd);
   if (!ports.disk(root).isFolder('.')) {
     throw new FluxSopsError('usage', `--cwd ${root} is not a folder`); // --cwd pointing elsewhere is worth naming
   }

@@ -1,7 +1,5 @@
 // The generating commands' options (flux-sops [dir], env add, tenant add), derived from the input
-// declarations, the same ones the Yeoman generators and their prompts use; and what env and tenant
-// take from a command line besides: the fleet (--cwd) and whether to prompt.
-import { resolve } from 'node:path';
+// declarations, the same ones the Yeoman generators and their prompts use; and whether to prompt.
 import {
   environmentInputs,
   fleetInputs,
@@ -11,7 +9,6 @@ import {
   perEnvironmentOptionInputs,
   runOptions,
 } from '../fleet/inputs.js';
-import { findFleetRoot } from '../fleet/fleet-root.js';
 import { tenantInputs } from '../fleet/tenants.js';
 import { commonOptions, cwdOption, type CommandSpec, type OptionSpec, type ParsedValues } from './command-spec.js';
 
@@ -44,11 +41,6 @@ export function isInteractive(values: ParsedValues, env: NodeJS.ProcessEnv): boo
     return true;
   }
   return Boolean(process.stdin.isTTY) && !env.CI;
-}
-
-/** The fleet a command works on: the folder given by --cwd (relative to `cwd`), else findFleetRoot(cwd). */
-export function fleetRootOf(values: ParsedValues, cwd: string): string {
-  return typeof values.cwd === 'string' ? resolve(cwd, values.cwd) : findFleetRoot(cwd);
 }
 
 const generatingOptions: readonly OptionSpec[] = [

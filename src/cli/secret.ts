@@ -8,14 +8,14 @@ import { FLUX_NAMESPACE } from '../fleet/iam.js';
 import { findSopsConfigFolder } from '../fleet/fleet-root.js';
 import type { Ports } from '../ports.js';
 import type { SecretRequest } from '../secret/run.js';
-import { fleetRootOf } from './options.js';
 import {
   type CommandSpec,
   commonOptions,
   cwdOption,
-  helpText,
   type ParsedValues,
-  parseCommandLine,
+  parseOrHelp,
+  helpText,
+  fleetRootOf,
 } from './command-spec.js';
 
 const runOptions = [
@@ -239,21 +239,12 @@ async function run(request: SecretRequest, ports: Ports): Promise<number> {
 }
 
 /** The command line read by `command`, or undefined when --help was answered. */
-function parsed(command: CommandSpec, argv: readonly string[], ports: Ports) {
-  const line = parseCommandLine(command, argv);
-  if (line.values.help) {
-    ports.terminal.out(helpText(command));
-    return undefined;
-  }
-  return line;
-}
-
 function asking(values: ParsedValues): { force: boolean; noInteractive: boolean } {
   return { force: values.force === true, noInteractive: values['no-interactive'] === true };
 }
 
 async function runGit(argv: readonly string[], ports: Ports): Promise<number> {
-  const line = parsed(secretGitCommand, argv, ports);
+  const line = parseOrHelp(secretGitCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }
@@ -278,7 +269,7 @@ async function runGit(argv: readonly string[], ports: Ports): Promise<number> {
 }
 
 async function runGeneric(argv: readonly string[], ports: Ports): Promise<number> {
-  const line = parsed(secretGenericCommand, argv, ports);
+  const line = parseOrHelp(secretGenericCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }
@@ -328,7 +319,7 @@ async function runGeneric(argv: readonly string[], ports: Ports): Promise<number
 }
 
 async function runList(argv: readonly string[], ports: Ports): Promise<number> {
-  const line = parsed(secretListCommand, argv, ports);
+  const line = parseOrHelp(secretListCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }
@@ -340,7 +331,7 @@ async function runList(argv: readonly string[], ports: Ports): Promise<number> {
 }
 
 async function runShow(argv: readonly string[], ports: Ports): Promise<number> {
-  const line = parsed(secretShowCommand, argv, ports);
+  const line = parseOrHelp(secretShowCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }
@@ -358,7 +349,7 @@ async function runShow(argv: readonly string[], ports: Ports): Promise<number> {
 }
 
 async function runSet(argv: readonly string[], ports: Ports): Promise<number> {
-  const line = parsed(secretSetCommand, argv, ports);
+  const line = parseOrHelp(secretSetCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }

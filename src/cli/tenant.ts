@@ -2,8 +2,8 @@
 // --help; the work is in src/tenant/run.ts, loaded after --help.
 import { FluxSopsError } from '../errors.js';
 import type { Ports } from '../ports.js';
-import { type CommandSpec, commonOptions, cwdOption, helpText, parseCommandLine } from './command-spec.js';
-import { fleetRootOf, isInteractive, tenantCommand } from './options.js';
+import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf } from './command-spec.js';
+import { isInteractive, tenantCommand } from './options.js';
 
 export const tenantRemoveCommand: CommandSpec = {
   usage: 'flux-sops tenant remove <name> [options]',
@@ -28,11 +28,11 @@ export const tenantRemoveCommand: CommandSpec = {
 };
 
 async function removeTenant(argv: readonly string[], ports: Ports): Promise<number> {
-  const { values, positionals } = parseCommandLine(tenantRemoveCommand, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(tenantRemoveCommand));
+  const line = parseOrHelp(tenantRemoveCommand, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   if (positionals.length !== 1) {
     throw new FluxSopsError(
       'usage',
@@ -48,11 +48,11 @@ async function removeTenant(argv: readonly string[], ports: Ports): Promise<numb
 }
 
 async function addTenant(argv: readonly string[], ports: Ports): Promise<number> {
-  const { values, positionals } = parseCommandLine(tenantCommand, argv);
-  if (values.help) {
-    ports.terminal.out(helpText(tenantCommand));
+  const line = parseOrHelp(tenantCommand, argv, ports.terminal.out);
+  if (line === undefined) {
     return 0;
   }
+  const { values, positionals } = line;
   const [action, name, ...extra] = positionals;
   if (action !== 'add' || name === undefined || extra.length > 0) {
     throw new FluxSopsError(
