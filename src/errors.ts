@@ -136,3 +136,24 @@ export function asCancellation(error: unknown): unknown {
   }
   return error;
 }
+
+/** An error as the product's own lines: the message, and a stack only for a bug under --debug. */
+export function formatError(error: unknown, debug: boolean): { text: string; status: number } {
+  if (isFluxSopsError(error)) {
+    return {
+      text:
+        error.kind === 'cancelled' || error.kind === 'declined'
+          ? `${error.message}\n`
+          : `flux-sops: ${error.message}\n`,
+      status: error.code,
+    };
+  }
+  const { message, stack } = error as Error;
+  return {
+    text:
+      debug && stack
+        ? `${stack}\n`
+        : `flux-sops: ${message}\n(an unexpected error: run again with --debug for its stack trace)\n`,
+    status: 1,
+  };
+}

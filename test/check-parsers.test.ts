@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { Document, isCollection, isMap, isScalar, Pair, parseAllDocuments, Scalar, visit, YAMLMap } from 'yaml';
 import { checkFleet } from '../src/check/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import type { Finding } from '../src/check/findings.js';
 import { type FleetFileParser, type ParsedFile, parseFleetFile, parseWithJsYaml } from '../src/check/parse.js';
 import { SimpleYamlReader } from '../src/check/simple-yaml.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkFleet } from '../src/check/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import type { Finding } from '../src/check/findings.js';
 
 const tenantsFleet = join(fileURLToPath(new URL('..', import.meta.url)), 'test', 'golden', 'tenants');

@@ -13,7 +13,7 @@ import { checkFleet } from '../src/check/check.js';
 import { checkRules, type Finding } from '../src/check/findings.js';
 import { formatTable } from '../src/check/report.js';
 import { runCheckCommand } from '../src/cli/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import { FluxSopsError } from '../src/errors.js';
 import { processPorts } from '../src/ports.js';
 import { shippedCheckerFile as shippedChecker } from './support.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFleet } from '../src/check/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import { exitStatusFor } from '../src/check/findings.js';
 import { listResource } from '../src/fleet/kustomization.js';
 import { runCliInProcess } from './cli-runner.js';

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import helpers from 'yeoman-test';
 import SecretGenerator from '../generators/secret/index.js';
 import { checkFleet } from '../src/check/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import { applyStrictness } from '../src/check/findings.js';
 import { decryptDocument } from '../src/sops/index.js';
 import { type CliResult, runCliInProcess } from './cli-runner.js';

@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import helpers from 'yeoman-test';
 import SecretGenerator, { SECRET_NEEDS_TERMINAL } from '../generators/secret/index.js';
 import { checkFleet } from '../src/check/check.js';
-import { readFleetFiles } from '../src/disk/reader.js';
+import { readFleetFiles } from './support.js';
 import { applyStrictness } from '../src/check/findings.js';
 import { runSecretCommand } from '../src/cli/secret.js';
 import { processPorts } from '../src/ports.js';

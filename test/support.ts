@@ -18,6 +18,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import helpers from 'yeoman-test';
 import FleetGenerator from '../generators/app/index.js';
+import { fleetDisk } from '../src/disk/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { FLEET_CHECKER_FILE, SHIPPED_CHECKER_FILE } from '../src/fleet/layout.js';
 import { type RawAnswers, validateAnswers } from '../src/fleet/answers.js';
@@ -31,6 +32,11 @@ export const shippedCheckerFile = join(projectRoot, SHIPPED_CHECKER_FILE);
 execFileSync(process.execPath, [join(projectRoot, 'scripts', 'bundle-check.mjs')], { stdio: 'inherit' });
 export const goldenRoot = join(projectRoot, 'test', 'golden');
 export const exampleAnswers = join(projectRoot, 'examples', 'fleet.yaml');
+
+/** The fleet's YAML and JSON files that Git would commit (what flux-sops check reads), by POSIX path. */
+export function readFleetFiles(root: string): Map<string, string> {
+  return fleetDisk(root).committed().texts;
+}
 
 export type Tree = Record<string, string>;
 

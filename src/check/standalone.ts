@@ -5,7 +5,7 @@
 // scripts/bundle-check.mjs, never compiled to dist/ on its own (it relies on CommonJS's __filename).
 import { runCheckCommand } from '../cli/check.js';
 import { fleetDisk } from '../disk/index.js';
-import { isFluxSopsError } from '../errors.js';
+import { formatError } from '../errors.js';
 import type { CheckPorts } from './run.js';
 
 const ports: CheckPorts = {
@@ -26,12 +26,9 @@ runCheckCommand(process.argv.slice(2), ports, {
     process.exitCode = status;
   },
   (error: unknown) => {
-    // As flux-sops prints it: the message of a problem the user can fix, the stack of a bug.
-    process.stderr.write(
-      isFluxSopsError(error)
-        ? `flux-sops: ${error.message}\n`
-        : `flux-sops: ${(error as Error).stack ?? String(error)}\n`,
-    );
-    process.exitCode = isFluxSopsError(error) ? error.code : 1;
+    // As flux-sops prints it, with the stack of a bug (the bundled checker has no --debug).
+    const { text, status } = formatError(error, true);
+    process.stderr.write(text);
+    process.exitCode = status;
   },
 );

@@ -27,7 +27,7 @@ function rulesTable(): string[] {
   );
 }
 
-export function checkCommand(context: CheckContext): CommandSpec {
+function checkCommand(context: CheckContext): CommandSpec {
   return {
     usage: `${context.command} [dir] [--cwd DIR] [--json] [--strict]`,
     summary: [
@@ -64,10 +64,6 @@ export function checkCommand(context: CheckContext): CommandSpec {
       ...rulesTable(),
     ].join('\n'),
   };
-}
-
-export function checkHelpText(context: CheckContext): string {
-  return helpText(checkCommand(context));
 }
 
 function helpHint(context: CheckContext): string {
@@ -112,7 +108,7 @@ function readShippedChecker(path: string): Buffer | undefined {
 export async function runCheckCommand(argv: readonly string[], ports: CheckPorts, context: CheckContext) {
   const { values, positionals } = parseCheckArguments(argv, context);
   if (values.help) {
-    ports.terminal.out(checkHelpText(context));
+    ports.terminal.out(helpText(checkCommand(context)));
     return 0;
   }
   if (positionals.length > 1) {

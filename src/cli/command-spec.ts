@@ -1,7 +1,7 @@
 // A command's line: its options and usage (a CommandSpec), parsed with node:util, and its
 // --help. Every command of flux-sops declares one in src/cli/<command>.ts; nothing here knows a
-// command. Loads nothing else, so a bad option or --help answers at once (the fleet's bundled
-// checker uses it too).
+// command. Also the fleet a command works on (--cwd, else found upward). Loads nothing heavy, so
+// a bad option or --help answers at once (the fleet's bundled checker uses it too).
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { FluxSopsError } from '../errors.js';

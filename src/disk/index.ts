@@ -84,7 +84,7 @@ export function fleetDisk(root: string, fileSystem: WriterFileSystem = nodeFileS
     assertWritable: (paths) => assertWritable(base, paths),
     writeAllOrNothing: (files) => writeAllOrNothing(base, files, fileSystem),
     remove: (paths, folders = []) => removeFiles(base, paths, folders, fileSystem),
-    withLock: (work) => withFleetLock(base, work),
-    acquireLock: () => acquireFleetLock(base),
+    withLock: (work) => withFleetLock(base, work, fileSystem),
+    acquireLock: () => acquireFleetLock(base, fileSystem),
   };
 }

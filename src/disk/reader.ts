@@ -4,7 +4,7 @@
 // Paths are POSIX and relative to the fleet's root. Loads no YAML library: the checker's bundle
 // uses it.
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { SKIPPED_FOLDERS } from '../fleet/layout.js';
 import { GitIgnoreRules } from './git-ignored.js';
@@ -33,7 +33,7 @@ function problemOf(error: unknown): string {
 }
 
 /** A file's text at an absolute path, or null when it does not exist; another failure is a 'fleet' error naming it. */
-export function readTextAt(absolute: string): string | null {
+function readTextAt(absolute: string): string | null {
   try {
     return readFileSync(absolute, 'utf8');
   } catch (error) {
@@ -125,9 +125,4 @@ export function readCommittedFiles(root: string): CommittedFiles {
     }
   }
   return { texts, files };
-}
-
-/** The fleet's YAML and JSON files that Git would commit, by POSIX path relative to root. */
-export function readFleetFiles(root: string): Map<string, string> {
-  return readCommittedFiles(resolve(root)).texts;
 }

@@ -340,8 +340,12 @@ function lockWait(): number {
  * for briefly, then it is a 'conflict' (exit 1) naming the holder. Interrupted writes of an
  * earlier run are finished or cleaned first (recoverInterruptedWrites).
  */
-export function withFleetLock<T>(root: string, work: (recovery: Recovery) => T): T {
-  const lock = acquireFleetLock(root);
+export function withFleetLock<T>(
+  root: string,
+  work: (recovery: Recovery) => T,
+  fileSystem: WriterFileSystem = nodeFileSystem,
+): T {
+  const lock = acquireFleetLock(root, fileSystem);
   try {
     return work(lock.recovery);
   } finally {
@@ -353,7 +357,10 @@ export function withFleetLock<T>(root: string, work: (recovery: Recovery) => T):
  * Takes the fleet lock for work that is not synchronous (a generator run): the caller releases
  * it, in a `finally`. The same lock, waiting and recovery as withFleetLock.
  */
-export function acquireFleetLock(root: string): { readonly recovery: Recovery; release(): void } {
+export function acquireFleetLock(
+  root: string,
+  fileSystem: WriterFileSystem = nodeFileSystem,
+): { readonly recovery: Recovery; release(): void } {
   const path = join(root, LOCK_FILE);
   const deadline = Date.now() + lockWait();
   const me: LockHolder = { pid: process.pid, started: new Date().toISOString() };
@@ -385,7 +392,7 @@ export function acquireFleetLock(root: string): { readonly recovery: Recovery; r
   }
   const release = () => fs.rmSync(path, { force: true });
   try {
-    return { recovery: recoverInterruptedWrites(root), release };
+    return { recovery: recoverInterruptedWrites(root, fileSystem), release };
   } catch (error) {
     release();
     throw error;

@@ -3,7 +3,7 @@
 import { parseAllDocuments } from 'yaml';
 import { PLACEHOLDER_ANNOTATION, PLACEHOLDER_CIPHERTEXT } from './layout.js';
 
-export type Metadata = Record<string, unknown>;
+type Metadata = Record<string, unknown>;
 
 function isMapping(value: unknown): value is Metadata {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

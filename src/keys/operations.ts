@@ -14,21 +14,18 @@ import {
 import type { KeyOperations } from './run.js';
 
 export interface SopsKeyOperationsOptions {
-  /** Where the age identities are looked up (default: process.env). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Stand-ins for AWS KMS and age, for tests. */
-  readonly keySources?: KeySourceFactory;
+  /** Where the age identities are looked up (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE). */
+  readonly env: NodeJS.ProcessEnv;
+  /** AWS KMS and age: the ports' key sources. */
+  readonly keySources: KeySourceFactory;
 }
 
 function rethrown(error: unknown): never {
   throw fromSopsError(error);
 }
 
-export function sopsKeyOperations(options: SopsKeyOperationsOptions = {}): KeyOperations {
-  const rewrapOptions: RewrapOptions = {
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.keySources === undefined ? {} : { keySources: options.keySources }),
-  };
+export function sopsKeyOperations(options: SopsKeyOperationsOptions): KeyOperations {
+  const rewrapOptions: RewrapOptions = { env: options.env, keySources: options.keySources };
   return {
     masterKeysOfRule: (rule) => {
       try {
