@@ -14,7 +14,7 @@ import { fleetDisk } from '../src/disk/index.js';
 import { readFleetTexts, readStoredFleetFacts } from '../src/secret/fleet-files.js';
 import { writeAllOrNothing } from '../src/disk/writer.js';
 import { generateDeployKey, readPrivateKey, validateKnownHosts } from '../src/secret/git-credentials.js';
-import { genericValues } from '../src/secret/inputs.js';
+import { genericValues, type UserFiles } from '../src/secret/inputs.js';
 import { knownHostsCovers, knownHostsNameOf } from '../src/secret/known-hosts.js';
 import { listResource } from '../src/fleet/kustomization.js';
 import { buildSecretManifest, secretObject } from '../src/secret/manifest.js';
@@ -122,29 +122,44 @@ describe('secret: names, keys and values', () => {
     assert.equal(splitKeyValue('s3cr3t', 'from-literal'), '--from-literal takes KEY=VALUE, got an item without "="');
   });
 
+  /** The user's files as a command started in `folder` (the fleet) reads them; stdin holds `stdin`. */
+  const filesIn = (folder: string, stdin = Buffer.alloc(0)): UserFiles => ({
+    cwd: folder,
+    disk: fleetDisk(folder),
+    readStdin: async () => stdin,
+  });
+
   it('reads generic values from literals and files, in order, refusing duplicate keys', async () => {
     const folder = makeFleet(HTTPS_ANSWERS);
     const outside = mkdtempSync(join(tmpdir(), 'values-'));
     try {
       writeFileSync(join(outside, 'cert.bin'), Buffer.from([1, 2, 255]));
-      const entries = await genericValues(['user=admin'], [`cert=${join(outside, 'cert.bin')}`], folder);
+      const entries = await genericValues(['user=admin'], [`cert=${join(outside, 'cert.bin')}`], filesIn(folder));
       assert.deepEqual(
         entries.map((entry) => entry.key),
         ['user', 'cert'],
       );
       assert.deepEqual(Buffer.from(entries[1]?.value as Uint8Array), Buffer.from([1, 2, 255]));
       assert.equal(
-        (await rejectionOf(genericValues(['a=1', 'a=2'], [], folder))).message,
+        (await rejectionOf(genericValues(['a=1', 'a=2'], [], filesIn(folder)))).message,
         'Key given more than once: a (each key of a Secret holds one value)',
       );
       assert.equal(
-        (await rejectionOf(genericValues(['bad key=v'], [], folder))).message,
+        (await rejectionOf(genericValues(['bad key=v'], [], filesIn(folder)))).message,
         'Invalid key "bad key" in --from-literal: must be 1 to 253 characters from A-Z a-z 0-9 - . _ (a Kubernetes Secret key)',
       );
-      const missing = await rejectionOf(genericValues([], ['x=/no/such/file'], folder));
+      const missing = await rejectionOf(genericValues([], ['x=/no/such/file'], filesIn(folder)));
       assert.equal(missing.message, '--from-file x: "/no/such/file" cannot be read (ENOENT)');
       assert.equal(missing.code, 2);
-      assert.equal((await rejectionOf(genericValues([], [], folder))).kind, 'usage');
+      assert.equal((await rejectionOf(genericValues([], [], filesIn(folder)))).kind, 'usage');
+      // Standard input (`-`) is read through the terminal port, at most 1 MiB.
+      const piped = await genericValues([], ['p=-'], filesIn(folder, Buffer.from('from stdin')));
+      assert.equal(Buffer.from(piped[0]?.value as Uint8Array).toString(), 'from stdin');
+      const big = await rejectionOf(genericValues([], ['big=-'], filesIn(folder, Buffer.alloc(1024 * 1024 + 1))));
+      assert.equal(
+        big.message,
+        '--from-file big: "standard input" is larger than 1048576 bytes (1 MiB), the most a Kubernetes Secret holds',
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
       rmSync(outside, { recursive: true, force: true });
@@ -158,7 +173,9 @@ describe('secret: names, keys and values', () => {
       mkdirSync(join(folder, 'keys'));
       writeFileSync(join(folder, 'keys', 'token.txt'), 'abc');
       writeFileSync(join(folder, 'keys', 'deploy_key'), 'abc');
-      const refused = await rejectionOf(genericValues([], [`token=${join(folder, 'keys', 'token.txt')}`], folder));
+      const refused = await rejectionOf(
+        genericValues([], [`token=${join(folder, 'keys', 'token.txt')}`], filesIn(folder)),
+      );
       assert.equal(
         refused.message,
         `--from-file token: ${JSON.stringify(join(folder, 'keys', 'token.txt'))} lies inside the fleet, where Git would commit it: the secret would be one git add away from the repository. ` +
@@ -166,8 +183,19 @@ describe('secret: names, keys and values', () => {
       );
       assert.equal(refused.code, 2);
       assert.deepEqual(
-        (await genericValues([], [`key=${join(folder, 'keys', 'deploy_key')}`], folder)).map((entry) => entry.key),
+        (await genericValues([], [`key=${join(folder, 'keys', 'deploy_key')}`], filesIn(folder))).map(
+          (entry) => entry.key,
+        ),
         ['key'],
+      );
+      // A relative path is the command's folder's (its cwd), not this process's.
+      const relative = await rejectionOf(genericValues([], ['token=keys/token.txt'], filesIn(folder)));
+      assert.match(relative.message, /^--from-file token: "keys\/token\.txt" lies inside the fleet, where Git would/);
+      assert.deepEqual(
+        (await genericValues([], ['key=keys/deploy_key'], filesIn(folder))).map((entry) =>
+          Buffer.from(entry.value as Uint8Array).toString(),
+        ),
+        ['abc'],
       );
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -6,10 +6,10 @@ import type { BaseFeatures, BaseOptions } from 'yeoman-generator';
 import { FluxSopsError, isFluxSopsError } from '../../src/errors.js';
 import { FLUX_NAMESPACE } from '../../src/fleet/iam.js';
 import { STORED_ANSWERS_FILE } from '../../src/fleet/layout.js';
-import { type FleetDisk, fleetDisk } from '../../src/disk/index.js';
+import type { FleetDisk } from '../../src/disk/index.js';
 import { processPorts } from '../../src/ports.js';
 import { encryptSecret } from '../../src/secret/encrypt.js';
-import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
+import { readFleetTexts, readStoredFleetFacts } from '../../src/secret/fleet-files.js';
 import type { GatheredValues } from '../../src/secret/inputs.js';
 import { buildSecretManifest } from '../../src/secret/manifest.js';
 import { type SealingPlan, planSealing, sealingTargetOf, tenantsOfEnvironment } from '../../src/secret/plan.js';
@@ -24,14 +24,7 @@ import {
   type SecretTask,
   targetQuestions,
 } from '../../src/secret/questions.js';
-import {
-  assertMayReplace,
-  assertPlanWritable,
-  deployKeyInstruction,
-  nextSteps,
-  sealedSummary,
-  sealSecret,
-} from '../../src/secret/seal.js';
+import { assertMayReplace, assertPlanWritable, sealSecret, tellSealed } from '../../src/secret/seal.js';
 import { FluxSopsGenerator } from '../../src/yeoman/generator-support.js';
 
 export const SECRET_NEEDS_TERMINAL =
@@ -52,8 +45,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
     if (!this.interactive) {
       throw new FluxSopsError('usage', SECRET_NEEDS_TERMINAL);
     }
-    const root = this.destinationRoot();
-    const disk = fleetDisk(root);
+    const { disk } = this;
     const facts = readStoredFleetFacts(disk);
     if (facts === undefined) {
       throw new FluxSopsError(
@@ -104,7 +96,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
       }
       throw error;
     }
-    this.#values = await askSecretValues(this.ask, root, plan, kind, (warning) =>
+    this.#values = await askSecretValues(this.ask, { disk, cwd: processPorts().cwd }, plan, kind, (warning) =>
       this.log.writeln(`Warning: ${warning}`),
     );
     this.#plan = plan;
@@ -126,7 +118,7 @@ export default class SecretGenerator extends FluxSopsGenerator {
   }
 
   async writing(): Promise<void> {
-    const disk = fleetDisk(this.destinationRoot());
+    const { disk } = this;
     const ports = processPorts();
     if (this.#change !== undefined) {
       this.log.writeln(
@@ -142,13 +134,8 @@ export default class SecretGenerator extends FluxSopsGenerator {
     const manifest = buildSecretManifest(plan.name, plan.namespace, values.entries);
     const keys = { keySources: await ports.keySources(), now: ports.clock() };
     await sealSecret(disk, plan, manifest, (secret, target) => encryptSecret(secret, target, keys));
-    this.log.writeln(sealedSummary(plan, manifest));
-    if (values.generatedKey) {
-      const instruction = deployKeyInstruction(plan.repoUrl ?? 'the Git host');
-      this.log.writeln(
-        `${instruction.replace('The public key (on stdout):', 'The public key:')}\n${values.generatedKey.publicKey}`,
-      );
-    }
-    this.log.writeln(nextSteps(plan, disk.root, ports.cwd, placeholdersLeft(disk, plan.environment, plan.path)));
+    tellSealed({ disk, cwd: ports.cwd, plan, manifest }, values.generatedKey?.publicKey, (text) =>
+      this.log.write(text),
+    );
   }
 }

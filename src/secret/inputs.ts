@@ -1,10 +1,11 @@
 // Values of a Secret read from files named by the user (the command line's options, or the
 // answers to `yo flux-sops:secret`): the SSH key and known_hosts of a Git Secret, and the
 // `--from-file`/`--from-literal` items of a generic one. Errors name options, keys and paths,
-// never the content.
+// never the content. A path is relative to the folder the command was started in (`cwd`), not
+// this process's; standard input is read through the terminal port.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { GitIgnoreRules } from '../disk/git-ignored.js';
+import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError } from '../errors.js';
 import {
   type SshKeyPair,
@@ -21,6 +22,16 @@ import { type SecretEntry, duplicateKeys, splitKeyValue, textOf, validateSecretK
 export interface GatheredValues {
   readonly entries: SecretEntry[];
   readonly generatedKey?: SshKeyPair;
+}
+
+/**
+ * Where the user's files are read from: paths are relative to `cwd`; `disk` is the fleet they must
+ * be kept out of Git in; `readStdin` reads all of standard input (the terminal port's).
+ */
+export interface UserFiles {
+  readonly cwd: string;
+  readonly disk: FleetDisk;
+  readStdin(): Promise<Buffer>;
 }
 
 /** Kubernetes stores a Secret of at most 1 MiB: no value, and no Secret, may be larger. */
@@ -48,11 +59,12 @@ function tooLarge(label: string, path: string): FluxSopsError {
 }
 
 /**
- * Reads a file named by the user, at most 1 MiB of it; `label` names it in an error
- * (`--from-file token:`). Only a regular file is read: a named pipe could block forever and a
- * device (`/dev/zero`) never ends. Standard input is read through `-` or `/dev/stdin`.
+ * Reads a file named by the user (relative to `cwd`), at most 1 MiB of it; `label` names it in an
+ * error (`--from-file token:`). Only a regular file is read: a named pipe could block forever and
+ * a device (`/dev/zero`) never ends. Standard input is read through `-` or `/dev/stdin`.
  */
-export function readInputFile(path: string, label: string): Buffer {
+function readInputFile(cwd: string, path: string, label: string): Buffer {
+  const file = resolve(cwd, path);
   const fail = (error: unknown) =>
     new FluxSopsError(
       'input',
@@ -61,7 +73,7 @@ export function readInputFile(path: string, label: string): Buffer {
     );
   let descriptor: number;
   try {
-    const stats = statSync(path);
+    const stats = statSync(file);
     if (!stats.isFile()) {
       throw new FluxSopsError(
         'input',
@@ -72,7 +84,7 @@ export function readInputFile(path: string, label: string): Buffer {
     if (stats.size > MAX_SECRET_BYTES) {
       throw tooLarge(label, path);
     }
-    descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw error instanceof FluxSopsError ? error : fail(error);
   }
@@ -100,26 +112,17 @@ export function readInputFile(path: string, label: string): Buffer {
 }
 
 /** Whether a `--from-file` path means standard input (a pipe, a file or a socket: read as a stream). */
-export function isStandardInput(path: string): boolean {
+function isStandardInput(path: string): boolean {
   return path === '-' || path === '/dev/stdin';
 }
 
-/** Reads standard input as a stream, at most 1 MiB (`label` names it in an error). */
-export async function readStandardInput(
-  label: string,
-  input: AsyncIterable<Buffer | string> = process.stdin,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of input) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    length += bytes.length;
-    if (length > MAX_SECRET_BYTES) {
-      throw tooLarge(label, 'standard input');
-    }
-    chunks.push(bytes);
+/** Reads standard input, at most 1 MiB (`label` names it in an error). */
+async function readStandardInput(label: string, files: UserFiles): Promise<Buffer> {
+  const bytes = await files.readStdin();
+  if (bytes.length > MAX_SECRET_BYTES) {
+    throw tooLarge(label, 'standard input');
   }
-  return Buffer.concat(chunks);
+  return bytes;
 }
 
 /** The size a Secret's values take, refused over 1 MiB before any key is called (exit 2). */
@@ -142,12 +145,12 @@ export function assertSecretSize(entries: readonly SecretEntry[]): void {
  * Refuses a file of values inside the fleet that Git would commit (by its .gitignore files and
  * .git/info/exclude): the key or token would be one `git add` away from the repository.
  */
-export function assertKeptOutOfGit(root: string, path: string, label: string): void {
-  const inside = relative(resolve(root), resolve(path));
+function assertKeptOutOfGit(disk: FleetDisk, cwd: string, path: string, label: string): void {
+  const inside = relative(disk.root, resolve(cwd, path));
   if (path === '-' || inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     return;
   }
-  if (!new GitIgnoreRules(resolve(root)).ignores(inside.split(sep).join('/'))) {
+  if (!disk.ignores(inside.split(sep).join('/'))) {
     throw new FluxSopsError(
       'input',
       `${label} ${describeValue(path)} lies inside the fleet, where Git would commit it: the secret would be one ` +
@@ -158,12 +161,6 @@ export function assertKeptOutOfGit(root: string, path: string, label: string): v
   }
 }
 
-export interface SshSources {
-  /** An existing private key; without one, a new ed25519 deploy key is generated. */
-  readonly privateKeyFile?: string;
-  readonly knownHostsFile: string;
-}
-
 /**
  * The known_hosts text, checked. A file without a key for the Git host (plain, hashed `|1|…`,
  * `[host]:port` or `@cert-authority`, as OpenSSH matches them) is refused: Flux would refuse the
@@ -172,12 +169,13 @@ export interface SshSources {
  */
 export function readKnownHosts(
   plan: SealingPlan,
+  cwd: string,
   path: string,
   allowOtherHosts: boolean,
   warn: (warning: string) => void,
 ): string {
   const knownHosts = validateKnownHosts(
-    textOf(readInputFile(path, '--known-hosts-file')),
+    textOf(readInputFile(cwd, path, '--known-hosts-file')),
     `--known-hosts-file ${describeValue(path)}`,
   );
   const host = knownHostsNameOf(plan.repoUrl ?? '');
@@ -201,9 +199,9 @@ export function readKnownHosts(
 }
 
 /** The existing key pair of `--private-key-file`, kept out of Git, read and checked (not yet sealed). */
-export function readDeployKey(root: string, path: string): SshKeyPair {
-  assertKeptOutOfGit(root, path, '--private-key-file');
-  return readPrivateKey(readInputFile(path, '--private-key-file'), `--private-key-file ${describeValue(path)}`);
+export function readDeployKey(disk: FleetDisk, cwd: string, path: string): SshKeyPair {
+  assertKeptOutOfGit(disk, cwd, path, '--private-key-file');
+  return readPrivateKey(readInputFile(cwd, path, '--private-key-file'), `--private-key-file ${describeValue(path)}`);
 }
 
 /** identity, identity.pub and known_hosts: the given key pair, or a new one made in memory. */
@@ -227,16 +225,16 @@ export function assertUniqueKeys(entries: readonly SecretEntry[]): void {
 /**
  * The entries of `--from-literal KEY=VALUE` and `--from-file KEY=PATH` (or `PATH`) items, in the
  * order given; `-` or `/dev/stdin` as PATH reads standard input (once). A file inside the fleet
- * (`root`) that Git would commit is refused.
+ * that Git would commit is refused.
  */
 export async function genericValues(
   literals: readonly string[],
-  files: readonly string[],
-  root: string,
+  paths: readonly string[],
+  files: UserFiles,
 ): Promise<SecretEntry[]> {
   const items = [
     ...literals.map((item) => ({ option: 'from-literal' as const, item })),
-    ...files.map((item) => ({ option: 'from-file' as const, item })),
+    ...paths.map((item) => ({ option: 'from-file' as const, item })),
   ];
   if (items.length === 0) {
     throw new FluxSopsError(
@@ -259,12 +257,13 @@ export async function genericValues(
       throw new FluxSopsError('usage', `${label} standard input can be read for one key only`);
     }
     if (option === 'from-file' && isStandardInput(split.value)) {
-      entries.push({ key: split.key, value: await readStandardInput(label), fromStandardInput: true });
+      entries.push({ key: split.key, value: await readStandardInput(label, files), fromStandardInput: true });
     } else {
       if (option === 'from-file') {
-        assertKeptOutOfGit(root, split.value, label);
+        assertKeptOutOfGit(files.disk, files.cwd, split.value, label);
       }
-      entries.push({ key: split.key, value: option === 'from-file' ? readInputFile(split.value, label) : split.value });
+      const value = option === 'from-file' ? readInputFile(files.cwd, split.value, label) : split.value;
+      entries.push({ key: split.key, value });
     }
   }
   assertUniqueKeys(entries);

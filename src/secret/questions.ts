@@ -1,6 +1,7 @@
 // The questions of `yo flux-sops:secret`: environment, kind, name, then the values, each typed
 // into a masked `password` prompt. Each question validates with the same functions the command
 // line uses, so both paths seal exactly the same Secret.
+import type { FleetDisk } from '../disk/index.js';
 import { FluxSopsError, isFluxSopsError } from '../errors.js';
 import type { Ask, Question } from '../yeoman/prompts.js';
 import { httpsCredentials } from './git-credentials.js';
@@ -112,10 +113,30 @@ const hidden = (name: string, message: string): Question => ({
   validate: validateCredential,
 });
 
-/** Asks the values the plan's Secret needs: https credentials, an SSH deploy key, or keys and values. */
+/**
+ * Asks each key's value, masked, in order; `message` words each question. One question name per
+ * value (value_0, value_1, …): answers are keyed by name.
+ */
+async function askHiddenValues(
+  ask: Ask,
+  keys: readonly string[],
+  message: (key: string) => string,
+): Promise<SecretEntry[]> {
+  const entries: SecretEntry[] = [];
+  for (const [index, key] of keys.entries()) {
+    const answer = await ask([hidden(`value_${index}`, message(key))]);
+    entries.push({ key, value: String(answer[`value_${index}`]) });
+  }
+  return entries;
+}
+
+/**
+ * Asks the values the plan's Secret needs: https credentials, an SSH deploy key, or keys and
+ * values. The files named are read relative to `cwd`; a deploy key must stay out of the fleet's Git.
+ */
 export async function askSecretValues(
   ask: Ask,
-  root: string,
+  { disk, cwd }: { readonly disk: FleetDisk; readonly cwd: string },
   plan: SealingPlan,
   kind: SecretKind,
   warn: (warning: string) => void,
@@ -138,7 +159,7 @@ export async function askSecretValues(
               type: 'input',
               name: 'privateKeyFile',
               message: 'Private key file (outside the fleet)',
-              validate: validatedBy((path) => readDeployKey(root, path)),
+              validate: validatedBy((path) => readDeployKey(disk, cwd, path)),
             },
           ])
         : {}
@@ -148,13 +169,13 @@ export async function askSecretValues(
         type: 'input',
         name: 'knownHostsFile',
         message: "known_hosts file with the Git host's keys (ssh-keyscan <host> > known_hosts)",
-        validate: validatedBy((path) => readKnownHosts(plan, path, false, () => undefined)),
+        validate: validatedBy((path) => readKnownHosts(plan, cwd, path, false, () => undefined)),
       },
     ])) as { knownHostsFile: string };
     return sshValues(
       plan,
-      readKnownHosts(plan, knownHostsFile, false, warn),
-      privateKeyFile === undefined ? undefined : readDeployKey(root, privateKeyFile),
+      readKnownHosts(plan, cwd, knownHostsFile, false, warn),
+      privateKeyFile === undefined ? undefined : readDeployKey(disk, cwd, privateKeyFile),
     );
   }
   const { keys } = (await ask([
@@ -165,13 +186,7 @@ export async function askSecretValues(
       validate: validateKeyList,
     },
   ])) as { keys: string };
-  const entries: SecretEntry[] = [];
-  for (const [index, key] of splitKeys(keys).entries()) {
-    // One question name per value (value_0, value_1, …): answers are keyed by name.
-    const answer = await ask([hidden(`value_${index}`, `Value of ${key}`)]);
-    entries.push({ key, value: String(answer[`value_${index}`]) });
-  }
-  return { entries };
+  return { entries: await askHiddenValues(ask, splitKeys(keys), (key) => `Value of ${key}`) };
 }
 
 /** Which sealed Secret to change: one of the environment's, by name. */
@@ -197,11 +212,7 @@ export async function askValueChanges(ask: Ask, keys: readonly string[]): Promis
       validate: (value) => value.trim() === '' || validateKeyList(value),
     },
   ])) as { set: string };
-  const entries: SecretEntry[] = [];
-  for (const [index, key] of splitKeys(set).entries()) {
-    const answer = await ask([hidden(`value_${index}`, `New value of ${key}`)]);
-    entries.push({ key, value: String(answer[`value_${index}`]) });
-  }
+  const entries = await askHiddenValues(ask, splitKeys(set), (key) => `New value of ${key}`);
   const setKeys = new Set(entries.map((entry) => entry.key));
   const validateUnset = (value: string): true | string => {
     const unknown = splitKeys(value).filter((key) => !keys.includes(key) || setKeys.has(key));

@@ -22,7 +22,7 @@ import {
   type ValueChanges,
 } from './change.js';
 import { encryptSecret, type SealingKeys } from './encrypt.js';
-import { placeholdersLeft, readFleetTexts, readStoredFleetFacts } from './fleet-files.js';
+import { readFleetTexts, readStoredFleetFacts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
 import {
   assertSecretSize,
@@ -31,19 +31,12 @@ import {
   readDeployKey,
   readKnownHosts,
   sshValues,
+  type UserFiles,
 } from './inputs.js';
 import { formatListing, formatListingJson, listSealedSecrets, type SealedSecretListing } from './list.js';
 import { buildSecretManifest, keysOf } from './manifest.js';
 import { planSealing, type SealingPlan, sealingTargetOf } from './plan.js';
-import {
-  assertMayReplace,
-  assertPlanWritable,
-  deployKeyInstruction,
-  describeKeys,
-  nextSteps,
-  sealedSummary,
-  sealSecret,
-} from './seal.js';
+import { assertMayReplace, assertPlanWritable, describeKeys, sealSecret, tellSealed } from './seal.js';
 import { planTenantSealing } from './tenant-repository.js';
 import { passwordFromStdin, validateCredential } from './values.js';
 
@@ -54,7 +47,7 @@ interface Asking {
 }
 
 /** `flux-sops secret git <env>`: a tenant's Git credentials, for its URL's scheme. */
-export interface GitSecretRequest extends Asking {
+interface GitSecretRequest extends Asking {
   readonly command: 'git';
   /** The fleet's folder. */
   readonly root: string;
@@ -71,13 +64,13 @@ export interface GitSecretRequest extends Asking {
 }
 
 /** The values of a generic Secret: `--from-literal KEY=VALUE` and `--from-file KEY=PATH` items. */
-export interface ValueSources {
+interface ValueSources {
   readonly literals: readonly string[];
   readonly files: readonly string[];
 }
 
 /** `flux-sops secret generic <env> <name>`: any Secret, into the fleet. */
-export interface GenericSecretRequest extends Asking, ValueSources {
+interface GenericSecretRequest extends Asking, ValueSources {
   readonly command: 'generic';
   readonly root: string;
   readonly environment: string;
@@ -86,7 +79,7 @@ export interface GenericSecretRequest extends Asking, ValueSources {
 }
 
 /** `flux-sops secret generic <name> --namespace N --out PATH` in a tenant's repository. */
-export interface TenantSecretRequest extends Asking, ValueSources {
+interface TenantSecretRequest extends Asking, ValueSources {
   readonly command: 'tenant-repository';
   /** The folder of the nearest `.sops.yaml` at or above `start` (`start` itself when there is none). */
   readonly root: string;
@@ -98,7 +91,7 @@ export interface TenantSecretRequest extends Asking, ValueSources {
 }
 
 /** `flux-sops secret list [env…] [--json]`. */
-export interface ListSecretsRequest {
+interface ListSecretsRequest {
   readonly command: 'list';
   readonly root: string;
   /** None: every environment. */
@@ -107,7 +100,7 @@ export interface ListSecretsRequest {
 }
 
 /** `flux-sops secret show <env> <name> [--key K]`. */
-export interface ShowSecretRequest {
+interface ShowSecretRequest {
   readonly command: 'show';
   readonly root: string;
   readonly environment: string;
@@ -116,7 +109,7 @@ export interface ShowSecretRequest {
 }
 
 /** `flux-sops secret set <env> <name> …`. */
-export interface SetSecretRequest extends ValueSources {
+interface SetSecretRequest extends ValueSources {
   readonly command: 'set';
   readonly root: string;
   readonly environment: string;
@@ -157,6 +150,11 @@ export async function runSecret(request: SecretRequest, ports: Ports): Promise<n
 /** The key sources and the time of a sealing or a change, from the ports. */
 async function sealingKeysOf(ports: Ports): Promise<SealingKeys> {
   return { keySources: await ports.keySources(), now: ports.clock() };
+}
+
+/** The user's files of values: paths relative to the command's folder, kept out of the fleet's Git; stdin. */
+function userFiles(disk: FleetDisk, ports: Ports): UserFiles {
+  return { cwd: ports.cwd, disk, readStdin: () => ports.terminal.readStdin() };
 }
 
 /** Whether questions may be asked: a terminal, and no `--no-interactive`. */
@@ -244,7 +242,7 @@ async function sshValuesOf(
   disk: FleetDisk,
   plan: SealingPlan,
   request: GitSecretRequest,
-  terminal: Terminal,
+  { cwd, terminal }: Ports,
 ): Promise<GatheredValues> {
   refuseOptions(
     [
@@ -268,10 +266,10 @@ async function sshValuesOf(
         '<host> > known_hosts, then compare the fingerprints with those the host publishes)',
     );
   }
-  const knownHosts = readKnownHosts(plan, request.knownHostsFile, request.allowOtherHosts, (warning) =>
+  const knownHosts = readKnownHosts(plan, cwd, request.knownHostsFile, request.allowOtherHosts, (warning) =>
     terminal.err(`Warning: ${warning}\n`),
   );
-  const given = keyFile === undefined ? undefined : readDeployKey(disk.root, keyFile);
+  const given = keyFile === undefined ? undefined : readDeployKey(disk, cwd, keyFile);
   await assertMayReplace(plan, request.force, confirmerOf(request, terminal));
   return sshValues(plan, knownHosts, given);
 }
@@ -283,14 +281,12 @@ async function seal(disk: FleetDisk, plan: SealingPlan, gathered: GatheredValues
   const manifest = buildSecretManifest(plan.name, plan.namespace, gathered.entries);
   const keys = await sealingKeysOf(ports);
   await sealSecret(disk, plan, manifest, (secret, target) => encryptSecret(secret, target, keys));
-  terminal.err(sealedSummary(plan, manifest));
-  if (gathered.generatedKey) {
-    // The deploy key must be on the Git host before Flux pulls: said before the next steps.
-    terminal.err(`\n${deployKeyInstruction(plan.repoUrl ?? 'the Git host')}`);
-    terminal.out(gathered.generatedKey.publicKey);
-  }
-  const placeholders = placeholdersLeft(disk, plan.environment, plan.path);
-  terminal.err(`\n${nextSteps(plan, disk.root, ports.cwd, placeholders)}`);
+  tellSealed(
+    { disk, cwd: ports.cwd, plan, manifest },
+    gathered.generatedKey?.publicKey,
+    (text) => terminal.err(text),
+    (publicKey) => terminal.out(publicKey),
+  );
   return 0;
 }
 
@@ -305,7 +301,7 @@ async function sealGitCredentials(disk: FleetDisk, request: GitSecretRequest, po
   assertPlanWritable(disk, plan);
   const gathered =
     plan.repoScheme === 'ssh'
-      ? await sshValuesOf(disk, plan, request, ports.terminal)
+      ? await sshValuesOf(disk, plan, request, ports)
       : await httpsValues(plan, request, ports.terminal);
   return seal(disk, plan, gathered, ports);
 }
@@ -319,7 +315,7 @@ async function sealGenericSecret(disk: FleetDisk, request: GenericSecretRequest,
     ...(namespace === undefined ? {} : { namespace }),
   });
   const plan = planSealing(readFleetTexts(disk, environment, name), { environment, ...target, kind: 'generic' });
-  const entries = await genericValues(request.literals, request.files, disk.root);
+  const entries = await genericValues(request.literals, request.files, userFiles(disk, ports));
   assertPlanWritable(disk, plan);
   await assertMayReplace(plan, request.force, confirmerOf(request, ports.terminal));
   return seal(disk, plan, { entries }, ports);
@@ -331,7 +327,7 @@ async function sealGenericSecret(disk: FleetDisk, request: GenericSecretRequest,
  */
 async function sealInTenantRepository(disk: FleetDisk, request: TenantSecretRequest, ports: Ports): Promise<number> {
   const plan = planTenantSealing(disk, request.start, request.name, request.namespace, request.out);
-  const entries = await genericValues(request.literals, request.files, plan.root);
+  const entries = await genericValues(request.literals, request.files, userFiles(disk, ports));
   disk.assertWritable([plan.path]);
   await assertMayReplace(plan, request.force, confirmerOf(request, ports.terminal));
   const manifest = buildSecretManifest(plan.name, plan.namespace, entries);
@@ -478,7 +474,7 @@ export async function changeSealedSecret(
 async function setValues(disk: FleetDisk, request: SetSecretRequest, ports: Ports): Promise<number> {
   const { literals, files } = request;
   const changes = {
-    set: literals.length + files.length === 0 ? [] : await genericValues(literals, files, disk.root),
+    set: literals.length + files.length === 0 ? [] : await genericValues(literals, files, userFiles(disk, ports)),
     unset: request.unset,
   };
   const summary = await changeSealedSecret(disk, { ...request, changes }, ports, (warning) =>

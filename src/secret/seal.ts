@@ -5,7 +5,7 @@ import { isAbsolute, relative } from 'node:path';
 import { placeholderSealCommand } from '../check/facts.js';
 import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError } from '../errors.js';
-import { readCurrentTexts } from './fleet-files.js';
+import { placeholdersLeft, readCurrentTexts } from './fleet-files.js';
 import { listResource } from '../fleet/kustomization.js';
 import { type SecretManifest, keysOf } from './manifest.js';
 import type { SealingPlan } from './plan.js';
@@ -103,7 +103,7 @@ export function describeKeys(plan: Pick<SealingPlan, 'keys'>): string {
 }
 
 /** What was sealed and listed, for stderr. */
-export function sealedSummary(plan: SealingPlan, manifest: SecretManifest): string {
+function sealedSummary(plan: SealingPlan, manifest: SecretManifest): string {
   const replaced =
     plan.existing === 'missing'
       ? ''
@@ -138,7 +138,7 @@ function readiness(plan: SealingPlan, placeholders: readonly string[]): string {
  * What to do next, for stderr: commit and push, watch Flux, check the fleet. `placeholders`: those
  * still in the environment's folder.
  */
-export function nextSteps(plan: SealingPlan, root: string, cwd: string, placeholders: readonly string[]): string {
+function nextSteps(plan: SealingPlan, root: string, cwd: string, placeholders: readonly string[]): string {
   const files = [plan.path, ...(plan.kustomization === undefined ? [] : [plan.kustomizationPath])];
   const fromCwd = relative(cwd, root);
   const where = fromCwd.startsWith('..') || isAbsolute(fromCwd) ? root : fromCwd;
@@ -153,13 +153,40 @@ export function nextSteps(plan: SealingPlan, root: string, cwd: string, placehol
   ].join('\n');
 }
 
-/** Said on stderr just before the generated public key, which goes alone to stdout. */
-export function deployKeyInstruction(repoUrl: string): string {
+/** Said just before the generated public key; `where` names it ("The public key (on stdout):"). */
+function deployKeyInstruction(repoUrl: string, where: string): string {
   return [
     `Add this public key to ${repoUrl} as a read-only deploy key`,
     '(GitHub: Settings > Deploy keys, "Allow write access" unchecked; GitLab: Settings > Repository >',
     'Deploy keys). It is sealed as identity.pub too; the private key exists only sealed in the fleet.',
-    'The public key (on stdout):',
+    where,
     '',
   ].join('\n');
+}
+
+/**
+ * What is said once a Secret is sealed into the fleet, through `say`: what was sealed and listed;
+ * for a generated deploy key, the instruction to add it to the Git host (before the next steps:
+ * it must be there before Flux pulls), the public key given alone to `publicKeyTo` (stdout) or,
+ * without it, said after the instruction; then the next steps (`cwd`: where the command ran).
+ */
+export function tellSealed(
+  sealed: {
+    readonly disk: FleetDisk;
+    readonly cwd: string;
+    readonly plan: SealingPlan;
+    readonly manifest: SecretManifest;
+  },
+  publicKey: string | undefined,
+  say: (text: string) => void,
+  publicKeyTo?: (publicKey: string) => void,
+): void {
+  const { disk, cwd, plan, manifest } = sealed;
+  say(sealedSummary(plan, manifest));
+  if (publicKey !== undefined) {
+    const where = publicKeyTo === undefined ? 'The public key:' : 'The public key (on stdout):';
+    say(`\n${deployKeyInstruction(plan.repoUrl ?? 'the Git host', where)}`);
+    (publicKeyTo ?? ((key: string) => say(`\n${key}`)))(publicKey);
+  }
+  say(`\n${nextSteps(plan, disk.root, cwd, placeholdersLeft(disk, plan.environment, plan.path))}`);
 }
