@@ -102,6 +102,28 @@ export function parseCommandLine(
 }
 
 /**
+ * The command's positional arguments when there are exactly `count` of them; otherwise a usage
+ * error: "<command> takes <what>, got <n> argument(s)" ("got <n>" with `bareCount`), then the usage.
+ */
+export function positionalsOf(
+  command: CommandSpec,
+  positionals: readonly string[],
+  count: number,
+  what: string,
+  bareCount = false,
+): string[] {
+  if (positionals.length !== count) {
+    const n = positionals.length;
+    const got = bareCount ? `${n}` : `${n} argument${n === 1 ? '' : 's'}`;
+    throw new FluxSopsError(
+      'usage',
+      `${command.usage.split(' <')[0]} takes ${what}, got ${got}\nUsage: ${command.usage}`,
+    );
+  }
+  return [...positionals];
+}
+
+/**
  * Parses argv against the command's options; with --help, writes the command's help through `out`
  * and returns undefined (the command then exits 0).
  */

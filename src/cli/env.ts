@@ -1,8 +1,7 @@
 // `flux-sops env add <name>` (also `flux-sops env <name>`) and `flux-sops env remove <name>`: the
 // command lines and their --help; the work is in src/env/run.ts, loaded after --help.
-import { FluxSopsError } from '../errors.js';
 import type { Ports } from '../ports.js';
-import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf } from './command-spec.js';
+import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf, positionalsOf } from './command-spec.js';
 import { environmentCommand, isInteractive } from './options.js';
 
 export const environmentRemoveCommand: CommandSpec = {
@@ -26,24 +25,13 @@ export const environmentRemoveCommand: CommandSpec = {
   ],
 };
 
-function onlyName(command: CommandSpec, positionals: readonly string[]): string {
-  if (positionals.length !== 1) {
-    throw new FluxSopsError(
-      'usage',
-      `${command.usage.split(' <')[0]} takes exactly one environment name, got ${positionals.length}\n` +
-        `Usage: ${command.usage}`,
-    );
-  }
-  return positionals[0] as string;
-}
-
 async function addEnvironment(argv: readonly string[], ports: Ports): Promise<number> {
   const line = parseOrHelp(environmentCommand, argv, ports.terminal.out);
   if (line === undefined) {
     return 0;
   }
   const { values, positionals } = line;
-  const name = onlyName(environmentCommand, positionals);
+  const [name = ''] = positionalsOf(environmentCommand, positionals, 1, 'exactly one environment name', true);
   const root = fleetRootOf(values, ports.cwd);
   const { addEnvironment } = await import('../env/run.js');
   await addEnvironment({ root, name, options: values, interactive: isInteractive(values, ports.env) }, ports);
@@ -56,7 +44,7 @@ async function removeEnvironment(argv: readonly string[], ports: Ports): Promise
     return 0;
   }
   const { values, positionals } = line;
-  const name = onlyName(environmentRemoveCommand, positionals);
+  const [name = ''] = positionalsOf(environmentRemoveCommand, positionals, 1, 'exactly one environment name', true);
   const root = fleetRootOf(values, ports.cwd);
   const { removeEnvironment } = await import('../env/run.js');
   removeEnvironment({ root, name, force: values.force === true }, ports);

@@ -16,6 +16,7 @@ import {
   parseOrHelp,
   helpText,
   fleetRootOf,
+  positionalsOf,
 } from './command-spec.js';
 
 const runOptions = [
@@ -219,17 +220,6 @@ function stringOf(values: ParsedValues, name: string): string | undefined {
 
 function listOf(values: ParsedValues, name: string): string[] {
   return (values[name] as string[] | undefined) ?? [];
-}
-
-function positionalsOf(command: CommandSpec, positionals: readonly string[], count: number, what: string): string[] {
-  if (positionals.length !== count) {
-    const got = `${positionals.length} argument${positionals.length === 1 ? '' : 's'}`;
-    throw new FluxSopsError(
-      'usage',
-      `${command.usage.split(' <')[0]} takes ${what}, got ${got}\nUsage: ${command.usage}`,
-    );
-  }
-  return [...positionals];
 }
 
 /** Runs a request through src/secret/run.ts, loaded only now (with the SOPS library). */

@@ -2,7 +2,7 @@
 // --help; the work is in src/tenant/run.ts, loaded after --help.
 import { FluxSopsError } from '../errors.js';
 import type { Ports } from '../ports.js';
-import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf } from './command-spec.js';
+import { type CommandSpec, commonOptions, cwdOption, parseOrHelp, fleetRootOf, positionalsOf } from './command-spec.js';
 import { isInteractive, tenantCommand } from './options.js';
 
 export const tenantRemoveCommand: CommandSpec = {
@@ -33,14 +33,7 @@ async function removeTenant(argv: readonly string[], ports: Ports): Promise<numb
     return 0;
   }
   const { values, positionals } = line;
-  if (positionals.length !== 1) {
-    throw new FluxSopsError(
-      'usage',
-      `flux-sops tenant remove takes exactly one tenant name, got ${positionals.length}\n` +
-        `Usage: ${tenantRemoveCommand.usage}`,
-    );
-  }
-  const name = positionals[0] as string;
+  const [name = ''] = positionalsOf(tenantRemoveCommand, positionals, 1, 'exactly one tenant name', true);
   const root = fleetRootOf(values, ports.cwd);
   const { removeTenant } = await import('../tenant/run.js');
   removeTenant({ root, name, force: values.force === true }, ports);
