@@ -23,8 +23,8 @@ export interface Terminal {
   /** A value typed without echo. */
   askHidden(question: string): Promise<string>;
   confirm(question: string): Promise<boolean>;
-  /** All of stdin, as bytes. */
-  readStdin(): Promise<Buffer>;
+  /** All of stdin, as bytes; with `limit`, it stops once more than `limit` bytes are read. */
+  readStdin(limit?: number): Promise<Buffer>;
 }
 
 export interface Ports {

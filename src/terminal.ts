@@ -74,11 +74,17 @@ export function askHidden(question: string): Promise<string> {
   });
 }
 
-/** All of stdin, as bytes (`--password-stdin`, like `docker login`). */
-export async function readStdin(): Promise<Buffer> {
+/** All of stdin, as bytes (`--password-stdin`, like `docker login`); with `limit`, no more than needed to exceed it. */
+export async function readStdin(limit = Infinity): Promise<Buffer> {
   const chunks: Buffer[] = [];
+  let length = 0;
   for await (const chunk of process.stdin) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(bytes);
+    length += bytes.length;
+    if (length > limit) {
+      break; // over the limit: the caller refuses it, without holding the rest in memory
+    }
   }
   return Buffer.concat(chunks);
 }

@@ -31,7 +31,7 @@ export interface GatheredValues {
 export interface UserFiles {
   readonly cwd: string;
   readonly disk: FleetDisk;
-  readStdin(): Promise<Buffer>;
+  readStdin(limit?: number): Promise<Buffer>;
 }
 
 /** Kubernetes stores a Secret of at most 1 MiB: no value, and no Secret, may be larger. */
@@ -118,7 +118,7 @@ function isStandardInput(path: string): boolean {
 
 /** Reads standard input, at most 1 MiB (`label` names it in an error). */
 async function readStandardInput(label: string, files: UserFiles): Promise<Buffer> {
-  const bytes = await files.readStdin();
+  const bytes = await files.readStdin(MAX_SECRET_BYTES);
   if (bytes.length > MAX_SECRET_BYTES) {
     throw tooLarge(label, 'standard input');
   }

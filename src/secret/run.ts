@@ -154,7 +154,7 @@ async function sealingKeysOf(ports: Ports): Promise<SealingKeys> {
 
 /** The user's files of values: paths relative to the command's folder, kept out of the fleet's Git; stdin. */
 function userFiles(disk: FleetDisk, ports: Ports): UserFiles {
-  return { cwd: ports.cwd, disk, readStdin: () => ports.terminal.readStdin() };
+  return { cwd: ports.cwd, disk, readStdin: (limit) => ports.terminal.readStdin(limit) };
 }
 
 /** Whether questions may be asked: a terminal, and no `--no-interactive`. */
