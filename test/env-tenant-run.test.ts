@@ -1,4 +1,4 @@
-// src/env/run.ts and src/generate/run.ts called as a command's run is: with ports. What they
+// src/env/run.ts and src/generate/generator.ts called as a command's run is: with ports. What they
 // print goes to the terminal port, what they delete goes through the FleetDisk, and a generator
 // run that fails removes the folders it created (and only those).
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fleetDisk } from '../src/disk/index.js';
 import { removeEnvironment } from '../src/env/run.js';
 import { NOT_A_FLEET } from '../src/fleet/layout.js';
-import { runGenerator } from '../src/generate/run.js';
+import { runGenerator } from '../src/generate/generator.js';
 import { type Ports, processPorts } from '../src/ports.js';
 import { HTTPS_ANSWERS, makeFleet } from './fixtures/secret/fleet.js';
 

@@ -11,8 +11,9 @@ import {
 } from '../fleet/layout.js';
 import { readEnvironmentOptions } from '../fleet/answers.js';
 import { planAddEnvironment } from '../fleet/plan.js';
-import { filesToDelete, planRemoveEnvironment, removableFoldersOf, type RemoveRequest } from '../fleet/remove.js';
-import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
+import { filesToDelete, planRemoveEnvironment, removableFoldersOf, removalSummary } from '../fleet/remove.js';
+import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/generator.js';
+import { applyRemoval, type RemoveRequest } from '../generate/removal.js';
 import type { Ports } from '../ports.js';
 
 export async function addEnvironment(request: AddRequest, ports: Ports): Promise<void> {
@@ -55,16 +56,10 @@ export function removeEnvironment(request: RemoveRequest, ports: Ports): void {
   const plan = planRemoveEnvironment(storedAnswers, name, files);
   const deleted = filesToDelete(name, plan, request.force);
   const updated = plan.edits.map((edit) => edit.path);
-  disk.assertWritable([...updated, ...deleted]);
-  disk.withLock(() => {
-    disk.writeAllOrNothing(plan.edits);
-    disk.remove(deleted, folders);
-  });
-  const sealed = plan.sealed.length;
+  applyRemoval(disk, plan.edits, deleted, folders);
   ports.terminal.out(
     [
-      `Removed the environment ${name}: ${deleted.length} file${deleted.length === 1 ? '' : 's'} deleted` +
-        `${sealed > 0 ? ` (${sealed} sealed Secret${sealed === 1 ? '' : 's'})` : ''}; ${updated.join(', ')} updated.`,
+      removalSummary(`the environment ${name}`, deleted.length, plan.sealed.length, updated),
       ...plan.notes,
       '',
       `Next: git add --all ${[...folders, ...updated].join(' ')} && git commit -m "Remove the environment ${name}" ` +

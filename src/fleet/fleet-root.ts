@@ -2,7 +2,7 @@
 // paths only and touches nothing.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { holdsFleetAnswers, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from './layout.js';
+import { parseStoredAnswersFile, SOPS_CONFIG_FILE, STORAGE_NAME, STORED_ANSWERS_FILE } from './layout.js';
 
 /**
  * Whether `folder` is a fleet's root: its `.yo-rc.json` holds generator-flux-sops answers (one that
@@ -16,7 +16,7 @@ export function isFleetRoot(folder: string): boolean {
     return false;
   }
   try {
-    return holdsFleetAnswers(JSON.parse(text));
+    return parseStoredAnswersFile(text, STORED_ANSWERS_FILE, '').answers !== undefined;
   } catch {
     return text.includes(`"${STORAGE_NAME}"`); // broken, but a fleet's: the command that reads it names the problem
   }

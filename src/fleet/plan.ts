@@ -36,6 +36,7 @@ import {
   README_ENVIRONMENTS_START,
   MINIMUM_FLUX_VERSION,
   MINIMUM_KUBERNETES_VERSION,
+  NOT_A_FLEET,
   README_FILE,
   SECRETS_KUSTOMIZATION,
   SOPS_CONFIG_FILE,
@@ -435,6 +436,18 @@ export function refusePreTenantFleet(stored: RawAnswers, exists: (path: string) 
         `nothing was written`,
     );
   }
+}
+
+/**
+ * The stored answers of a fleet an environment or a tenant is added to: a 'fleet' error (exit 2)
+ * when there are none (not a fleet) or the fleet is from before tenants (see refusePreTenantFleet).
+ */
+export function answersToAddTo(stored: RawAnswers, exists: (path: string) => boolean): RawAnswers {
+  if (Object.keys(stored).length === 0) {
+    throw new FluxSopsError('fleet', NOT_A_FLEET);
+  }
+  refusePreTenantFleet(stored, exists);
+  return stored;
 }
 
 /**

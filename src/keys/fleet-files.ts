@@ -4,6 +4,7 @@ import type { FleetDisk } from '../disk/index.js';
 import { FluxSopsError } from '../errors.js';
 import {
   assertEnvironmentNameOf,
+  parseStoredAnswersFile,
   SECRETS_FOLDER,
   secretsPathOf,
   SOPS_CONFIG_FILE,
@@ -31,16 +32,14 @@ export function readFleetRules(disk: FleetDisk): CreationRule[] {
 
 /** The environment names of the stored answers, if the fleet has them (a hand-made fleet may not). */
 function storedEnvironments(disk: FleetDisk): string[] {
-  let answers: unknown;
+  const text = disk.text(STORED_ANSWERS_FILE);
+  let document: unknown;
   try {
-    answers = JSON.parse(disk.text(STORED_ANSWERS_FILE) ?? 'null');
-  } catch (error) {
-    if (error instanceof FluxSopsError) {
-      throw error;
-    }
-    return [];
+    document = text === null ? null : parseStoredAnswersFile(text, STORED_ANSWERS_FILE, '').document;
+  } catch {
+    return []; // not JSON: the stored answers are not read, as for a fleet made by hand
   }
-  return storedEnvironmentNames(answers);
+  return storedEnvironmentNames(document);
 }
 
 /** The fleet's environments, sorted: folders under `secrets/`, and those of the stored answers. */

@@ -9,6 +9,7 @@ import {
   tenantAuthNameOf,
   PLACEHOLDER_ANNOTATION,
   PLACEHOLDER_CIPHERTEXT,
+  parseStoredAnswersFile,
   SECRETS_KUSTOMIZATION,
   SOPS_CONFIG_FILE,
   STORAGE_NAME,
@@ -193,16 +194,11 @@ export function readFleetFacts(storedAnswersText: string | null): FleetFacts | u
   if (storedAnswersText === null) {
     return undefined;
   }
-  let file: unknown;
-  try {
-    file = JSON.parse(storedAnswersText);
-  } catch (error) {
-    throw new FluxSopsError(
-      'fleet',
-      `${STORED_ANSWERS_FILE} is not valid JSON (${(error as Error).message}); nothing was written`,
-    );
-  }
-  const stored = (file as Record<string, unknown> | null)?.[STORAGE_NAME];
+  const { document: file, answers: stored } = parseStoredAnswersFile(
+    storedAnswersText,
+    STORED_ANSWERS_FILE,
+    '; nothing was written',
+  );
   if (typeof stored !== 'object' || stored === null) {
     return undefined;
   }

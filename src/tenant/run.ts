@@ -4,9 +4,10 @@
 // and prints what is left to do outside Git.
 import { STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { planAddTenant } from '../fleet/plan.js';
-import { filesToDelete, planRemoveTenant, type RemoveRequest } from '../fleet/remove.js';
+import { filesToDelete, planRemoveTenant, removalSummary } from '../fleet/remove.js';
 import { readTenantOptions } from '../fleet/tenants.js';
-import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/run.js';
+import { type AddRequest, runGenerator, storedAnswersToAddTo } from '../generate/generator.js';
+import { applyRemoval, type RemoveRequest } from '../generate/removal.js';
 import type { Ports } from '../ports.js';
 
 export async function addTenant(request: AddRequest, ports: Ports): Promise<void> {
@@ -39,22 +40,16 @@ export function removeTenant(request: RemoveRequest, ports: Ports): void {
   const plan = planRemoveTenant(disk.text(STORED_ANSWERS_FILE), name, (path) => disk.text(path));
   const deleted = filesToDelete(`The tenant ${name}`, plan, request.force);
   const updated = plan.edits.map((edit) => edit.path);
-  disk.assertWritable([...updated, ...deleted]);
-  disk.withLock(() => {
-    disk.writeAllOrNothing(plan.edits);
-    disk.remove(deleted, plan.folders);
-  });
+  applyRemoval(disk, plan.edits, deleted, plan.folders);
   const left = plan.folders.flatMap((folder) => disk.entries(folder).map((entry) => `${folder}/${entry.name}`));
   const staged = [
     ...plan.folders,
     ...deleted.filter((path) => !plan.folders.some((folder) => path.startsWith(`${folder}/`))),
     ...updated,
   ];
-  const sealed = plan.sealed.length;
   ports.terminal.out(
     [
-      `Removed the tenant ${name}: ${deleted.length} file${deleted.length === 1 ? '' : 's'} deleted` +
-        `${sealed > 0 ? ` (${sealed} sealed Secret${sealed === 1 ? '' : 's'})` : ''}; ${updated.join(', ')} updated.`,
+      removalSummary(`the tenant ${name}`, deleted.length, plan.sealed.length, updated),
       ...plan.notes,
       ...(left.length > 0 ? [`Left in place, not written by flux-sops: ${left.join(', ')}.`] : []),
       '',

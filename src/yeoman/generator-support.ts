@@ -14,16 +14,9 @@ import {
 } from '../fleet/inputs.js';
 import { type RawAnswers, readAnswersObject } from '../fleet/answers.js';
 import { findEnclosingFleet } from '../fleet/fleet-root.js';
-import {
-  FLEET_CHECKER_FILE,
-  NOT_A_FLEET,
-  type PlannedFile,
-  STORAGE_NAME,
-  STORED_ANSWERS_FILE,
-} from '../fleet/layout.js';
-import { refusePreTenantFleet } from '../fleet/plan.js';
+import { FLEET_CHECKER_FILE, type PlannedFile, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
+import { answersToAddTo } from '../fleet/plan.js';
 import { type FleetDisk, fleetDisk } from '../disk/index.js';
-import { assertWritable } from '../disk/writer.js';
 import type { Ask } from './prompts.js';
 
 type Options = BaseOptions & Record<string, unknown>;
@@ -139,13 +132,8 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
    * folder holds none (not a fleet) or holds a fleet written before tenants.
    */
   storedFleetAnswers(): RawAnswers {
-    const stored = this.config.getAll();
-    if (Object.keys(stored).length === 0) {
-      throw new FluxSopsError('fleet', NOT_A_FLEET);
-    }
-    const answers = readAnswersObject(stored, `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
-    refusePreTenantFleet(answers, (path) => this.disk.exists(path));
-    return answers;
+    const stored = readAnswersObject(this.config.getAll(), `${STORED_ANSWERS_FILE} (${STORAGE_NAME})`);
+    return answersToAddTo(stored, (path) => this.disk.exists(path));
   }
 
   /**
@@ -153,10 +141,7 @@ export class FluxSopsGenerator extends Generator<Record<string, unknown>, Option
    * writable first, then the new files (see writePlannedFiles) and the edits.
    */
   writeAddition(plan: { readonly files: readonly PlannedFile[]; readonly edits: readonly PlannedFile[] }): void {
-    assertWritable(
-      this.destinationRoot(),
-      plan.edits.map((edit) => edit.path),
-    );
+    this.disk.assertWritable(plan.edits.map((edit) => edit.path));
     writePlannedFiles(this, plan.files, this.interactive);
     for (const edit of plan.edits) {
       writeEditedFile(this, edit.path, edit.contents);
@@ -235,7 +220,7 @@ export function writePlannedFiles(
   const previousContents = new Map(previous.map((file) => [file.path, file.contents]));
   const states = files.map((file) => ({ file, state: onDisk(root, file, previousContents) }));
   // Identical files are not written again (commitAllOrNothing); the storage file may change.
-  assertWritable(root, [
+  fleetDisk(root).assertWritable([
     ...states.filter(({ state }) => state !== 'identical' && state !== 'kept').map(({ file }) => file.path),
     STORED_ANSWERS_FILE,
   ]);
@@ -279,11 +264,7 @@ function reportCancellationAsOurs(adapter: unknown): void {
 }
 
 /** Marks a planned write as an edit of an existing fleet file (the user's content kept): it never asks. */
-export function writeEditedFile(
-  generator: Generator<Record<string, unknown>, Options>,
-  path: string,
-  contents: string,
-): void {
+function writeEditedFile(generator: Generator<Record<string, unknown>, Options>, path: string, contents: string): void {
   const fullPath = generator.destinationPath(path);
   generator.fs.write(fullPath, contents);
   Object.assign(generator.fs.store.get(fullPath), { fluxSopsEdit: true });

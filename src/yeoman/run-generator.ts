@@ -1,5 +1,5 @@
 // One of the package's generators run through yeoman-environment, for `flux-sops [dir]`, `env add`
-// and `tenant add` (src/generate/run.ts loads this module only to generate). Yeoman reads and
+// and `tenant add` (src/generate/generator.ts loads this module only to generate). Yeoman reads and
 // writes the fleet itself, through its mem-fs.
 import { extname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
