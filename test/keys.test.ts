@@ -11,7 +11,7 @@ import { helpText } from '../src/cli/command-spec.js';
 import { fleetDisk } from '../src/disk/index.js';
 import { FluxSopsError } from '../src/errors.js';
 import { commitRewrites } from '../src/keys/commit.js';
-import { environmentsOf, selectEnvironments } from '../src/keys/fleet-files.js';
+import { environmentsOf, selectEnvironments } from '../src/fleet/environments.js';
 import { differenceOf, type FilePlan, planKeyChanges } from '../src/keys/plan.js';
 import { formatReport } from '../src/keys/report.js';
 import { type KeyOperations, runKeys } from '../src/keys/run.js';

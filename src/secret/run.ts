@@ -10,7 +10,7 @@
 import { stringify } from 'yaml';
 import type { FleetDisk } from '../disk/index.js';
 import { describeValue, FluxSopsError, fromSopsError } from '../errors.js';
-import { selectEnvironments } from '../keys/fleet-files.js';
+import { selectEnvironments } from '../fleet/environments.js';
 import type { Ports, Terminal } from '../ports.js';
 import { decryptDocument, editValues, type OpenOptions } from '../sops/index.js';
 import {
