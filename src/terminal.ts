@@ -6,9 +6,17 @@ import { FluxSopsError } from './errors.js';
 
 export const CANCELLED = 'Cancelled: nothing was written.';
 
-/** Prompts only with a terminal on stdin and stderr, outside CI, unless `--no-interactive`. */
+/**
+ * Whether a run asks questions when no option says (`--interactive`, `--no-interactive`): with a
+ * terminal on stdin, outside CI. The one rule of every command and generator.
+ */
+export function promptsByDefault(stdinIsTerminal: boolean, env: NodeJS.ProcessEnv): boolean {
+  return stdinIsTerminal && !env.CI;
+}
+
+/** Prompts as promptsByDefault says, stderr a terminal too (questions go there), unless `--no-interactive`. */
 export function canPrompt(noInteractive: boolean): boolean {
-  return !noInteractive && Boolean(process.stdin.isTTY) && Boolean(process.stderr.isTTY) && !process.env.CI;
+  return !noInteractive && promptsByDefault(Boolean(process.stdin.isTTY), process.env) && Boolean(process.stderr.isTTY);
 }
 
 /** One visible line (a user name, a path, a yes/no). */

@@ -106,6 +106,39 @@ describe("flux-sops secret generic --out, in a tenant's repository", function ()
     assert.deepEqual(readdirSync(join(root, 'deploy/staging')).sort(), ['db.yaml', 'kustomization.yaml']);
   });
 
+  it('refuses a rule whose selectors would leave a value in clear: exit 2, nothing written, no plaintext anywhere', async () => {
+    const selectors = ['encrypted_regex: "^data$"', 'unencrypted_suffix: "word"', 'encrypted_suffix: "_secret"'];
+    for (const selector of selectors) {
+      const root = mkdtempSync(join(tmpdir(), 'tenant-repo-'));
+      folders.push(root);
+      writeFileSync(
+        join(root, '.sops.yaml'),
+        `creation_rules:\n  - path_regex: "^deploy/.+\\\\.ya?ml$"\n    ${selector}\n` +
+          `    age: ${await identityToRecipient(identity)}\n`,
+      );
+      mkdirSync(join(root, 'deploy'), { recursive: true });
+      const started = Date.now() - 1000;
+      const value = `v-${randomBytes(12).toString('hex')}`;
+      const result = await runCliInProcess(
+        ['secret', 'generic', 'db', '--namespace', 'team-a', '--out', 'deploy/db.yaml'].concat([
+          '--from-literal',
+          `password=${value}`,
+          '--cwd',
+          root,
+        ]),
+      );
+      assert.equal(result.status, 2, `${selector}: ${result.stderr}`);
+      assert.match(
+        result.stderr,
+        /^flux-sops: The \.sops\.yaml rule for this file would leave stringData\.password unencrypted .*: nothing was written\./m,
+        selector,
+      );
+      assert.ok(!result.stderr.includes(value) && !result.stdout.includes(value), selector);
+      assert.deepEqual(readdirSync(join(root, 'deploy')), [], selector);
+      assert.deepEqual([...filesContaining(root, [value]), ...filesContaining(tmpdir(), [value], started)], []);
+    }
+  });
+
   it('refuses a path no rule covers, a path outside the repository, a missing namespace, and a fleet', async () => {
     const root = await tenantRepository();
     const run = (args: string[]) =>

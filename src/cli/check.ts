@@ -9,7 +9,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { checkRules } from '../check/findings.js';
 import type { CheckPorts } from '../check/run.js';
 import { FluxSopsError } from '../errors.js';
-import { findEnclosingFleet, findSopsConfigFolder } from '../fleet/fleet-root.js';
+import { findFleetRoot, isFleetRoot } from '../fleet/fleet-root.js';
 import { type CommandSpec, helpText } from './command-spec.js';
 
 /** How the check was started, and what it compares the fleet's copy of the checker with. */
@@ -129,13 +129,13 @@ export async function runCheckCommand(argv: readonly string[], ports: CheckPorts
   if (!ports.disk(start).isFolder('.')) {
     throw new FluxSopsError('usage', `${shownStart} is not a folder`);
   }
-  const fleet = findEnclosingFleet(start);
+  const root = findFleetRoot(start);
   const { runCheck } = await import('../check/run.js');
   return runCheck(
     {
       command: context.command,
-      root: fleet ?? findSopsConfigFolder(start),
-      rootHoldsAnswers: fleet !== undefined,
+      root,
+      rootHoldsAnswers: isFleetRoot(root),
       start,
       shownStart,
       json: values.json === true,

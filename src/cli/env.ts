@@ -34,7 +34,7 @@ async function addEnvironment(argv: readonly string[], ports: Ports): Promise<nu
   const [name = ''] = positionalsOf(environmentCommand, positionals, 1, 'exactly one environment name', true);
   const root = fleetRootOf(values, ports.cwd);
   const { addEnvironment } = await import('../env/run.js');
-  await addEnvironment({ root, name, options: values, interactive: isInteractive(values, ports.env) }, ports);
+  await addEnvironment({ root, name, options: values, interactive: isInteractive(values, ports) }, ports);
   return 0;
 }
 

@@ -19,6 +19,6 @@ export async function runGenerateCommand(argv: readonly string[], ports: Ports):
     values.answers = resolve(ports.cwd, values.answers);
   }
   const { runGenerate } = await import('../generate/run.js');
-  await runGenerate({ dir: positionals[0], options: values, interactive: isInteractive(values, ports.env) }, ports);
+  await runGenerate({ dir: positionals[0], options: values, interactive: isInteractive(values, ports) }, ports);
   return 0;
 }

@@ -1,5 +1,7 @@
 // The generating commands' options (flux-sops [dir], env add, tenant add), derived from the input
 // declarations, the same ones the Yeoman generators and their prompts use; and whether to prompt.
+import type { Ports } from '../ports.js';
+import { promptsByDefault } from '../terminal.js';
 import {
   environmentInputs,
   fleetInputs,
@@ -30,17 +32,17 @@ export function inputOption(input: InputDeclaration, perEnvironment = false): Op
 
 /**
  * Whether a generating command may prompt: with a terminal on stdin (Yeoman asks on stdin and
- * stdout) outside CI; `--interactive`/`--no-interactive` override. The generators' own rule
- * (src/yeoman/generator-support.ts) is the same.
+ * stdout) outside CI (promptsByDefault, the generators' rule too); `--interactive`/`--no-interactive`
+ * override.
  */
-export function isInteractive(values: ParsedValues, env: NodeJS.ProcessEnv): boolean {
+export function isInteractive(values: ParsedValues, ports: Pick<Ports, 'env' | 'terminal'>): boolean {
   if (values['no-interactive']) {
     return false;
   }
   if (values.interactive) {
     return true;
   }
-  return Boolean(process.stdin.isTTY) && !env.CI;
+  return promptsByDefault(ports.terminal.stdinIsTerminal, ports.env);
 }
 
 const generatingOptions: readonly OptionSpec[] = [

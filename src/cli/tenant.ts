@@ -56,7 +56,7 @@ async function addTenant(argv: readonly string[], ports: Ports): Promise<number>
   }
   const root = fleetRootOf(values, ports.cwd);
   const { addTenant } = await import('../tenant/run.js');
-  await addTenant({ root, name, options: values, interactive: isInteractive(values, ports.env) }, ports);
+  await addTenant({ root, name, options: values, interactive: isInteractive(values, ports) }, ports);
   return 0;
 }
 

@@ -21,7 +21,7 @@ import {
   secretKeysOf,
   type ValueChanges,
 } from './change.js';
-import { encryptSecret, type SealingKeys } from './encrypt.js';
+import { assertValuesEncrypted, encryptSecret, type SealingKeys } from './encrypt.js';
 import { readFleetTexts, readStoredFleetFacts } from './fleet-files.js';
 import { httpsCredentials } from './git-credentials.js';
 import {
@@ -447,6 +447,7 @@ export async function changeSealedSecret(
   ).catch((error: unknown) => {
     throw inFile(listing.file, error);
   });
+  assertValuesEncrypted(changed);
   // Under the fleet lock, and only if the file still holds the text the change was made from.
   disk.withLock(() => {
     if (disk.text(listing.file) !== text) {

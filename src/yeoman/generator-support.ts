@@ -17,6 +17,7 @@ import { findEnclosingFleet } from '../fleet/fleet-root.js';
 import { FLEET_CHECKER_FILE, type PlannedFile, STORAGE_NAME, STORED_ANSWERS_FILE } from '../fleet/layout.js';
 import { answersToAddTo } from '../fleet/plan.js';
 import { type FleetDisk, fleetDisk } from '../disk/index.js';
+import { promptsByDefault } from '../terminal.js';
 import type { Ask } from './prompts.js';
 
 type Options = BaseOptions & Record<string, unknown>;
@@ -158,7 +159,7 @@ export function isInteractive(option: unknown): boolean {
   if (typeof option === 'boolean') {
     return option;
   }
-  return Boolean(process.stdin.isTTY) && !process.env.CI;
+  return promptsByDefault(Boolean(process.stdin.isTTY), process.env);
 }
 
 type OnDisk = 'missing' | 'identical' | 'kept' | 'generated' | 'different';
