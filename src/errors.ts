@@ -28,6 +28,7 @@ export type ErrorKind =
   | 'declined';
 
 import { type SopsErrorCode, isSopsError } from './sops/errors.js';
+import { withoutSecretKeys } from './sops/key-ids.js';
 
 export const EXIT_CODES: Readonly<Record<ErrorKind, number>> = {
   input: 2,
@@ -113,8 +114,7 @@ export function describeValue(value: unknown): string {
  * readable), and an age secret key given where a public key belongs with `AGE-SECRET-KEY-…`.
  */
 export function redactCredentials(text: string): string {
-  return text
-    .replace(/AGE-SECRET-KEY-1[0-9A-Za-z]*/g, 'AGE-SECRET-KEY-…')
+  return withoutSecretKeys(text)
     .replace(/(^|\/\/|")[^\s"/@]*:[^\s"/@]*@/g, '$1***@')
     .replace(/(https?:\/\/)[^\s"/@]+@/gi, '$1***@');
 }
@@ -148,7 +148,9 @@ export function formatError(error: unknown, debug: boolean): { text: string; sta
       status: error.code,
     };
   }
-  const { message, stack } = error as Error;
+  // An unexpected error's message may quote what it was given (a URL with a token, an age key): redacted.
+  const message = redactCredentials((error as Error).message ?? String(error));
+  const stack = (error as Error).stack === undefined ? undefined : redactCredentials((error as Error).stack as string);
   return {
     text:
       debug && stack

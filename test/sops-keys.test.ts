@@ -115,6 +115,20 @@ describe('sops master keys: AWS KMS (local endpoint) and age', () => {
     kms = await startLocalKms();
   });
 
+  it('an age identity with a wrong checksum is named by its place, never quoted (nor its stack under --debug)', async () => {
+    const text = await encryptDocument(secret(), { keys: { kms: [], age: [recipient] }, encryptedRegex: FLEET_REGEX });
+    const last = identity.slice(-1);
+    const flipped = `${identity.slice(0, -1)}${last === 'Q' ? 'P' : 'Q'}`;
+    const error: Error = await decryptDocument(text, { ageIdentities: [identity, flipped] }).then(
+      (): never => assert.fail('a wrong identity must not be accepted'),
+      (raised: unknown) => raised as Error,
+    );
+    assert.match(error.message, /: age identity 2 of 2 is not valid \(wrong checksum or encoding\)$/);
+    for (const shown of [error.message, error.stack ?? '', (fromSopsError(error) as Error).message]) {
+      assert.ok(!shown.includes(flipped.slice(16)) && !shown.includes(identity.slice(16)), shown);
+    }
+  });
+
   it('the age entry opens with the age command too (required in CI, skipped elsewhere without it)', async function () {
     if (spawnSync('age', ['--version']).error) {
       if (process.env.CI) {

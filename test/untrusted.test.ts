@@ -12,7 +12,13 @@ import { dirname, join } from 'node:path';
 import { STORAGE_NAME, STORED_ANSWERS_FILE } from '../src/fleet/layout.js';
 import { isStrictBase64 } from '../src/sops/cipher.js';
 import { aliasExpansionOf, nestingOf } from '../src/check/pathological.js';
-import { findTemporaryFiles, writeAllOrNothing, type WriterFileSystem } from '../src/disk/writer.js';
+import { entriesOf, readCommittedFiles, readText } from '../src/disk/reader.js';
+import {
+  findTemporaryFiles,
+  recoverInterruptedWrites,
+  writeAllOrNothing,
+  type WriterFileSystem,
+} from '../src/disk/writer.js';
 import { cliPath, runCliInProcess } from './cli-runner.js';
 import { HTTPS_ANSWERS, makeFleet, snapshot } from './fixtures/secret/fleet.js';
 import { type LocalKms, localAwsEnv, setEnv, startLocalKms } from './helpers/local-kms.js';
@@ -919,5 +925,61 @@ describe('fleet files are untrusted input', function () {
         );
       }
     });
+  });
+});
+
+describe('a fleet link on the way, not only at the end of a path', () => {
+  const made: string[] = [];
+  const folder = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+  after(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it("an interrupted run's journal a pull request wrote renames nothing through a linked folder", () => {
+    const fleet = folder('journal-fleet-');
+    const outside = folder('journal-outside-');
+    symlinkSync(outside, join(fleet, 'evil'));
+    mkdirSync(join(fleet, 'src'));
+    writeFileSync(join(fleet, 'src', '.authorized_keys.flux-sops-abc123'), 'ssh-ed25519 AAAA attacker\n');
+    writeFileSync(join(fleet, 'evil', '.authorized_keys.flux-sops-abc124'), 'ssh-ed25519 AAAA attacker\n');
+    writeFileSync(
+      join(fleet, '.commit.flux-sops-journal'),
+      JSON.stringify([
+        { path: 'evil/authorized_keys', temporary: 'src/.authorized_keys.flux-sops-abc123' },
+        { path: 'evil/authorized_keys', temporary: 'evil/.authorized_keys.flux-sops-abc124' },
+      ]),
+    );
+    const recovery = recoverInterruptedWrites(fleet);
+    assert.deepEqual(recovery.completed, []);
+    assert.deepEqual(readdirSync(outside), ['.authorized_keys.flux-sops-abc124'], 'nothing renamed into the outside');
+  });
+
+  it('a journal that is a link (to /dev/zero, say) is not read', () => {
+    const fleet = folder('journal-link-');
+    symlinkSync('/dev/zero', join(fleet, '.commit.flux-sops-journal'));
+    assert.deepEqual(recoverInterruptedWrites(fleet), { completed: [], removed: ['.commit.flux-sops-journal'] });
+    assert.deepEqual(readdirSync(fleet), [], 'the link itself is removed as a leftover, its target untouched');
+  });
+
+  it('a file read through a linked folder leaving the fleet is refused, naming the path', () => {
+    const fleet = folder('parent-link-');
+    const outside = folder('parent-outside-');
+    writeFileSync(join(outside, 'kustomization.yaml'), 'resources: []\n');
+    mkdirSync(join(fleet, 'secrets'));
+    symlinkSync(outside, join(fleet, 'secrets', 'prod'));
+    assert.throws(
+      () => readText(fleet, 'secrets/prod/kustomization.yaml'),
+      /^FluxSopsError: secrets\/prod\/kustomization\.yaml is reached through a symbolic link to a folder outside the fleet/,
+    );
+    assert.throws(() => entriesOf(fleet, 'secrets/prod'), /secrets\/prod is a symbolic link to .+, outside the fleet/);
+  });
+
+  it('a .gitignore that is a link (to /dev/zero, say) is not read: the listing ends', () => {
+    const fleet = folder('gitignore-link-');
+    writeFileSync(join(fleet, 'a.yaml'), 'a: 1\n');
+    symlinkSync('/dev/zero', join(fleet, '.gitignore'));
+    assert.deepEqual([...readCommittedFiles(fleet).texts.keys()], ['a.yaml']);
   });
 });

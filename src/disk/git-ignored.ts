@@ -3,7 +3,7 @@
 // `git` may not be installed, so it cannot ask it. The patterns are matched by the `ignore`
 // package, which implements Git's rules (a test holds it to `git check-ignore`). Not covered:
 // `core.excludesFile` (a user's global patterns), and files tracked although ignored.
-import { readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -16,11 +16,16 @@ interface IgnoreLevel {
   readonly rules: Ignore;
 }
 
+/** A .gitignore larger than this is not read (a link to /dev/zero, a file built to exhaust memory). */
+const MAX_PATTERNS_BYTES = 1024 * 1024;
+
 function readPatterns(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    // A regular file only, as Git (2.32 and later) reads .gitignore: never through a symbolic link.
+    const stats = lstatSync(path, { throwIfNoEntry: false });
+    return stats?.isFile() && stats.size <= MAX_PATTERNS_BYTES ? readFileSync(path, 'utf8') : undefined;
   } catch {
-    return undefined; // no such file, or not readable: no patterns, as for Git
+    return undefined; // not readable: no patterns, as for Git
   }
 }
 

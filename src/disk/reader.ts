@@ -53,6 +53,9 @@ export function readText(root: string, path: string): string | null {
 
 /** The entries of a folder of the fleet, sorted by name; none when it does not exist. */
 export function entriesOf(root: string, folder: string): Dirent[] {
+  if (folder !== '' && folder !== '.' && resolveInsideFleet(root, folder) === undefined) {
+    return []; // missing; a folder reached through a link leaving the fleet is refused
+  }
   try {
     return readdirSync(join(root, folder), { withFileTypes: true }).sort((left, right) =>
       left.name < right.name ? -1 : left.name > right.name ? 1 : 0,

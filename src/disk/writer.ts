@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { accessSync, constants, existsSync, lstatSync, type Stats, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { FluxSopsError } from '../errors.js';
 import { type PlannedFile, SKIPPED_FOLDERS } from '../fleet/layout.js';
 
@@ -128,6 +128,9 @@ function temporaryPathOf(target: string): string {
  * and the next writing command finishes those renames, so the files are all new, never half.
  */
 const JOURNAL_FILE = '.commit.flux-sops-journal';
+
+/** A journal lists a few paths: anything larger is not one this product wrote. */
+const MAX_JOURNAL_BYTES = 1024 * 1024;
 
 interface JournalEntry {
   readonly path: string;
@@ -254,8 +257,12 @@ export function findTemporaryFiles(root: string, fileSystem: WriterFileSystem = 
 export function recoverInterruptedWrites(root: string, fileSystem: WriterFileSystem = nodeFileSystem): Recovery {
   const completed: string[] = [];
   let entries: JournalEntry[] = [];
+  const journal = fileSystem.lstatSync(join(root, JOURNAL_FILE), { throwIfNoEntry: false });
   try {
-    entries = JSON.parse(fileSystem.readFileSync(join(root, JOURNAL_FILE), 'utf8')) as JournalEntry[];
+    // Only the regular file a run wrote, of the size a journal has: never through a link (to /dev/zero, say).
+    if (journal?.isFile() && journal.size <= MAX_JOURNAL_BYTES) {
+      entries = JSON.parse(fileSystem.readFileSync(join(root, JOURNAL_FILE), 'utf8')) as JournalEntry[];
+    }
   } catch {
     entries = [];
   }
@@ -265,9 +272,13 @@ export function recoverInterruptedWrites(root: string, fileSystem: WriterFileSys
       typeof temporary !== 'string' ||
       !isInside(path) ||
       !isInside(temporary) ||
-      !isTemporaryName(basename(temporary))
+      dirname(temporary) !== dirname(path) ||
+      !basename(temporary).startsWith(`.${basename(path)}.flux-sops-`) ||
+      !isTemporaryName(basename(temporary)) ||
+      findUnwritablePaths(root, [path, temporary]).length > 0
     ) {
-      continue; // a journal a pull request wrote: nothing outside the fleet is touched
+      // A journal a pull request wrote: nothing outside the fleet is touched, nor through a link on the way.
+      continue;
     }
     if (fileSystem.lstatSync(join(root, temporary), { throwIfNoEntry: false })?.isFile()) {
       fileSystem.renameSync(join(root, temporary), join(root, path));
@@ -421,8 +432,8 @@ function lstatOrNothing(absolute: string): Stats | undefined {
 export function resolveInsideFleet(root: string, path: string): string | undefined {
   const absolute = join(root, path);
   const stats = lstatOrNothing(absolute);
-  if (!stats?.isSymbolicLink()) {
-    return stats ? absolute : undefined;
+  if (!stats) {
+    return undefined;
   }
   let target: string;
   try {
@@ -434,16 +445,24 @@ export function resolveInsideFleet(root: string, path: string): string | undefin
         `refused; replace it with the file itself`,
     );
   }
-  const fleet = fs.realpathSync(root);
-  const inside = relative(fleet, target);
-  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) {
+  // Every part of the path counts, not only the last: a folder on the way may be a link too.
+  const inside = relative(fs.realpathSync(root), target);
+  const outside = inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
+  if (stats.isSymbolicLink() && (outside || inside === '')) {
     throw new FluxSopsError(
       'fleet',
       `${path} is a symbolic link to ${target}, outside the fleet: refused (a pull request could point it ` +
         `anywhere); replace it with the file itself`,
     );
   }
-  return target;
+  if (outside) {
+    throw new FluxSopsError(
+      'fleet',
+      `${path} is reached through a symbolic link to a folder outside the fleet (${target}): refused (a pull ` +
+        `request could point it anywhere); replace the link with the folder itself`,
+    );
+  }
+  return stats.isSymbolicLink() ? target : absolute;
 }
 
 /**

@@ -32,6 +32,7 @@ import {
   readKnownHosts,
   sshValues,
   type UserFiles,
+  MAX_SECRET_BYTES,
 } from './inputs.js';
 import { formatListing, formatListingJson, listSealedSecrets, type SealedSecretListing } from './list.js';
 import { buildSecretManifest, keysOf } from './manifest.js';
@@ -220,7 +221,8 @@ async function httpsValues(plan: SealingPlan, request: GitSecretRequest, termina
   let password: string | undefined;
   // --password-stdin from a terminal would echo what is typed: the masked prompt reads it instead.
   if (request.passwordStdin && !terminal.stdinIsTerminal) {
-    const read = passwordFromStdin(await terminal.readStdin());
+    const bytes = await terminal.readStdin(MAX_SECRET_BYTES);
+    const read = bytes.length > MAX_SECRET_BYTES ? { problem: 'is larger than 1 MiB' } : passwordFromStdin(bytes);
     if (typeof read !== 'string') {
       throw new FluxSopsError('input', `The password from --password-stdin ${read.problem}`);
     }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Decrypter, Encrypter, armor } from 'age-encryption';
-import { isUsableAgeRecipient } from './key-ids.js';
+import { isUsableAgeRecipient, withoutSecretKeys } from './key-ids.js';
 import { type MasterKeySource, keySourceError } from './keysource.js';
 
 /** An identity line this implementation can use (sops' parseIdentity, plugins and SSH keys aside). */
@@ -21,7 +21,7 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
       if (!isUsableAgeRecipient(recipient)) {
         throw keySourceError(
           'wrap',
-          `"${recipient}" is not an age recipient this tool can encrypt to (age1…)`,
+          `"${withoutSecretKeys(recipient)}" is not an age recipient this tool can encrypt to (age1…)`,
           'not an age recipient',
         );
       }
@@ -53,11 +53,23 @@ export function ageKeySource(recipient: string, identities: readonly string[]): 
         );
       }
       const d = new Decrypter();
-      for (const id of identities) d.addIdentity(id);
+      for (const [index, id] of identities.entries()) {
+        try {
+          d.addIdentity(id);
+        } catch {
+          // age-encryption's message quotes the identity: never repeat it.
+          throw keySourceError(
+            'unwrap',
+            `age identity ${index + 1} of ${identities.length} (SOPS_AGE_KEY_FILE, SOPS_AGE_KEY) is not a valid ` +
+              'AGE-SECRET-KEY-1… line (its checksum or encoding is wrong): fix or remove it',
+            `age identity ${index + 1} of ${identities.length} is not valid (wrong checksum or encoding)`,
+          );
+        }
+      }
       try {
         return await d.decrypt(file);
       } catch (error) {
-        const raw = (error as Error).message;
+        const raw = withoutSecretKeys((error as Error).message);
         const reason = /no identity matched/i.test(raw)
           ? `none of the ${identities.length} age identities available matches it`
           : raw;

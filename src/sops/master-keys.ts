@@ -4,7 +4,7 @@
 // library cannot use. `usable` is the filter sealing goes through; a checker compares `all`.
 
 import { SopsError } from './errors.js';
-import { isKmsArn, isUsableAgeRecipient } from './key-ids.js';
+import { isKmsArn, isUsableAgeRecipient, withoutSecretKeys } from './key-ids.js';
 
 /** KMS key ARNs and age recipients. */
 export interface MasterKeys {
@@ -43,7 +43,7 @@ interface Reading {
 }
 
 function describe(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  return withoutSecretKeys(JSON.stringify(value) ?? String(value));
 }
 
 /** sops' parseKeyField: a comma-separated string or a list of strings. */
